@@ -1,0 +1,1 @@
+"""One module per `chronicle` command: `configure(parser)` and `run(args) -> exit code`."""

@@ -1,0 +1,91 @@
+"""`chronicle check [PATH ...]`: validate scenarios; every problem at once."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from engine.compiler import CODES as COMPILER_CODES
+from engine.compiler import analyze
+from engine.diagnostics import ChronicleError, Diagnostic
+from engine.loader import find_scenario, list_scenarios, scenarios_root
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", help="scenario folders or ids (default: all of scenarios/)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--codes", action="store_true", help="list every diagnostic code and exit")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+
+def all_codes() -> dict[str, str]:
+    from engine.expr import CODES as EXPR_CODES
+    from engine.safeyaml import __doc__ as _  # noqa: F401
+    from engine.validate import CODES as SCHEMA_CODES
+
+    codes = {
+        "E001": "the file is larger than 1 MiB", "E002": "bytes that are not UTF-8",
+        "E003": "a control character", "E004": "a YAML syntax error", "E005": "nesting deeper than 64 levels",
+        "E006": "too many aliases, or aliases expanding too far", "E007": "a YAML tag",
+        "E008": "a duplicate key", "E009": "several documents in one file", "E010": "a key that is not text",
+        "E012": "an alias to an unknown anchor",
+    }
+    codes.update(SCHEMA_CODES)
+    codes.update(COMPILER_CODES)
+    codes.update(EXPR_CODES)
+    try:
+        from engine.lint import CODES as LINT_CODES
+
+        codes.update(LINT_CODES)
+    except ImportError:  # pragma: no cover - lint not present
+        pass
+    return dict(sorted(codes.items()))
+
+
+def check_folders(folders: list[Path]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for folder in folders:
+        analysis = analyze(folder)
+        out.extend(analysis.diagnostics)
+        if analysis.ir is not None:
+            try:
+                from engine.lint import lint
+            except ImportError:  # pragma: no cover
+                continue
+            out.extend(lint(folder, analysis))
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.codes:
+        for code, text in all_codes().items():
+            print(f"{code}  {text}")
+        return 0
+    folders: list[Path] = []
+    problems: list[Diagnostic] = []
+    for ref in args.paths or [str(scenarios_root())]:
+        path = Path(ref)
+        try:
+            found = list_scenarios(path) if path.is_dir() and not (path / "scenario.yaml").is_file() \
+                else [find_scenario(ref)]
+        except ChronicleError as exc:
+            problems.extend(exc.diagnostics)
+            continue
+        if not found:
+            problems.append(Diagnostic(ref, 0, 0, "error", "E206", "no scenarios here",
+                                       "give a scenario folder (one with scenario.yaml)"))
+        folders.extend(found)
+    problems.extend(check_folders(folders))
+    errors = sum(d.severity == "error" for d in problems)
+    warnings = len(problems) - errors
+    if args.format == "json":
+        print(json.dumps({"diagnostics": [d.as_json() for d in problems]}, indent=2, ensure_ascii=False))
+    else:
+        for d in problems:
+            print(d.format())
+        summary = f"{len(folders)} scenario(s) checked: {errors} error(s), {warnings} warning(s)"
+        print(summary, file=sys.stderr if problems else sys.stdout)
+    failed = errors or (args.strict and warnings)
+    return 1 if failed else 0

@@ -1,0 +1,64 @@
+"""Finding and loading scenarios: the one entry point the front ends use.
+
+`load_story` returns a compiled `Story` or raises `ChronicleError` with every diagnostic.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from engine.compiler import analyze, build
+from engine.diagnostics import ChronicleError, Diagnostic, did_you_mean
+from engine.model import Story
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def scenarios_root() -> Path:
+    """$CHRONICLE_SCENARIOS, else ./scenarios when it exists, else the project's scenarios/."""
+    env = os.environ.get("CHRONICLE_SCENARIOS")
+    if env:
+        return Path(env)
+    here = Path.cwd() / "scenarios"
+    if here.is_dir():
+        return here
+    return PROJECT / "scenarios"
+
+
+def is_scenario(folder: Path) -> bool:
+    return (folder / "scenario.yaml").is_file()
+
+
+def list_scenarios(root: Path | None = None) -> list[Path]:
+    root = root or scenarios_root()
+    if is_scenario(root):
+        return [root]
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and is_scenario(p))
+
+
+def find_scenario(ref: str | os.PathLike[str]) -> Path:
+    """A scenario folder from an id (looked up in the scenarios root) or a path."""
+    path = Path(ref)
+    if is_scenario(path):
+        return path
+    if path.name == "scenario.yaml" and path.is_file():
+        return path.parent
+    candidates = list_scenarios()
+    for c in candidates:
+        if c.name == str(ref):
+            return c
+    ids = [c.name for c in candidates]
+    hint = did_you_mean(str(ref), ids) or ("the scenarios are: " + ", ".join(ids) if ids else "")
+    raise ChronicleError([Diagnostic(str(ref), 0, 0, "error", "E206", f'no scenario "{ref}"', hint)])
+
+
+def load_story(ref: str | os.PathLike[str]) -> Story:
+    """Load and compile a scenario (by id or path); ChronicleError if it has errors."""
+    folder = find_scenario(ref)
+    analysis = analyze(folder)
+    if analysis.ir is None:
+        raise ChronicleError(analysis.diagnostics)
+    return build(analysis.ir, analysis)
