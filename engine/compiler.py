@@ -64,9 +64,10 @@ def slug(text: str, limit: int = 40) -> str:
 
 def display_path(path: Path) -> str:
     try:
-        return os.path.relpath(path)
+        rel = os.path.relpath(path)
     except ValueError:  # pragma: no cover - other drive on Windows
         return str(path)
+    return str(path) if rel.startswith("..") else rel
 
 
 def scenario_files(folder: Path) -> list[Path]:
@@ -251,7 +252,9 @@ def analyze(folder: str | os.PathLike[str], record: Record | None = None) -> Ana
                 ck.error(meta_doc, p + ("min",), "E208", f'variable "{name}": min {lo} is above max {hi}',
                          "swap them")
                 continue
-            if vtype == "int" and ((isinstance(lo, int) and initial < lo) or (isinstance(hi, int) and initial > hi)):
+            if isinstance(initial, int) and (
+                (isinstance(lo, int) and initial < lo) or (isinstance(hi, int) and initial > hi)
+            ):
                 ck.error(meta_doc, p + ("initial",), "E208",
                          f'variable "{name}": initial value {initial} is outside {lo}..{hi}',
                          "change the initial value or the bounds")
@@ -332,7 +335,7 @@ def analyze(folder: str | os.PathLike[str], record: Record | None = None) -> Ana
             if not isinstance(ch, dict) or not isinstance(ch.get("text"), str):
                 continue
             cp = sp + ("choices", ci)
-            key = ch.get("id") if isinstance(ch.get("id"), str) else slug(ch["text"])
+            key: str = ch["id"] if isinstance(ch.get("id"), str) else slug(ch["text"])
             if key in keys_seen:
                 ck.error(doc, cp, "E203", f'two choices in scene "{scid}" have the id "{key}" '
                          f'(choices {keys_seen[key] + 1} and {ci + 1})',
@@ -472,7 +475,9 @@ def build(ir: Mapping[str, Any], analysis: Analysis | None = None) -> Story:
         content_hash=ir["hash"], tracked=tracked, initial_visits=(0,) * len(tracked), choices_by_id=by_id)
 
 
-def compile_folder(folder: str | os.PathLike[str], record: Record | None = None) -> tuple[Story | None, list[Diagnostic]]:
+def compile_folder(
+    folder: str | os.PathLike[str], record: Record | None = None
+) -> tuple[Story | None, list[Diagnostic]]:
     analysis = analyze(folder, record)
     if analysis.ir is None:
         return None, analysis.diagnostics

@@ -102,8 +102,8 @@ def validate(doc: Doc, kind: str) -> list[Diagnostic]:
                         f'add "{name}:" — see scenarios/README.md')
         elif keyword == "type":
             expected = err.validator_value
-            names = " or ".join(_TYPE_NAMES.get(t, t) for t in (expected if isinstance(expected, list)
-                                                                else [expected]))
+            wanted = [str(t) for t in (expected if isinstance(expected, list) else [expected])]
+            names = " or ".join(_TYPE_NAMES.get(t, t) for t in wanted)
             add(path, "E103", f"{where} should be {names}, not {_kind_of(value)}",
                 _type_hint(expected, value))
         elif keyword == "pattern":

@@ -25,7 +25,7 @@ def scenario_summaries(root: str | None = None) -> list[dict[str, object]]:
         except Exception:  # a broken scenario is listed, and `check` explains it
             meta = {}
         meta = meta if isinstance(meta, dict) else {}
-        clock = meta.get("clock") if isinstance(meta.get("clock"), dict) else {}
+        clock: dict[str, object] = meta["clock"] if isinstance(meta.get("clock"), dict) else {}
         rows.append({"id": folder.name, "title": meta.get("title", folder.name), "role": meta.get("role", ""),
                      "date": clock.get("date", ""), "calendar": clock.get("calendar", ""),
                      "summary": meta.get("summary", ""), "length": meta.get("length", ""),
