@@ -105,6 +105,8 @@ CASES = [
     ("E402", "scenes", "        goto: two", "        goto: two\n        historical: true", 12),
     ("E403", "scenes", f'    record:\n      - source: rabinowitch\n        quote: "{QUOTE}"\n    choices',
      "    choices", 3),
+    ("E204", "scenes", "    ending: {{kind: historical, debrief: Done.}}".replace("{{", "{").replace("}}", "}"),
+     "    choices: [{text: Again, goto: one}]\n    ending: {kind: historical, debrief: Done.}", 23),
     ("E020", "scenes", "format: 1\nscenes", "format: 2\nscenes", 1),
     ("E011", "scenes", SCENES, "just text\n", 1),
     ("E008", "scenes", "    title: One\n", "    title: One\n    title: Uno\n", 5),
