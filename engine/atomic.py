@@ -1,0 +1,173 @@
+"""Durable file writes and bounded reads.
+
+`write_atomic` writes a temporary file in the target's folder, flushes and fsyncs it, replaces
+the target with `os.replace` and fsyncs the folder: after a crash at any moment the target is
+either its old or its new version, never a mix, never missing. Temporary files are named
+``.chronicle-<pid>-<random>.tmp`` so that `clean_temp` can remove the ones a killed process
+left behind. `read_capped` reads a regular file up to a size limit checked before reading.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+
+TEMP_PREFIX = ".chronicle-"
+TEMP_SUFFIX = ".tmp"
+STALE_SECONDS = 600.0
+_BINARY = getattr(os, "O_BINARY", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+class ReadRefused(Exception):
+    """A file that is not read: not a regular file, or larger than allowed."""
+
+    def __init__(self, message: str, size: int = 0) -> None:
+        super().__init__(message)
+        self.size = size
+
+
+def temp_path(folder: Path) -> Path:
+    return folder / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}{TEMP_SUFFIX}"
+
+
+def write_durable(path: Path, data: bytes) -> None:
+    """Create `path` (which must not exist), write all of `data`, fsync; remove it on failure."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY | _CLOEXEC, 0o644)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                if written <= 0:  # pragma: no cover - os.write raises rather than return 0
+                    raise OSError("short write")
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(path)
+        raise
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable; a no-op where folders cannot be opened or synced."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # e.g. EINVAL on filesystems that cannot sync a folder; the file itself is synced
+    finally:
+        os.close(fd)
+
+
+def write_atomic(target: Path, data: bytes, before_replace: Callable[[], None] | None = None) -> None:
+    """Replace `target` with `data` atomically and durably.
+
+    `before_replace` runs once the new data is safely on disk, just before the replace (used to
+    keep the previous version as a backup). On any failure the target is untouched and no
+    temporary file is left; the OSError propagates.
+    """
+    folder = target.parent
+    tmp = temp_path(folder)
+    write_durable(tmp, data)
+    try:
+        if before_replace is not None:
+            before_replace()
+        os.replace(tmp, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(folder)
+
+
+def link_or_copy(source: Path, dest: Path, data: bytes) -> None:
+    """Atomically make `dest` a copy of `source` (whose content is `data`): a hard link, or a write."""
+    tmp = temp_path(dest.parent)
+    try:
+        os.link(source, tmp, follow_symlinks=False)
+    except OSError:
+        write_durable(tmp, data)
+    try:
+        os.replace(tmp, dest)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def read_capped(path: Path, cap: int) -> bytes:
+    """The bytes of a regular file of at most `cap` bytes; the size is checked before reading.
+
+    Raises ReadRefused for devices, FIFOs, folders and files over the cap, OSError otherwise.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _BINARY | _CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ReadRefused("it is not a regular file")
+        if st.st_size > cap:
+            raise ReadRefused("it is too large", st.st_size)
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(1 << 16, cap + 1 - total))
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > cap:  # it grew while being read
+                raise ReadRefused("it is too large", total)
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # no cheap, safe check: rely on the age of the file
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def clean_temp(folder: Path, stale: float = STALE_SECONDS) -> list[str]:
+    """Remove temporary files left in `folder` by processes that died (or long ago); their names."""
+    removed: list[str] = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)):
+            continue
+        pid_text = name[len(TEMP_PREFIX):].split("-", 1)[0]
+        pid = int(pid_text) if pid_text.isdigit() else -1
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        if pid == os.getpid() and age < stale:
+            continue
+        if pid > 0 and pid != os.getpid() and _alive(pid) and age < stale:
+            continue
+        with suppress(OSError):
+            os.unlink(entry.path)
+            removed.append(name)
+    return removed
