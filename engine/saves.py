@@ -86,10 +86,11 @@ class SlotInfo:
     problem: str | None = None  # set when the slot cannot be read (it is damaged or too new)
     title: str = ""  # the scenario's title at the time of saving
     steps: int = 0
+    scene_title: str = ""
 
     def as_json(self) -> dict[str, object]:
         return {"slot": self.slot, "scenario": self.scenario, "title": self.title, "scene": self.scene,
-                "place": self.place, "clock": self.clock, "saved_at": self.saved_at,
+                "scene_title": self.scene_title, "place": self.place, "clock": self.clock, "saved_at": self.saved_at,
                 "steps": self.steps, "fits": self.fits, "problem": self.problem, "path": str(self.path)}
 
 
@@ -347,6 +348,14 @@ class SaveStore:
             notice += " Now " + "; ".join(diffs[:5]) + ("; ..." if len(diffs) > 5 else "") + "."
         return Loaded(state, notice)
 
+    def read(self, slot: str, *, use_backup: bool = False) -> SaveData:
+        """The checked contents of a slot (or its backup), without a scenario."""
+        return self._read_slot(slot, use_backup=use_backup)
+
+    def backup_available(self, slot: str) -> bool:
+        """Whether the slot has an intact backup (its previous version)."""
+        return self._backup_good(check_slot_name(slot))
+
     def fits(self, slot: str, story: Story) -> bool:
         """Whether the slot loads into `story` (with or without a notice)."""
         try:
@@ -365,7 +374,7 @@ class SaveStore:
                 raise
             return SlotInfo(slot, "", "", "", "", _mtime_iso(path), path, False, exc.message)
         return SlotInfo(slot, data.scenario, data.scene, data.place, data.clock_text, data.saved_at,
-                        path, None, None, data.title, len(data.path))
+                        path, None, None, data.title, len(data.path), data.scene_title)
 
     def slots(self) -> list[SlotInfo]:
         """Every slot in the folder, newest first (damaged ones too, with `problem` set)."""
