@@ -540,6 +540,11 @@ class Record:
         where = f"{src.short}, {src.title} ({src.year}), {src.place}"
         return f"{where}, {para.label}" if para else where
 
+    def place_in_text(self, match: Match) -> str:
+        """Where in its text a match is: "paragraph 57", "note 2", "heading or caption" ("" if none)."""
+        para = self._paragraph_at(self._prepared[match.source], match.start)
+        return para.label if para else ""
+
     def errata_in(self, match: Match) -> tuple[tuple[str, str], ...]:
         """Every misread word inside the matched passage (whether or not the quote relied on it)."""
         src = self.sources[match.source]
