@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from engine.htmlkit import Bar, bar_chart, esc, page
 
 __all__ = [
-    "Bars", "Block", "Bullets", "Document", "Facts", "Heading", "Lines", "Numbered", "Para",
+    "Bars", "Block", "Bullets", "Document", "Facts", "Form", "Heading", "Lines", "Numbered", "Para",
     "Quote", "Table", "Warning", "to_html", "to_markdown",
 ]
 
@@ -78,13 +78,20 @@ class Bars:
 
 
 @dataclass(frozen=True)
+class Form:
+    """Fields to fill in by hand ("Name", "Class", "Date")."""
+
+    fields: Sequence[str]
+
+
+@dataclass(frozen=True)
 class Lines:
     """Blank lines to write on (worksheets)."""
 
     count: int = 3
 
 
-Block = Heading | Para | Warning | Facts | Quote | Bullets | Numbered | Table | Bars | Lines
+Block = Heading | Para | Warning | Facts | Quote | Bullets | Numbered | Table | Bars | Form | Lines
 
 
 @dataclass
@@ -99,7 +106,7 @@ class Document:
 # --- Markdown --------------------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
-_MD_LINE_START = re.compile(r"^(\d*)([-+=.)])")
+_MD_LINE_START = re.compile(r"^(\d+(?=[.)])|(?=[-+=]))(.)")
 
 
 def md(text: str) -> str:
@@ -111,6 +118,14 @@ def md(text: str) -> str:
 
 def _md_cell(text: str) -> str:
     return md(text) or " "
+
+
+def quoted(text: str) -> str:
+    """The quote in quotation marks, unless it already opens and closes with them."""
+    t = " ".join(str(text).split())
+    if len(t) > 1 and t[0] in "“\"" and t[-1] in "”\"":
+        return t
+    return f"“{t}”"
 
 
 def _text_bar(frac: float, width: int = 20) -> str:
@@ -131,7 +146,7 @@ def to_markdown(doc: Document) -> str:
         elif isinstance(b, Facts):
             out += [f"- **{md(k)}:** {md(v)}" for k, v in b.items] + [""]
         elif isinstance(b, Quote):
-            out.append(f"> “{md(b.text)}”")
+            out.append(f"> {md(quoted(b.text))}")
             out.append(">")
             out.append(f"> — {md(b.reference)}")
             if b.note:
@@ -160,8 +175,10 @@ def to_markdown(doc: Document) -> str:
                     shown += f" ({bar.note})"
                 out.append(f"| {_md_cell(bar.label)} | `{_text_bar(frac)}` | {md(shown)} |")
             out.append("")
-        elif isinstance(b, Lines):
-            out += ["\\_" * 60 + "  " for _ in range(b.count)] + [""]
+        elif isinstance(b, Form):
+            out += ["    ".join(f"**{md(f)}:** ________________" for f in b.fields), ""]
+        elif isinstance(b, Lines):  # a line of underscores alone is a rule: a line to write on
+            out += [line for _ in range(max(0, min(40, b.count))) for line in ("_" * 40, "")]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -187,7 +204,7 @@ def to_html(doc: Document) -> str:
             out.append(f'<dl class="facts">{items}</dl>')
         elif isinstance(b, Quote):
             note = f'<p class="muted">{esc(b.note)}</p>' if b.note else ""
-            out.append(f"<blockquote><p>“{esc(b.text)}”</p><footer>— {esc(b.reference)}</footer>"
+            out.append(f"<blockquote><p>{esc(quoted(b.text))}</p><footer>— {esc(b.reference)}</footer>"
                        f"{note}</blockquote>")
         elif isinstance(b, Bullets):
             out.append("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in b.items) + "</ul>")
@@ -205,6 +222,9 @@ def to_html(doc: Document) -> str:
         elif isinstance(b, Bars):
             svg = bar_chart(b.bars, b.scale, title=b.title, percent=b.percent)
             out.append(f"<figure>{svg}<figcaption>{esc(b.title)}</figcaption></figure>")
+        elif isinstance(b, Form):
+            out.append('<p class="form">' + "".join(
+                f'<span class="field">{esc(f)}: <span class="blank"></span></span>' for f in b.fields) + "</p>")
         elif isinstance(b, Lines):
             out.append('<div class="lines"></div>' * max(0, min(40, b.count)))
     return page(doc.title, "\n".join(out))

@@ -41,6 +41,8 @@ blockquote footer { font-size: .85rem; color: var(--muted); }
 .tag { font: bold .75rem system-ui, sans-serif; padding: .05rem .4rem; border-radius: .6rem;
        color: #fff; background: var(--muted); white-space: nowrap; }
 .tag.historical { background: var(--hist); } .tag.counterfactual { background: var(--cf); }
+.form .field { margin-right: 2rem; white-space: nowrap; }
+.form .blank { display: inline-block; width: 12rem; border-bottom: 1px solid var(--ink); }
 .lines { border-bottom: 1px solid var(--rule); height: 1.9rem; }
 figure { margin: .5rem 0 1rem; } figcaption { font-size: .9rem; color: var(--muted); }
 svg text { font: 13px system-ui, sans-serif; fill: var(--ink); }

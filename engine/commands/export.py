@@ -1,0 +1,74 @@
+"""`chronicle export transcript|worksheet ... --format md|html [-o FILE]`.
+
+`export transcript <file>`: one student's playthrough, with its citations and debrief.
+`export worksheet <scenario>`: a printable worksheet for a lesson.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from engine.diagnostics import ChronicleError
+
+if TYPE_CHECKING:
+    from engine.record import Record
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="what", required=True, metavar="transcript|worksheet")
+    t = sub.add_parser("transcript", help="one student's playthrough, with citations and debrief")
+    t.add_argument("file", help="a transcript (.jsonl) from saves/transcripts/")
+    w = sub.add_parser("worksheet", help="a printable worksheet for a scenario")
+    w.add_argument("scenario", help="a scenario id or folder")
+    for q in (t, w):
+        q.add_argument("--format", choices=("md", "html"), default="md", help="md (default) or html")
+        q.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of the screen")
+        q.add_argument("--scenarios", metavar="DIR", help="the folder holding the scenario")
+
+
+def _record() -> Record | None:
+    from engine.record import load_record
+
+    try:
+        return load_record()
+    except ChronicleError as exc:
+        print(f"warning: the record cannot be read, citations are shown without places: {exc}",
+              file=sys.stderr)
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.commands.report import write_output
+    from engine.export import render, transcript_document, worksheet_document
+    from engine.report import load_scenario
+
+    try:
+        if args.what == "transcript":
+            from pathlib import Path
+
+            from engine.transcript import read_transcript
+
+            p = read_transcript(args.file)
+            if not p.scenario:
+                why = "; ".join(p.problems) or "not a transcript"
+                print(f"chronicle export: cannot use {args.file}: {why}", file=sys.stderr)
+                return 1
+            if not p.complete:
+                print(f"warning: {Path(args.file)}: " + "; ".join(p.problems), file=sys.stderr)
+            story = load_scenario(p.scenario, args.scenarios)
+            doc = transcript_document(p, story, _record())
+        else:
+            if args.scenarios:
+                story = load_scenario(args.scenario, args.scenarios)
+            else:
+                from engine.loader import load_story
+
+                story = load_story(args.scenario)
+            doc = worksheet_document(story, _record())
+    except ChronicleError as exc:
+        for d in exc.diagnostics:
+            print(d.format(), file=sys.stderr)
+        return 1
+    return write_output(render(doc, args.format), args.output)
