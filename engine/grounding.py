@@ -292,7 +292,8 @@ class _Grounder:
             )
         qline, qcol = doc.mark(path + ("quote",))
         if source not in self.record.sources:
-            return CitationCheck(source, quote, False, doc.path, qline, qcol, says=summary,
+            sline, scol = doc.mark(path + ("source",))
+            return CitationCheck(source, quote, False, doc.path, sline, scol, says=summary,
                                  problem=self._explain(doc, path, f'unknown source "{source}"'))
         match = self.record.find(source, quote)
         if match is None:
