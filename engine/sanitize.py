@@ -1,0 +1,44 @@
+"""Make text safe to print on a terminal: no escape sequences, no control characters.
+
+Scenario files come from strangers. The loader refuses raw control characters in a file, but
+YAML double-quoted strings can still spell them ("\\e[2J", "\\x1b]52;c;...\\x07", "\\x9b"), so
+every piece of text a front end prints goes through `clean()` first, in every mode.
+
+Removed: whole escape sequences -- CSI (ESC [ or the C1 byte U+009B, with their parameters),
+OSC (ESC ] or U+009D, including OSC 52 clipboard writes, up to BEL or ST), DCS, SOS, PM and
+APC strings (up to ST), and two-byte ESC sequences -- then every remaining C0 control except
+the newline, DEL, every C1 control (U+0080..U+009F), and the bidirectional-override characters
+that can make text read differently from what it is. A tab becomes a space; a carriage return
+or form feed becomes a newline or a space, so nothing can overwrite a line already printed.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["clean", "clean_line"]
+
+# string-type sequences: OSC, DCS, SOS, PM, APC -- the payload goes too, up to its terminator
+_STRING_SEQ = r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+# control sequences: CSI parameters, intermediates and final byte
+_CSI = r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+# any other ESC sequence: intermediates and a final byte
+_ESC = r"\x1b[ -/]*[0-~]?"
+_SEQUENCE = re.compile(f"{_STRING_SEQ}|{_CSI}|{_ESC}")
+# what is left: C0 controls but newline, DEL, C1 controls, bidi overrides and isolates
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ANY = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """The text with every escape sequence and control character removed (newlines kept)."""
+    if not _ANY.search(text):  # the common case: nothing to do
+        return text
+    text = _SEQUENCE.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").replace("\x0c", " ")
+    return _CONTROL.sub("", text)
+
+
+def clean_line(text: str) -> str:
+    """`clean()`, and newlines become spaces (for one-line fields: titles, places, choices)."""
+    return " ".join(clean(text).split("\n"))
