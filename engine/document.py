@@ -172,7 +172,7 @@ def to_markdown(doc: Document) -> str:
                 frac = 0.0 if b.scale <= 0 else bar.value / b.scale
                 shown = f"{bar.value * 100:.0f}%" if b.percent else f"{bar.value:g}"
                 if bar.note:
-                    shown += f" ({bar.note})"
+                    shown = f"{shown} ({bar.note})" if b.percent else bar.note
                 out.append(f"| {_md_cell(bar.label)} | `{_text_bar(frac)}` | {md(shown)} |")
             out.append("")
         elif isinstance(b, Form):

@@ -29,6 +29,7 @@ from engine.document import (
 )
 from engine.model import Citation, Scene, State, Story
 from engine.record import Record
+from engine.report import when
 from engine.transcript import Playthrough
 
 __all__ = ["render", "transcript_document", "worksheet_document"]
@@ -96,7 +97,8 @@ def transcript_document(p: Playthrough, story: Story, record: Record | None) -> 
     if p.class_name:
         facts.append(("Class", p.class_name))
     facts += [("Scenario", f"{story.title} ({story.id})"), ("Role", story.role),
-              ("Started", p.started or "?"), ("Finished", p.ended or "?")]
+              ("Started", when(p.started) if p.started else "?"),
+              ("Finished", when(p.ended) if p.ended else "(not finished)")]
     doc.add(Facts(facts))
     if p.content_hash != story.content_hash:
         doc.add(Warning("This playthrough was made with another version of the scenario; it is shown "

@@ -96,7 +96,7 @@ def bar_chart(bars: Sequence[Bar], scale: float, *, title: str, percent: bool = 
         label = bar.label if len(bar.label) <= 34 else bar.label[:33] + "…"
         shown = f"{bar.value * 100:.0f}%" if percent else f"{bar.value:g}"
         if bar.note:
-            shown += f" ({bar.note})"
+            shown = f"{shown} ({bar.note})" if percent else bar.note
         out.append(
             f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{esc(label)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{plot_w}" height="{row_h - 8}" fill="#eef0f3"/>'

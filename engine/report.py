@@ -380,6 +380,16 @@ def to_json(report: ClassReport) -> dict[str, Any]:
     }
 
 
+def when(iso: str) -> str:
+    """An ISO time from a transcript, shortened for people: "2024-03-05 10:01"."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return iso
+
+
 def _how_far(r: Row) -> str:
     if r.finished:
         return f"ending: {r.ending_title}"
@@ -410,7 +420,7 @@ def document(report: ClassReport) -> Document:
     doc.add(Heading("Who played, and how far"))
     doc.add(Table(
         ["Student", "Class", "Started", "How far", "Decisions on the record", "Undos", "Notes"],
-        [[r.student or "(anonymous)", r.class_name, r.started, _how_far(r),
+        [[r.student or "(anonymous)", r.class_name, when(r.started), _how_far(r),
           f"{r.decisions - r.departures} of {r.decisions}", str(r.undos), "; ".join(r.flags)]
          for r in report.rows],
         numeric=frozenset({5}),
