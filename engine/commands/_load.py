@@ -1,0 +1,20 @@
+"""Shared by the authoring commands: load a scenario, or print why it cannot be loaded."""
+
+from __future__ import annotations
+
+import sys
+
+from engine.diagnostics import ChronicleError
+from engine.loader import load_story
+from engine.model import Story
+
+
+def story_or_none(ref: str) -> Story | None:
+    """The compiled story, or None after printing its diagnostics to stderr."""
+    try:
+        return load_story(ref)
+    except ChronicleError as exc:
+        for d in exc.diagnostics:
+            print(d.format(), file=sys.stderr)
+        print(f"chronicle: {ref}: the scenario has errors (run `chronicle check {ref}`)", file=sys.stderr)
+        return None

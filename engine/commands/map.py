@@ -1,0 +1,49 @@
+"""`chronicle map SCENARIO [--format mermaid|dot|svg] [--group hour|place|none] [-o FILE]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from engine.commands._load import story_or_none
+from engine.graph import GROUPS, GraphvizFailed, GraphvizMissing, to_dot, to_mermaid, to_svg
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="scenario id or folder")
+    p.add_argument("--format", choices=["mermaid", "dot", "svg"], default="mermaid",
+                   help="mermaid (renders on code-hosting sites; the default), dot, or svg (needs Graphviz)")
+    p.add_argument("--group", choices=GROUPS, default="hour", help="group scenes by hour (default) or place")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of printing")
+
+
+def run(args: argparse.Namespace) -> int:
+    story = story_or_none(args.scenario)
+    if story is None:
+        return 1
+    try:
+        if args.format == "svg":
+            text = to_svg(story, args.group)
+        elif args.format == "dot":
+            text = to_dot(story, args.group)
+        else:
+            text = to_mermaid(story, args.group)
+    except GraphvizMissing:
+        print("chronicle map: SVG needs Graphviz's `dot` program, which is not installed.\n"
+              "  Install Graphviz (https://graphviz.org/download/, e.g. `apt install graphviz` or "
+              "`brew install graphviz`),\n  or use --format mermaid or --format dot.", file=sys.stderr)
+        return 1
+    except GraphvizFailed as exc:
+        print(f"chronicle map: Graphviz failed: {exc}", file=sys.stderr)
+        return 1
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as exc:
+            print(f"chronicle map: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
