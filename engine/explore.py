@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.expr import VarSpec, parse_effects
-from engine.machine import start, transition
+from engine.machine import start
 from engine.model import Choice, Story, Vars, Visits
 
 DEFAULT_MAX_STATES = 1_000_000

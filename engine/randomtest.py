@@ -74,11 +74,11 @@ def random_play(story: Story, n: int, seed: int, max_steps: int = DEFAULT_MAX_ST
             table.append(None)
             cn += len(sc.choices)
             continue
-        rows = []
+        built: list[tuple[Any, ...]] = []
         for c in sc.choices:
-            rows.append((c.test, c.apply, c.to_visit, c.to_visit_cap, sidx[c.target], cn))
+            built.append((c.test, c.apply, c.to_visit, c.to_visit_cap, sidx[c.target], cn))
             cn += 1
-        table.append((sc.conditional, tuple(rows), len(rows)))
+        table.append((sc.conditional, tuple(built), len(built)))
     choice_hits = [0] * len(all_choices)
     ends = [0] * len(scene_ids)  # endings and softlocks by scene number
     s0 = start(story)

@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
                            str(r["citations"]), f"{r['words']:,}") for r in rows]
         widths = [max(len(row[i]) for row in table) for i in range(len(head))]
         for row in table:
-            print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+            cells = zip(row, widths, strict=True)
+            print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(cells)))
     elif not failed:
         print("no scenarios found", file=sys.stderr)
     return 1 if failed else 0

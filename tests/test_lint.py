@@ -1,0 +1,86 @@
+"""lint: each warning on a fixture built to trigger it, with its line; none on a clean one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from engine.compiler import analyze
+from engine.lint import CODES, lint
+
+TOOLS = Path(__file__).parent / "fixtures" / "tools"
+
+
+def run_lint(folder: Path) -> list[tuple[str, str, int, str]]:
+    analysis = analyze(folder)
+    assert analysis.ir is not None, analysis.diagnostics
+    return [(Path(d.path).name, d.code, d.line, d.severity) for d in lint(folder, analysis)]
+
+
+def test_broken_fixture_known_warnings() -> None:
+    got = run_lint(TOOLS / "broken")
+    assert all(sev == "warning" for *_, sev in got)
+    assert sorted((f, c, ln) for f, c, ln, _ in got) == sorted([
+        ("scenario.yaml", "W507", 1),   # no questions
+        ("scenario.yaml", "W503", 9),   # money: read, never written
+        ("scenario.yaml", "W504", 11),  # noise: written, never read
+        ("scenario.yaml", "W502", 12),  # mood: never used
+        ("night.yaml", "W508", 62),     # bridge: no ending by any goto
+        ("night.yaml", "W508", 73),     # embankment
+        ("night.yaml", "W505", 85),     # embankment: two choices "Walk on"
+        ("night.yaml", "W501", 87),     # attic: unreachable
+        ("night.yaml", "W501", 108),    # fortress: unreachable
+        ("night.yaml", "W506", 115),    # fortress: no debrief
+    ])
+
+
+def test_columns_point_at_the_thing() -> None:
+    analysis = analyze(TOOLS / "broken")
+    diags = {(d.code, d.line): d for d in lint(TOOLS / "broken", analysis)}
+    lines = (TOOLS / "broken" / "scenes" / "night.yaml").read_text().splitlines()
+    attic = diags[("W501", 87)]
+    assert lines[attic.line - 1][attic.column - 1:].startswith("attic:")
+    dup = diags[("W505", 85)]
+    assert lines[dup.line - 1][dup.column - 1:].startswith("Walk on")
+
+
+def test_clean_fixture_has_no_warnings() -> None:
+    assert run_lint(TOOLS / "good") == []
+
+
+def test_historical_path_warnings(tmp_path: Path) -> None:
+    folder = tmp_path / "good"
+    shutil.copytree(TOOLS / "good", folder)
+    day = folder / "scenes" / "day.yaml"
+    original = day.read_text()
+    # the historical choice of the evening leads to the counterfactual ending
+    day.write_text(original.replace("        goto: arrest\n        historical: true",
+                                    "        goto: home\n        historical: true"))
+    codes = [c for _, c, _, _ in run_lint(folder)]
+    assert "W511" in codes
+    # no choice marked historical in the evening: the path stops there
+    day.write_text(original.replace("        goto: arrest\n        historical: true\n", "        goto: arrest\n"))
+    assert ("day.yaml", "W510", 25) in [(f, c, ln) for f, c, ln, _ in run_lint(folder)]
+    assert day.read_text().splitlines()[24] == "  evening:"
+
+
+def test_constant_condition(tmp_path: Path) -> None:
+    folder = tmp_path / "good"
+    shutil.copytree(TOOLS / "good", folder)
+    day = folder / "scenes" / "day.yaml"
+    day.write_text(day.read_text().replace("when: resolve >= 5 and not warned", "when: 1 > 2"))
+    assert "W509" in [c for _, c, _, _ in run_lint(folder)]
+
+
+def test_check_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(TOOLS / "broken")]) == 0  # warnings only
+    out = capsys.readouterr().out
+    assert "warning W501" in out and "night.yaml:87:3" in out
+    assert main(["check", "--strict", str(TOOLS / "broken")]) == 1
+    capsys.readouterr()
+    assert main(["check", "--codes"]) == 0
+    listed = capsys.readouterr().out
+    assert all(code in listed for code in CODES)

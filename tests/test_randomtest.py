@@ -1,0 +1,79 @@
+"""randomtest: seeded, reproducible, uniform over open choices, and its counts add up."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from engine.loader import load_story
+from engine.randomtest import random_play
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tools_synthetic import synthetic_story  # noqa: E402
+
+TOOLS = Path(__file__).parent / "fixtures" / "tools"
+
+
+def test_same_seed_same_report() -> None:
+    story = load_story(TOOLS / "broken")
+    a = random_play(story, 300, seed=11, max_steps=40).as_json()
+    b = random_play(story, 300, seed=11, max_steps=40).as_json()
+    c = random_play(story, 300, seed=12, max_steps=40).as_json()
+    assert a == b
+    assert a != c
+
+
+def test_counts_add_up_on_the_broken_fixture() -> None:
+    story = load_story(TOOLS / "broken")
+    r = random_play(story, 600, seed=5, max_steps=30)
+    assert sum(r.endings.values()) + sum(r.stuck.values()) + r.capped == 600
+    assert r.endings["fortress"] == 0 and r.endings["arrest"] > 0
+    assert set(r.stuck) == {"cellar"}  # the softlock
+    assert r.capped > 0 and r.longest == 30  # the cycle with no way out
+    assert r.unvisited_scenes() == ["attic", "fortress"]
+    assert set(r.unused_choices()) == {"hall.bribe", "cellar.climb", "attic.down"}
+    assert r.scene_hits["hall"] == 600
+    # every entry into a scene comes from the start or a choice leading there
+    assert r.scene_hits["waiting"] == r.choice_hits["hall.wait"] + r.choice_hits["waiting.wait_more"]
+    assert r.steps == sum(r.choice_hits.values())
+    assert r.mean_length == pytest.approx(r.steps / 600)
+
+
+def test_uniform_over_open_choices() -> None:
+    # hall offers wait, flee, cross, and bribe (always closed): each open one about a third
+    story = load_story(TOOLS / "broken")
+    r = random_play(story, 6000, seed=1, max_steps=5)
+    for cid in ("hall.wait", "hall.flee", "hall.cross"):
+        assert 0.30 < r.choice_hits[cid] / 6000 < 0.37, cid
+    good = random_play(load_story(TOOLS / "good"), 4000, seed=2)
+    assert 0.45 < good.choice_hits["noon.stay"] / 4000 < 0.55
+    assert good.endings["arrest"] + good.endings["home"] == 4000 and not good.capped
+
+
+def test_steps_per_second_smoke() -> None:
+    """A loose floor; the benchmark of issue 9 holds the real one."""
+    import time
+
+    story = synthetic_story(1000)
+    t0 = time.perf_counter()
+    r = random_play(story, 20, seed=3, max_steps=100_000)
+    rate = r.steps / (time.perf_counter() - t0)
+    assert r.endings["s999"] == 20
+    assert rate > 100_000
+
+
+def test_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["randomtest", str(TOOLS / "broken"), "-n", "200", "--seed", "9", "--max-steps", "25"]
+    assert main(args + ["--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(args + ["--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == first
+    assert first["playthroughs"] == 200 and first["endings"]["fortress"] == 0
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "NEVER REACHED" in out and "Stuck" in out and "Gave up after 25 choices" in out
+    assert main(["randomtest", str(TOOLS / "good"), "-n", "0"]) == 2
