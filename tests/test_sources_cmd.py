@@ -139,3 +139,11 @@ def test_real_cli_on_the_shipped_scenarios() -> None:
     assert sum(data["seeds"].values()) == total > 0
     assert proc.returncode == (0 if all(s["grounded"] for s in data["scenarios"]) else 1)
     assert proc.stderr == ""
+
+
+def test_a_terminal_that_cannot_show_typographic_quotes_gets_no_traceback() -> None:
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    proc = subprocess.run([sys.executable, "-m", "engine", "sources", GROUNDED], cwd=ROOT, env=env,
+                          capture_output=True, text=True, encoding="ascii", errors="replace", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert '"?You are all under arrest,? Antonov replied"' in proc.stdout

@@ -137,7 +137,19 @@ def render(report: GroundingReport, *, brief: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _tolerant_output() -> None:
+    """Quotes keep their typographic marks: never fail on a terminal that cannot show them."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # pragma: no cover - a stream that cannot change
+                pass
+
+
 def run(args: argparse.Namespace) -> int:
+    _tolerant_output()
     folders, problems = _folders(list(args.scenarios))
     for d in problems:
         print(d.format(), file=sys.stderr)
