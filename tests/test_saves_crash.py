@@ -2,7 +2,7 @@
 
 A long-lived helper process (the "zygote") loads the scenario once; each round it forks a
 writer that saves to three slots as fast as it can, each save one step longer than the slot's
-current version, and the test kills the writer with SIGKILL after a random delay (0-12 ms:
+current version, and the test kills the writer with SIGKILL after a random delay (0-25 ms:
 before, during and between the writes and fsyncs). After every round every slot and every
 backup must load, be at least as new as before, and replay into exactly the state saved.
 """
@@ -43,7 +43,7 @@ print("ready", flush=True)
 
 def writer():
     store = SaveStore(folder)
-    i = 0
+    i = os.getpid() % len(slots)  # each writer starts at a different slot
     while True:
         slot = slots[i % len(slots)]
         i += 1
@@ -97,7 +97,7 @@ def test_sigkill_during_saves_never_loses_a_slot(tmp_path: Path) -> None:
             zygote.stdin.write("fork\n")
             zygote.stdin.flush()
             pid = int(zygote.stdout.readline())
-            time.sleep(rng.uniform(0, 0.012))
+            time.sleep(rng.uniform(0, 0.025))
             os.kill(pid, signal.SIGKILL)
             zygote.stdin.write(f"reap {pid}\n")
             zygote.stdin.flush()
@@ -126,7 +126,7 @@ def test_sigkill_during_saves_never_loses_a_slot(tmp_path: Path) -> None:
         if zygote.stdout:
             zygote.stdout.close()
     assert not (tmp_path / "writer-error.txt").exists()
-    assert min(seen.values()) > 10, seen  # the writers really wrote, many times
+    assert min(seen.values()) > 5, seen  # the writers really wrote, many times
     assert kills_mid_write > 0  # some kills landed mid-write (temporary files were left)
     store = SaveStore(folder)  # cleans what the killed writers left
     assert not any(n.startswith(atomic.TEMP_PREFIX) for n in os.listdir(folder))
@@ -136,3 +136,4 @@ def test_sigkill_during_saves_never_loses_a_slot(tmp_path: Path) -> None:
         assert loaded.state == machine.replay(story, ["hall.pace"] * seen[slot])
         assert store.load(slot, story, use_backup=True).state.path  # the backup is a good save too
     assert elapsed < 20, elapsed
+    print(f"{ROUNDS} kills in {elapsed:.1f} s; versions {seen}; {kills_mid_write} left a temporary file")
