@@ -103,6 +103,9 @@ def transcript_document(p: Playthrough, story: Story, record: Record | None) -> 
     if p.content_hash != story.content_hash:
         doc.add(Warning("This playthrough was made with another version of the scenario; it is shown "
                         "with the current version, matched by the choices' stable ids."))
+    if p.restores:
+        doc.add(Warning("Part of this playthrough was loaded from a saved game: the times of those "
+                        "decisions are not known."))
     if not p.complete:
         doc.add(Warning("This transcript is incomplete or damaged: " + "; ".join(p.problems)))
 
@@ -218,7 +221,7 @@ def worksheet_document(story: Story, record: Record | None, passages: int = 8) -
                 shown += 1
 
     doc.add(Heading("Decisions"))
-    doc.add(Para("At each point, the people in the palace had to choose. For each: what would you "
+    doc.add(Para("At each of these points the real people had to choose. For each: what would you "
                  "do, and why? Use the passages above.", muted=True))
     n = 0
     for st_scene in dict.fromkeys(story.scenes[st.scene] for st in states):

@@ -231,7 +231,7 @@ def _row(story: Story, p: Playthrough) -> tuple[Row | None, str]:
     if not same:
         flags.append("made with another version of the scenario (content hash differs): matched by stable ids")
     known = [c for c in p.choices if c.choice in story.choices_by_id
-             and story.choices_by_id[c.choice].scene == c.scene]
+             and c.scene in ("", story.choices_by_id[c.choice].scene)]
     unknown = [c.choice for c in p.choices if c not in known]
     if unknown:
         flags.append("choices not in this version, left out: " + ", ".join(unknown))
@@ -245,7 +245,7 @@ def _row(story: Story, p: Playthrough) -> tuple[Row | None, str]:
             ending = state.scene  # closed without the ending event: the choices reached it
     decisions = departures = 0
     for c in known:
-        sc = story.scenes[c.scene]
+        sc = story.scenes[story.choices_by_id[c.choice].scene]
         hist = sc.historical_choice
         if hist is not None and len(sc.choices) > 1:
             decisions += 1
@@ -303,8 +303,7 @@ def build_report(story: Story, playthroughs: Sequence[Playthrough],
                 reached += 1
             for cid in taken:
                 counts[cid] += 1
-            seconds += [c.seconds for c in p.choices if c.scene == sid and c.choice in counts
-                        and c.seconds is not None]
+            seconds += [c.seconds for c in p.choices if c.choice in counts and c.seconds is not None]
         all_seconds += seconds
         hc = sc.historical_choice
         decisions.append(Decision(sid, sc.title, hc.id if hc else None, reached, counts,

@@ -16,6 +16,8 @@ The events (``"event"`` key), in order:
 - ``choice``: choice (stable id), scene, mark (historical / counterfactual / null),
   historical (the scene's historical choice id or null), text, seconds, to, step
 - ``undo``: scene, step (the state after undoing)
+- ``restore``: scene, step, path -- written before a scene whose path is not the one the
+  transcript has followed (a saved game was loaded, or `--continue` resumed one)
 - ``ending``: scene, kind, title, step, path (every choice id taken)
 - ``end``: ended
 """
@@ -94,6 +96,7 @@ class Transcript:
         self._now = now or _now
         self._fd: int | None = None
         self._closed = False
+        self._path: tuple[str, ...] = ()  # the path the events so far describe
         self.student = _clean(student)
         self.class_name = _clean(class_name)
         started = self._time()
@@ -137,6 +140,10 @@ class Transcript:
     def scene(self, state: State) -> None:
         try:
             sc = self._story.scenes[state.scene]
+            if tuple(state.path) != self._path:  # a loaded or resumed game: record where it stands
+                self._write({"event": "restore", "scene": sc.id, "step": len(state.path),
+                             "path": list(state.path)})
+                self._path = tuple(state.path)
             self._write(
                 {
                     "event": "scene",
@@ -170,12 +177,14 @@ class Transcript:
                     "step": len(state_after.path),
                 }
             )
+            self._path = tuple(state_after.path)
         except Exception as exc:  # noqa: BLE001
             self._fail(exc)
 
     def undo(self, state: State) -> None:
         try:
             self._write({"event": "undo", "scene": state.scene, "step": len(state.path)})
+            self._path = tuple(state.path)
         except Exception as exc:  # noqa: BLE001
             self._fail(exc)
 
@@ -264,7 +273,11 @@ def _text(value: str) -> str:
 
 @dataclass(frozen=True)
 class ChoiceMade:
-    """One choice that stands in the final path (undone choices are dropped)."""
+    """One choice that stands in the final path (undone choices are dropped).
+
+    A choice that came with a loaded or resumed game (a ``restore`` event) has only its id:
+    its scene, text and target are empty, its mark and seconds None.
+    """
 
     choice: str
     scene: str
@@ -292,6 +305,7 @@ class Playthrough:
     choices: list[ChoiceMade] = field(default_factory=list)  # the final path, in order
     scenes_shown: int = 0
     undos: int = 0
+    restores: int = 0  # saved games loaded or resumed during the playthrough
     ending: str | None = None  # the ending scene id, if one was reached (and not undone)
     ending_kind: str | None = None
     last_scene: str | None = None
@@ -434,6 +448,21 @@ def read_transcript(path: str | os.PathLike[str]) -> Playthrough:
                 continue
             del path_seconds[step:]
             out.undos += 1
+            out.ending = out.ending_kind = None
+            out.last_scene = _str(event.get("scene"), 200) or out.last_scene
+        elif kind == "restore":
+            taken = event.get("path")
+            if (not isinstance(taken, list) or len(taken) > 100_000
+                    or not all(isinstance(c, str) and len(c) <= 200 for c in taken)):
+                out.problems.append(f"line {n}: a restore event without a valid path")
+                continue
+            kept = {i: c for i, c in enumerate(path_seconds)}
+            path_seconds = [
+                kept[i] if i in kept and kept[i].choice == cid
+                else ChoiceMade(choice=cid, scene="", mark=None, historical=None, text="", seconds=None, to="")
+                for i, cid in enumerate(taken)
+            ]
+            out.restores += 1
             out.ending = out.ending_kind = None
             out.last_scene = _str(event.get("scene"), 200) or out.last_scene
         elif kind == "ending":

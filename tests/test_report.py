@@ -276,3 +276,21 @@ def test_build_report_api() -> None:
         assert render(report, fmt)
     with pytest.raises(ValueError):
         render(report, "pdf")
+
+
+def test_a_resumed_playthrough_counts_in_full(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    story = load_story(CLASSROOM / "lesson")
+    t = Transcript(tmp_path, story, "Nina", "7B")
+    saved = machine.replay(story, ["ultimatum.ignore"])  # chronicle play --continue
+    t.scene(saved)
+    end = machine.choose(story, saved, "aurora.flee")
+    t.choice(story.choices_by_id["aurora.flee"], end, 7)
+    t.scene(end)
+    t.ending(end)
+    t.close()
+    code, out, err = run_cli(capsys, "report", str(tmp_path), "--scenarios", str(CLASSROOM), "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["skipped"] == [] and data["endings"]["escape"] == 1
+    assert data["decisions"][0]["counts"]["ultimatum.ignore"] == 1
+    assert data["decisions"][0]["seconds"]["n"] == 0 and data["decisions"][1]["seconds"]["n"] == 1
+    assert data["path"][0]["on_path"] == 1 and data["roster"][0]["departures"] == 1

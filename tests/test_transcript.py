@@ -213,3 +213,24 @@ def test_find_transcripts(tmp_path: Path, story: Story) -> None:
     files, problems = find_transcripts([tmp_path / "a", tmp_path / "a", tmp_path / "nope"])
     assert [f.name for f in files] == ["20240305-101500-anna-mini.jsonl", "20240305-101500-boris-mini.jsonl"]
     assert len(problems) == 1 and "nope" in problems[0]
+
+
+def test_a_resumed_game_is_recorded_with_a_restore_event(tmp_path: Path, story: Story) -> None:
+    """`--continue` or `load`: the first scene shown already has a path; the reader follows it."""
+    saved = machine.replay(story, ["hall.wait", "hall_again.back"])
+    t = Transcript(tmp_path, story, "Anna", None, now=ticking())
+    t.scene(saved)  # the game resumes here
+    after = machine.choose(story, saved, "hall.ignore")
+    t.choice(story.choices_by_id["hall.ignore"], after, 5)
+    t.scene(after)
+    loaded = machine.replay(story, ["hall.yield_now"])  # a save loaded mid-game
+    t.scene(loaded)
+    t.ending(loaded)
+    t.close()
+    kinds = [e["event"] for e in events(t.path)]
+    assert kinds == ["start", "restore", "scene", "choice", "scene", "restore", "scene", "ending", "end"]
+    assert events(t.path)[1]["path"] == ["hall.wait", "hall_again.back"]
+    p = read_transcript(t.path)
+    assert p.complete, p.problems
+    assert p.choice_ids == ("hall.yield_now",) and p.restores == 2 and p.ending == "surrender"
+    assert p.choices[0].seconds is None and p.choices[0].scene == ""
