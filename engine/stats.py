@@ -7,11 +7,11 @@ from typing import Any
 
 from engine.model import Story
 
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_WORD = re.compile(r"[^\W_]+(?:['’:-][^\W_]+)*")
 
 
 def words(text: str) -> int:
-    """Words in a text: runs of letters or digits, joined by inner apostrophes and hyphens."""
+    """Words in a text: runs of letters or digits, joined by inner apostrophes, hyphens and colons (19:00)."""
     return len(_WORD.findall(text))
 
 

@@ -1,0 +1,161 @@
+"""Golden playthroughs: bless, replay, report the first difference; and every shipped plan passes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from engine.diagnostics import ChronicleError
+from engine.loader import load_story
+from engine.plans import load_plan, plan_text, read_path, run_plan
+
+ROOT = Path(__file__).parent.parent
+TOOLS = Path(__file__).parent / "fixtures" / "tools"
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    dest = tmp_path / "good"
+    shutil.copytree(TOOLS / "good", dest)
+    (dest / "plans").mkdir()
+    return dest
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_bless_and_replay_the_scenario(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", "--bless-historical", str(good), "--bless-endings", str(good)]) == 0
+    names = sorted(p.name for p in (good / "plans").iterdir())  # written by bless
+    assert names == ["ending_arrest.yaml", "ending_home.yaml", "historical.yaml"]
+    plan = load_plan(good / "plans" / "historical.yaml")
+    assert [s.choose for s in plan.steps] == ["noon.stay", "evening.refuse"]
+    assert plan.steps[0].expect == {"resolve": 6} and plan.expect_ending == "arrest"
+    assert plan.expect == {"resolve": 6, "warned": False}
+    capsys.readouterr()
+    assert main(["replay", str(good)]) == 0
+    assert "3 passed, 0 failed" in capsys.readouterr().out
+    # the compiler ignores plans/: the scenario still checks clean
+    assert main(["check", "--strict", str(good)]) == 0
+
+
+def test_first_difference_is_reported(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    story = load_story(good)
+    base = "format: 1\nscenario: good\nsteps:\n"
+    cases = {
+        "wrong_scene": (base + "  - {choose: noon.stay, expect_scene: home}\n",
+                        'step 1 (noon.stay): expected scene "home", got "evening"'),
+        "wrong_value": (base + "  - {choose: stay, expect: {resolve: 7}}\n",
+                        "step 1 (noon.stay): expected resolve = 7, got 6"),
+        "closed": (base + "  - noon.leave\n", None),
+        "no_such": (base + "  - noon.stay\n  - evening.fly\n", 'step 2: no choice "evening.fly" in scene "evening"'),
+        "ending": (base + "  - noon.stay\n  - evening.give_in\nexpect_ending: arrest\n",
+                   'expected ending "arrest", got "home"'),
+        "not_ended": (base + "  - noon.stay\nexpect_ending: arrest\n",
+                      'the game is in scene "evening", not at an ending'),
+        "final": (base + "  - noon.leave\nexpect: {warned: false}\n", "at the end: expected warned = false, got true"),
+        "type": (base + "  - noon.stay\nexpect: {resolve: \"6\"}\n", 'expected resolve = "6", got 6'),
+    }
+    for name, (text, message) in cases.items():
+        out = run_plan(load_plan(write(good / "plans" / f"{name}.yaml", text)), story)
+        if message is None:
+            assert out.ok, name
+        else:
+            assert not out.ok and message in out.message, (name, out.message)
+    # a closed choice: the step number and the open choices
+    text = base + "  - noon.stay\n  - evening.refuse\n"
+    day = good / "scenes" / "day.yaml"
+    day.write_text(day.read_text().replace("do: resolve += 1", "do: resolve -= 1"))
+    out = run_plan(load_plan(write(good / "plans" / "c.yaml", text)), load_story(good))
+    assert not out.ok and out.step == 2
+    assert 'step 2: choice "evening.refuse" is not open now (open choices: evening.give_in)' in out.message
+    assert main(["replay", str(good / "plans" / "c.yaml")]) == 1
+    assert "FAIL" in capsys.readouterr().out
+
+
+def test_plan_format_errors(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = {
+        "fmt": "format: 2\nscenario: good\nsteps: []\n",
+        "key": "format: 1\nscenario: good\nstep: []\n",
+        "step": "format: 1\nscenario: good\nsteps:\n  - {pick: noon.stay}\n",
+        "expect": "format: 1\nscenario: good\nsteps:\n  - {choose: noon.stay, expect: [1]}\n",
+        "yaml": "format: 1\nscenario: good\nsteps: [\n",
+        "tag": "format: 1\nscenario: !!python/object:os.system good\n",
+    }
+    for name, text in bad.items():
+        path = write(good / "plans" / f"{name}.yaml", text)
+        with pytest.raises(ChronicleError):
+            load_plan(path)
+        assert main(["replay", str(path)]) == 1
+        out = capsys.readouterr()
+        assert "FAIL" in out.out and "Traceback" not in out.err
+
+
+def test_bless_from_a_transcript(good: Path, tmp_path: Path) -> None:
+    events = [
+        {"event": "start", "scenario": "good", "student": "Anna"},
+        {"event": "choice", "choice": "noon.leave", "scene": "noon"},
+        {"event": "undo", "steps": 1},
+        "not an event",
+        {"event": "choice", "choice": "noon.stay"},
+        {"event": "choice", "choice": 42},
+        {"event": "choice", "choice": "evening.refuse"},
+        {"event": "ending", "scene": "arrest"},
+    ]
+    transcript = tmp_path / "anna.jsonl"
+    transcript.write_text("\n".join(json.dumps(e) for e in events) + "\n{broken json\n")
+    assert read_path(transcript) == ("good", ["noon.stay", "evening.refuse"])
+    out = tmp_path / "anna.yaml"
+    assert main(["replay", "--bless", str(transcript), "--scenario", str(good), "-o", str(out)]) == 0
+    plan = load_plan(out)
+    assert plan.expect_ending == "arrest" and run_plan(plan, load_story(good)).ok
+
+
+def test_bless_from_a_save(good: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    save = tmp_path / "slot1.json"
+    save.write_text(json.dumps({"format": 1, "scenario": "good", "path": ["noon.leave"]}))
+    assert read_path(save) == ("good", ["noon.leave"])
+    out = tmp_path / "p.yaml"
+    assert main(["replay", "--bless", str(save), "--scenario", str(good), "-o", str(out)]) == 0
+    assert load_plan(out).expect_ending == "home"
+    # a save that no longer replays: a clear message, no plan, no traceback
+    save.write_text(json.dumps({"scenario": "good", "path": ["noon.gone"]}))
+    assert main(["replay", "--bless", str(save), "--scenario", str(good), "-o", str(tmp_path / "q.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert 'no choice "noon.gone"' in err and "Traceback" not in err
+    assert not (tmp_path / "q.yaml").exists()
+    for junk in ("[1, 2]", '{"path": "x"}', ""):
+        save.write_text(junk)
+        with pytest.raises(ChronicleError):
+            read_path(save)
+
+
+def test_plan_text_round_trips_strings(good: Path) -> None:
+    story = load_story(good)
+    text = plan_text(story, ["noon.leave"], title='A "quoted" title: yes')
+    path = write(good / "plans" / "t.yaml", text)
+    plan = load_plan(path)
+    assert plan.title == 'A "quoted" title: yes' and run_plan(plan, story).ok
+
+
+def _shipped_plans() -> list[Path]:
+    return sorted((ROOT / "scenarios").glob("*/plans/*.yaml"))
+
+
+@pytest.mark.parametrize("plan_file", _shipped_plans() or [None], ids=lambda p: p.parent.parent.name + "/" + p.name
+                         if p else "none")
+def test_shipped_plans(plan_file: Path | None) -> None:
+    """Every golden playthrough shipped in scenarios/<id>/plans/ still passes."""
+    if plan_file is None:
+        pytest.skip("no shipped plans yet")
+    plan = load_plan(plan_file)
+    story = load_story(plan_file.parent.parent)
+    assert story.id == plan.scenario
+    out = run_plan(plan, story)
+    assert out.ok, f"{plan_file}: {out.message}"
