@@ -14,6 +14,8 @@ What is counted (the classroom guide explains it to teachers):
   ids the current version no longer has are left out of the counts and named in the flag.
 - A playthrough *finished* when it reached an ending; otherwise it *stopped* (the student closed
   the game), and it is counted up to where it stopped.
+- A game continued from a save (`chronicle play --continue`) writes a second transcript that
+  begins with a `restore` event; it is joined to the transcript it continues and counted once.
 - Choices that were undone do not count; the time of a decision is that of the choice that
   stands.
 - `decisions`: every scene with more than one choice, in the order of the historical path and
@@ -31,7 +33,7 @@ from __future__ import annotations
 import os
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +239,8 @@ def _row(story: Story, p: Playthrough) -> tuple[Row | None, str]:
         flags.append("choices not in this version, left out: " + ", ".join(unknown))
     elif not replayed:
         flags.append("the choices no longer replay in this order in this version")
+    if p.continues:
+        flags.append("continued from a saved game: joined with " + ", ".join(Path(f).name for f in p.continues))
     ending = p.ending
     if replayed and state is not None:
         if same and ending is not None and ending != state.scene:
@@ -271,12 +275,44 @@ def _row(story: Story, p: Playthrough) -> tuple[Row | None, str]:
     ), ""
 
 
+def join_continued(playthroughs: Sequence[Playthrough]) -> list[Playthrough]:
+    """Join each game continued from a save (`chronicle play --continue`) to the transcript it
+    continues: the same student, class and scenario, an earlier transcript that stopped before
+    an ending where this one resumes (either path a prefix of the other). The joined
+    playthrough keeps the earlier decision times and is counted once.
+    """
+    ordered = sorted(playthroughs, key=lambda p: (p.started, str(p.path)))
+    joined: dict[int, Playthrough] = {}
+    dropped: set[int] = set()
+    for qi, q in enumerate(ordered):
+        if not q.resumed:
+            continue
+        for pi in range(qi - 1, -1, -1):
+            p = joined.get(pi, ordered[pi])
+            if pi in dropped or p.ending is not None or (p.scenario, p.student, p.class_name) != (
+                    q.scenario, q.student, q.class_name) or p.started > q.started:
+                continue
+            n = min(len(p.choices), len(q.resumed))
+            if p.choice_ids[:n] != q.resumed[:n]:
+                continue
+            merged = [
+                p.choices[i] if i < len(p.choices) and c.seconds is None and not c.scene
+                and p.choices[i].choice == c.choice else c
+                for i, c in enumerate(q.choices)
+            ]
+            joined[qi] = replace(q, choices=merged, started=p.started, undos=p.undos + q.undos,
+                                 continues=(*p.continues, str(p.path)))
+            dropped.add(pi)
+            break
+    return [joined.get(i, p) for i, p in enumerate(ordered) if i not in dropped]
+
+
 def build_report(story: Story, playthroughs: Sequence[Playthrough],
                  skipped: Sequence[tuple[str, str]] = ()) -> ClassReport:
     rows: list[Row] = []
     kept: list[Playthrough] = []
     skip = list(skipped)
-    for p in sorted(playthroughs, key=lambda p: (p.started, str(p.path))):
+    for p in join_continued(playthroughs):
         row, why = _row(story, p)
         if row is None:
             skip.append((str(p.path), why))

@@ -306,6 +306,8 @@ class Playthrough:
     scenes_shown: int = 0
     undos: int = 0
     restores: int = 0  # saved games loaded or resumed during the playthrough
+    resumed: tuple[str, ...] | None = None  # the path it began from, if it continued a saved game
+    continues: tuple[str, ...] = ()  # earlier transcripts joined into this one (by the report)
     ending: str | None = None  # the ending scene id, if one was reached (and not undone)
     ending_kind: str | None = None
     last_scene: str | None = None
@@ -463,6 +465,8 @@ def read_transcript(path: str | os.PathLike[str]) -> Playthrough:
                 for i, cid in enumerate(taken)
             ]
             out.restores += 1
+            if out.scenes_shown == 0 and out.undos == 0 and out.resumed is None:
+                out.resumed = tuple(taken)
             out.ending = out.ending_kind = None
             out.last_scene = _str(event.get("scene"), 200) or out.last_scene
         elif kind == "ending":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
@@ -278,10 +279,17 @@ def test_build_report_api() -> None:
         render(report, "pdf")
 
 
-def test_a_resumed_playthrough_counts_in_full(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_continued_game_is_joined_to_its_first_part(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
     story = load_story(CLASSROOM / "lesson")
-    t = Transcript(tmp_path, story, "Nina", "7B")
-    saved = machine.replay(story, ["ultimatum.ignore"])  # chronicle play --continue
+    first = Transcript(tmp_path, story, "Nina", "7B", now=lambda: datetime(2024, 3, 5, 10, 0))
+    start = machine.start(story)
+    first.scene(start)
+    saved = machine.choose(story, start, "ultimatum.ignore")
+    first.choice(story.choices_by_id["ultimatum.ignore"], saved, 4)
+    first.scene(saved)
+    first.close()  # the bell rings; next lesson: chronicle play --continue
+    t = Transcript(tmp_path, story, "Nina", "7B", now=lambda: datetime(2024, 3, 12, 10, 0))
     t.scene(saved)
     end = machine.choose(story, saved, "aurora.flee")
     t.choice(story.choices_by_id["aurora.flee"], end, 7)
@@ -291,6 +299,15 @@ def test_a_resumed_playthrough_counts_in_full(tmp_path: Path, capsys: pytest.Cap
     code, out, err = run_cli(capsys, "report", str(tmp_path), "--scenarios", str(CLASSROOM), "--format", "json")
     data = json.loads(out)
     assert code == 0 and data["skipped"] == [] and data["endings"]["escape"] == 1
+    assert data["playthroughs"] == 1 and data["stopped"] == 0
     assert data["decisions"][0]["counts"]["ultimatum.ignore"] == 1
-    assert data["decisions"][0]["seconds"]["n"] == 0 and data["decisions"][1]["seconds"]["n"] == 1
+    assert data["decisions"][0]["seconds"]["mean"] == 4.0 and data["decisions"][1]["seconds"]["mean"] == 7.0
     assert data["path"][0]["on_path"] == 1 and data["roster"][0]["departures"] == 1
+    assert data["roster"][0]["started"].startswith("2024-03-05")
+    assert first.path.name in data["roster"][0]["flags"][0]
+    # alone, the continuation still counts in full (without the first part's times)
+    first.path.unlink()
+    data = json.loads(run_cli(capsys, "report", str(tmp_path), "--scenarios", str(CLASSROOM),
+                              "--format", "json")[1])
+    assert data["playthroughs"] == 1 and data["decisions"][0]["counts"]["ultimatum.ignore"] == 1
+    assert data["decisions"][0]["seconds"]["n"] == 0
