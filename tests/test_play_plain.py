@@ -1,0 +1,164 @@
+"""`chronicle play` in plain mode, as a real process: golden playthroughs and the edges of input.
+
+Golden files live in tests/golden/; after a deliberate change to what the player sees,
+regenerate them with `CHRONICLE_BLESS=1 python -m pytest tests/test_play_plain.py` and read
+the diff before committing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAY = ROOT / "tests" / "fixtures" / "play"
+GOLDEN = ROOT / "tests" / "golden"
+ESCAPES = re.compile("[\x1b\x07\x9b\x9d\x9c\x90]")
+
+
+def env_for(columns: int = 80, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CHRONICLE_SAVES", "TERM")}
+    env.update(CHRONICLE_SCENARIOS=str(PLAY), COLUMNS=str(columns), LINES="24", PYTHONIOENCODING="utf-8")
+    env.update(extra)
+    return env
+
+
+def play(tmp_path: Path, *args: str, lines: list[str] | None = None, columns: int = 80,
+         **extra: str) -> subprocess.CompletedProcess[str]:
+    text = "".join(f"{line}\n" for line in lines or [])
+    return subprocess.run([sys.executable, "-m", "engine", "play", *args, "--saves", str(tmp_path / "saves")],
+                          input=text, capture_output=True, text=True, encoding="utf-8", env=env_for(columns, **extra),
+                          timeout=30, cwd=tmp_path)
+
+
+def golden(name: str, output: str) -> None:
+    path = GOLDEN / f"{name}.txt"
+    if os.environ.get("CHRONICLE_BLESS"):
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(output, encoding="utf-8")
+    assert path.exists(), f"no golden file {path}: run with CHRONICLE_BLESS=1 to write it"
+    assert output == path.read_text(encoding="utf-8")
+
+
+HISTORICAL = ["sources", "disputes", "1", "history", "status", "1"]
+
+
+@pytest.mark.parametrize("columns", [20, 80, 200])
+def test_golden_historical_playthrough(tmp_path: Path, columns: int) -> None:
+    r = play(tmp_path, "tour", lines=HISTORICAL, columns=columns)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    golden(f"tour_historical_{columns}", r.stdout)
+    assert max(len(line) for line in r.stdout.splitlines()) <= columns
+    assert not ESCAPES.search(r.stdout)
+    # the debrief, after the epilogue, then the questions
+    out = " ".join(r.stdout.split())
+    assert out.index("taken across the river") < out.index("Debrief") < out.index("Questions for discussion")
+
+
+def test_golden_counterfactual_playthrough_with_departures(tmp_path: Path) -> None:
+    lines = ["3", "1", "help", "undo", "1", "2", "undo", "4", "2", "sources"]
+    r = play(tmp_path, "tour", lines=lines)
+    assert r.returncode == 0, r.stderr
+    golden("tour_counterfactual_80", r.stdout)
+    debrief = r.stdout[r.stdout.index("Debrief"):]
+    assert "Where you left the record" in debrief
+    assert "you chose: Surrender at once" in debrief
+    assert "What really happened: Ignore the ultimatum and stay at the table" in debrief
+    assert "What the Aurora fired" in debrief  # the dispute passed through
+
+
+def test_golden_hostile_text_prints_no_control_sequence(tmp_path: Path) -> None:
+    r = play(tmp_path, "hostile", lines=["sources", "disputes", "status", "history", "1"])
+    assert r.returncode == 0, r.stderr
+    golden("hostile_80", r.stdout)
+    raw = r.stdout.encode("utf-8")
+    for bad in (b"\x1b", b"\x07", b"\xc2\x9b", b"\xc2\x9d", b"\xc2\x85", b"\x08", b"\r", b"\xe2\x80\xae"):
+        assert bad not in raw
+    assert "52;c;" not in r.stdout and "pwned" not in r.stdout
+    assert "Clear the screen now." in r.stdout and "Epilogue text." in r.stdout
+
+
+def test_golden_picker(tmp_path: Path) -> None:
+    r = play(tmp_path, lines=["7", "2", "quit"])
+    assert r.returncode == 0, r.stderr
+    golden("picker_80", r.stdout)
+    assert "A Night in the Hall" in r.stdout and "25 October 1917 (7 November N.S.)" in r.stdout
+    assert "Type a number from 1 to 2" in r.stdout
+    assert "The ultimatum" in r.stdout  # tour started
+
+
+def test_no_color_output_has_no_escape_bytes(tmp_path: Path) -> None:
+    r = play(tmp_path, "tour", lines=HISTORICAL, NO_COLOR="1")
+    assert r.returncode == 0 and r.stdout and not ESCAPES.search(r.stdout)
+
+
+def test_eof_in_the_middle_of_a_scene_leaves_an_autosave(tmp_path: Path) -> None:
+    r = play(tmp_path, "tour", lines=["1"])
+    assert r.returncode == 0, r.stderr
+    assert "Input ended. Your game is saved" in r.stdout
+    assert (tmp_path / "saves" / "autosave-tour.save.json").is_file()
+    again = play(tmp_path, "--continue", lines=["history"])
+    assert again.returncode == 0, again.stderr
+    first_screen = again.stdout.split("> ")[0]
+    assert "After midnight" in first_screen and "Stand firm" in first_screen
+    assert "You chose: Ignore the ultimatum and stay at the table" in again.stdout
+
+
+def test_load_a_named_save_without_naming_the_scenario(tmp_path: Path) -> None:
+    r = play(tmp_path, "tour", lines=["3", "save waiting"])
+    assert 'Saved as "waiting"' in r.stdout
+    again = play(tmp_path, "--load", "waiting", lines=[])
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("Malachite Hall, Winter Palace — 25 October 1917 (7 November N.S.), 19:00\nStill waiting")
+
+
+def test_a_class_asks_for_the_name_and_the_transcript_has_it(tmp_path: Path) -> None:
+    r = play(tmp_path, "tour", "--class", "7B", lines=["Anna Petrova", "2"])
+    assert r.returncode == 0, r.stderr
+    assert "Class 7B: type your name" in r.stdout
+    (transcript,) = (tmp_path / "saves" / "transcripts").glob("*.jsonl")
+    events = [json.loads(line) for line in transcript.read_text().splitlines()]
+    assert events[0]["student"] == "Anna Petrova" and events[0]["class"] == "7B"
+    assert [e["event"] for e in events][-2:] == ["ending", "end"]
+
+
+def test_errors_at_start_are_clear(tmp_path: Path) -> None:
+    r = play(tmp_path, "tuor")
+    assert r.returncode == 1 and 'did you mean "tour"?' in r.stderr and "Traceback" not in r.stderr
+    r = play(tmp_path, "--continue")
+    assert r.returncode == 1 and "no game to continue" in r.stderr
+
+
+def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "engine", "play", "tour", "--saves", str(tmp_path / "saves")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=env_for(), cwd=tmp_path)
+    assert proc.stdout is not None and proc.stdin is not None
+    seen = b""
+    deadline = time.monotonic() + 20
+    while b"> " not in seen and time.monotonic() < deadline:
+        seen += os.read(proc.stdout.fileno(), 4096)
+    assert b"> " in seen
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert b"Traceback" not in err and b"KeyboardInterrupt" not in err
+
+
+def test_a_closed_pipe_is_a_quiet_exit(tmp_path: Path) -> None:
+    script = (f'yes sources | "{sys.executable}" -m engine play tour --saves "{tmp_path / "saves"}" | head -n 3; '
+              'echo "status=${PIPESTATUS[1]}"')
+    r = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env_for(), timeout=60,
+                       cwd=tmp_path)
+    assert r.stdout.splitlines()[0].startswith("Malachite Hall")
+    assert r.stdout.splitlines()[-1] == "status=0"
+    assert r.stderr == ""

@@ -1,0 +1,167 @@
+"""engine.session: a game driven line by line, with real saves and transcripts on disk."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine import machine
+from engine.loader import load_story
+from engine.model import Story
+from engine.saves import SaveStore
+from engine.session import Session
+
+PLAY = Path(__file__).resolve().parent / "fixtures" / "play"
+
+
+@pytest.fixture(scope="module")
+def tour() -> Story:
+    return load_story(PLAY / "tour")
+
+
+def make(tour: Story, tmp_path: Path, **kw: object) -> Session:
+    ticks = iter(range(0, 10_000, 7))
+    s = Session(tour, store=SaveStore(tmp_path / "saves"), transcripts=tmp_path / "saves" / "transcripts",
+                clock=lambda: float(next(ticks)), **kw)  # type: ignore[arg-type]
+    s.begin()
+    return s
+
+
+def events(tmp_path: Path) -> list[dict[str, object]]:
+    files = sorted((tmp_path / "saves" / "transcripts").glob("*.jsonl"))
+    assert files
+    return [json.loads(line) for line in files[-1].read_text().splitlines()]
+
+
+def test_rows_number_open_choices_and_show_closed_ones_with_a_reason(tour: Story, tmp_path: Path) -> None:
+    s = make(tour, tmp_path)
+    rows = s.rows()
+    assert [(n, c.key, r) for n, c, r in rows] == [
+        (1, "ignore", None), (2, "yield_now", None), (3, "wait", None),
+        (None, "plead", "You no longer believe that delay can help."),
+    ]
+    s.handle("3")  # hall_again, then back: "wait" is now closed, and has no reason: hidden
+    s.handle("1")
+    assert [c.key for _, c, _ in s.rows()] == ["ignore", "yield_now", "plead"]
+
+
+def test_a_choice_moves_on_autosaves_and_is_in_the_transcript(tour: Story, tmp_path: Path) -> None:
+    s = make(tour, tmp_path, student="Anna", class_name="7B")
+    reply = s.handle(" 1 ")
+    assert reply.page == "scene" and reply.note == "The messenger leaves without an answer."
+    assert s.state.scene == "late"
+    loaded = SaveStore(tmp_path / "saves").load("autosave-tour", tour)
+    assert loaded.state == s.state
+    s.handle("1")
+    assert s.is_ending()
+    s.close()
+    ev = events(tmp_path)
+    assert [e["event"] for e in ev] == ["start", "scene", "choice", "scene", "choice", "scene", "ending", "end"]
+    assert ev[0]["student"] == "Anna" and ev[0]["class"] == "7B"
+    assert ev[2]["choice"] == "hall.ignore" and ev[2]["seconds"] == 7.0
+    assert ev[6]["path"] == ["hall.ignore", "late.brave"]
+
+
+def test_bad_numbers_and_unknown_words(tour: Story, tmp_path: Path) -> None:
+    s = make(tour, tmp_path)
+    for line, words in (("9", "There is no choice 9: type 1 to 3"), ("0", "no choice 0"),
+                        ("sorces", 'did you mean "sources"?'), ("dance", "not a choice or a command")):
+        reply = s.handle(line)
+        assert reply.page is None and reply.messages[0][0] == "error"
+        assert words in reply.messages[0][1]
+    assert s.state == machine.start(tour)
+    assert s.handle("").page is None
+    for word, page in (("help", "help"), ("?", "help"), ("SOURCES", "sources"), ("disputes", "disputes"),
+                       ("history", "history"), ("status", "status"), ("look", "scene")):
+        assert s.handle(word).page == page
+
+
+def test_undo_and_restart(tour: Story, tmp_path: Path) -> None:
+    s = make(tour, tmp_path)
+    assert "Nothing to undo" in s.handle("undo").messages[0][1]
+    s.handle("1")
+    assert s.handle("undo").page == "scene" and s.state == machine.start(tour)
+    s.handle("2")
+    assert s.is_ending()
+    assert "ended" in s.handle("1").messages[0][1]
+    reply = s.handle("restart")
+    assert s.pending and reply.page is None and s.is_ending()
+    assert s.handle("no").messages == [("info", "Cancelled.")] and s.is_ending()
+    s.handle("restart")
+    assert s.handle("yes").page == "scene" and s.state == machine.start(tour)
+    s.close()
+    files = sorted((tmp_path / "saves" / "transcripts").glob("*.jsonl"))
+    assert len(files) == 2  # a restart is a new playthrough
+    first, second = sorted(files, key=lambda f: "-2." in f.name)  # same second: the new one is "-2"
+    kinds = [json.loads(x)["event"] for x in first.read_text().splitlines()]
+    assert "undo" in kinds and kinds[-2:] == ["ending", "end"]
+    assert [json.loads(x)["event"] for x in second.read_text().splitlines()] == ["start", "scene", "end"]
+
+
+def test_a_pending_question_gives_way_to_a_command(tour: Story, tmp_path: Path) -> None:
+    s = make(tour, tmp_path)
+    s.handle("restart")
+    reply = s.handle("1")
+    assert reply.messages[0] == ("info", "Cancelled.") and s.state.scene == "late"
+
+
+def test_save_and_load(tour: Story, tmp_path: Path) -> None:
+    s = make(tour, tmp_path)
+    s.handle("1")
+    assert "Saved as \"before\"" in s.handle("save before").messages[0][1]
+    assert "cannot be used as a save name" in s.handle("save ../x").messages[0][1]
+    s.handle("2")
+    assert s.is_ending()
+    reply = s.handle("load before")
+    assert reply.page == "scene" and s.state.scene == "late" and s.state.path == ("hall.ignore",)
+    listing = s.handle("load")
+    assert listing.page == "saves" and "before" in [name for name, _ in listing.slots]
+    assert "Not loaded" in s.handle("load nothing_here").messages[0][1]
+    assert s.handle("save").messages[0][1].startswith('Saved as "tour"')
+
+
+def test_a_save_for_another_scenario_says_how_to_play_it(tour: Story, tmp_path: Path) -> None:
+    mini = load_story(Path(__file__).resolve().parent / "fixtures" / "mini")
+    SaveStore(tmp_path / "saves").save("other", mini, machine.start(mini))
+    s = make(tour, tmp_path)
+    reply = s.handle("load other")
+    assert "chronicle play mini --load other" in reply.messages[0][1]
+
+
+def test_an_edited_scenario_offers_the_last_point_that_fits(tour: Story, tmp_path: Path) -> None:
+    s = make(tour, tmp_path)
+    s.handle("1")
+    s.handle("save deep")
+    folder = tmp_path / "edited"
+    shutil.copytree(PLAY / "tour", folder / "tour")
+    scenes = folder / "tour" / "scenes" / "night.yaml"
+    scenes.write_text(scenes.read_text().replace("id: ignore\n", "id: ignore_it\n"))
+    edited = load_story(folder / "tour")
+    s2 = Session(edited, store=SaveStore(tmp_path / "saves"))
+    reply = s2.handle("load deep")
+    assert s2.pending and "at step 1" in reply.messages[0][1]
+    reply = s2.handle("yes")
+    assert reply.page == "scene" and s2.state == machine.start(edited)
+
+
+def test_a_failed_autosave_is_told_once_and_the_game_goes_on(tour: Story, tmp_path: Path) -> None:
+    s = make(tour, tmp_path)
+    saves = tmp_path / "saves"
+    shutil.rmtree(saves)
+    saves.write_text("not a folder any more")
+    s.handle("3")
+    s.handle("1")
+    notices = s.take_notices()
+    assert len([n for n in notices if "could not be saved" in n[1]]) == 1
+    assert s.state.scene == "hall"
+    assert s.handle("1").page == "scene" and s.state.scene == "late"
+
+
+def test_input_is_bounded(tour: Story, tmp_path: Path) -> None:
+    s = make(tour, tmp_path)
+    reply = s.handle("x" * 100_000)
+    assert len(reply.messages[0][1]) < 200
+    assert s.handle("1" * 50).messages[0][0] == "error"
