@@ -95,8 +95,8 @@ def link_or_copy(source: Path, dest: Path, data: bytes) -> None:
     """Atomically make `dest` a copy of `source` (whose content is `data`): a hard link, or a write."""
     tmp = temp_path(dest.parent)
     try:
-        os.link(source, tmp, follow_symlinks=False)
-    except OSError:
+        os.link(source, tmp)
+    except (OSError, NotImplementedError):  # no hard links here (FAT, some network disks)
         write_durable(tmp, data)
     try:
         os.replace(tmp, dest)

@@ -198,7 +198,7 @@ class SaveStore:
         except SaveError as exc:
             good = not use_backup and self._backup_good(slot)
             tail = " Its previous version (the backup) is intact and can be loaded instead." if good else ""
-            raise SaveError(f"{which} cannot be loaded: {exc.message}.{tail}".replace("..", "."),
+            raise SaveError(f"{which} cannot be loaded: {exc.message.rstrip('.')}.{tail}",
                             backup_available=good) from None
 
     def _others_hint(self) -> str:
@@ -263,7 +263,11 @@ class SaveStore:
         """
         slot = check_slot_name(slot)
         target = self._file(slot)
-        data = encode(self._document(slot, story, state))
+        try:
+            data = encode(self._document(slot, story, state))
+        except (IndexError, KeyError, TypeError, ValueError):
+            raise SaveError(f'could not save "{slot}": this game does not belong to the scenario '
+                            f'"{story.id}" (a program error; please report it)') from None
 
         def rotate() -> None:
             try:
@@ -420,8 +424,8 @@ class SaveStore:
     def export(self, slot: str, dest: Path, *, overwrite: bool = False) -> Path:
         """Copy a good save to `dest` (a file, or a folder to put `<slot>.save.json` in)."""
         slot = check_slot_name(slot)
-        data = self._read(self._file(slot)) if self._file(slot).exists() else b""
         self._read_slot(slot)  # refuses a missing or damaged slot with the right message
+        data = self._read(self._file(slot))
         dest = Path(dest)
         if dest.is_dir():
             dest = dest / slot_filename(slot)

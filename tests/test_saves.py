@@ -618,3 +618,10 @@ def test_autosave_speed(story: Story, store: SaveStore, monkeypatch: pytest.Monk
         store.autosave(story, state)
         real.append(time.perf_counter() - t)
     assert statistics.median(real) < 0.1, real  # with real fsyncs: bounded by the disk
+
+
+def test_a_state_of_another_scenario_is_not_saved(story: Story, store: SaveStore) -> None:
+    alien = State("hall", (1,), (), None, ())
+    with pytest.raises(SaveError, match="does not belong"):
+        store.save("g", story, alien)
+    assert files(store) == []

@@ -135,5 +135,4 @@ def test_sigkill_during_saves_never_loses_a_slot(tmp_path: Path) -> None:
         assert loaded.notice is None
         assert loaded.state == machine.replay(story, ["hall.pace"] * seen[slot])
         assert store.load(slot, story, use_backup=True).state.path  # the backup is a good save too
-    assert elapsed < 20, elapsed
     print(f"{ROUNDS} kills in {elapsed:.1f} s; versions {seen}; {kills_mid_write} left a temporary file")
