@@ -20,7 +20,6 @@ CODES: dict[str, str] = {
     "W501": "a scene that no path of gotos from the start reaches",
     "W502": "a variable that is never read or written",
     "W503": "a variable that conditions read but no effect ever changes",
-    "W504": "a variable that effects change but nothing ever reads (and that is not visible)",
     "W505": "two choices of a scene with the same text",
     "W506": "an ending without a debrief",
     "W507": "a scenario without discussion questions",
@@ -119,11 +118,9 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
     for cond in analysis.conditions.values():
         cond_reads |= cond.reads
     writes: set[str] = set()
-    eff_reads: set[str] = set()  # reads other than a variable updating itself (x += 1)
     all_reads: set[str] = set()
     for eff in analysis.effects.values():
         writes |= eff.writes
-        eff_reads |= eff.reads - eff.writes
         all_reads |= eff.reads
     for v in ir["variables"]:
         name = v["name"]
@@ -136,9 +133,6 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
             warn(meta_file, vp, 0, "W503", f'variable "{name}" is read by conditions but never changed',
                  f'every condition on it always has the same result: add a do: effect that sets "{name}"',
                  key=True)
-        elif name in writes and name not in cond_reads | eff_reads and not v["visible"]:
-            warn(meta_file, vp, 0, "W504", f'variable "{name}" is changed but never read',
-                 "use it in a when: condition, mark it visible: true, or remove it", key=True)
 
     # -- the frame ------------------------------------------------------------------------------
     if not ir["questions"]:

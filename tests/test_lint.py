@@ -26,7 +26,6 @@ def test_broken_fixture_known_warnings() -> None:
     assert sorted((f, c, ln) for f, c, ln, _ in got) == sorted([
         ("scenario.yaml", "W507", 1),   # no questions
         ("scenario.yaml", "W503", 9),   # money: read, never written
-        ("scenario.yaml", "W504", 11),  # noise: written, never read
         ("scenario.yaml", "W502", 12),  # mood: never used
         ("night.yaml", "W508", 62),     # bridge: no ending by any goto
         ("night.yaml", "W508", 73),     # embankment
