@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -93,7 +94,7 @@ def test_near_miss_shows_the_closest_passage(report: GroundingReport) -> None:
     assert "99% alike" in near.problem and "This ultimatum expires at 7:10" in near.problem
     assert (near.line, near.column) == (10, 16)  # where the compiler puts its E401
     shells = failed["aurora", "dispute: What the Aurora fired"]
-    assert '"They were only blanks fired from the Aurora and the fortress"' in shells.problem
+    assert '"They were only blanks fired from the Aurora and the fortress, but they were"' in shells.problem
     unknown = failed["aurora", "choice stay"]
     assert unknown.seed == "" and 'unknown source "rabinowich"' in unknown.problem
     assert 'did you mean "rabinowitch"' in unknown.problem
@@ -194,12 +195,22 @@ def test_grounded_fixture_agrees_with_verify_quotes() -> None:
 
 
 @pytest.mark.skipif(not TOOL.exists(), reason="shared/tools/verify_quotes.py not present")
-def test_differences_from_verify_quotes_are_exactly_errata_and_unknown_sources() -> None:
-    ours = dict(ground([FIX / "gaps"]).seeds)
-    theirs = _tool_counts(FIX / "gaps")
-    # the tool knows no errata (it misses the corrected quote on the scanned page) and ignores the
-    # source a citation names (it finds the "rabinowich" quote in Rabinowitch's text)
-    assert theirs == {**ours, P376: ours[P376] - 1, RABINOWITCH: ours[RABINOWITCH] + 1}
+def test_differences_from_verify_quotes_are_exactly_errata_and_unknown_sources(tmp_path: Path) -> None:
+    """The tool knows no errata (it misses a corrected quote from the scanned page) and ignores the
+    source a citation names (it finds a "rabinowich" quote in Rabinowitch's text)."""
+    folder = tmp_path / "differ"
+    shutil.copytree(FIX / "grounded", folder)
+    night = folder / "scenes" / "night.yaml"
+    text = night.read_text(encoding="utf-8")
+    text = text.replace("id: grounded", "id: differ").replace(
+        '          - source: woytinsky_p376\n            quote: "While the crowd was invading the Winter Palace, '
+        'a meeting opened at the Smolny."',
+        '          - source: woytinsky_p376\n            quote: "the Provisional Government was deposed"\n'
+        '          - source: rabinowich\n            quote: "The Aurora responded by firing one blank round"')
+    night.write_text(text, encoding="utf-8")
+    ours = dict(ground([folder]).seeds)
+    assert ours == {JULY2: 0, JULY1: 0, RABINOWITCH: 6, PEARSON: 2, P376: 1}
+    assert _tool_counts(folder) == {**ours, P376: 0, RABINOWITCH: 7}
 
 
 # --- the shipped scenarios ---------------------------------------------------------------------------
