@@ -262,12 +262,16 @@ class SaveStore:
         SaveError on failure, with the slot's previous version untouched.
         """
         slot = check_slot_name(slot)
-        target = self._file(slot)
         try:
             data = encode(self._document(slot, story, state))
         except (IndexError, KeyError, TypeError, ValueError):
             raise SaveError(f'could not save "{slot}": this game does not belong to the scenario '
                             f'"{story.id}" (a program error; please report it)') from None
+        return self._write_slot(slot, data)
+
+    def _write_slot(self, slot: str, data: bytes) -> Path:
+        """Atomically replace a slot's file with `data`, keeping its previous version as backup."""
+        target = self._file(slot)
 
         def rotate() -> None:
             try:
@@ -310,18 +314,19 @@ class SaveStore:
         if data.scenario != story.id:
             raise SaveError(f'the save "{slot}" belongs to the scenario "{data.scenario}", '
                             f'not to "{story.id}"')
-        loaded = self.restore(data, story, backup_available=False if use_backup else None)
+        loaded = self.restore(data, story, slot=None if use_backup else slot)
         if use_backup:
             note = f'Loaded the backup of "{slot}" (saved {data.saved_at[:19].replace("T", " ")} UTC).'
             loaded = Loaded(loaded.state, note + (" " + loaded.notice if loaded.notice else ""))
         return loaded
 
-    def restore(self, data: SaveData, story: Story, *, backup_available: bool | None = False) -> Loaded:
-        """Replay a save's path through `story` and check it against the snapshot."""
+    def restore(self, data: SaveData, story: Story, *, slot: str | None = None) -> Loaded:
+        """Replay a save's path through `story` and check it against the snapshot.
+
+        `slot` names the slot it came from, whose backup is then offered on failure.
+        """
         def backup() -> bool:
-            if backup_available is None:
-                return self._backup_good(data.slot) if data.slot else False
-            return backup_available
+            return self._backup_good(slot) if slot else False
 
         same = bool(data.content_hash) and data.content_hash == story.content_hash
         try:
@@ -464,11 +469,7 @@ class SaveStore:
             while self._file(name).exists():
                 n += 1
                 name = check_slot_name(f"{base[:58]}-{n}")
-        doc = _redocument(data, name)
-        try:
-            write_atomic(self._file(name), encode(doc))
-        except OSError as exc:
-            raise SaveError(f'could not import into "{name}": {_why(exc)}') from None
+        self._write_slot(name, encode(_redocument(data, name)))
         return name
 
 

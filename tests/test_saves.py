@@ -625,3 +625,12 @@ def test_a_state_of_another_scenario_is_not_saved(story: Story, store: SaveStore
     with pytest.raises(SaveError, match="does not belong"):
         store.save("g", story, alien)
     assert files(store) == []
+
+
+def test_import_over_an_existing_slot_keeps_its_backup(story: Story, store: SaveStore, tmp_path: Path) -> None:
+    store.save("g", story, play(story, PATH[:1]))
+    out = store.export("g", tmp_path)
+    store.save("g", story, play(story, PATH[:3]))
+    assert store.import_(out, "g", overwrite=True) == "g"
+    assert store.load("g", story).state == play(story, PATH[:1])
+    assert store.load("g", story, use_backup=True).state == play(story, PATH[:3])

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.saveerror import SaveError
 from engine.slots import backup_filename, check_slot_name, slot_filename, slot_of_filename
@@ -57,3 +62,19 @@ def test_file_names_are_disjoint() -> None:
     assert slot_of_filename("CON.save.json") is None
     # a slot named like a backup still maps to its own distinct file
     assert slot_filename("x.save.bak") != backup_filename("x")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(min_size=0, max_size=80))
+def test_any_accepted_name_stays_inside_the_folder(name: str) -> None:
+    try:
+        slot = check_slot_name(name)
+    except SaveError:
+        return
+    folder = Path("/srv/saves")
+    for filename in (slot_filename(slot), backup_filename(slot)):
+        path = folder / filename
+        assert path.parent == folder and path.name == filename
+        assert os.path.normpath(path) == str(path)
+        assert len(filename.encode()) <= 255
+    assert slot_of_filename(slot_filename(slot)) == slot
