@@ -153,3 +153,30 @@ def test_clean_temp_removes_only_dead_or_stale_ones(tmp_path: Path) -> None:
         alive.wait()
     assert sorted(removed) == sorted([names["dead"], names["stale"], names["garbled"]])
     assert sorted(os.listdir(tmp_path)) == sorted([names["alive"], names["other"], names["slot"]])
+
+
+def test_order_of_operations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """write, fsync the file, replace, then fsync the folder."""
+    import stat
+
+    events: list[str] = []
+    real_write, real_fsync, real_replace = os.write, os.fsync, os.replace
+
+    def write(fd: int, data: Any) -> int:
+        events.append("write")
+        return real_write(fd, data)
+
+    def fsync(fd: int) -> None:
+        events.append("fsync-dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync-file")
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        events.append("replace")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "write", write)
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    write_atomic(tmp_path / "a", b"data")
+    monkeypatch.undo()
+    assert events == ["write", "fsync-file", "replace", "fsync-dir"]
