@@ -261,7 +261,7 @@ def _transcript_path(shown: str, text: str) -> tuple[str | None, list[str]]:
     scenario: str | None = None
     path: list[str] = []
     events = 0
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines(): U+2028 may stand inside a JSON string
         line = line.strip()
         if not line:
             continue
@@ -280,9 +280,13 @@ def _transcript_path(shown: str, text: str) -> tuple[str | None, list[str]]:
         elif kind in ("start", "restart", "new_game"):
             path = []
         elif kind == "undo":
-            steps = event.get("steps", 1)
-            steps = steps if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0 else 1
-            del path[max(0, len(path) - steps):]
+            keep = event.get("step")  # the path's length after the undo
+            if isinstance(keep, int) and not isinstance(keep, bool) and 0 <= keep <= len(path):
+                del path[keep:]
+            else:
+                steps = event.get("steps", 1)
+                steps = steps if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0 else 1
+                del path[max(0, len(path) - steps):]
         elif kind in ("load", "restore") and isinstance(event.get("path"), list):
             path = [c for c in event["path"] if isinstance(c, str)]
         if len(path) > MAX_STEPS:
