@@ -95,7 +95,8 @@ class Screen:
             height=1,
         )
         root = HSplit([
-            Window(FormattedTextControl(self._header), height=1, style="class:header"),
+            Window(FormattedTextControl(self._header), height=self._header_height, wrap_lines=True,
+                   style="class:header"),
             self.body,
             ConditionalContainer(Window(FormattedTextControl(self._message_text), wrap_lines=True,
                                         dont_extend_height=True),
@@ -118,7 +119,16 @@ class Screen:
     @property
     def height(self) -> int:
         rows = self.app.output.get_size().rows
-        return max(1, rows - 3 - self._message_height())
+        return max(1, rows - 2 - self._header_height() - self._message_height())
+
+    def _header_lines(self) -> list[str]:
+        import textwrap
+
+        lines = textwrap.wrap(self._header_line(), width=max(8, self.width - 2), break_on_hyphens=False)
+        return lines[:3] or [""]
+
+    def _header_height(self) -> int:
+        return len(self._header_lines())
 
     def _message_height(self) -> int:
         if not self.messages:
@@ -126,24 +136,24 @@ class Screen:
         w = self.width
         return sum(max(1, -(-len(text) // w)) for _, text in self.messages)
 
-    def _header(self) -> StyleAndTextTuples:
+    def _header_line(self) -> str:
         if self.mode == "game" and self.session is not None:
-            text = render.header_line(self.session.story, self.session.state)
-        elif self.mode == "name" and self.story is not None:
-            text = clean_line(self.story.title)
-        else:
-            text = "Chronicle"
-        return [("", " " + text[: max(0, self.width - 2)])]
+            return render.header_line(self.session.story, self.session.state)
+        if self.mode == "name" and self.story is not None:
+            return clean_line(self.story.title)
+        return "Chronicle"
+
+    def _header(self) -> StyleAndTextTuples:
+        return [("", "\n".join(" " + line for line in self._header_lines()))]
 
     def _toolbar(self) -> StyleAndTextTuples:
         parts: list[str] = []
+        if self.top + self.height < len(self._lines()[0]):
+            parts.append("PgDn: more")
         if self.mode == "game" and self.session is not None:
             sc = self.session.scene()
             clock = render.clock_line(self.session.story, self.session.state).rpartition(", ")[2]
             parts += [clean_line(sc.place), clock]
-            lines = self._lines()[0]
-            if self.top + self.height < len(lines):
-                parts.append("PgDn: more")
             if self.page == "scene" and not self.session.is_ending():
                 parts.append("↑↓ Enter: choose")
             elif self.page != "scene":
@@ -211,8 +221,9 @@ class Screen:
                     lines.append([])
                 continue
             renderable = _renderable(b, selected)
+            console.width = max(8, measure - 2 * b.level)
             with console.capture() as cap:
-                console.print(renderable, width=max(8, measure - 2 * b.level), crop=False)
+                console.print(renderable, crop=False)
             pad = " " * (margin + 2 * b.level)
             for line in cap.get().rstrip("\n").split("\n"):
                 lines.append([("", pad), *to_formatted_text(ANSI(line))])

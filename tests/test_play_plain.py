@@ -118,7 +118,8 @@ def test_load_a_named_save_without_naming_the_scenario(tmp_path: Path) -> None:
     assert 'Saved as "waiting"' in r.stdout
     again = play(tmp_path, "--load", "waiting", lines=[])
     assert again.returncode == 0, again.stderr
-    assert again.stdout.startswith("Malachite Hall, Winter Palace — 25 October 1917 (7 November N.S.), 19:00\nStill waiting")
+    header = "Malachite Hall, Winter Palace — 25 October 1917 (7 November N.S.), 19:00"
+    assert again.stdout.startswith(f"{header}\nStill waiting")
 
 
 def test_a_class_asks_for_the_name_and_the_transcript_has_it(tmp_path: Path) -> None:

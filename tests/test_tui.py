@@ -1,0 +1,176 @@
+"""The full-screen UI, run for real in a pseudo-terminal and read back through a VT100 screen.
+
+Each test starts `python -m engine play ...` under pexpect, types keys, and checks what is on
+the emulated screen (tests/vtscreen.py), as a player would see it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pexpect  # type: ignore[import-untyped]
+import pytest
+from vtscreen import Screen
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAY = ROOT / "tests" / "fixtures" / "play"
+DOWN, ESC, CTRL_C, PGDN = "\x1b[B", "\x1b", "\x03", "\x1b[6~"
+
+
+class Term:
+    def __init__(self, tmp_path: Path, *args: str, rows: int = 24, columns: int = 80,
+                 env: dict[str, str] | None = None) -> None:
+        full = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CHRONICLE_SAVES", "COLUMNS", "LINES")}
+        full.update(CHRONICLE_SCENARIOS=str(PLAY), TERM="xterm-256color")
+        full.update(env or {})
+        self.child = pexpect.spawn(sys.executable, ["-m", "engine", "play", *args, "--saves",
+                                                    str(tmp_path / "saves")],
+                                   env=full, dimensions=(rows, columns), cwd=str(tmp_path), timeout=20)
+        self.screen = Screen(rows, columns)
+        self.raw = bytearray()
+
+    def pump(self, seconds: float = 0.05) -> None:
+        try:
+            data = self.child.read_nonblocking(65536, timeout=seconds)
+        except pexpect.TIMEOUT:
+            return
+        self.raw.extend(data)
+        self.screen.feed(data.decode("utf-8", "replace"))
+
+    def wait(self, text: str, timeout: float = 15) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if text in self.screen.text:
+                return
+            self.pump()
+        raise AssertionError(f"{text!r} is not on the screen:\n{self.screen.text}")
+
+    def send(self, keys: str) -> None:
+        self.child.send(keys)
+        time.sleep(0.15 if keys == ESC else 0.02)  # an Escape alone must not run into the next key
+        self.pump()
+
+    def finish(self) -> int:
+        while True:
+            try:
+                self.pump(0.2)
+            except pexpect.EOF:
+                break
+        self.child.wait()
+        return int(self.child.exitstatus if self.child.exitstatus is not None else -1)
+
+    def resize(self, rows: int, columns: int) -> None:
+        self.child.setwinsize(rows, columns)
+        self.screen = Screen(rows, columns)
+
+
+def test_play_to_an_ending_save_quit_and_continue(tmp_path: Path) -> None:
+    t = Term(tmp_path, "tour")
+    t.wait("1. Ignore the ultimatum and stay at the table")
+    assert "Malachite Hall, Winter Palace — 25 October 1917 (7 November N.S.), 19:00" in t.screen.lines[0]
+    assert "Plead with the fortress for more time — You no longer believe that delay" in t.screen.text
+    t.send("sources\r")
+    t.wait("In context:")
+    t.send(ESC)
+    t.wait("3. Wait and listen")
+    t.send("1\r")
+    t.wait("The messenger leaves without an answer.")  # the note, before the next scene
+    t.wait("1. Stand firm with the others")
+    assert "01:50" in t.screen.lines[0]
+    t.send("save mine\r")
+    t.wait('Saved as "mine"')
+    t.send("quit\r")
+    assert t.finish() == 0
+    assert b"Your game is saved. To carry on later: chronicle play --continue" in t.raw
+    assert (tmp_path / "saves" / "mine.save.json").is_file()
+
+    t = Term(tmp_path, "--continue")
+    t.wait("1. Stand firm with the others")
+    t.send("\r")  # Enter takes the selected (first) choice
+    t.wait("The end — What really happened")
+    t.wait("taken across the river")
+    for _ in range(4):
+        t.send(PGDN)
+    t.wait("Questions for discussion")
+    t.wait("Why did the ministers wait for help that never came?")
+    t.send(CTRL_C)  # a clean quit
+    assert t.finish() == 0
+    assert b"Traceback" not in t.raw
+    transcripts = list((tmp_path / "saves" / "transcripts").glob("*.jsonl"))
+    assert len(transcripts) == 2 and any('"event": "ending"' in f.read_text() for f in transcripts)
+
+
+def test_arrow_keys_and_enter_choose(tmp_path: Path) -> None:
+    t = Term(tmp_path, "tour")
+    t.wait("2. Surrender at once")
+    t.send(DOWN)
+    t.send("\r")
+    t.wait("A road not taken")
+    t.wait("Surrender")
+    t.send("history\r")
+    t.wait("You chose: Surrender at once (it did not happen)")
+    t.send("\x04")  # Ctrl-D: save and quit
+    assert t.finish() == 0
+    assert (tmp_path / "saves" / "autosave-tour.save.json").is_file()
+
+
+def test_widths_20_80_200_and_reflow_on_resize(tmp_path: Path) -> None:
+    t = Term(tmp_path, "tour", columns=20)
+    t.wait("The ultimatum")
+    t.wait("PgDn: more")  # on a narrow screen the choices are below
+    t.send(PGDN)
+    t.wait("Wait and")
+    assert "1. Ignore the" in t.screen.text and "1. Ignore the ultimatum and stay" not in t.screen.text
+    assert all(len(line) <= 20 for line in t.screen.lines)
+    for columns in (80, 200):
+        t.resize(24, columns)
+        t.send("help\r")  # a redraw after the resize
+        t.wait("Commands")
+        t.send(ESC)
+        t.wait("Wait and listen")
+        assert "1. Ignore the ultimatum and stay at the table" in t.screen.text
+        first = next(line for line in t.screen.lines if "The messenger waits" in line)
+        if columns == 80:
+            assert first == "  The messenger waits by the door of the Malachite Hall while you read the paper"
+        else:  # prose keeps a readable measure on a wide screen
+            assert 90 <= len(first) <= 100
+    t.send("quit\r")
+    assert t.finish() == 0
+
+
+def test_the_picker_and_hostile_text_that_never_reaches_the_terminal(tmp_path: Path) -> None:
+    t = Term(tmp_path)
+    t.wait("A Night in the Hall")
+    assert "Hostile text" in t.screen.text and "about 3 minutes" in t.screen.text
+    t.send("\r")  # the first one: Hostile text
+    t.wait("Clear the screen now.")
+    t.send("sources\r")
+    t.wait("A note with an escape.")
+    t.send("disputes\r")
+    t.wait("Other side quiet")
+    t.send("1\r")
+    t.wait("Epilogue text.")
+    t.send("quit\r")
+    assert t.finish() == 0
+    raw = bytes(t.raw)
+    for bad in (b"52;c;", b"pwned", b"\x07", b"\xc2\x9b", b"\xc2\x9d", b"\xc2\x85", b"\x1bP", b"\x1bc",
+                b"\x1b[5m", b"\x1b[8m", b"\xe2\x80\xae"):
+        assert bad not in raw, bad
+
+
+@pytest.mark.parametrize("env", [{"NO_COLOR": "1"}, {"TERM": "dumb"}])
+def test_no_color_or_a_dumb_terminal_gives_plain_text(tmp_path: Path, env: dict[str, str]) -> None:
+    t = Term(tmp_path, "tour", env=env)
+    t.child.expect_exact("> ")
+    t.child.sendline("1")
+    t.child.expect_exact("Stand firm")
+    t.child.sendline("quit")
+    t.child.expect(pexpect.EOF)
+    t.child.wait()
+    out = (t.child.before or b"")
+    raw = bytes(t.raw) + out
+    assert t.child.exitstatus == 0
+    assert b"\x1b" not in raw and b"\x1b" not in out
