@@ -290,7 +290,8 @@ def help_page(full_ui: bool = False) -> list[Block]:
     if full_ui:
         out += [GAP, block("hint", "Up and Down pick a choice, Enter takes it; PageUp and PageDown scroll."),
                 block("hint", "F1 help, F2 sources, F3 disputes, F4 history, F5 status; Esc goes back."),
-                block("hint", "Tab completes a command; Ctrl-C or Ctrl-D saves and quits.")]
+                block("hint", "Tab completes a command, Ctrl-P and Ctrl-N recall earlier ones;"),
+                block("hint", "Ctrl-C or Ctrl-D saves and quits.")]
     return out
 
 

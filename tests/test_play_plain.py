@@ -163,3 +163,12 @@ def test_a_closed_pipe_is_a_quiet_exit(tmp_path: Path) -> None:
     assert r.stdout.splitlines()[0].startswith("Malachite Hall")
     assert r.stdout.splitlines()[-1] == "status=0"
     assert r.stderr == ""
+
+
+def test_plain_mode_never_imports_rich_or_prompt_toolkit(tmp_path: Path) -> None:
+    code = ("import sys\nfrom engine.cli import main\n"
+            f"rc = main(['play', 'tour', '--saves', {str(tmp_path / 'saves')!r}])\n"
+            "print('LOADED', sorted(m for m in ('rich', 'prompt_toolkit') if m in sys.modules), rc)")
+    r = subprocess.run([sys.executable, "-c", code], input="1\nsources\n", capture_output=True, text=True,
+                       env=env_for(), timeout=30, cwd=tmp_path)
+    assert r.stdout.splitlines()[-1] == "LOADED [] 0", r.stderr
