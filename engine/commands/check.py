@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from engine.compiler import CODES as COMPILER_CODES
@@ -86,6 +85,6 @@ def run(args: argparse.Namespace) -> int:
         for d in problems:
             print(d.format())
         summary = f"{len(folders)} scenario(s) checked: {errors} error(s), {warnings} warning(s)"
-        print(summary, file=sys.stderr if problems else sys.stdout)
+        print(summary)
     failed = errors or (args.strict and warnings)
     return 1 if failed else 0
