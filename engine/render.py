@@ -69,11 +69,16 @@ GAP = Block("gap")
 def header_line(story: Story, state: State) -> str:
     """"Malachite Hall, Winter Palace — 25 October 1917 (7 November N.S.), 19:00"."""
     place = machine.scene(story, state).place
-    return clean_line(f"{place} — {format_clock(story.start_date, story.calendar, state.clock)}")
+    return clean_line(f"{place} — {clock_line(story, state)}")
 
 
 def clock_line(story: Story, state: State) -> str:
-    return format_clock(story.start_date, story.calendar, state.clock)
+    """The historical clock; "after 18:00" when the record gives this scene no time of its own."""
+    text = format_clock(story.start_date, story.calendar, state.clock)
+    if state.clock is not None and state.path and machine.scene(story, state).time is None:
+        day, time = text.rsplit(", ", 1)
+        text = f"{day}, after {time}"
+    return text
 
 
 def _record() -> Record | None:

@@ -118,7 +118,7 @@ def test_load_a_named_save_without_naming_the_scenario(tmp_path: Path) -> None:
     assert 'Saved as "waiting"' in r.stdout
     again = play(tmp_path, "--load", "waiting", lines=[])
     assert again.returncode == 0, again.stderr
-    header = "Malachite Hall, Winter Palace — 25 October 1917 (7 November N.S.), 19:00"
+    header = "Malachite Hall, Winter Palace — 25 October 1917 (7 November N.S.), after 19:00"
     assert again.stdout.startswith(f"{header}\nStill waiting")
 
 
