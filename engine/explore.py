@@ -24,16 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.expr import VarSpec, parse_effects
 from engine.machine import start
 from engine.model import Choice, Story, Vars, Visits
+from engine.statespace import Interner, paused_gc, per_story, visit_readers
 
 DEFAULT_MAX_STATES = 1_000_000
 EXAMPLES = 20  # how many softlocks / bound crossings are listed in detail
-
-Key = tuple[str, Vars, Visits]
 
 
 @dataclass
@@ -112,6 +111,104 @@ class ExploreResult:
         }
 
 
+class _Tables(NamedTuple):
+    """What exploration needs of a story, built once per story (`engine.statespace.per_story`)."""
+
+    scene_ids: list[str]
+    ending: list[bool]  # by scene number
+    all_choices: list[Choice]  # in choice-number order
+    # per scene number: None for an ending, else its rows (see `_row`)
+    table: list[tuple[Row, ...] | None]
+    memos: list[dict[int, Any]]  # emptied at the start of every run (vids are numbered afresh)
+    limits: Limits
+
+
+# A row: (condition memo, effect memo, target scene number, choice number, visit index, visit
+# cap, test, apply, raw effect, watched bounds, crossings memo). The condition memo maps a vid
+# to whether the choice is open (None: no condition); the effect memo maps it to the vid of the
+# result, or to -1 - that vid when the unclamped effect would have crossed a bound (the
+# crossings memo says how; None: no effect). Memos are shared by every row with the same
+# closure. A closure that reads visit counts gets `_NO_MEMO`, which is never written to, and
+# is run every time (its crossings are handed back through a dict of the row's own).
+Row = tuple[Any, ...]
+Limits = tuple[tuple[str, int, int | None, int | None], ...]  # bounded ints: (name, index, min, max)
+Crossings = tuple[tuple[str, str, int, int], ...]  # (variable, "min"/"max", limit, raw value)
+_NO_MEMO: dict[int, Any] = {}
+
+
+def _tables(story: Story) -> _Tables:
+    scene_ids = list(story.scenes)
+    sidx = {s: i for i, s in enumerate(scene_ids)}
+    raw = _raw_effects(story)
+    bounded = {v.index: (v.min, v.max) for v in story.variables}
+    readers = visit_readers(story)
+    memos: dict[int, dict[int, Any]] = {}
+    crossing_memos: dict[int, dict[int, Any]] = {}
+
+    def memo(fn: Any, table: dict[int, dict[int, Any]]) -> dict[int, Any] | None:
+        if fn is None:
+            return None
+        if id(fn) in readers:
+            return _NO_MEMO
+        return table.setdefault(id(fn), {})
+
+    all_choices: list[Choice] = []
+    table: list[tuple[Row, ...] | None] = []
+    for sid in scene_ids:
+        sc = story.scenes[sid]
+        rows = []
+        for c in sc.choices:
+            cn = len(all_choices)
+            all_choices.append(c)
+            raw_fn, watch = None, None
+            if c.id in raw:
+                raw_fn = raw[c.id][0]
+                watch = tuple((k, *bounded[k]) for k in raw[c.id][1])
+            em = memo(c.apply, memos)
+            # with no effect memo, a crossing is handed back through a dict of the row's own
+            xm = {} if em is _NO_MEMO else memo(c.apply, crossing_memos)
+            rows.append((memo(c.test, memos), em, sidx[c.target], cn, c.to_visit, c.to_visit_cap, c.test,
+                         c.apply, raw_fn, watch, xm))
+        table.append(None if sc.ending is not None else tuple(rows))
+    limits = tuple((v.name, v.index, v.min, v.max) for v in story.variables
+                   if v.type == "int" and (v.min is not None or v.max is not None))
+    return _Tables(scene_ids, [story.scenes[s].ending is not None for s in scene_ids], all_choices, table,
+                   [*memos.values(), *crossing_memos.values()], limits)
+
+
+def _is_open(row: Row, vid: int, vlist: list[Vars], visits: Visits) -> bool:
+    """The condition memo missed: run the condition (and remember it, if it may)."""
+    open_ = bool(row[6](vlist[vid], visits))
+    if row[0] is not _NO_MEMO:
+        row[0][vid] = open_
+    return open_
+
+
+def _effect(row: Row, vid: int, vlist: list[Vars], visits: Visits, intern: Interner, limits: Limits) -> int:
+    """The effect memo missed: run the effect (and remember it, if it may); see `Row`."""
+    vars_ = vlist[vid]
+    nv = row[7](vars_, visits)
+    nvid = intern(nv)
+    watch = row[9]
+    # only an effect that left a watched variable at a bound can have been clamped
+    if watch is not None and any(nv[k] == lo or nv[k] == hi for k, lo, hi in watch):
+        out = row[8](vars_, visits)
+        found = []
+        for name, i, lo, hi in limits:
+            x = out[i]
+            assert isinstance(x, int)
+            if lo is not None and x < lo:
+                found.append((name, "min", lo, x))
+            elif hi is not None and x > hi:
+                found.append((name, "max", hi, x))
+        if found:
+            row[10][vid] = tuple(found)
+            nvid = -1 - nvid
+    if row[1] is not _NO_MEMO:
+        row[1][vid] = nvid
+    return nvid
+
+
 def _raw_effects(story: Story) -> dict[str, tuple[Callable[[Vars, Visits], Vars], tuple[int, ...]]]:
     """For choices whose effects write a bounded int variable: the effect computed without
     clamping, and the indices of the bounded variables it writes."""
@@ -137,153 +234,201 @@ def _raw_effects(story: Story) -> dict[str, tuple[Callable[[Vars, Visits], Vars]
     return out
 
 
-def _path(parent: Sequence[int], via: Sequence[Choice | None], i: int) -> list[str]:
+def _path(back: Sequence[int], choices: Sequence[Choice], nc: int, i: int) -> list[str]:
+    """A shortest path of choice ids to state i (`back[i]` is parent * nc + choice number)."""
     out: list[str] = []
     while i > 0:
-        c = via[i]
-        assert c is not None
-        out.append(c.id)
-        i = parent[i]
+        i, cn = divmod(back[i], nc)
+        out.append(choices[cn].id)
     out.reverse()
     return out
 
 
 def explore(story: Story, max_states: int = DEFAULT_MAX_STATES) -> ExploreResult:
     """Visit every reachable state (up to `max_states`) and report what an author must know."""
-    max_states = max(1, max_states)
-    all_choices = [c for sc in story.scenes.values() for c in sc.choices]
-    number = {c.id: n for n, c in enumerate(all_choices)}
-    raw = _raw_effects(story)
-    bounded = {v.index: (v.min, v.max) for v in story.variables}
-    # per scene: (choice, test, apply, visit index, visit cap, target, number, watched bounds),
-    # or None for an ending. The transition is engine.machine.transition's, inlined (see
-    # tests/test_explore.py::test_inline_transition_matches_machine).
-    table: dict[str, tuple[tuple[Any, ...], ...] | None] = {}
-    for sid, sc in story.scenes.items():
-        if sc.ending is not None:
-            table[sid] = None
-            continue
-        rows = []
-        for c in sc.choices:
-            watch = None
-            if c.id in raw:
-                watch = tuple((k, *bounded[k]) for k in raw[c.id][1])
-            rows.append((c, c.test, c.apply, c.to_visit, c.to_visit_cap, c.target, number[c.id], watch))
-        table[sid] = tuple(rows)
-    endings = {sid for sid, sc in story.scenes.items() if sc.ending is not None}
-    enabled = [False] * len(all_choices)
+    with paused_gc():
+        return _explore(story, max(1, max_states))
 
+
+def _explore(story: Story, max_states: int) -> ExploreResult:
+    tables = per_story(story, "explore", _tables)
+    for m in tables.memos:
+        m.clear()
+    table, limits, all_choices = tables.table, tables.limits, tables.all_choices
+    n_scenes = len(tables.scene_ids)
+    nc = max(1, len(all_choices))
+    enabled = bytearray(len(all_choices))
+    intern = Interner()
+    vlist = intern.values
+    track = bool(story.tracked)
+    # a state is the int key  ctx * n_scenes + scene number, where ctx is the vid when no visits
+    # are tracked, else the number of the interned (vid, visits) pair
+    ctx_ids: dict[tuple[int, Visits], int] = {}
+    ctxs: list[tuple[int, Visits]] = []
     s0 = start(story)
-    first: Key = (s0.scene, s0.vars, s0.visits)
-    order: list[Key] = [first]
-    seen: dict[Key, int] = {first: 0}
-    parent: list[int] = [0]
-    via: list[Choice | None] = [None]
+    vid0 = intern(s0.vars)
+    if track:
+        ctx_ids[(vid0, s0.visits)] = 0
+        ctxs.append((vid0, s0.visits))
+    first = (0 if track else vid0) * n_scenes + tables.scene_ids.index(s0.scene)
+    order: list[int] = [first]
+    seen: dict[int, int] = {first: 0}
+    back: list[int] = [-1]  # parent state * nc + choice number
     dst: list[int] = []  # successors of state i: dst[off[i]:off[i + 1]]
     off: list[int] = [0]
-    ending_first: dict[str, int] = {}
+    ending_states: list[int] = []
     softlock_idx: list[int] = []
-    pinned: list[tuple[int, Choice]] = []  # a watched variable ended at a bound
+    bounds_at: list[tuple[int, int, tuple[str, str, int, int]]] = []  # (state, choice number, crossing)
+    bounds_seen: set[tuple[str, str, int]] = set()
     complete = True
     i = 0
     n_max = max_states
     append_dst = dst.append
+    append_off = off.append
     get = seen.get
-    for scene, vars_, visits in order:  # the list grows while we walk it: a FIFO queue
-        entries = table[scene]
-        if entries is None:
-            if scene not in ending_first:
-                ending_first[scene] = i
-            off.append(len(dst))
+    visits: Visits = s0.visits
+    for key in order:  # the list grows while we walk it: a FIFO queue
+        cx, scene = divmod(key, n_scenes)
+        rows = table[scene]
+        if rows is None:
+            ending_states.append(i)
+            append_off(len(dst))
             i += 1
             continue
+        if track:
+            vid, visits = ctxs[cx]
+        else:
+            vid = cx
         mark = len(dst)
-        for c, test, apply, vi, cap, target, cn, watch in entries:
-            if test is not None:
-                if not test(vars_, visits):
+        for row in rows:
+            cm, em, target, cn = row[:4]
+            if cm is not None:
+                is_open = cm.get(vid)
+                if is_open is None:
+                    is_open = _is_open(row, vid, vlist, visits)
+                if not is_open:
                     continue
-                enabled[cn] = True
-            nv = vars_ if apply is None else apply(vars_, visits)
-            if vi >= 0 and visits[vi] < cap:
-                key = (target, nv, visits[:vi] + (visits[vi] + 1,) + visits[vi + 1:])
+            enabled[cn] = 1
+            if em is None:
+                nvid = vid
             else:
-                key = (target, nv, visits)
-            if watch is not None:
-                for k, lo, hi in watch:
-                    if nv[k] == lo or nv[k] == hi:
-                        pinned.append((i, c))
-                        break
-            j = get(key)
+                nvid = em.get(vid)
+                if nvid is None:
+                    nvid = _effect(row, vid, vlist, visits, intern, limits)
+                if nvid < 0:
+                    nvid = -1 - nvid
+                    xm = row[10]
+                    crossed = xm.pop(vid) if em is _NO_MEMO else xm[vid]
+                    for crossing in crossed:
+                        seen_key = (crossing[0], crossing[1], cn)
+                        if seen_key not in bounds_seen:
+                            bounds_seen.add(seen_key)
+                            bounds_at.append((i, cn, crossing))
+            if track:
+                vi = row[4]
+                nvis = visits[:vi] + (visits[vi] + 1,) + visits[vi + 1:] if vi >= 0 and visits[vi] < row[5] \
+                    else visits
+                pair = (nvid, nvis)
+                ncx = ctx_ids.get(pair)
+                if ncx is None:
+                    ncx = ctx_ids[pair] = len(ctxs)
+                    ctxs.append(pair)
+                nkey = ncx * n_scenes + target
+            else:
+                nkey = nvid * n_scenes + target
+            j = get(nkey)
             if j is None:
                 j = len(order)
                 if j >= n_max:
                     complete = False
                     break
-                seen[key] = j
-                order.append(key)
-                parent.append(i)
-                via.append(c)
+                seen[nkey] = j
+                order.append(nkey)
+                back.append(i * nc + cn)
             append_dst(j)
         if not complete:
             del dst[mark:]
-            while pinned and pinned[-1][0] == i:
-                pinned.pop()
+            while bounds_at and bounds_at[-1][0] == i:
+                bounds_at.pop()
             break
         if len(dst) == mark:
             softlock_idx.append(i)
-        off.append(len(dst))
+        append_off(len(dst))
         i += 1
     expanded = i
-    for k in range(expanded, len(order)):  # endings found but not expanded (cap reached)
-        if order[k][0] in endings and order[k][0] not in ending_first:
-            ending_first[order[k][0]] = k
+    return _report(story, tables, max_states, complete, expanded, order, back, dst, off, ending_states,
+                   softlock_idx, bounds_at, enabled, vlist, ctxs if track else None)
+
+
+def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expanded: int,
+            order: list[int], back: list[int], dst: list[int], off: list[int], ending_states: list[int],
+            softlock_idx: list[int], bounds_at: list[tuple[int, int, tuple[str, str, int, int]]],
+            enabled: bytearray, vlist: list[Vars], ctxs: list[tuple[int, Visits]] | None) -> ExploreResult:
+    scene_ids, all_choices = tables.scene_ids, tables.all_choices
+    n_scenes = len(scene_ids)
+    nc = max(1, len(all_choices))
+
+    def vars_of(k: int) -> Vars:
+        cx = order[k] // n_scenes
+        return vlist[cx if ctxs is None else ctxs[cx][0]]
+
+    def path(k: int) -> list[str]:
+        return _path(back, all_choices, nc, k)
 
     result = ExploreResult(story.id, states=len(order), transitions=len(dst), complete=complete,
                            max_states=max_states, expanded=expanded)
     # BFS order: the last state found is one of the deepest
-    result.longest_path = _path(parent, via, len(order) - 1)
+    result.longest_path = path(len(order) - 1)
     result.max_depth = len(result.longest_path)
     names = [v.name for v in story.variables]
-
-    reached = {k[0] for k in order}
-    result.reached_scenes = [s for s in story.scenes if s in reached]
-    result.unreachable_scenes = [s for s in story.scenes if s not in reached]
+    reached_flags = bytearray(n_scenes)
+    for k in order:
+        reached_flags[k % n_scenes] = 1
+    # endings found but not expanded (cap reached) count too: the first state in each
+    ending_first: dict[int, int] = {}
+    for k in ending_states:
+        ending_first.setdefault(order[k] % n_scenes, k)
+    for k in range(expanded, len(order)):
+        sn = order[k] % n_scenes
+        if tables.ending[sn] and sn not in ending_first:
+            ending_first[sn] = k
+    result.reached_scenes = [s for n, s in enumerate(scene_ids) if reached_flags[n]]
+    result.unreachable_scenes = [s for n, s in enumerate(scene_ids) if not reached_flags[n]]
+    reached = set(result.reached_scenes)
     result.unreached_choices = [c.id for c in all_choices if c.scene not in reached]
     result.never_enabled_choices = [c.id for n, c in enumerate(all_choices)
                                     if c.scene in reached and c.test is not None and not enabled[n]]
-    for sid in story.scenes:
-        if sid in endings:
-            idx = ending_first.get(sid)
-            sc = story.scenes[sid]
-            assert sc.ending is not None
+    for n, sid in enumerate(scene_ids):
+        if tables.ending[n]:
+            idx = ending_first.get(n)
+            ending = story.scenes[sid].ending
+            assert ending is not None
             result.endings[sid] = {
-                "kind": sc.ending.kind, "reachable": idx is not None,
-                "shortest_path": _path(parent, via, idx) if idx is not None else None,
+                "kind": ending.kind, "reachable": idx is not None,
+                "shortest_path": path(idx) if idx is not None else None,
             }
     result.softlock_count = len(softlock_idx)
-    result.softlocks = [Softlock(order[k][0], dict(zip(names, order[k][1], strict=True)), _path(parent, via, k))
+    result.softlocks = [Softlock(scene_ids[order[k] % n_scenes], dict(zip(names, vars_of(k), strict=True)), path(k))
                         for k in softlock_idx[:EXAMPLES]]
-    _find_traps(result, order, off, dst, endings, expanded, parent, via)
-    _find_bounds(result, story, raw, order, pinned, parent, via)
+    _find_traps(result, lambda k: scene_ids[order[k] % n_scenes], len(order), off, dst, ending_states,
+                expanded, path)
+    for k, cn, (name, side, limit, x) in bounds_at:
+        c = all_choices[cn]
+        crossing_path = path(k) + [c.id] if len(result.bounds) < EXAMPLES else []
+        result.bounds.append(BoundCrossing(name, side, limit, x, c.id, crossing_path))
     return result
 
 
-def _bounded_indices(story: Story) -> set[int]:
-    return {v.index for v in story.variables if v.type == "int" and (v.min is not None or v.max is not None)}
-
-
-def _find_traps(result: ExploreResult, order: list[Key], off: list[int], dst: list[int],
-                endings: set[str], expanded: int, parent: list[int], via: list[Choice | None]) -> None:
-    n = len(order)
+def _find_traps(result: ExploreResult, scene_of: Callable[[int], str], n: int, off: list[int],
+                dst: list[int], ending_states: list[int], expanded: int, path: Callable[[int], list[str]]) -> None:
     # live: an ending can be reached from it (states not expanded count as live: unknown).
     # Most edges go forward in BFS order, so one backward sweep settles nearly every state;
     # the few left are swept again until nothing changes.
     live = bytearray(n)
     for k in range(expanded, n):
         live[k] = 1
-    for k in range(expanded):
-        if order[k][0] in endings:
-            live[k] = 1
+    for k in ending_states:
+        live[k] = 1
     todo = range(expanded - 1, -1, -1)
     while True:
         changed = False
@@ -351,27 +496,5 @@ def _find_traps(result: ExploreResult, order: list[Key], off: list[int], dst: li
                     sccs.append(comp)
     sccs.sort(key=min)
     for comp in sccs[:EXAMPLES]:
-        scenes = sorted({order[k][0] for k in comp})
-        result.traps.append(Trap(scenes, len(comp), _path(parent, via, min(comp))))
-
-
-def _find_bounds(result: ExploreResult, story: Story,
-                 raw: dict[str, tuple[Callable[[Vars, Visits], Vars], tuple[int, ...]]],
-                 order: list[Key], pinned: list[tuple[int, Choice]], parent: list[int],
-                 via: list[Choice | None]) -> None:
-    """For transitions that left a bounded variable at a bound: was the unclamped result outside?"""
-    seen: set[tuple[str, str, str]] = set()
-    limits = [(v.name, v.index, v.min, v.max) for v in story.variables if v.index in _bounded_indices(story)]
-    for k, c in pinned:
-        _, vars_, visits = order[k]
-        out = raw[c.id][0](vars_, visits)
-        for name, i, lo, hi in limits:
-            x = out[i]
-            assert isinstance(x, int)
-            side = "min" if lo is not None and x < lo else "max" if hi is not None and x > hi else ""
-            if side and (name, side, c.id) not in seen:
-                seen.add((name, side, c.id))
-                limit = lo if side == "min" else hi
-                assert limit is not None
-                path = _path(parent, via, k) + [c.id] if len(result.bounds) < EXAMPLES else []
-                result.bounds.append(BoundCrossing(name, side, limit, x, c.id, path))
+        scenes = sorted({scene_of(k) for k in comp})
+        result.traps.append(Trap(scenes, len(comp), path(min(comp))))
