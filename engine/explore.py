@@ -121,10 +121,14 @@ class _Tables(NamedTuple):
     table: list[tuple[Row, ...] | None]
     memos: list[dict[int, Any]]  # emptied at the start of every run (vids are numbered afresh)
     limits: Limits
+    # by scene number: 1 if choices with no condition lead from it to an ending; every state in
+    # such a scene can reach an ending, whatever its variables and visits
+    sure_live: bytes
 
 
-# A row: (condition memo, effect memo, target scene number, choice number, visit index, visit
-# cap, test, apply, raw effect, watched bounds, crossings memo). The condition memo maps a vid
+# A row: (condition memo, effect memo, target scene number, choice number, full row), where the
+# full row is (condition memo, effect memo, target scene number, choice number, visit index,
+# visit cap, test, apply, raw effect, watched bounds, crossings memo). The condition memo maps a vid
 # to whether the choice is open (None: no condition); the effect memo maps it to the vid of the
 # result, or to -1 - that vid when the unclamped effect would have crossed a bound (the
 # crossings memo says how; None: no effect). Memos are shared by every row with the same
@@ -167,13 +171,35 @@ def _tables(story: Story) -> _Tables:
             em = memo(c.apply, memos)
             # with no effect memo, a crossing is handed back through a dict of the row's own
             xm = {} if em is _NO_MEMO else memo(c.apply, crossing_memos)
-            rows.append((memo(c.test, memos), em, sidx[c.target], cn, c.to_visit, c.to_visit_cap, c.test,
-                         c.apply, raw_fn, watch, xm))
+            cm = memo(c.test, memos)
+            rows.append((cm, em, sidx[c.target], cn, (cm, em, sidx[c.target], cn, c.to_visit, c.to_visit_cap,
+                                                      c.test, c.apply, raw_fn, watch, xm)))
         table.append(None if sc.ending is not None else tuple(rows))
     limits = tuple((v.name, v.index, v.min, v.max) for v in story.variables
                    if v.type == "int" and (v.min is not None or v.max is not None))
-    return _Tables(scene_ids, [story.scenes[s].ending is not None for s in scene_ids], all_choices, table,
-                   [*memos.values(), *crossing_memos.values()], limits)
+    ending = [story.scenes[s].ending is not None for s in scene_ids]
+    return _Tables(scene_ids, ending, all_choices, table, [*memos.values(), *crossing_memos.values()], limits,
+                   _sure_live(story, sidx, ending))
+
+
+def _sure_live(story: Story, sidx: dict[str, int], ending: list[bool]) -> bytes:
+    """Scenes from which choices without a condition (open in every state) reach an ending."""
+    preds: list[list[int]] = [[] for _ in sidx]
+    for sid, sc in story.scenes.items():
+        if sc.ending is None:
+            for c in sc.choices:
+                if c.test is None:
+                    preds[sidx[c.target]].append(sidx[sid])
+    live = bytearray(len(sidx))
+    work = [n for n, e in enumerate(ending) if e]
+    for n in work:
+        live[n] = 1
+    for n in work:
+        for p in preds[n]:
+            if not live[p]:
+                live[p] = 1
+                work.append(p)
+    return bytes(live)
 
 
 def _is_open(row: Row, vid: int, vlist: list[Vars], visits: Visits) -> bool:
@@ -261,8 +287,10 @@ def _explore(story: Story, max_states: int) -> ExploreResult:
     intern = Interner()
     vlist = intern.values
     track = bool(story.tracked)
-    # a state is the int key  ctx * n_scenes + scene number, where ctx is the vid when no visits
+    # a state is the int key  ctx << shift | scene number, where ctx is the vid when no visits
     # are tracked, else the number of the interned (vid, visits) pair
+    shift = n_scenes.bit_length()
+    mask = (1 << shift) - 1
     ctx_ids: dict[tuple[int, Visits], int] = {}
     ctxs: list[tuple[int, Visits]] = []
     s0 = start(story)
@@ -270,7 +298,7 @@ def _explore(story: Story, max_states: int) -> ExploreResult:
     if track:
         ctx_ids[(vid0, s0.visits)] = 0
         ctxs.append((vid0, s0.visits))
-    first = (0 if track else vid0) * n_scenes + tables.scene_ids.index(s0.scene)
+    first = (0 if track else vid0) << shift | tables.scene_ids.index(s0.scene)
     order: list[int] = [first]
     seen: dict[int, int] = {first: 0}
     back: list[int] = [-1]  # parent state * nc + choice number
@@ -282,33 +310,34 @@ def _explore(story: Story, max_states: int) -> ExploreResult:
     bounds_seen: set[tuple[str, str, int]] = set()
     complete = True
     i = 0
+    n = 1  # states found
     n_max = max_states
+    mark = 0  # len(dst) when state i began
     append_dst = dst.append
     append_off = off.append
+    append_order = order.append
+    append_back = back.append
     get = seen.get
     visits: Visits = s0.visits
     for key in order:  # the list grows while we walk it: a FIFO queue
-        cx, scene = divmod(key, n_scenes)
-        rows = table[scene]
+        rows = table[key & mask]
         if rows is None:
             ending_states.append(i)
-            append_off(len(dst))
+            append_off(mark)
             i += 1
             continue
         if track:
-            vid, visits = ctxs[cx]
+            vid, visits = ctxs[key >> shift]
         else:
-            vid = cx
-        mark = len(dst)
-        for row in rows:
-            cm, em, target, cn = row[:4]
+            vid = key >> shift
+        for cm, em, target, cn, row in rows:
             if cm is not None:
                 is_open = cm.get(vid)
                 if is_open is None:
                     is_open = _is_open(row, vid, vlist, visits)
                 if not is_open:
                     continue
-            enabled[cn] = 1
+                enabled[cn] = 1
             if em is None:
                 nvid = vid
             else:
@@ -333,27 +362,29 @@ def _explore(story: Story, max_states: int) -> ExploreResult:
                 if ncx is None:
                     ncx = ctx_ids[pair] = len(ctxs)
                     ctxs.append(pair)
-                nkey = ncx * n_scenes + target
+                nkey = ncx << shift | target
             else:
-                nkey = nvid * n_scenes + target
+                nkey = nvid << shift | target
             j = get(nkey)
             if j is None:
-                j = len(order)
-                if j >= n_max:
+                if n >= n_max:
                     complete = False
                     break
-                seen[nkey] = j
-                order.append(nkey)
-                back.append(i * nc + cn)
+                j = seen[nkey] = n
+                n += 1
+                append_order(nkey)
+                append_back(i * nc + cn)
             append_dst(j)
         if not complete:
             del dst[mark:]
             while bounds_at and bounds_at[-1][0] == i:
                 bounds_at.pop()
             break
-        if len(dst) == mark:
+        end = len(dst)
+        if end == mark:
             softlock_idx.append(i)
-        append_off(len(dst))
+        append_off(end)
+        mark = end
         i += 1
     expanded = i
     return _report(story, tables, max_states, complete, expanded, order, back, dst, off, ending_states,
@@ -367,9 +398,11 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
     scene_ids, all_choices = tables.scene_ids, tables.all_choices
     n_scenes = len(scene_ids)
     nc = max(1, len(all_choices))
+    shift = n_scenes.bit_length()
+    mask = (1 << shift) - 1
 
     def vars_of(k: int) -> Vars:
-        cx = order[k] // n_scenes
+        cx = order[k] >> shift
         return vlist[cx if ctxs is None else ctxs[cx][0]]
 
     def path(k: int) -> list[str]:
@@ -383,13 +416,13 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
     names = [v.name for v in story.variables]
     reached_flags = bytearray(n_scenes)
     for k in order:
-        reached_flags[k % n_scenes] = 1
+        reached_flags[k & mask] = 1
     # endings found but not expanded (cap reached) count too: the first state in each
     ending_first: dict[int, int] = {}
     for k in ending_states:
-        ending_first.setdefault(order[k] % n_scenes, k)
+        ending_first.setdefault(order[k] & mask, k)
     for k in range(expanded, len(order)):
-        sn = order[k] % n_scenes
+        sn = order[k] & mask
         if tables.ending[sn] and sn not in ending_first:
             ending_first[sn] = k
     result.reached_scenes = [s for n, s in enumerate(scene_ids) if reached_flags[n]]
@@ -408,10 +441,10 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
                 "shortest_path": path(idx) if idx is not None else None,
             }
     result.softlock_count = len(softlock_idx)
-    result.softlocks = [Softlock(scene_ids[order[k] % n_scenes], dict(zip(names, vars_of(k), strict=True)), path(k))
+    result.softlocks = [Softlock(scene_ids[order[k] & mask], dict(zip(names, vars_of(k), strict=True)), path(k))
                         for k in softlock_idx[:EXAMPLES]]
-    _find_traps(result, lambda k: scene_ids[order[k] % n_scenes], len(order), off, dst, ending_states,
-                expanded, path)
+    live = bytearray(map(tables.sure_live.__getitem__, map(mask.__and__, order)))
+    _find_traps(result, lambda k: scene_ids[order[k] & mask], live, off, dst, ending_states, expanded, path)
     for k, cn, (name, side, limit, x) in bounds_at:
         c = all_choices[cn]
         crossing_path = path(k) + [c.id] if len(result.bounds) < EXAMPLES else []
@@ -419,17 +452,17 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
     return result
 
 
-def _find_traps(result: ExploreResult, scene_of: Callable[[int], str], n: int, off: list[int],
+def _find_traps(result: ExploreResult, scene_of: Callable[[int], str], live: bytearray, off: list[int],
                 dst: list[int], ending_states: list[int], expanded: int, path: Callable[[int], list[str]]) -> None:
+    """`live` comes with the states of surely live scenes (`_Tables.sure_live`) marked."""
     # live: an ending can be reached from it (states not expanded count as live: unknown).
     # Most edges go forward in BFS order, so one backward sweep settles nearly every state;
     # the few left are swept again until nothing changes.
-    live = bytearray(n)
-    for k in range(expanded, n):
-        live[k] = 1
+    n = len(live)
+    live[expanded:] = b"\x01" * (n - expanded)
     for k in ending_states:
         live[k] = 1
-    todo = range(expanded - 1, -1, -1)
+    todo = [k for k in range(expanded - 1, -1, -1) if not live[k]] if live.count(0) else []
     while True:
         changed = False
         rest = []
@@ -445,8 +478,8 @@ def _find_traps(result: ExploreResult, scene_of: Callable[[int], str], n: int, o
                 rest.append(k)
         if not changed or not rest:
             break
-        todo = rest  # type: ignore[assignment]
-    doomed = [k for k in range(n) if not live[k]]
+        todo = rest
+    doomed = [k for k in range(n) if not live[k]] if live.count(0) else []
     result.doomed_states = len(doomed)
     # Tarjan's strongly connected components on the doomed states (iterative)
     index: dict[int, int] = {}
