@@ -28,7 +28,7 @@ from engine.compiler import analyze
 from engine.diagnostics import ChronicleError
 from engine.expr import ExprError, VarSpec, parse_condition, parse_effects
 from engine.loader import load_story
-from engine.model import Story
+from engine.model import State, Story
 from engine.saves import SaveStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,12 +37,15 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 def examples(normal: int) -> int:
     """`normal` in the everyday suite; the profile's number under --hypothesis-profile=long."""
-    configured = settings.default.max_examples
+    current = settings.default
+    configured = current.max_examples if current is not None else normal
     return configured if configured >= 1000 else normal
 
 
-QUICK = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                                     HealthCheck.function_scoped_fixture]}
+def quick(normal: int) -> settings:
+    return settings(max_examples=examples(normal), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                           HealthCheck.function_scoped_fixture])
 
 
 def _loadable(folders: list[Path]) -> list[Path]:
@@ -72,7 +75,7 @@ def _located(exc: ChronicleError) -> None:
         assert d.line >= 1 and d.column >= 1 and d.code.startswith("E"), d
 
 
-@settings(max_examples=examples(400), **QUICK)
+@quick(400)
 @given(st.one_of(YAMLISH, st.binary(max_size=300), st.text(max_size=200)))
 def test_the_yaml_reader_fails_only_with_located_diagnostics(data: str | bytes) -> None:
     try:
@@ -81,7 +84,7 @@ def test_the_yaml_reader_fails_only_with_located_diagnostics(data: str | bytes) 
         _located(exc)
 
 
-@settings(max_examples=examples(200), **QUICK)
+@quick(200)
 @given(st.integers(1, 200), st.sampled_from(["[", "{a: ", "- ", "&x [", "? "]))
 def test_nesting_of_any_depth_is_refused_or_read(depth: int, opener: str) -> None:
     text = "k: " + opener * depth + "1"
@@ -104,7 +107,7 @@ TOKENS = ["resolve", "warned", "mood", "1", "0", "1000000000", "true", "false", 
           "\x00", "é", "#", " "]
 
 
-@settings(max_examples=examples(500), **QUICK)
+@quick(500)
 @given(st.one_of(st.lists(st.sampled_from(TOKENS), max_size=40).map(" ".join), st.text(max_size=120)),
        st.booleans())
 def test_expressions_fail_only_with_expr_errors(text: str, as_effect: bool) -> None:
@@ -117,7 +120,7 @@ def test_expressions_fail_only_with_expr_errors(text: str, as_effect: bool) -> N
         assert exc.code.startswith("E3") and 0 <= exc.offset <= max(len(text), 500), exc
 
 
-@settings(max_examples=examples(300), **QUICK)
+@quick(300)
 @given(st.lists(st.sampled_from(["resolve += 7", "resolve -= 1000000000", "resolve = resolve * resolve * resolve",
                                  "warned = not warned", "mood = 'anxious'", "mood += 'x'", "resolve = -resolve"]),
                 min_size=1, max_size=30), st.integers(-10**15, 10**15))
@@ -143,7 +146,7 @@ def story_of(folder: Path) -> Story:
     return _cache[folder]
 
 
-def walk(story: Story, picks: list[int]) -> machine.State:
+def walk(story: Story, picks: list[int]) -> State:
     state = machine.start(story)
     for pick in picks:
         if machine.is_ending(story, state):
@@ -155,7 +158,7 @@ def walk(story: Story, picks: list[int]) -> machine.State:
     return state
 
 
-def assert_valid(story: Story, state: machine.State) -> None:
+def assert_valid(story: Story, state: State) -> None:
     assert state.scene in story.scenes
     assert len(state.vars) == len(story.variables)
     for var in story.variables:
@@ -163,6 +166,7 @@ def assert_valid(story: Story, state: machine.State) -> None:
         kind = {"int": int, "bool": bool, "str": str}[var.type]
         assert type(value) is kind, (var.name, value)
         if var.type == "int":
+            assert isinstance(value, int)
             assert (var.min is None or value >= var.min) and (var.max is None or value <= var.max), (var.name, value)
         if var.type == "str" and var.values is not None:
             assert value in var.values, (var.name, value)
@@ -173,7 +177,7 @@ def assert_valid(story: Story, state: machine.State) -> None:
 
 
 @pytest.mark.skipif(not STORIES, reason="no scenario loads")
-@settings(max_examples=examples(300), **QUICK)
+@quick(300)
 @given(st.sampled_from(STORIES), st.lists(st.integers(0, 50), max_size=200))
 def test_random_walks_stay_valid(folder: Path, picks: list[int]) -> None:
     story = story_of(folder)
@@ -186,7 +190,7 @@ def test_random_walks_stay_valid(folder: Path, picks: list[int]) -> None:
 
 
 @pytest.mark.skipif(not STORIES, reason="no scenario loads")
-@settings(max_examples=examples(150), **QUICK)
+@quick(150)
 @given(st.sampled_from(STORIES), st.lists(st.integers(0, 50), max_size=60),
        st.sampled_from(["slot", "a-b_c", "x" * 64, "autosave-x"]))
 def test_save_then_load_gives_the_same_state(folder: Path, picks: list[int], slot: str) -> None:
@@ -237,7 +241,7 @@ def _mutate(doc: Any, path: tuple[Any, ...], how: str, value: Any) -> Any:
     return doc
 
 
-@settings(max_examples=examples(60), **QUICK)
+@quick(60)
 @given(st.sampled_from(SOURCES), st.data(),
        st.sampled_from(["delete", "retype", "duplicate", "rename"]),
        st.sampled_from([None, 0, -1, 10**20, True, "", "x" * 300, [], {}, ["a"], {"a": 1}, "no", "19:00", "é\u202e"]))
