@@ -34,7 +34,7 @@ COMMANDS: dict[str, str] = {
 
 def _usage() -> str:
     width = max(map(len, COMMANDS))
-    lines = [f"usage: chronicle [COMMAND] [ARGS ...]   (chronicle COMMAND --help for more)", "", "commands:"]
+    lines = ["usage: chronicle [COMMAND] [ARGS ...]   (chronicle COMMAND --help for more)", "", "commands:"]
     lines += [f"  {name.ljust(width)}  {text}" for name, text in COMMANDS.items()]
     return "\n".join(lines)
 

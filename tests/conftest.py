@@ -6,6 +6,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# hypothesis profiles: the normal suite, and the opt-in long run (--hypothesis-profile=long)
+settings.register_profile("default", max_examples=100, deadline=None)
+settings.register_profile(
+    "long", max_examples=20_000, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile("default")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
