@@ -11,10 +11,12 @@ Two stages:
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,7 +26,7 @@ from engine import ENGINE_VERSION, safeyaml
 from engine.calendar import day_offset, parse_time
 from engine.diagnostics import ChronicleError, Diagnostic, did_you_mean
 from engine.expr import Condition, Effect, ExprError, VarSpec, parse_condition, parse_effects
-from engine.model import Account, Choice, Citation, Dispute, Ending, Scene, Story, Variable
+from engine.model import Account, Choice, Citation, Dispute, Ending, Scene, Story, Variable, fast_maker
 from engine.record import Record, load_record
 from engine.schema import FORMAT_VERSION
 from engine.validate import validate
@@ -163,9 +165,25 @@ def _good_date(text: Any) -> date | None:
         return None
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No garbage-collection pauses while loading: it makes only acyclic, long-lived data."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def analyze(folder: str | os.PathLike[str], record: Record | None = None) -> Analysis:
     """Read, validate and check a scenario folder. Never raises for bad input."""
-    folder = Path(folder)
+    with paused_gc():
+        return _analyze(Path(folder), record)
+
+
+def _analyze(folder: Path, record: Record | None) -> Analysis:
     record = record or load_record()
     result = Analysis()
     ck = _Checker(folder, record)
@@ -186,7 +204,7 @@ def analyze(folder: str | os.PathLike[str], record: Record | None = None) -> Ana
             out.append(Diagnostic(shown, 0, 0, "error", "E206", f"cannot read the file: {exc.strerror}"))
             continue
         try:
-            doc = safeyaml.load(data, shown)
+            doc = safeyaml.load(data, shown, marks_depth=4)  # deeper marks are read when a diagnostic asks
         except ChronicleError as exc:
             out.extend(exc.diagnostics)
             continue
@@ -295,7 +313,17 @@ def analyze(folder: str | os.PathLike[str], record: Record | None = None) -> Ana
     conditions: dict[str, Condition] = result.conditions
     effects: dict[tuple[str, ...], Effect] = result.effects
     scenes_ir: list[dict[str, Any]] = []
-    for scid, (doc, sc) in scene_at.items():
+    # each file's values are let go once its last scene is compiled: a big scenario never holds
+    # all its files and the whole IR at once
+    known = frozenset(scene_at)
+    work: list[tuple[str, tuple[safeyaml.Doc, dict[str, Any]]] | None] = list(scene_at.items())
+    del scene_at
+    docs.clear()
+    for i in range(len(work)):
+        entry = work[i]
+        work[i] = None
+        assert entry is not None
+        scid, (doc, sc) = entry
         sp: tuple[Any, ...] = ("scenes", scid)
         line = doc.mark(sp, key=True)[0]
         day = None
@@ -343,7 +371,7 @@ def analyze(folder: str | os.PathLike[str], record: Record | None = None) -> Ana
                 continue
             keys_seen[key] = ci
             target = ch.get("goto")
-            if isinstance(target, str) and target not in scene_at:
+            if isinstance(target, str) and target not in known:
                 ck.error(doc, cp + ("goto",), "E201", f'goto "{target}": no such scene',
                          did_you_mean(target, scene_ids) or "create the scene or fix the id")
             hist, cf = ch.get("historical") is True, ch.get("counterfactual") is True
@@ -405,74 +433,112 @@ def analyze(folder: str | os.PathLike[str], record: Record | None = None) -> Ana
     return result
 
 
+_make_citation = fast_maker(Citation)
+_make_choice = fast_maker(Choice)
+_make_scene = fast_maker(Scene)
+
+
 def _citations(items: list[dict[str, Any]]) -> tuple[Citation, ...]:
-    return tuple(Citation(c["source"], c["quote"], c.get("note") or "",
-                          cast(tuple[int, int, int], tuple(c["found"])) if c.get("found") else None,
-                          tuple((a, b) for a, b in c.get("corrected") or ()))
+    if not items:
+        return ()
+    return tuple(_make_citation(c["source"], c["quote"], c.get("note") or "",
+                                cast(tuple[int, int, int], tuple(c["found"])) if c.get("found") else None,
+                                tuple((a, b) for a, b in c.get("corrected") or ()))
                  for c in items)
 
 
 def build(ir: Mapping[str, Any], analysis: Analysis | None = None) -> Story:
     """Turn the checked plain data into an immutable Story with compiled transitions."""
+    with paused_gc():
+        return _build(ir, analysis)
+
+
+@dataclass
+class Compiled:
+    """The expressions of a story, compiled: what `build` and the cache both need."""
+
+    tracked: tuple[str, ...]
+    visit_index: dict[str, int]
+    tests: dict[str, Any]
+    applies: dict[tuple[str, ...], Any]
+
+
+def compile_expressions(variables: tuple[Variable, ...], scene_ids: list[str], whens: Iterable[str],
+                        dos: Iterable[tuple[str, ...]], conditions: Mapping[str, Condition] | None = None,
+                        effects: Mapping[tuple[str, ...], Effect] | None = None) -> Compiled:
+    """Parse (unless already parsed) and bind every distinct condition and effect."""
+    specs = {v.name: VarSpec(v.name, v.index, v.type, v.min, v.max, v.values) for v in variables}
+    conds = dict(conditions or {})
+    effs = dict(effects or {})
+    for when in whens:
+        if when not in conds:
+            conds[when] = parse_condition(when, specs, scene_ids)
+    for do in dos:
+        if do and do not in effs:
+            effs[do] = parse_effects(list(do) if len(do) > 1 else do[0], specs, scene_ids)
+    tracked_set: set[str] = set()
+    for cond in conds.values():
+        tracked_set |= cond.scenes
+    for eff in effs.values():
+        tracked_set |= eff.scenes
+    tracked = tuple(sorted(tracked_set))
+    visit_index = {sid: i for i, sid in enumerate(tracked)}
+    return Compiled(tracked, visit_index,
+                    {src: cond.bind(visit_index) for src, cond in conds.items()},
+                    {src: eff.bind(visit_index) for src, eff in effs.items()})
+
+
+def _build(ir: Mapping[str, Any], analysis: Analysis | None) -> Story:
     variables = tuple(
         Variable(v["name"], i, v["type"], v["initial"], v["min"], v["max"],
                  tuple(v["values"]) if v["values"] is not None else None, v["visible"], v["label"])
         for i, v in enumerate(ir["variables"]))
-    specs = {v.name: VarSpec(v.name, v.index, v.type, v.min, v.max, v.values) for v in variables}
     scene_ids = [s["id"] for s in ir["scenes"]]
-    conditions = dict(analysis.conditions) if analysis else {}
-    effects = dict(analysis.effects) if analysis else {}
-    for s in ir["scenes"]:
-        for c in s["choices"]:
-            if c["when"] is not None and c["when"] not in conditions:
-                conditions[c["when"]] = parse_condition(c["when"], specs, scene_ids)
-            do = tuple(c["do"])
-            if do and do not in effects:
-                effects[do] = parse_effects(list(do) if len(do) > 1 else do[0], specs, scene_ids)
-    tracked_set: set[str] = set()
-    for cond in conditions.values():
-        tracked_set |= cond.scenes
-    for eff in effects.values():
-        tracked_set |= eff.scenes
-    tracked = tuple(sorted(tracked_set))
-    visit_index = {sid: i for i, sid in enumerate(tracked)}
-    tests = {src: cond.bind(visit_index) for src, cond in conditions.items()}
-    applies = {src: eff.bind(visit_index) for src, eff in effects.items()}
+    whens = {c["when"] for s in ir["scenes"] for c in s["choices"] if c["when"] is not None}
+    dos = {tuple(c["do"]) for s in ir["scenes"] for c in s["choices"] if c["do"]}
+    comp = compile_expressions(variables, scene_ids, whens, dos,
+                               analysis.conditions if analysis else None, analysis.effects if analysis else None)
+    tests, applies, visit_index = comp.tests, comp.applies, comp.visit_index
     times = {s["id"]: (s["time"], s["day"]) for s in ir["scenes"]}
     scenes: dict[str, Scene] = {}
     by_id: dict[str, Choice] = {}
+    no_time = (None, None)
     for s in ir["scenes"]:
         sid = s["id"]
         choices = []
+        conditional = False
         for c in s["choices"]:
-            t_time, t_day = times.get(c["target"], (None, None))
-            choice = Choice(
-                id=f"{sid}.{c['key']}", key=c["key"], scene=sid, text=c["text"], target=c["target"],
-                mark=c["mark"], when=c["when"], do=tuple(c["do"]), locked=c["locked"], note=c["note"],
-                record=_citations(c["record"]), line=c["line"],
-                test=tests.get(c["when"]) if c["when"] is not None else None,
-                apply=applies.get(tuple(c["do"])) if c["do"] else None,
-                to_time=t_time, to_day=t_day, to_visit=visit_index.get(c["target"], -1),
-                to_visit_cap=VISIT_CAP)
+            t_time, t_day = times.get(c["target"], no_time)
+            when = c["when"]
+            do = tuple(c["do"])
+            test = tests.get(when) if when is not None else None
+            conditional = conditional or test is not None
+            cid = f"{sid}.{c['key']}"
+            # the fields of Choice, in order
+            choice = _make_choice(
+                cid, c["key"], sid, c["text"], c["target"], c["mark"], when, do, c["locked"], c["note"],
+                _citations(c["record"]), c["line"], test, applies.get(do) if do else None,
+                t_time, t_day, visit_index.get(c["target"], -1), VISIT_CAP)
             choices.append(choice)
-            by_id[choice.id] = choice
+            by_id[cid] = choice
         e = s["ending"]
-        scenes[sid] = Scene(
-            id=sid, title=s["title"], place=s["place"], text=s["text"], time=s["time"], day=s["day"],
-            record=_citations(s["record"]),
-            disputed=tuple(Dispute(d["topic"], tuple(
+        # the fields of Scene, in order
+        scenes[sid] = _make_scene(
+            sid, s["title"], s["place"], s["text"], s["time"], s["day"], _citations(s["record"]),
+            tuple(Dispute(d["topic"], tuple(
                 Account(a["source"], a["quote"], a.get("says", ""),
                         cast(tuple[int, int, int], tuple(a["found"])) if a.get("found") else None)
-                for a in d["accounts"])) for d in s["disputed"]),
-            events=tuple(s["events"]), choices=tuple(choices),
-            ending=Ending(e["kind"], e.get("epilogue") or "", e.get("debrief") or "") if e else None,
-            file=s["file"], line=s["line"], conditional=any(c.test is not None for c in choices))
+                for a in d["accounts"])) for d in s["disputed"]) if s["disputed"] else (),
+            tuple(s["events"]), tuple(choices),
+            Ending(e["kind"], e.get("epilogue") or "", e.get("debrief") or "") if e else None,
+            s["file"], s["line"], conditional)
     return Story(
         id=ir["id"], title=ir["title"], summary=ir["summary"], role=ir["role"], start=ir["start"],
         start_date=date.fromisoformat(ir["date"]), calendar=ir["calendar"], start_clock=ir["clock"],
         variables=variables, scenes=scenes, questions=tuple(ir["questions"]),
         teacher_note=ir["teacher_note"], length=ir["length"], folder=ir["folder"],
-        content_hash=ir["hash"], tracked=tracked, initial_visits=(0,) * len(tracked), choices_by_id=by_id)
+        content_hash=ir["hash"], tracked=comp.tracked, initial_visits=(0,) * len(comp.tracked),
+        choices_by_id=by_id)
 
 
 def compile_folder(

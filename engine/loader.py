@@ -56,9 +56,26 @@ def find_scenario(ref: str | os.PathLike[str]) -> Path:
 
 
 def load_story(ref: str | os.PathLike[str]) -> Story:
-    """Load and compile a scenario (by id or path); ChronicleError if it has errors."""
+    """Load and compile a scenario (by id or path); ChronicleError if it has errors.
+
+    An unchanged scenario comes from the compiled cache (`engine.cache`); any change to its
+    files, the seeds or the engine makes a new key, and a damaged entry is ignored and rebuilt.
+    """
+    from engine import cache
+
     folder = find_scenario(ref)
+    directory = cache.cache_dir()
+    key = cache.cache_key(folder) if directory is not None else None
+    if key is not None:
+        story = cache.load(folder, key, directory)
+        if story is not None:
+            return story
     analysis = analyze(folder)
     if analysis.ir is None:
         raise ChronicleError(analysis.diagnostics)
-    return build(analysis.ir, analysis)
+    story = build(analysis.ir, analysis)
+    del analysis  # the IR is not needed any more: keep the peak low while the entry is written
+    # store only if nothing changed while compiling, so an entry always matches its key
+    if key is not None and cache.cache_key(folder) == key:
+        cache.store(folder, key, story, directory)
+    return story

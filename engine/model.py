@@ -8,9 +8,9 @@ which choices are open in a given state is decided by `engine.machine`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields, make_dataclass
 from datetime import date
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 
 Mark = Literal["historical", "counterfactual"]
 Vars = tuple[object, ...]
@@ -152,3 +152,46 @@ class State(NamedTuple):
     visits: Visits  # visit counts of `Story.tracked` scenes
     clock: int | None  # minutes since 00:00 of the start date
     path: tuple[str, ...]  # the choice ids taken, in order
+
+
+_T = TypeVar("_T")
+
+
+def fast_twin(cls: type[_T]) -> Any:
+    """A plain slotted twin of a frozen slotted dataclass, for building many instances fast.
+
+    A frozen dataclass sets each field through `object.__setattr__`; loading a big story makes
+    tens of thousands of scenes, choices and citations. The twin has the same slots in the same
+    order (so the same memory layout) and a plain `__init__` (positional, with the same defaults):
+    build the value in the twin, then give it the real class (`obj.__class__ = cls`), and it is an
+    ordinary, frozen, equal-comparing instance. None if the layouts differ.
+    """
+    specs: list[Any] = []
+    for f in fields(cls):  # type: ignore[arg-type]
+        if f.default is not MISSING:
+            specs.append((f.name, Any, field(default=f.default)))
+        elif f.default_factory is not MISSING:
+            specs.append((f.name, Any, field(default_factory=f.default_factory)))
+        else:
+            specs.append((f.name, Any))
+    twin: Any = make_dataclass(f"_{cls.__name__}Fields", specs, slots=True, eq=False, repr=False,
+                               match_args=False)
+    return twin if twin.__slots__ == getattr(cls, "__slots__", None) else None
+
+
+def fast_maker(cls: type[_T]) -> Callable[..., _T]:
+    """A positional constructor for a frozen slotted class, about 5 times faster than its __init__.
+
+    Fields are passed in the order of `dataclasses.fields(cls)`; trailing ones may be left to
+    their defaults (see `fast_twin`).
+    """
+    twin = fast_twin(cls)
+    if twin is None:  # pragma: no cover - a class that is not slotted
+        return cls
+
+    def make(*values: Any) -> _T:
+        obj = twin(*values)
+        obj.__class__ = cls
+        return obj  # type: ignore[no-any-return]
+
+    return make

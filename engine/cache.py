@@ -1,0 +1,300 @@
+"""The compiled cache: a checked story, saved so that an unchanged scenario loads at once.
+
+A cache entry is keyed by a content hash of everything that decides the compiled story: every
+file of the scenario (names and bytes), the seed texts and their index, the engine's own source
+files and version, and the place the files are shown from (diagnostic paths are relative to the
+working folder). Computing the key reads and hashes bytes; it never parses anything.
+
+The entry lives outside the project, in `$CHRONICLE_CACHE` (`off` turns the cache off), else
+`$XDG_CACHE_HOME/chronicle`, else `~/.cache/chronicle`: one file per scenario folder,
+replaced atomically. It holds plain data only (never pickle): `marshal` of tuples, strings and
+numbers, with a header carrying the key and an HMAC of the payload under a random per-user
+secret (`secret`, mode 0600, beside the entries). An entry whose key differs (stale), whose
+HMAC fails (damaged or planted) or that does not decode (anything else) is ignored and
+rebuilt; it is never trusted. Conditions and effects are stored as their source text and
+compiled again by the expression compiler on load, so no compiled code is ever read back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import marshal
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import suppress
+from dataclasses import fields
+from datetime import date
+from functools import cache
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+from engine import ENGINE_VERSION
+from engine import record as _record
+from engine.compiler import compile_expressions, paused_gc, scenario_files
+from engine.model import Account, Choice, Citation, Dispute, Ending, Scene, Story, Variable, fast_maker, fast_twin
+
+FORMAT = 1
+MAGIC = b"chronicle-cache"
+MAX_ENTRY = 512 << 20  # never read a cache file bigger than this
+MAX_ENTRIES = 64  # entries kept; the least recently written go first
+ENGINE_DIR = Path(__file__).resolve().parent
+
+
+def cache_dir() -> Path | None:
+    """Where entries live, or None when the cache is turned off."""
+    env = os.environ.get("CHRONICLE_CACHE")
+    if env is not None:
+        return None if env.strip().lower() in ("", "off", "0", "no", "false") else Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "chronicle"
+
+
+@cache
+def engine_fingerprint() -> bytes:
+    """The engine version and a digest of its own source files: any change to them is a new key."""
+    h = hashlib.blake2b(f"{ENGINE_VERSION}\0{FORMAT}\0".encode(), digest_size=32)
+    for p in sorted(ENGINE_DIR.rglob("*")):
+        if p.suffix in (".py", ".json") and p.is_file():
+            h.update(str(p.relative_to(ENGINE_DIR)).encode() + b"\0")
+            h.update(p.read_bytes())
+    return h.digest()
+
+
+def _files_digest(h: Any, files: list[Path]) -> None:
+    for f in files:
+        try:
+            data = f.read_bytes()
+        except OSError:
+            data = b"\0missing"
+        h.update(len(data).to_bytes(8, "big") + str(f).encode() + b"\0")
+        h.update(data)
+
+
+def cache_key(folder: Path, seeds_dir: Path | None = None) -> str:
+    """A hash of every byte that decides the compiled story (cheap: it reads, never parses)."""
+    h = hashlib.sha256(engine_fingerprint())
+    h.update(f"{os.getcwd()}\0{folder}\0".encode())
+    _files_digest(h, scenario_files(folder))
+    seeds = Path(seeds_dir) if seeds_dir is not None else _record.SEEDS_DIR
+    _files_digest(h, sorted(p for p in seeds.iterdir() if p.is_file()) if seeds.is_dir() else [])
+    return h.hexdigest()
+
+
+def entry_path(directory: Path, folder: Path) -> Path:
+    name = hashlib.blake2b(str(folder.resolve()).encode(), digest_size=16).hexdigest()
+    return directory / f"{name}.story"
+
+
+def _secret(directory: Path, create: bool) -> bytes | None:
+    path = directory / "secret"
+    with suppress(OSError):
+        data = path.read_bytes()
+        if len(data) == 32:
+            return data
+    if not create:
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    data = os.urandom(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        with suppress(OSError):
+            got = path.read_bytes()
+            if len(got) == 32:
+                return got
+        return None
+    except OSError:
+        return None
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return data
+
+
+def _mac(secret: bytes, key: str, payload: bytes) -> str:
+    return hmac.new(secret, key.encode() + b"\0" + payload, hashlib.sha256).hexdigest()
+
+
+# -- encoding: a story as tuples of plain values ------------------------------------------------
+
+_CHOICE_FIELDS = [f.name for f in fields(Choice)]
+_SCENE_FIELDS = [f.name for f in fields(Scene)]
+_CITATION_FIELDS = [f.name for f in fields(Citation)]
+_VARIABLE_FIELDS = [f.name for f in fields(Variable)]
+_COMPILED = ("test", "apply")  # rebuilt from `when` and `do` on load
+_choice_row = attrgetter(*_CHOICE_FIELDS)
+_scene_row = attrgetter(*_SCENE_FIELDS)
+_citation_row = attrgetter(*_CITATION_FIELDS)
+_variable_row = attrgetter(*_VARIABLE_FIELDS)
+_C_RECORD, _C_WHEN, _C_DO = (_CHOICE_FIELDS.index(n) for n in ("record", "when", "do"))
+_C_TEST, _C_APPLY = (_CHOICE_FIELDS.index(n) for n in _COMPILED)
+_S = {n: _SCENE_FIELDS.index(n) for n in ("record", "disputed", "choices", "ending")}
+_META = ("id", "title", "summary", "role", "start", "calendar", "start_clock", "questions", "teacher_note",
+         "length", "folder", "content_hash", "tracked", "expressions")
+
+_ChoiceTwin = fast_twin(Choice)
+_SceneTwin = fast_twin(Scene)
+_make_citation = fast_maker(Citation)
+
+
+def encode(story: Story) -> bytes:
+    """The story as marshal bytes of plain tuples (compiled closures left out).
+
+    Citations are kept once in a table and referred to by number (many scenes share a quote).
+    """
+    table: dict[tuple[Any, ...], int] = {}
+
+    def cites(items: tuple[Citation, ...]) -> tuple[int, ...]:
+        return tuple(table.setdefault(_citation_row(c), len(table)) for c in items)
+
+    scenes = []
+    for sc in story.scenes.values():
+        row = list(_scene_row(sc))
+        row[_S["record"]] = cites(sc.record)
+        row[_S["disputed"]] = tuple((d.topic, tuple((a.source, a.quote, a.says, a.found) for a in d.accounts))
+                                    for d in sc.disputed)
+        row[_S["ending"]] = (sc.ending.kind, sc.ending.epilogue, sc.ending.debrief) if sc.ending else None
+        choices = []
+        for c in sc.choices:
+            crow = list(_choice_row(c))
+            crow[_C_RECORD] = cites(c.record)
+            crow[_C_TEST] = crow[_C_APPLY] = None
+            choices.append(tuple(crow))
+        row[_S["choices"]] = tuple(choices)
+        scenes.append(tuple(row))
+    whens = tuple(sorted({c.when for sc in story.scenes.values() for c in sc.choices if c.when is not None}))
+    dos = tuple(sorted({c.do for sc in story.scenes.values() for c in sc.choices if c.do}))
+    meta = tuple(getattr(story, n) for n in _META[:-1]) + ((whens, dos),)
+    body = (FORMAT, tuple(_CHOICE_FIELDS), tuple(_SCENE_FIELDS), tuple(_CITATION_FIELDS), meta,
+            story.start_date.isoformat(), tuple(_variable_row(v) for v in story.variables), tuple(table),
+            tuple(scenes))
+    return marshal.dumps(body)
+
+
+def decode(payload: bytes) -> Story:
+    """A Story from `encode`'s bytes; raises (anything) if they are not what `encode` wrote."""
+    body = marshal.loads(payload)
+    fmt, choice_fields, scene_fields, citation_fields, meta, start_date, var_rows, cite_rows, scene_rows = body
+    if fmt != FORMAT or list(choice_fields) != _CHOICE_FIELDS or list(scene_fields) != _SCENE_FIELDS \
+            or list(citation_fields) != _CITATION_FIELDS or _ChoiceTwin is None or _SceneTwin is None:
+        raise ValueError("a cache entry of another layout")
+    m = dict(zip(_META, meta, strict=True))
+    variables = tuple(Variable(*row) for row in var_rows)
+    whens, dos = m["expressions"]
+    comp = compile_expressions(variables, [row[0] for row in scene_rows], whens, dos)
+    if comp.tracked != m["tracked"]:
+        raise ValueError("the expressions do not track the same scenes")
+    tests, applies = comp.tests, comp.applies
+    citations = [_make_citation(*row) for row in cite_rows]
+    cite = citations.__getitem__
+    choice_twin, scene_twin, choice_cls, scene_cls = _ChoiceTwin, _SceneTwin, Choice, Scene
+    scenes: dict[str, Scene] = {}
+    by_id: dict[str, Choice] = {}
+    # each value is made in its plain twin, completed, then given its real (frozen) class
+    for row in scene_rows:
+        scene = scene_twin(*row)
+        choices = []
+        for crow in scene.choices:
+            choice = choice_twin(*crow)
+            if choice.record:
+                choice.record = tuple(map(cite, choice.record))
+            if choice.when is not None:
+                choice.test = tests[choice.when]
+            if choice.do:
+                choice.apply = applies[choice.do]
+            choice.__class__ = choice_cls
+            choices.append(choice)
+            by_id[choice.id] = choice
+        scene.choices = tuple(choices)
+        if scene.record:
+            scene.record = tuple(map(cite, scene.record))
+        if scene.disputed:
+            scene.disputed = tuple(Dispute(topic, tuple(Account(*a) for a in accounts))
+                                   for topic, accounts in scene.disputed)
+        if scene.ending is not None:
+            scene.ending = Ending(*scene.ending)
+        scene.__class__ = scene_cls
+        scenes[scene.id] = scene
+    return Story(
+        id=m["id"], title=m["title"], summary=m["summary"], role=m["role"], start=m["start"],
+        start_date=date.fromisoformat(start_date), calendar=m["calendar"], start_clock=m["start_clock"],
+        variables=variables, scenes=scenes, questions=m["questions"], teacher_note=m["teacher_note"],
+        length=m["length"], folder=m["folder"], content_hash=m["content_hash"], tracked=comp.tracked,
+        initial_visits=(0,) * len(comp.tracked), choices_by_id=by_id)
+
+
+# -- reading and writing entries ---------------------------------------------------------------
+
+def _header(key: str, mac: str) -> bytes:
+    return b"%s %d %s %s\n" % (MAGIC, FORMAT, key.encode(), mac.encode())
+
+
+def load(folder: Path, key: str, directory: Path | None = None) -> Story | None:
+    """The cached story for `folder` if its entry matches `key` and is intact; else None."""
+    directory = directory if directory is not None else cache_dir()
+    if directory is None:
+        return None
+    path = entry_path(directory, folder)
+    try:
+        with open(path, "rb") as f:
+            head = f.readline(256)
+            parts = head.split()
+            if len(parts) != 4 or parts[0] != MAGIC or parts[1] != str(FORMAT).encode() \
+                    or parts[2] != key.encode():
+                return None
+            payload = f.read(MAX_ENTRY + 1)
+    except OSError:
+        return None
+    secret = _secret(directory, create=False)
+    if secret is None or len(payload) > MAX_ENTRY \
+            or not hmac.compare_digest(parts[3], _mac(secret, key, payload).encode()):
+        return None
+    try:
+        with paused_gc():
+            return decode(payload)
+    except Exception:  # noqa: BLE001 - an entry that does not decode is simply not used
+        return None
+
+
+def store(folder: Path, key: str, story: Story, directory: Path | None = None) -> bool:
+    """Write the entry for `folder` atomically; False (and nothing raised) if it cannot be written."""
+    directory = directory if directory is not None else cache_dir()
+    if directory is None:
+        return False
+    try:
+        with paused_gc():
+            payload = encode(story)
+        secret = _secret(directory, create=True)
+        if secret is None:
+            return False
+        path = entry_path(directory, folder)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".story")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(_header(key, _mac(secret, key, payload)))
+                f.write(payload)
+            os.replace(tmp, path)
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _prune(directory)
+        return True
+    except (OSError, ValueError):  # a read-only disk, or a value marshal cannot write
+        return False
+
+
+def _entries(directory: Path) -> Iterator[tuple[float, Path]]:
+    for p in directory.glob("*.story"):
+        with suppress(OSError):
+            yield p.stat().st_mtime, p
+
+
+def _prune(directory: Path) -> None:
+    entries = sorted(_entries(directory))
+    for _, p in entries[: max(0, len(entries) - MAX_ENTRIES)]:
+        with suppress(OSError):
+            p.unlink()
