@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from engine.htmlkit import Bar, bar_chart, esc, page
+from engine.sanitize import clean
 
 __all__ = [
     "Bars", "Block", "Bullets", "Document", "Facts", "Form", "Heading", "Lines", "Numbered", "Para",
@@ -111,7 +112,7 @@ _MD_LINE_START = re.compile(r"^(\d+(?=[.)])|(?=[-+=]))(.)")
 
 def md(text: str) -> str:
     """Escape text for Markdown (inline): no markup, no raw HTML, one line."""
-    flat = " ".join(str(text).split())
+    flat = " ".join(clean(str(text)).split())
     escaped = _MD_SPECIAL.sub(r"\\\1", flat)
     return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
@@ -122,7 +123,7 @@ def _md_cell(text: str) -> str:
 
 def quoted(text: str) -> str:
     """The quote in quotation marks, unless it already opens and closes with them."""
-    t = " ".join(str(text).split())
+    t = " ".join(clean(str(text)).split())
     if len(t) > 1 and t[0] in "“\"" and t[-1] in "”\"":
         return t
     return f"“{t}”"

@@ -13,6 +13,8 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from engine.sanitize import clean
+
 __all__ = ["Bar", "CSP", "bar_chart", "esc", "page"]
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -53,8 +55,9 @@ svg text { font: 13px system-ui, sans-serif; fill: var(--ink); }
 
 
 def esc(value: object) -> str:
-    """Escape any value for HTML text or a quoted attribute value."""
-    return html.escape(str(value), quote=True)
+    """Escape any value for HTML text or a quoted attribute value (control characters removed:
+    ESC, BEL and C1 bytes are parse errors in HTML)."""
+    return html.escape(clean(str(value)), quote=True)
 
 
 def page(title: str, body: str, lang: str = "en") -> str:

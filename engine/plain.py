@@ -176,6 +176,13 @@ def _isatty(stream: TextIO) -> bool:
 
 def main(args: argparse.Namespace) -> int:
     """Plain mode on the process's stdin and stdout."""
+    for stream in (sys.stdout, sys.stderr):  # an ASCII or Latin-1 terminal gets '?' for what it cannot show
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
     game = Plain(sys.stdin, sys.stdout, sys.stderr)
     try:
         return game.run(args)

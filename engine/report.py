@@ -503,7 +503,12 @@ def render_text(report: ClassReport, width: int = 100, color: bool = False) -> s
 
     from rich.console import Console
     from rich.table import Table as RTable
-    from rich.text import Text
+    from rich.text import Text as RichText
+
+    from engine.sanitize import clean
+
+    def Text(value: str, style: str = "") -> RichText:  # noqa: N802 - rich's name, cleaned
+        return RichText(clean(value), style=style)
 
     buf = io.StringIO()
     con = Console(file=buf, width=width, force_terminal=color, no_color=not color,

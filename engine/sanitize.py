@@ -25,9 +25,10 @@ _CSI = r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
 # any other ESC sequence: intermediates and a final byte
 _ESC = r"\x1b[ -/]*[0-~]?"
 _SEQUENCE = re.compile(f"{_STRING_SEQ}|{_CSI}|{_ESC}")
-# what is left: C0 controls but newline, DEL, C1 controls, bidi overrides and isolates
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_ANY = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# what is left: C0 controls but newline, DEL, C1 controls, bidi overrides and isolates, and lone
+# surrogates (undecodable input bytes, which would go back out as raw bytes such as 0x9b)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_ANY = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def clean(text: str) -> str:

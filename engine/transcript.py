@@ -37,6 +37,7 @@ from typing import Any
 from engine import ENGINE_VERSION
 from engine.calendar import format_clock
 from engine.model import Choice, State, Story
+from engine.savefile import nesting_depth
 
 __all__ = [
     "FORMAT",
@@ -59,7 +60,7 @@ MAX_NAME = 120  # characters kept of a student or class name
 SUFFIX = ".jsonl"
 
 _NOT_SLUG = re.compile(r"[^\w]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def slug(name: str | None, fallback: str = "anonymous", limit: int = 40) -> str:
@@ -323,19 +324,9 @@ class Playthrough:
         return tuple(c.choice for c in self.choices)
 
 
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
-
-
 def _depth(line: str) -> int:
-    """The nesting depth of a JSON text (strings ignored), without parsing it."""
-    depth = deepest = 0
-    for ch in _STRINGS.sub("", line):
-        if ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    return deepest
+    """The nesting depth of a JSON text (strings ignored), without parsing it; linear time."""
+    return nesting_depth(line.encode("utf-8", "surrogatepass"), MAX_DEPTH)
 
 
 def _str(value: object, limit: int = MAX_TEXT) -> str | None:

@@ -475,7 +475,7 @@ def test_the_worst_items_as_real_processes(tmp_path: Path) -> None:
     cases = _e2e_cases(tmp_path)
     assert len(cases) >= 6
     procs = []
-    for name, argv, stdin, _, _ in cases:
+    for name, argv, _stdin, _, _ in cases:
         p = subprocess.Popen([sys.executable, "-m", "engine", *argv], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, cwd=tmp_path, preexec_fn=_limit_memory,
                              env={**os.environ, "CHRONICLE_CACHE": str(tmp_path / ".cache")})

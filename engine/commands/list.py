@@ -7,6 +7,7 @@ import json
 
 from engine.loader import list_scenarios
 from engine.safeyaml import load
+from engine.sanitize import clean_line
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -36,8 +37,9 @@ def scenario_summaries(root: str | None = None) -> list[dict[str, object]]:
 def run(args: argparse.Namespace) -> int:
     rows = scenario_summaries(args.root)
     if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(json.dumps(rows, indent=2, ensure_ascii=True))  # \u-escapes: no raw control bytes
         return 0
     for r in rows:
-        print(f"{r['id']:<20} {r['title']} — {r['role']} ({r['date']})")
+        line = f"{r['id']:<20} {r['title']} — {r['role']} ({r['date']})"
+        print(clean_line(line))
     return 0
