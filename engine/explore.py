@@ -202,6 +202,14 @@ def _sure_live(story: Story, sidx: dict[str, int], ending: list[bool]) -> bytes:
     return bytes(live)
 
 
+def _at_bound(nv: Vars, watch: tuple[tuple[int, int | None, int | None], ...]) -> bool:
+    for k, lo, hi in watch:
+        x = nv[k]
+        if x == lo or x == hi:
+            return True
+    return False
+
+
 def _is_open(row: Row, vid: int, vlist: list[Vars], visits: Visits) -> bool:
     """The condition memo missed: run the condition (and remember it, if it may)."""
     open_ = bool(row[6](vlist[vid], visits))
@@ -210,14 +218,15 @@ def _is_open(row: Row, vid: int, vlist: list[Vars], visits: Visits) -> bool:
     return open_
 
 
-def _effect(row: Row, vid: int, vlist: list[Vars], visits: Visits, intern: Interner, limits: Limits) -> int:
+def _effect(row: Row, vid: int, vlist: list[Vars], visits: Visits, intern: Callable[[Vars], int],
+            limits: Limits) -> int:
     """The effect memo missed: run the effect (and remember it, if it may); see `Row`."""
     vars_ = vlist[vid]
     nv = row[7](vars_, visits)
     nvid = intern(nv)
     watch = row[9]
     # only an effect that left a watched variable at a bound can have been clamped
-    if watch is not None and any(nv[k] == lo or nv[k] == hi for k, lo, hi in watch):
+    if watch is not None and _at_bound(nv, watch):
         out = row[8](vars_, visits)
         found = []
         for name, i, lo, hi in limits:
@@ -280,15 +289,18 @@ def _explore(story: Story, max_states: int) -> ExploreResult:
     tables = per_story(story, "explore", _tables)
     for m in tables.memos:
         m.clear()
-    table, limits, all_choices = tables.table, tables.limits, tables.all_choices
+    table, limits, sure = tables.table, tables.limits, tables.sure_live
     n_scenes = len(tables.scene_ids)
-    nc = max(1, len(all_choices))
-    enabled = bytearray(len(all_choices))
-    intern = Interner()
-    vlist = intern.values
+    nc = max(1, len(tables.all_choices))
+    enabled = bytearray(len(tables.all_choices))
+    interner = Interner()
+    intern, vlist = interner.__call__, interner.values
     track = bool(story.tracked)
-    # a state is the int key  ctx << shift | scene number, where ctx is the vid when no visits
-    # are tracked, else the number of the interned (vid, visits) pair
+    # A state is the int key  ctx << shift | scene number, where ctx is the vid when no visits
+    # are tracked, else the number of the interned (vid, visits) pair. States are numbered in
+    # BFS order; the successors of state i are dst[a:b] for (a, b) = span[i], kept only for
+    # the states the no-way-out search must look at: none of an ending or of a surely live
+    # scene (`_Tables.sure_live`), which needs no search and cannot be stuck either.
     shift = n_scenes.bit_length()
     mask = (1 << shift) - 1
     ctx_ids: dict[tuple[int, Visits], int] = {}
@@ -302,97 +314,171 @@ def _explore(story: Story, max_states: int) -> ExploreResult:
     order: list[int] = [first]
     seen: dict[int, int] = {first: 0}
     back: list[int] = [-1]  # parent state * nc + choice number
-    dst: list[int] = []  # successors of state i: dst[off[i]:off[i + 1]]
-    off: list[int] = [0]
+    dst: list[int] = []
+    span: dict[int, tuple[int, int]] = {}
     ending_states: list[int] = []
     softlock_idx: list[int] = []
     bounds_at: list[tuple[int, int, tuple[str, str, int, int]]] = []  # (state, choice number, crossing)
     bounds_seen: set[tuple[str, str, int]] = set()
+    closed = 0  # closed choices of the expanded states of surely live scenes
+    closed_before = 0
     complete = True
-    i = 0
+    i = -1
     n = 1  # states found
     n_max = max_states
-    mark = 0  # len(dst) when state i began
     append_dst = dst.append
-    append_off = off.append
     append_order = order.append
     append_back = back.append
     get = seen.get
     visits: Visits = s0.visits
+    # The search, three times over for speed: without visit counts, from a surely live scene
+    # (no edges kept) or not; and the general case, with visit counts. Keep them in step.
     for key in order:  # the list grows while we walk it: a FIFO queue
-        rows = table[key & mask]
+        i += 1
+        scene = key & mask
+        rows = table[scene]
         if rows is None:
             ending_states.append(i)
-            append_off(mark)
-            i += 1
             continue
         if track:
-            vid, visits = ctxs[key >> shift]
+            cx = key >> shift
+            vid, visits = ctxs[cx]
         else:
             vid = key >> shift
-        for cm, em, target, cn, row in rows:
-            if cm is not None:
-                is_open = cm.get(vid)
-                if is_open is None:
-                    is_open = _is_open(row, vid, vlist, visits)
-                if not is_open:
-                    continue
-                enabled[cn] = 1
-            if em is None:
-                nvid = vid
-            else:
-                nvid = em.get(vid)
-                if nvid is None:
-                    nvid = _effect(row, vid, vlist, visits, intern, limits)
-                if nvid < 0:
-                    nvid = -1 - nvid
-                    xm = row[10]
-                    crossed = xm.pop(vid) if em is _NO_MEMO else xm[vid]
-                    for crossing in crossed:
-                        seen_key = (crossing[0], crossing[1], cn)
-                        if seen_key not in bounds_seen:
-                            bounds_seen.add(seen_key)
-                            bounds_at.append((i, cn, crossing))
-            if track:
-                vi = row[4]
-                nvis = visits[:vi] + (visits[vi] + 1,) + visits[vi + 1:] if vi >= 0 and visits[vi] < row[5] \
-                    else visits
-                pair = (nvid, nvis)
-                ncx = ctx_ids.get(pair)
-                if ncx is None:
-                    ncx = ctx_ids[pair] = len(ctxs)
-                    ctxs.append(pair)
-                nkey = ncx << shift | target
-            else:
+        mark = len(dst)
+        if not track and sure[scene]:
+            closed_before = closed
+            for cm, em, target, cn, row in rows:
+                if cm is not None:
+                    is_open = cm.get(vid)
+                    if is_open is None:
+                        is_open = _is_open(row, vid, vlist, visits)
+                    if not is_open:
+                        closed += 1
+                        continue
+                    enabled[cn] = 1
+                if em is None:
+                    nvid = vid
+                else:
+                    nvid = em.get(vid)
+                    if nvid is None:
+                        nvid = _effect(row, vid, vlist, visits, intern, limits)
+                    if nvid < 0:
+                        nvid = -1 - nvid
+                        _crossed(row, vid, i, cn, bounds_seen, bounds_at)
                 nkey = nvid << shift | target
-            j = get(nkey)
-            if j is None:
-                if n >= n_max:
-                    complete = False
-                    break
-                j = seen[nkey] = n
-                n += 1
-                append_order(nkey)
-                append_back(i * nc + cn)
-            append_dst(j)
+                if get(nkey) is None:
+                    if n >= n_max:
+                        complete = False
+                        break
+                    seen[nkey] = n
+                    n += 1
+                    append_order(nkey)
+                    append_back(i * nc + cn)
+        elif not track:
+            for cm, em, target, cn, row in rows:
+                if cm is not None:
+                    is_open = cm.get(vid)
+                    if is_open is None:
+                        is_open = _is_open(row, vid, vlist, visits)
+                    if not is_open:
+                        continue
+                    enabled[cn] = 1
+                if em is None:
+                    nvid = vid
+                else:
+                    nvid = em.get(vid)
+                    if nvid is None:
+                        nvid = _effect(row, vid, vlist, visits, intern, limits)
+                    if nvid < 0:
+                        nvid = -1 - nvid
+                        _crossed(row, vid, i, cn, bounds_seen, bounds_at)
+                nkey = nvid << shift | target
+                j = get(nkey)
+                if j is None:
+                    if n >= n_max:
+                        complete = False
+                        break
+                    j = seen[nkey] = n
+                    n += 1
+                    append_order(nkey)
+                    append_back(i * nc + cn)
+                append_dst(j)
+        else:
+            for cm, em, target, cn, row in rows:
+                if cm is not None:
+                    is_open = cm.get(vid)
+                    if is_open is None:
+                        is_open = _is_open(row, vid, vlist, visits)
+                    if not is_open:
+                        continue
+                    enabled[cn] = 1
+                if em is None:
+                    nvid = vid
+                else:
+                    nvid = em.get(vid)
+                    if nvid is None:
+                        nvid = _effect(row, vid, vlist, visits, intern, limits)
+                    if nvid < 0:
+                        nvid = -1 - nvid
+                        _crossed(row, vid, i, cn, bounds_seen, bounds_at)
+                vi = row[4]
+                if nvid == vid and (vi < 0 or visits[vi] >= row[5]):
+                    ncx = cx
+                else:
+                    pair = (nvid, visits[:vi] + (visits[vi] + 1,) + visits[vi + 1:]
+                            if vi >= 0 and visits[vi] < row[5] else visits)
+                    found = ctx_ids.get(pair)
+                    if found is None:
+                        found = ctx_ids[pair] = len(ctxs)
+                        ctxs.append(pair)
+                    ncx = found
+                nkey = ncx << shift | target
+                j = get(nkey)
+                if j is None:
+                    if n >= n_max:
+                        complete = False
+                        break
+                    j = seen[nkey] = n
+                    n += 1
+                    append_order(nkey)
+                    append_back(i * nc + cn)
+                append_dst(j)
         if not complete:
+            if not track and sure[scene]:
+                closed = closed_before
             del dst[mark:]
             while bounds_at and bounds_at[-1][0] == i:
                 bounds_at.pop()
             break
         end = len(dst)
-        if end == mark:
+        if end > mark:
+            span[i] = (mark, end)
+        elif track or not sure[scene]:
             softlock_idx.append(i)
-        append_off(end)
-        mark = end
-        i += 1
-    expanded = i
-    return _report(story, tables, max_states, complete, expanded, order, back, dst, off, ending_states,
-                   softlock_idx, bounds_at, enabled, vlist, ctxs if track else None)
+    expanded = i if not complete else len(order)
+    transitions = len(dst)
+    if not track:  # the transitions of surely live scenes, which keep no edges
+        sure_rows = [len(rows) if rows is not None and sure[k] else 0 for k, rows in enumerate(table)]
+        transitions += sum(map(sure_rows.__getitem__, map(mask.__and__, order[:expanded]))) - closed
+    return _report(story, tables, max_states, complete, expanded, transitions, order, back, dst, span,
+                   ending_states, softlock_idx, bounds_at, enabled, vlist, ctxs if track else None)
 
 
-def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expanded: int,
-            order: list[int], back: list[int], dst: list[int], off: list[int], ending_states: list[int],
+def _crossed(row: Row, vid: int, i: int, cn: int, bounds_seen: set[tuple[str, str, int]],
+             bounds_at: list[tuple[int, int, tuple[str, str, int, int]]]) -> None:
+    """Note the first time each choice pushes each variable past each bound."""
+    xm = row[10]
+    for crossing in (xm.pop(vid) if row[1] is _NO_MEMO else xm[vid]):
+        seen_key = (crossing[0], crossing[1], cn)
+        if seen_key not in bounds_seen:
+            bounds_seen.add(seen_key)
+            bounds_at.append((i, cn, crossing))
+
+
+def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expanded: int, transitions: int,
+            order: list[int], back: list[int], dst: list[int], span: dict[int, tuple[int, int]],
+            ending_states: list[int],
             softlock_idx: list[int], bounds_at: list[tuple[int, int, tuple[str, str, int, int]]],
             enabled: bytearray, vlist: list[Vars], ctxs: list[tuple[int, Visits]] | None) -> ExploreResult:
     scene_ids, all_choices = tables.scene_ids, tables.all_choices
@@ -408,15 +494,13 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
     def path(k: int) -> list[str]:
         return _path(back, all_choices, nc, k)
 
-    result = ExploreResult(story.id, states=len(order), transitions=len(dst), complete=complete,
+    result = ExploreResult(story.id, states=len(order), transitions=transitions, complete=complete,
                            max_states=max_states, expanded=expanded)
     # BFS order: the last state found is one of the deepest
     result.longest_path = path(len(order) - 1)
     result.max_depth = len(result.longest_path)
     names = [v.name for v in story.variables]
-    reached_flags = bytearray(n_scenes)
-    for k in order:
-        reached_flags[k & mask] = 1
+    reached_numbers = set(map(mask.__and__, order))
     # endings found but not expanded (cap reached) count too: the first state in each
     ending_first: dict[int, int] = {}
     for k in ending_states:
@@ -425,8 +509,8 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
         sn = order[k] & mask
         if tables.ending[sn] and sn not in ending_first:
             ending_first[sn] = k
-    result.reached_scenes = [s for n, s in enumerate(scene_ids) if reached_flags[n]]
-    result.unreachable_scenes = [s for n, s in enumerate(scene_ids) if not reached_flags[n]]
+    result.reached_scenes = [s for n, s in enumerate(scene_ids) if n in reached_numbers]
+    result.unreachable_scenes = [s for n, s in enumerate(scene_ids) if n not in reached_numbers]
     reached = set(result.reached_scenes)
     result.unreached_choices = [c.id for c in all_choices if c.scene not in reached]
     result.never_enabled_choices = [c.id for n, c in enumerate(all_choices)
@@ -444,7 +528,7 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
     result.softlocks = [Softlock(scene_ids[order[k] & mask], dict(zip(names, vars_of(k), strict=True)), path(k))
                         for k in softlock_idx[:EXAMPLES]]
     live = bytearray(map(tables.sure_live.__getitem__, map(mask.__and__, order)))
-    _find_traps(result, lambda k: scene_ids[order[k] & mask], live, off, dst, ending_states, expanded, path)
+    _find_traps(result, lambda k: scene_ids[order[k] & mask], live, span, dst, ending_states, expanded, path)
     for k, cn, (name, side, limit, x) in bounds_at:
         c = all_choices[cn]
         crossing_path = path(k) + [c.id] if len(result.bounds) < EXAMPLES else []
@@ -452,7 +536,8 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
     return result
 
 
-def _find_traps(result: ExploreResult, scene_of: Callable[[int], str], live: bytearray, off: list[int],
+def _find_traps(result: ExploreResult, scene_of: Callable[[int], str], live: bytearray,
+                span: dict[int, tuple[int, int]],
                 dst: list[int], ending_states: list[int], expanded: int, path: Callable[[int], list[str]]) -> None:
     """`live` comes with the states of surely live scenes (`_Tables.sure_live`) marked."""
     # live: an ending can be reached from it (states not expanded count as live: unknown).
@@ -469,7 +554,7 @@ def _find_traps(result: ExploreResult, scene_of: Callable[[int], str], live: byt
         for k in todo:
             if live[k]:
                 continue
-            for e in range(off[k], off[k + 1]):
+            for e in range(*span.get(k, (0, 0))):
                 if live[dst[e]]:
                     live[k] = 1
                     changed = True
@@ -491,14 +576,14 @@ def _find_traps(result: ExploreResult, scene_of: Callable[[int], str], live: byt
     for root in doomed:
         if root in index:
             continue
-        work: list[tuple[int, int]] = [(root, off[root])]
+        work: list[tuple[int, int]] = [(root, span.get(root, (0, 0))[0])]
         index[root] = low[root] = counter
         counter += 1
         st.append(root)
         on.add(root)
         while work:
             v, e = work[-1]
-            if e < off[v + 1]:
+            if e < span.get(v, (0, 0))[1]:
                 work[-1] = (v, e + 1)
                 w = dst[e]
                 if live[w]:
@@ -508,7 +593,7 @@ def _find_traps(result: ExploreResult, scene_of: Callable[[int], str], live: byt
                     counter += 1
                     st.append(w)
                     on.add(w)
-                    work.append((w, off[w]))
+                    work.append((w, span.get(w, (0, 0))[0]))
                 elif w in on:
                     low[v] = min(low[v], index[w])
                 continue
@@ -524,7 +609,7 @@ def _find_traps(result: ExploreResult, scene_of: Callable[[int], str], live: byt
                     comp.append(w)
                     if w == v:
                         break
-                cyclic = len(comp) > 1 or v in dst[off[v]:off[v + 1]]
+                cyclic = len(comp) > 1 or v in dst[slice(*span.get(v, (0, 0)))]
                 if cyclic:
                     sccs.append(comp)
     sccs.sort(key=min)
