@@ -72,7 +72,7 @@ def _q(text: str) -> str:
 
 
 def _prose(rng: random.Random, words: int) -> list[str]:
-    text = " ".join(rng.choice(_WORDS) for _ in range(words))
+    text = " ".join(rng.choices(_WORDS, k=words))
     text = text[0].upper() + text[1:] + "."
     lines, line = [], ""
     for w in text.split():
@@ -153,7 +153,7 @@ def _scene_yaml(i: int, n: int, rng: random.Random, pool: tuple[tuple[str, str],
     for k, target in enumerate(targets):
         out += [
             f"      - id: c{k}",
-            f"        text: {_q(' '.join(rng.choice(_WORDS) for _ in range(6)).capitalize())}",
+            f"        text: {_q(' '.join(rng.choices(_WORDS, k=6)).capitalize())}",
             f"        goto: {_scene_id(target)}",
         ]
         if k >= opened:

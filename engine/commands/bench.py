@@ -1,0 +1,31 @@
+"""`chronicle bench [--json] [--quick]`: measure load, step, exploration, start-up and save speed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON object per figure")
+    p.add_argument("--quick", action="store_true", help="one run of each measurement (less steady)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.bench import format_figure, run_bench, to_json
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
+
+    if not args.json:
+        print(f"chronicle bench{' --quick' if args.quick else ''}: medians of "
+              f"{'1 run' if args.quick else 'several runs'} each, on {sys.platform}, Python {sys.version.split()[0]}")
+    figures = run_bench(args.quick, progress)
+    if args.json:
+        print(to_json(figures))
+    else:
+        failed = [f for f in figures if f.passes is False]
+        print(f"{len(figures)} figures, {sum(f.passes is True for f in figures)} floors met, {len(failed)} missed")
+        for f in failed:
+            print("missed: " + format_figure(f).strip())
+    return 0
