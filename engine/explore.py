@@ -117,7 +117,7 @@ class _Tables(NamedTuple):
     scene_ids: list[str]
     ending: list[bool]  # by scene number
     all_choices: list[Choice]  # in choice-number order
-    # per scene number: None for an ending, else its rows (see `_row`)
+    # per scene number: None for an ending, else its rows (see `Row`)
     table: list[tuple[Row, ...] | None]
     memos: list[dict[int, Any]]  # emptied at the start of every run (vids are numbered afresh)
     limits: Limits
@@ -128,10 +128,11 @@ class _Tables(NamedTuple):
 
 # A row: (condition memo, effect memo, target scene number, choice number, full row), where the
 # full row is (condition memo, effect memo, target scene number, choice number, visit index,
-# visit cap, test, apply, raw effect, watched bounds, crossings memo). The condition memo maps a vid
-# to whether the choice is open (None: no condition); the effect memo maps it to the vid of the
-# result, or to -1 - that vid when the unclamped effect would have crossed a bound (the
-# crossings memo says how; None: no effect). Memos are shared by every row with the same
+# visit cap, test, apply, raw effect, crossings memo). The condition memo maps a vid to whether
+# the choice is open (None: no condition); the effect memo maps it to the vid of the result, or
+# to -1 - that vid when the effect computed without clamping (the raw effect, None unless the
+# effect writes a bounded int) falls outside a bound (the crossings memo says how; None: no
+# effect). Memos are shared by every row with the same
 # closure. A closure that reads visit counts gets `_NO_MEMO`, which is never written to, and
 # is run every time (its crossings are handed back through a dict of the row's own).
 Row = tuple[Any, ...]
@@ -144,7 +145,6 @@ def _tables(story: Story) -> _Tables:
     scene_ids = list(story.scenes)
     sidx = {s: i for i, s in enumerate(scene_ids)}
     raw = _raw_effects(story)
-    bounded = {v.index: (v.min, v.max) for v in story.variables}
     readers = visit_readers(story)
     memos: dict[int, dict[int, Any]] = {}
     crossing_memos: dict[int, dict[int, Any]] = {}
@@ -164,16 +164,13 @@ def _tables(story: Story) -> _Tables:
         for c in sc.choices:
             cn = len(all_choices)
             all_choices.append(c)
-            raw_fn, watch = None, None
-            if c.id in raw:
-                raw_fn = raw[c.id][0]
-                watch = tuple((k, *bounded[k]) for k in raw[c.id][1])
+            raw_fn = raw[c.id][0] if c.id in raw else None
             em = memo(c.apply, memos)
             # with no effect memo, a crossing is handed back through a dict of the row's own
             xm = {} if em is _NO_MEMO else memo(c.apply, crossing_memos)
             cm = memo(c.test, memos)
             rows.append((cm, em, sidx[c.target], cn, (cm, em, sidx[c.target], cn, c.to_visit, c.to_visit_cap,
-                                                      c.test, c.apply, raw_fn, watch, xm)))
+                                                      c.test, c.apply, raw_fn, xm)))
         table.append(None if sc.ending is not None else tuple(rows))
     limits = tuple((v.name, v.index, v.min, v.max) for v in story.variables
                    if v.type == "int" and (v.min is not None or v.max is not None))
@@ -202,14 +199,6 @@ def _sure_live(story: Story, sidx: dict[str, int], ending: list[bool]) -> bytes:
     return bytes(live)
 
 
-def _at_bound(nv: Vars, watch: tuple[tuple[int, int | None, int | None], ...]) -> bool:
-    for k, lo, hi in watch:
-        x = nv[k]
-        if x == lo or x == hi:
-            return True
-    return False
-
-
 def _is_open(row: Row, vid: int, vlist: list[Vars], visits: Visits) -> bool:
     """The condition memo missed: run the condition (and remember it, if it may)."""
     open_ = bool(row[6](vlist[vid], visits))
@@ -224,9 +213,7 @@ def _effect(row: Row, vid: int, vlist: list[Vars], visits: Visits, intern: Calla
     vars_ = vlist[vid]
     nv = row[7](vars_, visits)
     nvid = intern(nv)
-    watch = row[9]
-    # only an effect that left a watched variable at a bound can have been clamped
-    if watch is not None and _at_bound(nv, watch):
+    if row[8] is not None:  # the effect writes a bounded variable: run it unclamped too
         out = row[8](vars_, visits)
         found = []
         for name, i, lo, hi in limits:
@@ -237,7 +224,7 @@ def _effect(row: Row, vid: int, vlist: list[Vars], visits: Visits, intern: Calla
             elif hi is not None and x > hi:
                 found.append((name, "max", hi, x))
         if found:
-            row[10][vid] = tuple(found)
+            row[9][vid] = tuple(found)
             nvid = -1 - nvid
     if row[1] is not _NO_MEMO:
         row[1][vid] = nvid
@@ -468,7 +455,7 @@ def _explore(story: Story, max_states: int) -> ExploreResult:
 def _crossed(row: Row, vid: int, i: int, cn: int, bounds_seen: set[tuple[str, str, int]],
              bounds_at: list[tuple[int, int, tuple[str, str, int, int]]]) -> None:
     """Note the first time each choice pushes each variable past each bound."""
-    xm = row[10]
+    xm = row[9]
     for crossing in (xm.pop(vid) if row[1] is _NO_MEMO else xm[vid]):
         seen_key = (crossing[0], crossing[1], cn)
         if seen_key not in bounds_seen:
