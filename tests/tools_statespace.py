@@ -105,7 +105,7 @@ def reference_explore(story: Story, max_states: int = 1_000_000) -> dict[str, An
     succ: list[list[int]] = []
     softlocks: list[int] = []
     enabled: set[str] = set()
-    bounds: list[tuple[str, str, int, int, str, list[str]]] = []
+    bounds: list[tuple[str, str, int | None, int, str, list[str]]] = []
     bound_seen: set[tuple[str, str, str]] = set()
     limits = [v for v in story.variables if v.type == "int" and (v.min is not None or v.max is not None)]
     transitions = 0
@@ -118,7 +118,7 @@ def reference_explore(story: Story, max_states: int = 1_000_000) -> dict[str, An
             k += 1
             continue
         mine: list[int] = []
-        found: list[tuple[str, str, int, int, str, list[str]]] = []
+        found: list[tuple[str, str, int | None, int, str, list[str]]] = []
         for c in choices(story, state):
             if c.test is not None:
                 enabled.add(c.id)
@@ -127,7 +127,8 @@ def reference_explore(story: Story, max_states: int = 1_000_000) -> dict[str, An
                 out = raw[c.do](state.vars, state.visits)
                 for v in limits:
                     x = out[v.index]
-                    side = "min" if v.min is not None and x < v.min else "max" if v.max is not None and x > v.max else ""
+                    below, above = v.min is not None and x < v.min, v.max is not None and x > v.max
+                    side = "min" if below else "max" if above else ""
                     if side:
                         found.append((v.name, side, v.min if side == "min" else v.max, x, c.id, paths[k] + [c.id]))
             key = (nxt.scene, nxt.vars, nxt.visits)
