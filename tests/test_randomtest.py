@@ -10,7 +10,7 @@ import pytest
 
 from engine.cli import main
 from engine.loader import load_story
-from engine.randomtest import random_play
+from engine.randomtest import RandomReport, random_play
 
 sys.path.insert(0, str(Path(__file__).parent))
 from tools_synthetic import synthetic_story  # noqa: E402
@@ -77,3 +77,33 @@ def test_cli(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "NEVER REACHED" in out and "Stuck" in out and "Gave up after 25 choices" in out
     assert main(["randomtest", str(TOOLS / "good"), "-n", "0"]) == 2
+
+
+# --- agreement with a plain reference player over engine.machine (tests/tools_statespace.py) ---
+
+from tools_statespace import loops_story, reference_random_play, visits_story  # noqa: E402
+
+
+def _summary(r: RandomReport) -> dict[str, object]:
+    return {"steps": r.steps, "choice_hits": r.choice_hits, "endings": r.endings, "stuck": r.stuck,
+            "capped": r.capped, "longest": r.longest, "longest_game": r.longest_game}
+
+
+@pytest.mark.parametrize("max_steps", [-1, 0, 1, 4, 50])
+@pytest.mark.parametrize("name", ["good", "broken", "synthetic", "visits", "loops"])
+def test_agrees_with_reference_player(name: str, max_steps: int) -> None:
+    story = {"synthetic": lambda: synthetic_story(40), "visits": visits_story,
+             "loops": loops_story}.get(name, lambda: load_story(TOOLS / name))()
+    for seed in (0, 7):
+        got = random_play(story, 150, seed=seed, max_steps=max_steps)
+        assert _summary(got) == reference_random_play(story, 150, seed, max_steps)
+        assert sum(got.scene_hits.values()) == 150 + got.steps
+
+
+def test_repeated_and_interleaved_runs_agree() -> None:
+    """Per-story tables and memos are reused between runs and never leak between stories."""
+    stories = [visits_story(), loops_story(), synthetic_story(25)]
+    expected = [reference_random_play(s, 80, 3, 60) for s in stories]
+    for _ in range(2):
+        for story, want in zip(stories, expected, strict=True):
+            assert _summary(random_play(story, 80, 3, 60)) == want
