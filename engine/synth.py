@@ -6,7 +6,8 @@
 * four bounded integer variables (0..3) read by conditions and changed by effects;
 * loops (choices that go back a few scenes), about 5% endings (every 20th scene, and the last);
 * every scene cites a real passage of the seeds, verified against `engine.record` while the
-  pool of quotes is built; some choices are historical and cite one too;
+  pool of quotes is built; in every scene the open choice that goes on is historical and cites
+  one too, so the historical path runs from the first scene to the last (a historical ending);
 * the scenes are split over several files of at most `SCENES_PER_FILE` scenes, well under the
   loader's 1 MiB limit per file.
 
@@ -163,7 +164,7 @@ def _scene_yaml(i: int, n: int, rng: random.Random, pool: tuple[tuple[str, str],
         effects = _effects(rng)
         out.append(f"        do: {_q(effects[0])}" if len(effects) == 1
                    else f"        do: [{', '.join(_q(e) for e in effects)}]")
-        if k == 0 and i % 5 == 0:
+        if k == opened - 1:  # what happened: on, never into a counterfactual ending
             out += [
                 "        historical: true",
                 "        record:",
