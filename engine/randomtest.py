@@ -1,15 +1,21 @@
 """Seeded random playthroughs (like ChoiceScript's randomtest).
 
 `random_play(story, n, seed, max_steps)` plays `n` games, each time taking one of the open
-choices uniformly at random (`random.Random(seed)`: the same seed gives the same report), and
-counts how often each scene and each choice is hit, how the games end and how long they are.
-A game that reaches no ending within `max_steps` choices is counted as capped; a game that
-reaches a scene with no open choice is counted as stuck (a softlock).
+choices uniformly at random, and counts how often each scene and each choice is hit, how the
+games end and how long they are. A game that reaches no ending within `max_steps` choices is
+counted as capped; a game that reaches a scene with no open choice is counted as stuck (a
+softlock).
+
+The draw: with `r = random.Random(seed).random`, a step picks `int(r() * k)` among the scene's
+k choices; if that one is closed, it picks again, `int(r() * m)` among the m open ones (so every
+open choice is equally likely). The same seed gives the same report with the same engine
+version; the sequence is not promised across versions.
 
 The inner loop is kept tight: scenes and choices are numbered, counts live in flat lists, and
-the transition is `engine.machine.transition`'s own, inlined, without the clock (which no
-condition can read).
-"""
+each variable tuple is interned to a small int, so a step is a few look-ups in memo tables
+(`engine.statespace`) that remember what the story's own compiled closures gave — the
+transition of `engine.machine.transition`, without the clock (which no condition can read).
+""""""
 
 from __future__ import annotations
 
