@@ -15,7 +15,7 @@ The inner loop is kept tight: scenes and choices are numbered, counts live in fl
 each variable tuple is interned to a small int, so a step is a few look-ups in memo tables
 (`engine.statespace`) that remember what the story's own compiled closures gave — the
 transition of `engine.machine.transition`, without the clock (which no condition can read).
-""""""
+"""
 
 from __future__ import annotations
 
