@@ -31,14 +31,14 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from engine import ENGINE_VERSION
+from engine import ENGINE_VERSION, safeyaml
 from engine import record as _record
 from engine.compiler import compile_expressions, paused_gc, scenario_files
 from engine.model import Account, Choice, Citation, Dispute, Ending, Scene, Story, Variable, fast_maker, fast_twin
 
 FORMAT = 1
 MAGIC = b"chronicle-cache"
-MAX_ENTRY = 512 << 20  # never read a cache file bigger than this
+MAX_ENTRY = 256 << 20  # never read a cache file bigger than this
 MAX_ENTRIES = 64  # entries kept; the least recently written go first
 ENGINE_DIR = Path(__file__).resolve().parent
 
@@ -64,23 +64,38 @@ def engine_fingerprint() -> bytes:
     return h.digest()
 
 
-def _files_digest(h: Any, files: list[Path]) -> None:
+class _TooBig(Exception):
+    pass
+
+
+def _files_digest(h: Any, files: list[Path], limit: int | None) -> None:
     for f in files:
         try:
-            data = f.read_bytes()
+            with open(f, "rb") as stream:
+                size = os.fstat(stream.fileno()).st_size
+                if limit is not None and size > limit:
+                    raise _TooBig
+                data = stream.read()
         except OSError:
             data = b"\0missing"
         h.update(len(data).to_bytes(8, "big") + str(f).encode() + b"\0")
         h.update(data)
 
 
-def cache_key(folder: Path, seeds_dir: Path | None = None) -> str:
-    """A hash of every byte that decides the compiled story (cheap: it reads, never parses)."""
+def cache_key(folder: Path, seeds_dir: Path | None = None) -> str | None:
+    """A hash of every byte that decides the compiled story (cheap: it reads, never parses).
+
+    None when a scenario file is over the reader's size limit: such a scenario is never cached
+    (it cannot load), and its bytes are never read here.
+    """
     h = hashlib.sha256(engine_fingerprint())
     h.update(f"{os.getcwd()}\0{folder}\0".encode())
-    _files_digest(h, scenario_files(folder))
+    try:
+        _files_digest(h, scenario_files(folder), safeyaml.MAX_BYTES)
+    except _TooBig:
+        return None
     seeds = Path(seeds_dir) if seeds_dir is not None else _record.SEEDS_DIR
-    _files_digest(h, sorted(p for p in seeds.iterdir() if p.is_file()) if seeds.is_dir() else [])
+    _files_digest(h, sorted(p for p in seeds.iterdir() if p.is_file()) if seeds.is_dir() else [], None)
     return h.hexdigest()
 
 
@@ -245,17 +260,18 @@ def load(folder: Path, key: str, directory: Path | None = None) -> Story | None:
             if len(parts) != 4 or parts[0] != MAGIC or parts[1] != str(FORMAT).encode() \
                     or parts[2] != key.encode():
                 return None
-            payload = f.read(MAX_ENTRY + 1)
-    except OSError:
+            if os.fstat(f.fileno()).st_size > MAX_ENTRY:
+                return None
+            payload = f.read()
+    except (OSError, MemoryError):
         return None
     secret = _secret(directory, create=False)
-    if secret is None or len(payload) > MAX_ENTRY \
-            or not hmac.compare_digest(parts[3], _mac(secret, key, payload).encode()):
+    if secret is None or not hmac.compare_digest(parts[3], _mac(secret, key, payload).encode()):
         return None
     try:
         with paused_gc():
             return decode(payload)
-    except Exception:  # noqa: BLE001 - an entry that does not decode is simply not used
+    except (Exception, MemoryError):  # noqa: BLE001 - an entry that does not decode is simply not used
         return None
 
 
@@ -283,7 +299,7 @@ def store(folder: Path, key: str, story: Story, directory: Path | None = None) -
             raise
         _prune(directory)
         return True
-    except (OSError, ValueError):  # a read-only disk, or a value marshal cannot write
+    except (OSError, ValueError, MemoryError):  # a read-only disk, a value marshal cannot write, no room
         return False
 
 

@@ -65,7 +65,10 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
 
     folder = find_scenario(ref)
     directory = cache.cache_dir()
-    key = cache.cache_key(folder) if directory is not None else None
+    try:
+        key = cache.cache_key(folder) if directory is not None else None
+    except MemoryError:
+        key = None
     if key is not None:
         story = cache.load(folder, key, directory)
         if story is not None:
@@ -76,6 +79,10 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
     story = build(analysis.ir, analysis)
     del analysis  # the IR is not needed any more: keep the peak low while the entry is written
     # store only if nothing changed while compiling, so an entry always matches its key
-    if key is not None and cache.cache_key(folder) == key:
-        cache.store(folder, key, story, directory)
+    if key is not None:
+        try:
+            if cache.cache_key(folder) == key:
+                cache.store(folder, key, story, directory)
+        except MemoryError:  # no room for the entry: the story itself is loaded
+            pass
     return story
