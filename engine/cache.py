@@ -155,44 +155,75 @@ _SceneTwin = fast_twin(Scene)
 _make_citation = fast_maker(Citation)
 
 
-def encode(story: Story) -> bytes:
-    """The story as marshal bytes of plain tuples (compiled closures left out).
+CHUNK = 500  # scenes per marshal chunk: an entry is written piece by piece, never held whole
 
-    Citations are kept once in a table and referred to by number (many scenes share a quote).
+
+def encode_chunks(story: Story) -> Iterator[bytes]:
+    """The story as marshal chunks of plain tuples (compiled closures left out): first the frame
+    (fields, metadata, variables, the table of citations), then the scenes, `CHUNK` at a time.
+
+    Citations are kept once in the table and referred to by number (many scenes share a quote).
     """
     table: dict[tuple[Any, ...], int] = {}
-
-    def cites(items: tuple[Citation, ...]) -> tuple[int, ...]:
-        return tuple(table.setdefault(_citation_row(c), len(table)) for c in items)
-
-    scenes = []
     for sc in story.scenes.values():
-        row = list(_scene_row(sc))
-        row[_S["record"]] = cites(sc.record)
-        row[_S["disputed"]] = tuple((d.topic, tuple((a.source, a.quote, a.says, a.found) for a in d.accounts))
-                                    for d in sc.disputed)
-        row[_S["ending"]] = (sc.ending.kind, sc.ending.epilogue, sc.ending.debrief) if sc.ending else None
-        choices = []
-        for c in sc.choices:
-            crow = list(_choice_row(c))
-            crow[_C_RECORD] = cites(c.record)
-            crow[_C_TEST] = crow[_C_APPLY] = None
-            choices.append(tuple(crow))
-        row[_S["choices"]] = tuple(choices)
-        scenes.append(tuple(row))
+        for cite in (*sc.record, *(x for ch in sc.choices for x in ch.record)):
+            table.setdefault(_citation_row(cite), len(table))
     whens = tuple(sorted({c.when for sc in story.scenes.values() for c in sc.choices if c.when is not None}))
     dos = tuple(sorted({c.do for sc in story.scenes.values() for c in sc.choices if c.do}))
     meta = tuple(getattr(story, n) for n in _META[:-1]) + ((whens, dos),)
-    body = (FORMAT, tuple(_CHOICE_FIELDS), tuple(_SCENE_FIELDS), tuple(_CITATION_FIELDS), meta,
-            story.start_date.isoformat(), tuple(_variable_row(v) for v in story.variables), tuple(table),
-            tuple(scenes))
-    return marshal.dumps(body)
+    scenes = list(story.scenes.values())
+    chunks = (len(scenes) + CHUNK - 1) // CHUNK
+    yield marshal.dumps((FORMAT, tuple(_CHOICE_FIELDS), tuple(_SCENE_FIELDS), tuple(_CITATION_FIELDS), meta,
+                         story.start_date.isoformat(), tuple(_variable_row(v) for v in story.variables),
+                         tuple(table), chunks))
+    for first in range(0, len(scenes), CHUNK):
+        rows = []
+        for sc in scenes[first:first + CHUNK]:
+            row = list(_scene_row(sc))
+            row[_S["record"]] = tuple(table[_citation_row(c)] for c in sc.record)
+            row[_S["disputed"]] = tuple((d.topic, tuple((a.source, a.quote, a.says, a.found) for a in d.accounts))
+                                        for d in sc.disputed)
+            row[_S["ending"]] = (sc.ending.kind, sc.ending.epilogue, sc.ending.debrief) if sc.ending else None
+            choices = []
+            for c in sc.choices:
+                crow = list(_choice_row(c))
+                crow[_C_RECORD] = tuple(table[_citation_row(x)] for x in c.record)
+                crow[_C_TEST] = crow[_C_APPLY] = None
+                choices.append(tuple(crow))
+            row[_S["choices"]] = tuple(choices)
+            rows.append(tuple(row))
+        yield marshal.dumps(tuple(rows))
+
+
+def _framed(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    for chunk in chunks:  # each chunk after its length, so that reading needs no file object
+        yield len(chunk).to_bytes(8, "big")
+        yield chunk
+
+
+def encode(story: Story) -> bytes:
+    return b"".join(_framed(encode_chunks(story)))
+
+
+def _unframed(payload: bytes) -> Iterator[Any]:
+    view = memoryview(payload)
+    at = 0
+    while at < len(view):
+        size = int.from_bytes(view[at:at + 8], "big")
+        if at + 8 + size > len(view):
+            raise ValueError("a chunk runs past the end")
+        yield marshal.loads(view[at + 8:at + 8 + size])
+        at += 8 + size
 
 
 def decode(payload: bytes) -> Story:
     """A Story from `encode`'s bytes; raises (anything) if they are not what `encode` wrote."""
-    body = marshal.loads(payload)
-    fmt, choice_fields, scene_fields, citation_fields, meta, start_date, var_rows, cite_rows, scene_rows = body
+    pieces = list(_unframed(payload))
+    fmt, choice_fields, scene_fields, citation_fields, meta, start_date, var_rows, cite_rows, chunks = pieces[0]
+    if chunks != len(pieces) - 1:
+        raise ValueError("a cache entry with chunks missing")
+    scene_rows = [row for piece in pieces[1:] for row in piece]
+    del pieces
     if fmt != FORMAT or list(choice_fields) != _CHOICE_FIELDS or list(scene_fields) != _SCENE_FIELDS \
             or list(citation_fields) != _CITATION_FIELDS or _ChoiceTwin is None or _SceneTwin is None:
         raise ValueError("a cache entry of another layout")
@@ -281,8 +312,6 @@ def store(folder: Path, key: str, story: Story, directory: Path | None = None) -
     if directory is None:
         return False
     try:
-        with paused_gc():
-            payload = encode(story)
         secret = _secret(directory, create=True)
         if secret is None:
             return False
@@ -290,8 +319,14 @@ def store(folder: Path, key: str, story: Story, directory: Path | None = None) -
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".story")
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(_header(key, _mac(secret, key, payload)))
-                f.write(payload)
+                mac = hmac.new(secret, key.encode() + b"\0", hashlib.sha256)
+                f.write(_header(key, "0" * 64))  # the real MAC, once known, has the same length
+                with paused_gc():
+                    for chunk in _framed(encode_chunks(story)):
+                        mac.update(chunk)
+                        f.write(chunk)
+                f.seek(0)
+                f.write(_header(key, mac.hexdigest()))
             os.replace(tmp, path)
         except BaseException:
             with suppress(OSError):
