@@ -6,21 +6,27 @@ games end and how long they are. A game that reaches no ending within `max_steps
 counted as capped; a game that reaches a scene with no open choice is counted as stuck (a
 softlock).
 
-The draw: with `r = random.Random(seed).random`, a step picks `int(r() * k)` among the scene's
-k choices; if that one is closed, it picks again, `int(r() * m)` among the m open ones (so every
-open choice is equally likely). The same seed gives the same report with the same engine
-version; the sequence is not promised across versions.
+The draw: the games read, in order, the bytes of `random.Random(seed).randbytes` (as if one
+long call). A step picks among the m open choices, in the author's order, with one byte b: a
+byte with b >= 256 - 256 % m is passed over and the next one read, else it picks choice b % m,
+so every open choice is exactly equally likely (with more than 256 open choices, big-endian
+groups of two or more bytes are read the same way). The same seed gives the same report with
+the same engine version; the sequence is not promised across versions.
 
-The inner loop is kept tight: scenes and choices are numbered, counts live in flat lists, and
-each variable tuple is interned to a small int, so a step is a few look-ups in memo tables
-(`engine.statespace`) that remember what the story's own compiled closures gave — the
-transition of `engine.machine.transition`, without the clock (which no condition can read).
+The inner loop is kept tight: scenes and choices are numbered, counts live in flat lists, each
+variable tuple is interned to a small int (`engine.statespace`), a state is one int, and the
+open choices of each state met (with the state each leads to) are remembered, so a step is one
+look-up and one draw. They are computed with the story's own compiled closures — the
+transition of `engine.machine.transition`, without the clock (which no condition can read) —
+through memo tables that remember what each closure gave for each variable tuple.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from typing import Any, NamedTuple
 
 from engine.machine import start
@@ -28,6 +34,8 @@ from engine.model import Story, Vars, Visits
 from engine.statespace import Interner, Memo, paused_gc, per_story, visit_readers
 
 DEFAULT_MAX_STEPS = 1000
+BLOCK = 1 << 14  # random bytes drawn at a time (a multiple of 4: the stream is one randbytes call)
+CACHE_LIMIT = 1 << 18  # states whose open choices are remembered (then forgotten, all at once)
 
 Row = tuple[Any, ...]
 
@@ -68,20 +76,39 @@ class RandomReport:
         }
 
 
-def _next_vid(test: Any, apply: Any, vars_: Vars, visits: Visits, intern: Interner) -> int:
+def _uniform(k: int, draw: Callable[[], int], first: int | None = None) -> int:
+    """A number in range(k), exactly uniform, from the byte stream (see the module's doc);
+    `first` is a byte already read that begins the first group."""
+    size = 1
+    while 256**size < k:
+        size += 1
+    span = 256**size
+    limit = span - span % k
+    while True:
+        v = 0
+        for _ in range(size):
+            if first is None:
+                v = v << 8 | draw()
+            else:
+                v, first = first, None
+        if v < limit:
+            return v % k
+
+
+def _next_vid(test: Any, apply: Any, vars_: Vars, visits: Visits, intern: Callable[[Vars], int]) -> int:
     """The vid of the variables after the choice, or -1 if it is closed."""
     if test is not None and not test(vars_, visits):
         return -1
     return intern(vars_ if apply is None else apply(vars_, visits))
 
 
-def _row_vid(row: Row, vid: int, vlist: list[Vars], visits: Visits, intern: Interner) -> int:
-    tm = row[0]
-    if tm is None:
-        return _next_vid(row[1], row[2], vlist[vid], visits, intern)
-    nvid: int | None = tm.get(vid)
+def _row_vid(row: Row, vid: int, vlist: list[Vars], visits: Visits, intern: Callable[[Vars], int]) -> int:
+    memo, _, _, (test, apply, _, _) = row
+    if memo is None:
+        return _next_vid(test, apply, vlist[vid], visits, intern)
+    nvid: int | None = memo.get(vid)
     if nvid is None:
-        nvid = tm[vid] = _next_vid(row[1], row[2], vlist[vid], visits, intern)
+        nvid = memo[vid] = _next_vid(test, apply, vlist[vid], visits, intern)
     return nvid
 
 
@@ -93,11 +120,11 @@ class _Tables(NamedTuple):
     targets: list[int]  # target scene number of each choice, in choice-number order
     endings: list[bool]  # by scene number
     first: int
-    # per scene number: None for an ending, else (rows, len(rows)); a row is (memo, test, apply,
-    # visit index, visit cap, target number, choice number). The memo, shared by every row with
-    # the same condition and effect, maps a vid to the vid the choice leads to, or to -1 if the
-    # choice is closed; a row whose closures read visit counts has none and runs them each time.
-    table: list[tuple[tuple[Row, ...], int] | None]
+    # per scene number: None for an ending, else its rows: (memo, target number, choice number,
+    # (test, apply, visit index, visit cap)). The memo, shared by every row with the same
+    # condition and effect, maps a vid to the vid the choice leads to, or to -1 if the choice
+    # is closed; rows whose closures read visit counts have none and run them every time.
+    table: list[tuple[Row, ...] | None]
     memos: list[Memo]  # emptied at the start of every run (vids are numbered afresh)
 
 
@@ -106,7 +133,7 @@ def _tables(story: Story) -> _Tables:
     sidx = {s: i for i, s in enumerate(scene_ids)}
     readers = visit_readers(story)
     memos: dict[tuple[int, int], Memo] = {}
-    table: list[tuple[tuple[Row, ...], int] | None] = []
+    table: list[tuple[Row, ...] | None] = []
     choice_ids: list[str] = []
     targets: list[int] = []
     for sid in scene_ids:
@@ -119,8 +146,8 @@ def _tables(story: Story) -> _Tables:
             memo = None
             if id(c.test) not in readers and id(c.apply) not in readers:
                 memo = memos.setdefault((id(c.test), id(c.apply)), {})
-            built.append((memo, c.test, c.apply, c.to_visit, c.to_visit_cap, sidx[c.target], cn))
-        table.append(None if sc.ending is not None else (tuple(built), len(built)))
+            built.append((memo, sidx[c.target], cn, (c.test, c.apply, c.to_visit, c.to_visit_cap)))
+        table.append(None if sc.ending is not None else tuple(built))
     endings = [story.scenes[s].ending is not None for s in scene_ids]
     return _Tables(scene_ids, choice_ids, targets, endings, sidx[story.start], table, list(memos.values()))
 
@@ -136,51 +163,84 @@ def _random_play(story: Story, n: int, seed: int, max_steps: int) -> RandomRepor
     for memo in tables.memos:
         memo.clear()
     table = tables.table
+    n_scenes = len(tables.scene_ids)
     choice_hits = [0] * len(tables.choice_ids)
-    ends = [0] * len(tables.scene_ids)  # endings and softlocks by scene number
+    ends = [0] * n_scenes  # endings and softlocks by scene number
+    interner = Interner()
+    intern, vlist = interner.__call__, interner.values
+    track = bool(story.tracked)
+    ctx_ids: dict[tuple[int, Visits], int] = {}
+    ctxs: list[tuple[int, Visits]] = []
+    # A state is the int  ctx << shift | scene number, where ctx is the vid when no visits are
+    # tracked, else the number of the interned (vid, visits) pair. `cache` maps a state to its
+    # open choices: (((next state, choice number), ...), m, byte limit), with m = -1 for an
+    # ending (and 0 when stuck); so a step is one look-up and one draw.
+    shift = n_scenes.bit_length()
+    mask = (1 << shift) - 1
+
+    def ctx(vid: int, visits: Visits) -> int:
+        if not track:
+            return vid
+        pair = (vid, visits)
+        found = ctx_ids.get(pair)
+        if found is None:
+            found = ctx_ids[pair] = len(ctxs)
+            ctxs.append(pair)
+        return found
+
     s0 = start(story)
-    intern = Interner()
-    vlist = intern.values
-    first, vid0, visits0 = tables.first, intern(s0.vars), s0.visits
+    first = ctx(intern(s0.vars), s0.visits) << shift | tables.first
+    cache: dict[int, tuple[tuple[tuple[int, int], ...], int, int]] = {}
+    get = cache.get
+
+    def expand(state: int) -> tuple[tuple[tuple[int, int], ...], int, int]:
+        rows = table[state & mask]
+        if rows is None:
+            found: tuple[tuple[tuple[int, int], ...], int, int] = ((), -1, 0)
+        else:
+            vid, visits = ctxs[state >> shift] if track else (state >> shift, s0.visits)
+            opts = []
+            for row in rows:
+                nvid = _row_vid(row, vid, vlist, visits, intern)
+                if nvid >= 0:
+                    _, target, number, (_, _, vi, cap) = row
+                    if vi >= 0 and visits[vi] < cap:
+                        nvisits = visits[:vi] + (visits[vi] + 1,) + visits[vi + 1:]
+                    else:
+                        nvisits = visits
+                    opts.append((ctx(nvid, nvisits) << shift | target, number))
+            m = len(opts)
+            found = (tuple(opts), m, 256 - 256 % m if 0 < m <= 256 else 0)
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        cache[state] = found
+        return found
+
     rng = random.Random(seed)
-    rand = rng.random
+    draw = chain.from_iterable(map(rng.randbytes, repeat(BLOCK))).__next__
     total = 0
     capped = 0
     longest, longest_game = -1, -1
     most = max(0, max_steps)
     for game in range(n):
-        scene, vid, visits = first, vid0, visits0
+        state = first
         for steps in range(most):  # noqa: B007 - steps is read after the loop
-            entry = table[scene]
+            entry = get(state)
             if entry is None:
-                ends[scene] += 1
+                entry = expand(state)
+            opts, m, limit = entry
+            if m <= 0:  # an ending, or stuck
+                ends[state & mask] += 1
                 break
-            rows, k = entry
-            row = rows[int(rand() * k)]
-            tm, test, apply, vi, cap, target, number = row
-            if tm is None:
-                nvid = _next_vid(test, apply, vlist[vid], visits, intern)
-            else:
-                nvid = tm.get(vid)
-                if nvid is None:
-                    nvid = tm[vid] = _next_vid(test, apply, vlist[vid], visits, intern)
-            if nvid < 0:
-                # the pick is closed: pick again among the open ones (still uniform overall)
-                open_ = [(r, v) for r in rows if (v := _row_vid(r, vid, vlist, visits, intern)) >= 0]
-                if not open_:
-                    ends[scene] += 1
-                    break
-                row, nvid = open_[int(rand() * len(open_))]
-                tm, test, apply, vi, cap, target, number = row
-            vid = nvid
-            if vi >= 0 and visits[vi] < cap:
-                visits = visits[:vi] + (visits[vi] + 1,) + visits[vi + 1:]
+            b = draw()
+            if b >= limit:
+                b = _uniform(m, draw, None if limit else b)
+            state, number = opts[b % m]
             choice_hits[number] += 1
-            scene = target
         else:  # max_steps choices taken (or none allowed)
             steps = most
-            if table[scene] is None:
-                ends[scene] += 1
+            if table[state & mask] is None:
+                ends[state & mask] += 1
             else:
                 capped += 1
         total += steps
@@ -189,7 +249,7 @@ def _random_play(story: Story, n: int, seed: int, max_steps: int) -> RandomRepor
     # entries into a scene: the starts, plus every choice that leads there
     scene_ids = tables.scene_ids
     scene_hits = [0] * len(scene_ids)
-    scene_hits[first] += n
+    scene_hits[tables.first] += n
     for t, hits in zip(tables.targets, choice_hits, strict=True):
         if hits:
             scene_hits[t] += hits

@@ -81,7 +81,7 @@ def test_cli(capsys: pytest.CaptureFixture[str]) -> None:
 
 # --- agreement with a plain reference player over engine.machine (tests/tools_statespace.py) ---
 
-from tools_statespace import loops_story, reference_random_play, visits_story  # noqa: E402
+from tools_statespace import loops_story, reference_random_play, visits_story, wide_story  # noqa: E402
 
 
 def _summary(r: RandomReport) -> dict[str, object]:
@@ -90,10 +90,10 @@ def _summary(r: RandomReport) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("max_steps", [-1, 0, 1, 4, 50])
-@pytest.mark.parametrize("name", ["good", "broken", "synthetic", "visits", "loops"])
+@pytest.mark.parametrize("name", ["good", "broken", "synthetic", "visits", "loops", "wide"])
 def test_agrees_with_reference_player(name: str, max_steps: int) -> None:
-    story = {"synthetic": lambda: synthetic_story(40), "visits": visits_story,
-             "loops": loops_story}.get(name, lambda: load_story(TOOLS / name))()
+    story = {"synthetic": lambda: synthetic_story(40), "visits": visits_story, "loops": loops_story,
+             "wide": wide_story}.get(name, lambda: load_story(TOOLS / name))()
     for seed in (0, 7):
         got = random_play(story, 150, seed=seed, max_steps=max_steps)
         assert _summary(got) == reference_random_play(story, 150, seed, max_steps)
@@ -107,3 +107,26 @@ def test_repeated_and_interleaved_runs_agree() -> None:
     for _ in range(2):
         for story, want in zip(stories, expected, strict=True):
             assert _summary(random_play(story, 80, 3, 60)) == want
+
+
+def test_wide_scenes_are_uniform() -> None:
+    """More than 256 choices: every one is reachable and none is favoured."""
+    story = wide_story(300)
+    r = random_play(story, 3000, seed=4, max_steps=1)
+    hits = [r.choice_hits[f"hub.c{i}"] for i in range(300)]
+    closed = [i for i in range(300) if i % 3 == 0]  # n == 0 at the start
+    assert all(hits[i] == 0 for i in closed)
+    open_hits = [h for i, h in enumerate(hits) if i % 3]
+    assert sum(open_hits) == 3000 and min(open_hits) > 0
+    assert max(open_hits) < 3 * 3000 / len(open_hits)
+
+
+def test_forgetting_the_state_cache_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.randomtest as randomtest
+
+    story = visits_story()
+    want = reference_random_play(story, 120, 5, 40)
+    monkeypatch.setattr(randomtest, "CACHE_LIMIT", 3)
+    assert _summary(random_play(story, 120, 5, 40)) == want
+    other = loops_story()
+    assert _summary(random_play(other, 120, 5, 40)) == reference_random_play(other, 120, 5, 40)

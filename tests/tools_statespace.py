@@ -8,6 +8,7 @@ no memo. The fast tools must agree with them exactly.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from typing import Any
 
 from engine.compiler import build
@@ -77,6 +78,18 @@ def loops_story() -> Story:
                      _choice("spin", "c", when="y < 4", do=["y += 2", "x += 1"])]),
         _scene("end", [], "counterfactual"),
     ], [_int("x", 0, 0, 3), _int("y", 0, None, 6)])
+
+
+def wide_story(width: int = 300) -> Story:
+    """A scene of `width` choices (more than a byte can pick), a third of them closed at first,
+    and a three-way scene (a byte value that must be passed over)."""
+    hub = [_choice(f"c{i}", "three" if i % 2 else "hub", when="n >= 1" if i % 3 == 0 else None,
+                   do=["n += 1"] if i % 5 == 0 else None) for i in range(width)]
+    return _story([
+        _scene("hub", hub),
+        _scene("three", [_choice("a", "hub"), _choice("b", "end"), _choice("c", "three", do=["n -= 1"])]),
+        _scene("end", [], "historical"),
+    ], [_int("n", 0, 0, 2)], start="hub")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,13 +191,26 @@ def reference_explore(story: Story, max_states: int = 1_000_000) -> dict[str, An
     }
 
 
+def _uniform(k: int, stream: Iterator[int]) -> int:
+    """The documented draw: bytes b >= 256 - 256 % k are passed over, else b % k (groups of
+    bytes, big-endian, for k > 256)."""
+    size = 1
+    while 256**size < k:
+        size += 1
+    while True:
+        v = int.from_bytes(bytes(next(stream) for _ in range(size)), "big")
+        if v < 256**size - 256**size % k:
+            return v % k
+
+
 def reference_random_play(story: Story, n: int, seed: int, max_steps: int) -> dict[str, Any]:
     """What `engine.randomtest.random_play` must report, step by step over `engine.machine`.
 
-    The documented draw: a uniform pick among all the scene's choices, `int(random() * k)`;
-    if that choice is closed, `int(random() * m)` among the m open ones.
+    The documented draw: the bytes of `random.Random(seed).randbytes`, in order; a uniform pick
+    among the open choices (`_uniform`).
     """
     rng = random.Random(seed)
+    stream = iter(rng.randbytes(1 << 22))
     choice_hits = {c.id: 0 for sc in story.scenes.values() for c in sc.choices}
     endings = {s: 0 for s, sc in story.scenes.items() if sc.ending is not None}
     stuck: dict[str, int] = {}
@@ -200,14 +226,11 @@ def reference_random_play(story: Story, n: int, seed: int, max_steps: int) -> di
             if steps >= max_steps:
                 capped += 1
                 break
-            all_ = story.scenes[state.scene].choices
-            pick = all_[int(rng.random() * len(all_))]
             open_ = choices(story, state)
-            if pick not in open_:
-                if not open_:
-                    stuck[state.scene] = stuck.get(state.scene, 0) + 1
-                    break
-                pick = open_[int(rng.random() * len(open_))]
+            if not open_:
+                stuck[state.scene] = stuck.get(state.scene, 0) + 1
+                break
+            pick = open_[_uniform(len(open_), stream)]
             state = choose(story, state, pick)
             choice_hits[pick.id] += 1
             steps += 1
