@@ -514,8 +514,10 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
     result.softlock_count = len(softlock_idx)
     result.softlocks = [Softlock(scene_ids[order[k] & mask], dict(zip(names, vars_of(k), strict=True)), path(k))
                         for k in softlock_idx[:EXAMPLES]]
-    live = bytearray(map(tables.sure_live.__getitem__, map(mask.__and__, order)))
-    _find_traps(result, lambda k: scene_ids[order[k] & mask], live, span, dst, ending_states, expanded, path)
+    if not all(tables.sure_live[n] for n in reached_numbers):  # else every state is live
+        live = bytearray(map(tables.sure_live.__getitem__, map(mask.__and__, order)))
+        _find_traps(result, lambda k: scene_ids[order[k] & mask], live, span, dst, ending_states, expanded,
+                    path)
     for k, cn, (name, side, limit, x) in bounds_at:
         c = all_choices[cn]
         crossing_path = path(k) + [c.id] if len(result.bounds) < EXAMPLES else []
