@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from engine import ENGINE_VERSION, safeyaml
+from engine.atomic import ReadRefused, read_capped
 from engine.calendar import day_offset, parse_time
 from engine.diagnostics import ChronicleError, Diagnostic, did_you_mean
 from engine.expr import Condition, Effect, ExprError, VarSpec, parse_condition, parse_effects
@@ -53,6 +54,12 @@ CODES = {
 }
 
 _SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def _short(value: object, limit: int = 80) -> str:
+    """A value as it may appear in a message: never the whole of a huge input."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def slug(text: str, limit: int = 40) -> str:
@@ -130,7 +137,7 @@ class _Checker:
         if source not in self.record.sources:
             hint = did_you_mean(source, self.record.sources) or (
                 "the sources are: " + ", ".join(sorted(self.record.sources)))
-            self.error(doc, path + ("source",), "E211", f'unknown source "{source}"', hint)
+            self.error(doc, path + ("source",), "E211", f'unknown source "{_short(source)}"', hint)
             return None
         key = (source, quote)
         if key not in self.quote_memo:
@@ -199,7 +206,17 @@ def _analyze(folder: Path, record: Record | None) -> Analysis:
     for f in files:
         shown = display_path(f)
         try:
-            data = f.read_bytes()
+            data = read_capped(f, safeyaml.MAX_BYTES)  # the size is checked before anything is read
+        except ReadRefused as exc:
+            size = exc.size
+            if size > safeyaml.MAX_BYTES:
+                out.append(Diagnostic(shown, 1, 1, "error", "E001",
+                                      f"the file is {size:,} bytes; the limit is {safeyaml.MAX_BYTES:,} (1 MiB)",
+                                      "split the scenes over several files"))
+            else:
+                out.append(Diagnostic(shown, 0, 0, "error", "E206", f"cannot read the file: {exc}",
+                                      "a scenario file must be a regular file"))
+            continue
         except OSError as exc:
             out.append(Diagnostic(shown, 0, 0, "error", "E206", f"cannot read the file: {exc.strerror}"))
             continue
@@ -235,11 +252,11 @@ def _analyze(folder: Path, record: Record | None) -> Analysis:
     start_date = _good_date((meta.get("clock") or {}).get("date")) if isinstance(meta.get("clock"), dict) else None
     if meta_doc is not None and isinstance(meta.get("clock"), dict) and meta["clock"].get("date") is not None \
             and start_date is None and isinstance(meta["clock"].get("date"), str):
-        ck.error(meta_doc, ("clock", "date"), "E207", f'"{meta["clock"]["date"]}" is not a real date',
+        ck.error(meta_doc, ("clock", "date"), "E207", f'"{_short(meta["clock"]["date"])}" is not a real date',
                  "write YYYY-MM-DD, for example 1917-10-25")
     sid = meta.get("id")
     if meta_doc is not None and isinstance(sid, str) and sid != folder.resolve().name:
-        ck.error(meta_doc, ("id",), "E205", f'the scenario id "{sid}" does not match its folder '
+        ck.error(meta_doc, ("id",), "E205", f'the scenario id "{_short(sid)}" does not match its folder '
                  f'"{folder.resolve().name}"', f'rename the folder or set id: {folder.resolve().name}')
 
     variables: dict[str, VarSpec] = {}
@@ -258,7 +275,7 @@ def _analyze(folder: Path, record: Record | None) -> Analysis:
             ok = isinstance(initial, pytype) and (vtype == "bool" or not isinstance(initial, bool))
             if not ok:
                 ck.error(meta_doc, p + ("initial",), "E208",
-                         f'variable "{name}" is {vtype} but its initial value is {initial!r}',
+                         f'variable "{name}" is {vtype} but its initial value is {_short(initial)}',
                          {"int": "write a whole number", "bool": "write true or false",
                           "str": "write text in quotes"}[vtype])
                 continue
@@ -267,20 +284,21 @@ def _analyze(folder: Path, record: Record | None) -> Analysis:
                          "remove min and max")
                 continue
             if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
-                ck.error(meta_doc, p + ("min",), "E208", f'variable "{name}": min {lo} is above max {hi}',
+                ck.error(meta_doc, p + ("min",), "E208",
+                         f'variable "{name}": min {_short(lo)} is above max {_short(hi)}',
                          "swap them")
                 continue
             if isinstance(initial, int) and (
                 (isinstance(lo, int) and initial < lo) or (isinstance(hi, int) and initial > hi)
             ):
                 ck.error(meta_doc, p + ("initial",), "E208",
-                         f'variable "{name}": initial value {initial} is outside {lo}..{hi}',
+                         f'variable "{name}": initial value {_short(initial)} is outside {_short(lo)}..{_short(hi)}',
                          "change the initial value or the bounds")
                 continue
             if values is not None and (vtype != "str" or initial not in values):
                 ck.error(meta_doc, p + ("values",), "E208",
                          f'variable "{name}": values are for str variables and must include the initial value',
-                         f'add "{initial}" to values' if vtype == "str" else "remove values")
+                         f'add "{_short(initial)}" to values' if vtype == "str" else "remove values")
                 continue
             variables[name] = VarSpec(name, len(var_ir), vtype, lo, hi,
                                       tuple(values) if values is not None else None)
@@ -307,7 +325,7 @@ def _analyze(folder: Path, record: Record | None) -> Analysis:
     scene_ids = list(scene_at)
     start = meta.get("start")
     if meta_doc is not None and isinstance(start, str) and scene_ids and start not in scene_at:
-        ck.error(meta_doc, ("start",), "E201", f'the start scene "{start}" does not exist',
+        ck.error(meta_doc, ("start",), "E201", f'the start scene "{_short(start)}" does not exist',
                  did_you_mean(start, scene_ids) or "set start to the id of a scene")
 
     conditions: dict[str, Condition] = result.conditions
@@ -330,7 +348,7 @@ def _analyze(folder: Path, record: Record | None) -> Analysis:
         if "date" in sc and isinstance(sc["date"], str) and start_date is not None and calendar:
             d = _good_date(sc["date"])
             if d is None:
-                ck.error(doc, sp + ("date",), "E207", f'"{sc["date"]}" is not a real date',
+                ck.error(doc, sp + ("date",), "E207", f'"{_short(sc["date"])}" is not a real date',
                          "write YYYY-MM-DD in the scenario's calendar")
             else:
                 day = day_offset(start_date, calendar, d)
@@ -365,14 +383,14 @@ def _analyze(folder: Path, record: Record | None) -> Analysis:
             cp = sp + ("choices", ci)
             key: str = ch["id"] if isinstance(ch.get("id"), str) else slug(ch["text"])
             if key in keys_seen:
-                ck.error(doc, cp, "E203", f'two choices in scene "{scid}" have the id "{key}" '
+                ck.error(doc, cp, "E203", f'two choices in scene "{scid}" have the id "{_short(key)}" '
                          f'(choices {keys_seen[key] + 1} and {ci + 1})',
                          "give one of them a distinct id: key")
                 continue
             keys_seen[key] = ci
             target = ch.get("goto")
             if isinstance(target, str) and target not in known:
-                ck.error(doc, cp + ("goto",), "E201", f'goto "{target}": no such scene',
+                ck.error(doc, cp + ("goto",), "E201", f'goto "{_short(target)}": no such scene',
                          did_you_mean(target, scene_ids) or "create the scene or fix the id")
             hist, cf = ch.get("historical") is True, ch.get("counterfactual") is True
             if hist and cf:

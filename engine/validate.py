@@ -36,6 +36,11 @@ def _validator(kind: str) -> Any:
     return Draft202012Validator(part_schema(kind))
 
 
+def _short(text: str, limit: int = 80) -> str:
+    """Never echo the whole of a huge input in a message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _kind_of(value: Any) -> str:
     if isinstance(value, bool):
         return "true/false"
@@ -68,7 +73,7 @@ def _type_hint(expected: Any, value: Any) -> str:
 
 
 def _name(path: tuple[Any, ...]) -> str:
-    parts = [str(p) if not isinstance(p, int) else f"[{p}]" for p in path]
+    parts = [_short(str(p), 60) if not isinstance(p, int) else f"[{p}]" for p in path]
     return ".".join(parts).replace(".[", "[") or "the file"
 
 
@@ -95,7 +100,7 @@ def validate(doc: Doc, kind: str) -> list[Diagnostic]:
             known = list(err.schema.get("properties", {}))
             for extra in sorted(set(value) - set(known)):
                 suggestion = did_you_mean(extra, known)
-                add(path + (extra,), "E101", f'unknown key "{extra}" in {where}',
+                add(path + (extra,), "E101", f'unknown key "{_short(extra)}" in {where}',
                     suggestion or f"the keys allowed here are: {', '.join(known)}", key=True)
         elif keyword == "required":
             missing = err.validator_value
@@ -117,15 +122,15 @@ def validate(doc: Doc, kind: str) -> list[Diagnostic]:
                 hint = "write the date as YYYY-MM-DD, for example 1917-10-25"
             else:
                 hint = "use lower-case letters, digits and _ only, starting with a letter"
-            add(path, "E104", f"{where}: {value!r} is not in the right form", hint)
+            add(path, "E104", f"{where}: {_short(repr(value))} is not in the right form", hint)
         elif keyword == "propertyNames":
             bad = err.instance if isinstance(err.instance, str) else str(err.instance)
             parent = path
-            add(parent + (bad,), "E104", f'"{bad}" is not a valid id in {where}',
+            add(parent + (bad,), "E104", f'"{_short(bad)}" is not a valid id in {where}',
                 "ids use lower-case letters, digits and _ only, starting with a letter", key=True)
         elif keyword == "enum":
             choices = err.validator_value
-            add(path, "E104", f"{where} must be one of {', '.join(map(str, choices))}, not {value!r}",
+            add(path, "E104", f"{where} must be one of {', '.join(map(str, choices))}, not {_short(repr(value))}",
                 did_you_mean(str(value), [str(c) for c in choices]))
         elif keyword in ("minLength", "maxLength"):
             add(path, "E104", f"{where} is too {'short' if keyword == 'minLength' else 'long'} "
