@@ -65,6 +65,7 @@ within each, the leftmost problem wins.
 from __future__ import annotations
 
 import keyword
+import operator
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
@@ -667,6 +668,10 @@ _Fn = Callable[[Sequence[Any], Sequence[int]], Any]
 _EffectFn = Callable[[tuple[Any, ...], Sequence[int]], tuple[Any, ...]]
 _S = SATURATION
 _MIRROR = {"lt": "gt", "gt": "lt", "le": "ge", "ge": "le", "eq": "eq", "ne": "ne"}
+# `not (a < b)` is `a >= b`: ordering compares only ints (checked at load time), a total order
+_NEGATE = {"lt": "ge", "ge": "lt", "le": "gt", "gt": "le", "eq": "ne", "ne": "eq"}
+_OPERATOR: dict[str, Callable[[Any, Any], bool]] = {
+    "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge, "eq": operator.eq, "ne": operator.ne}
 
 # comparison of a variable with a constant
 _CMP_VC: dict[str, Callable[[int, Any], _Fn]] = {
@@ -739,6 +744,8 @@ def _compile(node: _Node, vi: Mapping[str, int]) -> _Fn:
     args = node.args
     if kind == "not":
         a = args[0]
+        if a.kind in _NEGATE:
+            return _compile_comparison(_NEGATE[a.kind], a.args[0], a.args[1], vi)
         if a.kind == "var":
             i = a.index
             return lambda v, s: not v[i]
@@ -759,6 +766,20 @@ def _compile(node: _Node, vi: Mapping[str, int]) -> _Fn:
         return _compile_comparison(kind, left, right, vi)
     if kind in ("add", "sub", "mul"):
         return _compile_arithmetic(kind, left, right, vi)
+    if kind in ("and", "or"):
+        both = _var_const(left), _var_const(right)
+        if both[0] is not None and both[1] is not None:
+            (o1, i, c), (o2, k, d) = both[0], both[1]
+            if kind == "and":
+                return lambda v, s: o1(v[i], c) and o2(v[k], d)
+            return lambda v, s: o1(v[i], c) or o2(v[k], d)
+    if kind in ("min", "max") and left.kind == "const":
+        left, right = right, left
+    if kind in ("min", "max") and right.kind == "const":
+        f, c = _compile(left, vi), right.value
+        if kind == "min":
+            return lambda v, s: x if (x := f(v, s)) <= c else c
+        return lambda v, s: x if (x := f(v, s)) >= c else c
     f = _compile(left, vi)
     g = _compile(right, vi)
     if kind == "and":
@@ -774,6 +795,18 @@ def _compile(node: _Node, vi: Mapping[str, int]) -> _Fn:
     raise AssertionError(f"unknown node kind {kind}")  # pragma: no cover
 
 
+def _var_const(node: _Node) -> tuple[Callable[[Any, Any], bool], int, Any] | None:
+    """(operator, variable index, constant) for a comparison of a variable with a constant."""
+    if node.kind not in _MIRROR:
+        return None
+    left, right, kind = node.args[0], node.args[1], node.kind
+    if left.kind == "const":
+        left, right, kind = right, left, _MIRROR[kind]
+    if left.kind == "var" and right.kind == "const":
+        return _OPERATOR[kind], left.index, right.value
+    return None
+
+
 def _compile_comparison(kind: str, left: _Node, right: _Node, vi: Mapping[str, int]) -> _Fn:
     if left.kind == "const":
         left, right, kind = right, left, _MIRROR[kind]
@@ -781,6 +814,13 @@ def _compile_comparison(kind: str, left: _Node, right: _Node, vi: Mapping[str, i
         c = right.value
         if left.kind == "var":
             return _CMP_VC[kind](left.index, c)
+        if (left.kind in ("add", "sub") and left.args[0].kind == "var" and left.args[1].kind == "var"
+                and -_S < c < _S):
+            # saturating the sum cannot change how it compares with a constant inside the range
+            o, i, k = _OPERATOR[kind], left.args[0].index, left.args[1].index
+            if left.kind == "add":
+                return lambda v, s: o(v[i] + v[k], c)
+            return lambda v, s: o(v[i] - v[k], c)
         if left.kind == "visits":
             return _CMP_SC[kind](vi[left.value], c)
         return _CMP_FC[kind](_compile(left, vi), c)
@@ -851,6 +891,14 @@ def _compile_value(st: _Stmt, vi: Mapping[str, int]) -> _Fn:
     return lambda v, s: x if (x := (v[i] + f(v, s))[:MAX_STRING_VALUE]) in allowed else v[i]
 
 
+def _add_const(st: _Stmt) -> tuple[int, int, int, int] | None:
+    """(index, signed constant, min, max) for `x += constant` or `x -= constant` on an int."""
+    if st.var.type != "int" or st.op == "=" or st.expr.kind != "const":
+        return None
+    lo, hi = _bounds(st.var)
+    return st.var.index, (st.expr.value if st.op == "+=" else -st.expr.value), lo, hi
+
+
 def _compile_effect(stmts: Sequence[_Stmt], vi: Mapping[str, int]) -> _EffectFn:
     # Copying to a list, storing and converting back is faster than slicing and
     # concatenating tuples (measured on CPython 3.11), so every shape below does that.
@@ -878,6 +926,17 @@ def _compile_effect(stmts: Sequence[_Stmt], vi: Mapping[str, int]) -> _EffectFn:
                 return tuple(new)
 
             return add_const
+        if spec.type == "int" and st.op == "=":
+            lo, hi = _bounds(spec)
+            f = _compile(node, vi)
+
+            def assign_int(v: tuple[Any, ...], s: Sequence[int]) -> tuple[Any, ...]:
+                new = list(v)
+                x = f(v, s)
+                new[i] = x if lo <= x <= hi else (lo if x < lo else hi)
+                return tuple(new)
+
+            return assign_int
         g = _compile_value(st, vi)
 
         def assign(v: tuple[Any, ...], s: Sequence[int]) -> tuple[Any, ...]:
@@ -886,6 +945,19 @@ def _compile_effect(stmts: Sequence[_Stmt], vi: Mapping[str, int]) -> _EffectFn:
             return tuple(new)
 
         return assign
+    adds = [_add_const(st) for st in stmts]
+    if len(adds) == 2 and adds[0] is not None and adds[1] is not None:
+        (i, c, lo, hi), (k, d, lo2, hi2) = adds[0], adds[1]
+
+        def add_two(v: tuple[Any, ...], s: Sequence[int]) -> tuple[Any, ...]:
+            new = list(v)
+            x = new[i] + c
+            new[i] = x if lo <= x <= hi else (lo if x < lo else hi)
+            x = new[k] + d
+            new[k] = x if lo2 <= x <= hi2 else (lo2 if x < lo2 else hi2)
+            return tuple(new)
+
+        return add_two
     steps = tuple((st.var.index, _compile_value(st, vi)) for st in stmts)
 
     def run(v: tuple[Any, ...], s: Sequence[int]) -> tuple[Any, ...]:

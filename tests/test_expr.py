@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from engine.expr import (
     CODES,
+    MAX_INT_LITERAL,
     MAX_STRING_VALUE,
     SATURATION,
     Condition,
@@ -840,3 +841,83 @@ def test_generated_effects_match_reference(
         assert out[s_spec.index] == s_value
     untouched = set(range(len(BASE))) - {spec.index, s_spec.index}
     assert all(out[i] == env[0][i] for i in untouched)
+
+
+# --- the specialised closures (common shapes compiled without nested calls) agree with the rules ---
+
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda x, y: x < y, "<=": lambda x, y: x <= y, ">": lambda x, y: x > y,
+    ">=": lambda x, y: x >= y, "==": lambda x, y: x == y, "!=": lambda x, y: x != y}
+EDGE_INTS = st.one_of(st.integers(-12, 12), st.sampled_from([S, -S, S - 1, -S + 1, 10**9, -(10**9)]))
+
+
+def lit(c: int) -> str:
+    """A constant as the language can write it (literals stop at 10**9; the rest is folded)."""
+    if abs(c) <= MAX_INT_LITERAL:
+        return str(c) if c >= 0 else f"-{-c}"
+    big = f"(1000000000 * 1000000 - {S - abs(c)})"
+    return big if c > 0 else f"-{big}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["defenders", "n", "m"]), st.sampled_from(list(COMPARE)), st.sampled_from(["+", "-"]),
+       st.sampled_from(["n", "m"]), EDGE_INTS, st.integers(-S, S), st.integers(-S, S))
+def test_sum_compared_with_constant(a: str, op: str, sign: str, b: str, c: int, x: int, y: int) -> None:
+    """`a + b < c` skips saturating the sum only when that cannot change the answer."""
+    values = list(BASE)
+    values[VARS["n"].index], values[VARS["m"].index] = x, y
+    if a == "defenders":
+        values[VARS["defenders"].index] = abs(x)
+    env = tuple(values)
+    va, vb = env[VARS[a].index], env[VARS[b].index]
+    assert isinstance(va, int) and isinstance(vb, int)
+    total = sat(va + vb if sign == "+" else va - vb)
+    src = f"{a} {sign} {b} {op} {lit(c)}"
+    assert check(src, env) is COMPARE[op](total, c), src
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(list(COMPARE)), st.sampled_from(list(COMPARE)), st.sampled_from(["and", "or"]),
+       st.booleans(), st.booleans(), EDGE_INTS, EDGE_INTS, st.integers(-20, 20), st.integers(-20, 20))
+def test_two_comparisons_with_constants(op1: str, op2: str, join: str, negate: bool, flip: bool, c: int, d: int,
+                                        x: int, y: int) -> None:
+    values = list(BASE)
+    values[VARS["n"].index], values[VARS["m"].index] = x, y
+    first = f"{lit(c)} {op1} n" if flip else f"n {op1} {lit(c)}"
+    a = COMPARE[op1](c, x) if flip else COMPARE[op1](x, c)
+    if negate:
+        first, a = f"not ({first})", not a
+    src = f"({first}) {join} m {op2} {lit(d)}"
+    b = COMPARE[op2](y, d)
+    result = check(src, tuple(values))
+    assert type(result) is bool
+    assert result == (a and b if join == "and" else a or b), src
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["n", "resolve", "m", "defenders"]), st.sampled_from(["+=", "-="]),
+                          st.sampled_from([0, 1, 2, 7, 10**9])), min_size=1, max_size=3),
+       st.integers(0, 10), st.integers(-S, S))
+def test_constant_steps(steps: list[tuple[str, str, int]], resolve: int, n: int) -> None:
+    """One, two or three `x += c` / `x -= c`: each clamps into the variable's bounds in turn."""
+    values = list(BASE)
+    values[VARS["resolve"].index], values[VARS["n"].index] = resolve, n
+    expected = list(values)
+    for name, op, c in steps:
+        spec = VARS[name]
+        lo = -S if spec.min is None else spec.min
+        hi = S if spec.max is None else spec.max
+        old = expected[spec.index]
+        assert isinstance(old, int)
+        expected[spec.index] = max(lo, min(hi, old + c if op == "+=" else old - c))
+    out = run([f"{name} {op} {c}" for name, op, c in steps], tuple(values))
+    assert out == tuple(expected)
+
+
+def test_min_max_with_a_constant_and_int_assignment() -> None:
+    env = list(BASE)
+    env[VARS["resolve"].index] = 4
+    assert run("resolve = max(resolve - 6, 0)", tuple(env))[VARS["resolve"].index] == 0
+    assert run("resolve = max(0, resolve - 1)", tuple(env))[VARS["resolve"].index] == 3
+    assert run("resolve = min(resolve * 9, 99)", tuple(env))[VARS["resolve"].index] == 10  # clamped to max
+    assert run("n = min(3, n - 5)", tuple(env))[VARS["n"].index] == -5
