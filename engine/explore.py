@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 from engine.expr import VarSpec, parse_effects
 from engine.machine import start
 from engine.model import Choice, Story, Vars, Visits
-from engine.statespace import Interner, paused_gc, per_story, visit_readers
+from engine.statespace import Interner, cleared, paused_gc, per_story, visit_readers
 
 DEFAULT_MAX_STATES = 1_000_000
 EXAMPLES = 20  # how many softlocks / bound crossings are listed in detail
@@ -119,7 +119,7 @@ class _Tables(NamedTuple):
     all_choices: list[Choice]  # in choice-number order
     # per scene number: None for an ending, else its rows (see `Row`)
     table: list[tuple[Row, ...] | None]
-    memos: list[dict[int, Any]]  # emptied at the start of every run (vids are numbered afresh)
+    memos: list[dict[int, Any]]  # emptied before and after every run (vids are numbered afresh)
     limits: Limits
     # by scene number: 1 if choices with no condition lead from it to an ending; every state in
     # such a scene can reach an ending, whatever its variables and visits
@@ -268,14 +268,12 @@ def _path(back: Sequence[int], choices: Sequence[Choice], nc: int, i: int) -> li
 
 def explore(story: Story, max_states: int = DEFAULT_MAX_STATES) -> ExploreResult:
     """Visit every reachable state (up to `max_states`) and report what an author must know."""
-    with paused_gc():
-        return _explore(story, max(1, max_states))
-
-
-def _explore(story: Story, max_states: int) -> ExploreResult:
     tables = per_story(story, "explore", _tables)
-    for m in tables.memos:
-        m.clear()
+    with paused_gc(), cleared(tables.memos):
+        return _explore(story, tables, max(1, max_states))
+
+
+def _explore(story: Story, tables: _Tables, max_states: int) -> ExploreResult:
     table, limits, sure = tables.table, tables.limits, tables.sure_live
     n_scenes = len(tables.scene_ids)
     nc = max(1, len(tables.all_choices))

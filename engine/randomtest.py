@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 
 from engine.machine import start
 from engine.model import Story, Vars, Visits
-from engine.statespace import Interner, Memo, paused_gc, per_story, visit_readers
+from engine.statespace import Interner, Memo, cleared, paused_gc, per_story, visit_readers
 
 DEFAULT_MAX_STEPS = 1000
 BLOCK = 1 << 14  # random bytes drawn at a time (a multiple of 4: the stream is one randbytes call)
@@ -125,7 +125,7 @@ class _Tables(NamedTuple):
     # condition and effect, maps a vid to the vid the choice leads to, or to -1 if the choice
     # is closed; rows whose closures read visit counts have none and run them every time.
     table: list[tuple[Row, ...] | None]
-    memos: list[Memo]  # emptied at the start of every run (vids are numbered afresh)
+    memos: list[Memo]  # emptied before and after every run (vids are numbered afresh)
 
 
 def _tables(story: Story) -> _Tables:
@@ -154,14 +154,12 @@ def _tables(story: Story) -> _Tables:
 
 def random_play(story: Story, n: int, seed: int, max_steps: int = DEFAULT_MAX_STEPS) -> RandomReport:
     """Play `n` seeded random games of at most `max_steps` choices each."""
-    with paused_gc():
-        return _random_play(story, n, seed, max_steps)
-
-
-def _random_play(story: Story, n: int, seed: int, max_steps: int) -> RandomReport:
     tables = per_story(story, "randomtest", _tables)
-    for memo in tables.memos:
-        memo.clear()
+    with paused_gc(), cleared(tables.memos):
+        return _random_play(story, tables, n, seed, max_steps)
+
+
+def _random_play(story: Story, tables: _Tables, n: int, seed: int, max_steps: int) -> RandomReport:
     table = tables.table
     n_scenes = len(tables.scene_ids)
     choice_hits = [0] * len(tables.choice_ids)

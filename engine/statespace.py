@@ -57,6 +57,18 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def cleared(memos: list[Memo]) -> Iterator[None]:
+    """Memos empty while a run fills them, and emptied again after it (vids are per run)."""
+    for memo in memos:
+        memo.clear()
+    try:
+        yield
+    finally:
+        for memo in memos:
+            memo.clear()
+
+
 class Interner:
     """Variable tuples numbered in the order first seen: ``ids[t]`` and ``values[i]``."""
 

@@ -45,3 +45,15 @@ def test_interner_numbers_in_order() -> None:
     intern = Interner()
     assert [intern((1, 2)), intern((3,)), intern((1, 2))] == [0, 1, 0]
     assert intern.values == [(1, 2), (3,)]
+
+
+def test_memos_are_emptied_after_a_run() -> None:
+    """Nothing of a run stays in memory with the story but the tables themselves."""
+    from engine import explore as explore_module
+    from engine import randomtest as randomtest_module
+
+    story = visits_story()
+    explore_module.explore(story)
+    randomtest_module.random_play(story, 20, 1, 50)
+    tables = [statespace._PER_STORY[(id(story), what)][1] for what in ("explore", "randomtest")]
+    assert all(t.memos for t in tables) and not any(m for t in tables for m in t.memos)
