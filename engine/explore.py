@@ -317,21 +317,15 @@ def _explore(story: Story, tables: _Tables, max_states: int) -> ExploreResult:
     get = seen.get
     visits: Visits = s0.visits
     # The search, three times over for speed: without visit counts, from a surely live scene
-    # (no edges kept) or not; and the general case, with visit counts. Keep them in step.
+    # (no edges kept: the commonest case, first) or not; and the general case, with visit
+    # counts. Keep them in step.
+    # without visit counts, a surely live scene's rows (else None): the commonest case, first
+    fast = [rows if rows is not None and sure[k] and not track else None for k, rows in enumerate(table)]
     for key in order:  # the list grows while we walk it: a FIFO queue
         i += 1
-        scene = key & mask
-        rows = table[scene]
-        if rows is None:
-            ending_states.append(i)
-            continue
-        if track:
-            cx = key >> shift
-            vid, visits = ctxs[cx]
-        else:
+        rows = fast[key & mask]
+        if rows is not None:
             vid = key >> shift
-        mark = len(dst)
-        if not track and sure[scene]:
             closed_before = closed
             for cm, em, target, cn, row in rows:
                 if cm is not None:
@@ -360,7 +354,24 @@ def _explore(story: Story, tables: _Tables, max_states: int) -> ExploreResult:
                     n += 1
                     append_order(nkey)
                     append_back(i * nc + cn)
-        elif not track:
+            if not complete:
+                closed = closed_before
+                while bounds_at and bounds_at[-1][0] == i:
+                    bounds_at.pop()
+                break
+            continue
+        scene = key & mask
+        rows = table[scene]
+        if rows is None:
+            ending_states.append(i)
+            continue
+        if track:
+            cx = key >> shift
+            vid, visits = ctxs[cx]
+        else:
+            vid = key >> shift
+        mark = len(dst)
+        if not track:
             for cm, em, target, cn, row in rows:
                 if cm is not None:
                     is_open = cm.get(vid)
@@ -430,8 +441,6 @@ def _explore(story: Story, tables: _Tables, max_states: int) -> ExploreResult:
                     append_back(i * nc + cn)
                 append_dst(j)
         if not complete:
-            if not track and sure[scene]:
-                closed = closed_before
             del dst[mark:]
             while bounds_at and bounds_at[-1][0] == i:
                 bounds_at.pop()
@@ -439,7 +448,7 @@ def _explore(story: Story, tables: _Tables, max_states: int) -> ExploreResult:
         end = len(dst)
         if end > mark:
             span[i] = (mark, end)
-        elif track or not sure[scene]:
+        else:
             softlock_idx.append(i)
     expanded = i if not complete else len(order)
     transitions = len(dst)
