@@ -55,6 +55,29 @@ def find_scenario(ref: str | os.PathLike[str]) -> Path:
     raise ChronicleError([Diagnostic(str(ref), 0, 0, "error", "E206", f'no scenario "{ref}"', hint)])
 
 
+def resolve_scenarios(refs: list[str]) -> tuple[list[Path], list[Diagnostic]]:
+    """Scenario folders named by ids, scenario folders or folders of scenarios (default: all),
+    each once, with a diagnostic for every reference that names none."""
+    folders: list[Path] = []
+    problems: list[Diagnostic] = []
+    seen: set[Path] = set()
+    for ref in refs or [str(scenarios_root())]:
+        path = Path(ref)
+        try:
+            found = list_scenarios(path) if path.is_dir() and not is_scenario(path) else [find_scenario(ref)]
+        except ChronicleError as exc:
+            problems.extend(exc.diagnostics)
+            continue
+        if not found:
+            problems.append(Diagnostic(ref, 0, 0, "error", "E206", "no scenarios here",
+                                       "give a scenario id or a folder with scenario.yaml"))
+        for f in found:
+            if f.resolve() not in seen:
+                seen.add(f.resolve())
+                folders.append(f)
+    return folders, problems
+
+
 def load_story(ref: str | os.PathLike[str]) -> Story:
     """Load and compile a scenario (by id or path); ChronicleError if it has errors.
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from engine.compiler import CODES as COMPILER_CODES
 from engine.compiler import analyze
-from engine.diagnostics import ChronicleError, Diagnostic
-from engine.loader import find_scenario, list_scenarios, scenarios_root
+from engine.diagnostics import Diagnostic
+from engine.loader import resolve_scenarios
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -62,20 +62,7 @@ def run(args: argparse.Namespace) -> int:
         for code, text in all_codes().items():
             print(f"{code}  {text}")
         return 0
-    folders: list[Path] = []
-    problems: list[Diagnostic] = []
-    for ref in args.paths or [str(scenarios_root())]:
-        path = Path(ref)
-        try:
-            found = list_scenarios(path) if path.is_dir() and not (path / "scenario.yaml").is_file() \
-                else [find_scenario(ref)]
-        except ChronicleError as exc:
-            problems.extend(exc.diagnostics)
-            continue
-        if not found:
-            problems.append(Diagnostic(ref, 0, 0, "error", "E206", "no scenarios here",
-                                       "give a scenario folder (one with scenario.yaml)"))
-        folders.extend(found)
+    folders, problems = resolve_scenarios(args.paths)
     problems.extend(check_folders(folders))
     errors = sum(d.severity == "error" for d in problems)
     warnings = len(problems) - errors

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from engine.diagnostics import ChronicleError, Diagnostic
 from engine.grounding import CitationCheck, GroundingReport, ScenarioGrounding, ground
-from engine.loader import find_scenario, list_scenarios, scenarios_root
+from engine.loader import resolve_scenarios
 
 QUOTE_WIDTH = 90
 
@@ -28,23 +28,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def _folders(refs: list[str]) -> tuple[list[Path], list[Diagnostic]]:
-    folders: list[Path] = []
-    problems: list[Diagnostic] = []
-    for ref in refs or [str(scenarios_root())]:
-        path = Path(ref)
-        try:
-            found = list_scenarios(path) if path.is_dir() and not (path / "scenario.yaml").is_file() \
-                else [find_scenario(ref)]
-        except ChronicleError as exc:
-            problems.extend(exc.diagnostics)
-            continue
-        if not found:
-            problems.append(Diagnostic(ref, 0, 0, "error", "E206", "no scenarios here",
-                                       "give a scenario id or a folder with scenario.yaml"))
-        for f in found:
-            if f.resolve() not in {g.resolve() for g in folders}:
-                folders.append(f)
-    return folders, problems
+    return resolve_scenarios(refs)
 
 
 def _clip(text: str, width: int = QUOTE_WIDTH) -> str:
