@@ -249,6 +249,8 @@ def _analyze(folder: Path, record: Record | None) -> Analysis:
 
     # -- the scenario frame ----------------------------------------------------------------
     calendar = (meta.get("clock") or {}).get("calendar") if isinstance(meta.get("clock"), dict) else None
+    if calendar not in ("julian", "gregorian"):  # a bad value is reported by the schema; no clock then
+        calendar = None
     start_date = _good_date((meta.get("clock") or {}).get("date")) if isinstance(meta.get("clock"), dict) else None
     if meta_doc is not None and isinstance(meta.get("clock"), dict) and meta["clock"].get("date") is not None \
             and start_date is None and isinstance(meta["clock"].get("date"), str):

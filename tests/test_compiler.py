@@ -200,3 +200,11 @@ def test_clock_crosses_midnight(tmp_path: Path) -> None:
     state = machine.choose(story, machine.start(story), "one.go")
     assert state.clock == 1440 + 10
     assert format_clock(story.start_date, story.calendar, state.clock).startswith("26 October 1917 (8 November")
+
+
+def test_bad_calendar_value_is_a_diagnostic_not_a_crash(tmp_path: Path) -> None:
+    """Found by the mutation property test: a calendar given as a list, with a scene date."""
+    scenario = SCENARIO.replace("calendar: julian", "calendar: [julian, julian]")
+    scenes = SCENES.replace('    time: "19:00"', '    time: "19:00"\n    date: 1917-10-25')
+    found = codes(make(tmp_path, scenario, scenes))
+    assert "E103" in found
