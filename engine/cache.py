@@ -33,7 +33,8 @@ from typing import Any
 
 from engine import ENGINE_VERSION, safeyaml
 from engine import record as _record
-from engine.compiler import compile_expressions, paused_gc, scenario_files
+from engine.compiler import compile_expressions, scenario_files
+from engine.gcpause import paused_gc
 from engine.model import Account, Choice, Citation, Dispute, Ending, Scene, Story, Variable, fast_maker, fast_twin
 
 FORMAT = 1

@@ -11,12 +11,10 @@ Two stages:
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,6 +25,7 @@ from engine.atomic import ReadRefused, read_capped
 from engine.calendar import day_offset, parse_time
 from engine.diagnostics import ChronicleError, Diagnostic, did_you_mean
 from engine.expr import Condition, Effect, ExprError, VarSpec, parse_condition, parse_effects
+from engine.gcpause import paused_gc
 from engine.model import Account, Choice, Citation, Dispute, Ending, Scene, Story, Variable, fast_maker
 from engine.record import Record, load_record
 from engine.schema import FORMAT_VERSION
@@ -170,18 +169,6 @@ def _good_date(text: Any) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No garbage-collection pauses while loading: it makes only acyclic, long-lived data."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def analyze(folder: str | os.PathLike[str], record: Record | None = None) -> Analysis:

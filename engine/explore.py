@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from engine.expr import VarSpec, parse_effects
+from engine.gcpause import paused_gc
 from engine.machine import start
 from engine.model import Choice, Story, Vars, Visits
-from engine.statespace import Interner, cleared, paused_gc, per_story, visit_readers
+from engine.statespace import Interner, cleared, per_story, visit_readers
 
 DEFAULT_MAX_STATES = 1_000_000
 EXAMPLES = 20  # how many softlocks / bound crossings are listed in detail

@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from itertools import chain, repeat
 from typing import Any, NamedTuple
 
+from engine.gcpause import paused_gc
 from engine.machine import start
 from engine.model import Story, Vars, Visits
-from engine.statespace import Interner, Memo, cleared, paused_gc, per_story, visit_readers
+from engine.statespace import Interner, Memo, cleared, per_story, visit_readers
 
 DEFAULT_MAX_STEPS = 1000
 BLOCK = 1 << 14  # random bytes drawn at a time (a multiple of 4: the stream is one randbytes call)

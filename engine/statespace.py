@@ -14,7 +14,6 @@ input. A closure that reads visit counts is never memoised by vid alone: it is r
 
 from __future__ import annotations
 
-import gc
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,19 +41,6 @@ def per_story(story: Story, what: str, build: Callable[[Story], T]) -> T:
     value = build(story)
     _PER_STORY[key] = (weakref.ref(story, lambda _: _PER_STORY.pop(key, None)), value)
     return value
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No garbage-collection passes while walking: the walk makes only acyclic data, and with
-    a large story in memory every full pass would scan all of it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @contextmanager
