@@ -31,10 +31,10 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from engine import ENGINE_VERSION, safeyaml
-from engine import record as _record
-from engine.compiler import compile_expressions, scenario_files
+from engine import ENGINE_VERSION, layout
+from engine.bind import compile_expressions
 from engine.gcpause import paused_gc
+from engine.layout import MAX_FILE_BYTES, scenario_files
 from engine.model import Account, Choice, Citation, Dispute, Ending, Scene, Story, Variable, fast_maker, fast_twin
 
 FORMAT = 1
@@ -92,10 +92,10 @@ def cache_key(folder: Path, seeds_dir: Path | None = None) -> str | None:
     h = hashlib.sha256(engine_fingerprint())
     h.update(f"{os.getcwd()}\0{folder}\0".encode())
     try:
-        _files_digest(h, scenario_files(folder), safeyaml.MAX_BYTES)
+        _files_digest(h, scenario_files(folder), MAX_FILE_BYTES)
     except _TooBig:
         return None
-    seeds = Path(seeds_dir) if seeds_dir is not None else _record.SEEDS_DIR
+    seeds = Path(seeds_dir) if seeds_dir is not None else layout.SEEDS_DIR
     _files_digest(h, sorted(p for p in seeds.iterdir() if p.is_file()) if seeds.is_dir() else [], None)
     return h.hexdigest()
 
@@ -166,9 +166,11 @@ def encode_chunks(story: Story) -> Iterator[bytes]:
     Citations are kept once in the table and referred to by number (many scenes share a quote).
     """
     table: dict[tuple[Any, ...], int] = {}
+    number: dict[int, int] = {}  # id(citation) -> its row: a shared citation is looked up once
     for sc in story.scenes.values():
         for cite in (*sc.record, *(x for ch in sc.choices for x in ch.record)):
-            table.setdefault(_citation_row(cite), len(table))
+            if id(cite) not in number:
+                number[id(cite)] = table.setdefault(_citation_row(cite), len(table))
     whens = tuple(sorted({c.when for sc in story.scenes.values() for c in sc.choices if c.when is not None}))
     dos = tuple(sorted({c.do for sc in story.scenes.values() for c in sc.choices if c.do}))
     meta = tuple(getattr(story, n) for n in _META[:-1]) + ((whens, dos),)
@@ -181,14 +183,14 @@ def encode_chunks(story: Story) -> Iterator[bytes]:
         rows = []
         for sc in scenes[first:first + CHUNK]:
             row = list(_scene_row(sc))
-            row[_S["record"]] = tuple(table[_citation_row(c)] for c in sc.record)
+            row[_S["record"]] = tuple(number[id(c)] for c in sc.record)
             row[_S["disputed"]] = tuple((d.topic, tuple((a.source, a.quote, a.says, a.found) for a in d.accounts))
                                         for d in sc.disputed)
             row[_S["ending"]] = (sc.ending.kind, sc.ending.epilogue, sc.ending.debrief) if sc.ending else None
             choices = []
             for c in sc.choices:
                 crow = list(_choice_row(c))
-                crow[_C_RECORD] = tuple(table[_citation_row(x)] for x in c.record)
+                crow[_C_RECORD] = tuple(number[id(x)] for x in c.record)
                 crow[_C_TEST] = crow[_C_APPLY] = None
                 choices.append(tuple(crow))
             row[_S["choices"]] = tuple(choices)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,16 +22,20 @@ from typing import Any, cast
 
 from engine import ENGINE_VERSION, safeyaml
 from engine.atomic import ReadRefused, read_capped
+from engine.bind import compile_expressions
 from engine.calendar import day_offset, parse_time
 from engine.diagnostics import ChronicleError, Diagnostic, did_you_mean
 from engine.expr import Condition, Effect, ExprError, VarSpec, parse_condition, parse_effects
 from engine.gcpause import paused_gc
+from engine.layout import scenario_files
 from engine.model import Account, Choice, Citation, Dispute, Ending, Scene, Story, Variable, fast_maker
 from engine.record import Record, load_record
 from engine.schema import FORMAT_VERSION
+from engine.split import split_map
 from engine.validate import validate
 
 VISIT_CAP = 20  # visits() counts up to this many; keeps the state space finite
+SPLIT_BYTES = 512 << 10  # scene files this big in all are shared with a forked helper (engine.split)
 
 CODES = {
     "E020": "the file's format version is missing, older or newer than this engine supports",
@@ -78,24 +82,13 @@ def display_path(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
-def scenario_files(folder: Path) -> list[Path]:
-    """scenario.yaml first, then every other YAML file except those in plans/."""
-    files = []
-    for p in sorted(folder.rglob("*")):
-        if p.suffix not in (".yaml", ".yml") or not p.is_file() or p.name == "scenario.yaml":
-            continue
-        if "plans" in p.relative_to(folder).parts[:-1]:
-            continue
-        files.append(p)
-    return [folder / "scenario.yaml", *files]
-
-
-def content_hash(files: list[Path], record: Record) -> str:
+def content_hash(files: list[tuple[str, bytes]], record: Record) -> str:
+    """A hash of the scenario's files (name and bytes, as they were read) and the seed texts."""
     h = hashlib.sha256()
     h.update(f"chronicle {ENGINE_VERSION}\n".encode())
-    for f in files:
-        h.update(f.name.encode() + b"\0")
-        h.update(f.read_bytes() if f.exists() else b"")
+    for name, data in files:
+        h.update(name.encode() + b"\0")
+        h.update(data)
         h.update(b"\0")
     h.update(record.content_hash.encode())
     return h.hexdigest()
@@ -110,11 +103,10 @@ class Analysis:
 
 
 class _Checker:
-    def __init__(self, folder: Path, record: Record) -> None:
-        self.folder = folder
+    def __init__(self, record: Record, quote_memo: dict[tuple[str, str], Any]) -> None:
         self.record = record
         self.out: list[Diagnostic] = []
-        self.quote_memo: dict[tuple[str, str], Any] = {}
+        self.quote_memo = quote_memo  # (source, quote) -> its match: shared by every file
 
     def error(self, doc: safeyaml.Doc, path: tuple[Any, ...], code: str, message: str, hint: str = "",
               *, key: bool = False, offset: int = 0, severity: str = "error") -> None:
@@ -177,23 +169,13 @@ def analyze(folder: str | os.PathLike[str], record: Record | None = None) -> Ana
         return _analyze(Path(folder), record)
 
 
-def _analyze(folder: Path, record: Record | None) -> Analysis:
-    record = record or load_record()
-    result = Analysis()
-    ck = _Checker(folder, record)
-    out = ck.out
-    files = scenario_files(folder)
-    if not files[0].is_file():
-        out.append(Diagnostic(display_path(files[0]), 0, 0, "error", "E206",
-                              "the scenario folder has no scenario.yaml",
-                              "create one (chronicle new makes a template)"))
-        result.diagnostics = out
-        return result
-    docs: list[tuple[safeyaml.Doc, str]] = []
+def _read_files(files: list[Path], out: list[Diagnostic]) -> list[tuple[Path, str, bytes]]:
+    """Each file's bytes (the size checked before anything is read); problems go to `out`."""
+    got = []
     for f in files:
         shown = display_path(f)
         try:
-            data = read_capped(f, safeyaml.MAX_BYTES)  # the size is checked before anything is read
+            got.append((f, shown, read_capped(f, safeyaml.MAX_BYTES)))
         except ReadRefused as exc:
             size = exc.size
             if size > safeyaml.MAX_BYTES:
@@ -203,35 +185,209 @@ def _analyze(folder: Path, record: Record | None) -> Analysis:
             else:
                 out.append(Diagnostic(shown, 0, 0, "error", "E206", f"cannot read the file: {exc}",
                                       "a scenario file must be a regular file"))
-            continue
         except OSError as exc:
             out.append(Diagnostic(shown, 0, 0, "error", "E206", f"cannot read the file: {exc.strerror}"))
+    return got
+
+
+def _read_doc(ck: _Checker, data: bytes, shown: str, kind: str) -> safeyaml.Doc | None:
+    """One file parsed and validated, or None (its problems reported) when it cannot be used."""
+    out = ck.out
+    try:
+        doc = safeyaml.load(data, shown, marks_depth=4)  # deeper marks are read when a diagnostic asks
+    except ChronicleError as exc:
+        out.extend(exc.diagnostics)
+        return None
+    if not isinstance(doc.value, dict):
+        out.append(Diagnostic(shown, doc.root[0], doc.root[1], "error", "E011",
+                              "the file must be a mapping of keys (it is empty or a single value)",
+                              "start with 'format: 1' and the keys described in scenarios/README.md"))
+        return None
+    fmt = doc.value.get("format")
+    if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt != FORMAT_VERSION:
+        newer = fmt > FORMAT_VERSION
+        ck.error(doc, ("format",), "E020",
+                 f"format {fmt} is {'newer' if newer else 'older'} than this engine supports ({FORMAT_VERSION})",
+                 "upgrade Chronicle to read this file" if newer else "set format: 1")
+        return None
+    out.extend(validate(doc, kind))
+    return doc
+
+
+Mark = tuple[int, int]
+# what one scene file gives: its diagnostics as plain rows, and each scene's id, key mark and IR
+FileResult = tuple[list[tuple[Any, ...]], list[tuple[str, Mark, dict[str, Any]]]]
+
+
+def _scene_file(job: tuple[str, bytes], record: Record, memo: dict[tuple[str, str], Any],
+                start_date: date | None, calendar: str | None) -> FileResult:
+    """Read, validate and check one scene file on its own; plain data out (it may cross a pipe).
+
+    Nothing here needs the other files: references to scenes and the expressions (which may
+    name scenes) are checked across files by `_check_across`.
+    """
+    shown, data = job
+    ck = _Checker(record, memo)
+    found: list[tuple[str, Mark, dict[str, Any]]] = []
+    doc = _read_doc(ck, data, shown, "sceneFile")
+    if doc is not None and isinstance(doc.value.get("scenes"), dict):
+        scenes = doc.value["scenes"]
+        table = doc.marks.get(id(scenes))  # the marks of the scene keys, when kept
+        for scid, sc in scenes.items():
+            if isinstance(sc, dict):
+                kmark = safeyaml.position(table[scid][0]) if table is not None else doc.mark(("scenes", scid), key=True)
+                found.append((scid, kmark, _scene(ck, doc, scid, sc, kmark[0], start_date, calendar)))
+    rows = [(d.path, d.line, d.column, d.severity, d.code, d.message, d.hint) for d in ck.out]
+    return rows, found
+
+
+def _scene(ck: _Checker, doc: safeyaml.Doc, scid: str, sc: dict[str, Any], line: int,
+           start_date: date | None, calendar: str | None) -> dict[str, Any]:
+    """One scene's IR, with every problem that the scene alone shows."""
+    sp: tuple[Any, ...] = ("scenes", scid)
+    day = None
+    if "date" in sc and isinstance(sc["date"], str) and start_date is not None and calendar:
+        d = _good_date(sc["date"])
+        if d is None:
+            ck.error(doc, sp + ("date",), "E207", f'"{_short(sc["date"])}" is not a real date',
+                     "write YYYY-MM-DD in the scenario's calendar")
+        else:
+            day = day_offset(start_date, calendar, d)
+    time = parse_time(sc["time"]) if isinstance(sc.get("time"), str) else None
+    record_ir = ck.citations(doc, sp + ("record",), sc.get("record"))
+    if not sc.get("record"):
+        ck.error(doc, sp, "E403", f'scene "{scid}" cites no passage of the record',
+                 "add a record: list with at least one verbatim quote", key=True)
+    disputes_ir = []
+    disputed = sc.get("disputed")
+    for di, dispute in enumerate(disputed if isinstance(disputed, list) else []):  # a wrong type: the schema says
+        if not isinstance(dispute, dict) or not isinstance(dispute.get("accounts"), list):
             continue
-        try:
-            doc = safeyaml.load(data, shown, marks_depth=4)  # deeper marks are read when a diagnostic asks
-        except ChronicleError as exc:
-            out.extend(exc.diagnostics)
+        accounts = []
+        for ai, acc in enumerate(dispute["accounts"]):
+            got = ck.citation(doc, sp + ("disputed", di, "accounts", ai), acc)
+            if got is not None:
+                accounts.append(got)
+        disputes_ir.append({"topic": dispute.get("topic", ""), "accounts": accounts})
+    raw_choices = sc.get("choices")
+    ending = sc.get("ending")
+    if raw_choices and ending is not None:
+        ck.error(doc, sp + ("ending",), "E204", f'scene "{scid}" has both choices and an ending',
+                 "an ending has no choices: remove one or the other", key=True)
+    if not raw_choices and ending is None:
+        ck.error(doc, sp, "E204", f'scene "{scid}" has neither choices nor an ending',
+                 "add choices: or an ending: block", key=True)
+    choices_ir = []
+    keys_seen: dict[str, int] = {}
+    item_marks = doc.marks.get(id(raw_choices))  # each choice's mark, when kept
+    for ci, ch in enumerate(raw_choices if isinstance(raw_choices, list) else []):
+        if not isinstance(ch, dict) or not isinstance(ch.get("text"), str):
             continue
-        if not isinstance(doc.value, dict):
-            out.append(Diagnostic(shown, doc.root[0], doc.root[1], "error", "E011",
-                                  "the file must be a mapping of keys (it is empty or a single value)",
-                                  "start with 'format: 1' and the keys described in scenarios/README.md"))
+        cp = sp + ("choices", ci)
+        key: str = ch["id"] if isinstance(ch.get("id"), str) else slug(ch["text"])
+        if key in keys_seen:
+            ck.error(doc, cp, "E203", f'two choices in scene "{scid}" have the id "{_short(key)}" '
+                     f'(choices {keys_seen[key] + 1} and {ci + 1})',
+                     "give one of them a distinct id: key")
             continue
-        fmt = doc.value.get("format")
-        if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt != FORMAT_VERSION:
-            newer = fmt > FORMAT_VERSION
-            ck.error(doc, ("format",), "E020",
-                     f"format {fmt} is {'newer' if newer else 'older'} than this engine supports ({FORMAT_VERSION})",
-                     "upgrade Chronicle to read this file" if newer else "set format: 1")
-            continue
-        kind = "scenarioFile" if f.name == "scenario.yaml" else "sceneFile"
-        out.extend(validate(doc, kind))
-        docs.append((doc, kind))
+        keys_seen[key] = ci
+        hist, cf = ch.get("historical") is True, ch.get("counterfactual") is True
+        if hist and cf:
+            ck.error(doc, cp, "E209", "a choice cannot be both historical and counterfactual",
+                     "keep the one that is true")
+        if ch.get("locked") is not None and ch.get("when") is None:
+            ck.error(doc, cp + ("locked",), "E210", "'locked' explains a closed choice but there is no 'when'",
+                     "add a when: condition or remove locked", key=True)
+        crec = ck.citations(doc, cp + ("record",), ch.get("record"))
+        if hist and not ch.get("record"):
+            ck.error(doc, cp, "E402", "a historical choice must cite what really happened",
+                     "add record: with a verbatim quote showing what the person did")
+        target, when, do = ch.get("goto"), ch.get("when"), ch.get("do")
+        do_t = (do,) if isinstance(do, str) else tuple(x for x in do if isinstance(x, str)) \
+            if isinstance(do, list) else ()
+        choices_ir.append({
+            "key": key, "text": ch["text"], "target": target if isinstance(target, str) else None,
+            "mark": "historical" if hist else "counterfactual" if cf else None,
+            "when": when if isinstance(when, str) else None, "do": list(do_t),
+            "locked": ch.get("locked"), "note": ch.get("note") or "", "record": crec,
+            "line": safeyaml.position(item_marks[ci])[0] if item_marks is not None else doc.mark(cp)[0], "at": ci,
+        })
+    return {
+        "id": scid, "title": sc.get("title", ""), "place": sc.get("place", ""), "text": sc.get("text", ""),
+        "time": time, "day": day, "record": record_ir, "disputed": disputes_ir,
+        "events": [e for e in events if isinstance(e, str)] if isinstance(events := sc.get("events"), list) else [],
+        "choices": choices_ir,
+        "ending": ending if isinstance(ending, dict) else None,
+        "file": doc.path, "line": line,
+    }
+
+
+def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list[str],
+                  variables: dict[str, VarSpec], result: Analysis, sources: dict[str, bytes]) -> None:
+    """What needs every file: each goto names a scene, each condition and effect compiles
+    (they may name scenes). Each distinct expression is parsed once; a file is read again, with
+    every mark, only to locate a problem in it."""
+    known = frozenset(scene_ids)
+    conditions, effects = result.conditions, result.effects
+    bad_when: dict[str, ExprError] = {}
+    bad_do: dict[tuple[str, ...], ExprError] = {}
+    located: dict[str, safeyaml.Doc] = {}
+
+    def doc_of(path: str) -> safeyaml.Doc:
+        if path not in located:
+            located[path] = safeyaml.load(sources[path], path)
+        return located[path]
+
+    for s in scenes_ir:
+        for c in s["choices"]:
+            cp = ("scenes", s["id"], "choices", c["at"])
+            target = c["target"]
+            if target is not None and target not in known:
+                ck.error(doc_of(s["file"]), cp + ("goto",), "E201", f'goto "{_short(target)}": no such scene',
+                         did_you_mean(target, scene_ids) or "create the scene or fix the id")
+            when = c["when"]
+            if when is not None and when not in conditions:
+                exc = bad_when.get(when)
+                if exc is None:
+                    try:
+                        conditions[when] = parse_condition(when, variables, scene_ids)
+                    except ExprError as error:
+                        exc = bad_when[when] = error
+                if exc is not None:
+                    ck.error(doc_of(s["file"]), cp + ("when",), exc.code, exc.message, exc.hint, offset=exc.offset)
+            do_t = tuple(c["do"])
+            if do_t and do_t not in effects:
+                exc = bad_do.get(do_t)
+                if exc is None:
+                    try:
+                        effects[do_t] = parse_effects(list(do_t), variables, scene_ids)
+                    except ExprError as error:
+                        exc = bad_do[do_t] = error
+                if exc is not None:
+                    doc = doc_of(s["file"])
+                    raw = doc.value["scenes"][s["id"]]["choices"][c["at"]].get("do")
+                    where = cp + ("do",) + ((getattr(exc, "item", 0),) if isinstance(raw, list) else ())
+                    ck.error(doc, where, exc.code, exc.message, exc.hint, offset=exc.offset)
+
+
+def _analyze(folder: Path, record: Record | None) -> Analysis:
+    record = record or load_record()
+    result = Analysis()
+    ck = _Checker(record, {})
+    out = ck.out
+    files = scenario_files(folder)
+    if not files[0].is_file():
+        out.append(Diagnostic(display_path(files[0]), 0, 0, "error", "E206",
+                              "the scenario folder has no scenario.yaml",
+                              "create one (chronicle new makes a template)"))
+        result.diagnostics = out
+        return result
+    read = _read_files(files, out)
     if len(files) == 1:
         out.append(Diagnostic(display_path(files[0]), 0, 0, "error", "E206",
                               "the scenario has no scene files",
                               "add scenes/*.yaml files with a 'scenes:' mapping"))
-    meta_doc = next((d for d, k in docs if k == "scenarioFile"), None)
+    meta_doc = _read_doc(ck, read[0][2], read[0][1], "scenarioFile") if read and read[0][0] == files[0] else None
     meta: dict[str, Any] = meta_doc.value if meta_doc else {}
 
     # -- the scenario frame ----------------------------------------------------------------
@@ -295,135 +451,31 @@ def _analyze(folder: Path, record: Record | None) -> Analysis:
                            "values": values, "visible": bool(spec.get("visible", False)),
                            "label": spec.get("label") or name.replace("_", " ")})
 
-    # -- scenes -------------------------------------------------------------------------------
-    scene_at: dict[str, tuple[safeyaml.Doc, dict[str, Any]]] = {}
-    for doc, kind in docs:
-        if kind != "sceneFile" or not isinstance(doc.value.get("scenes"), dict):
-            continue
-        for scid, sc in doc.value["scenes"].items():
-            if not isinstance(sc, dict):
+    # -- scenes: each file on its own (shared with a forked helper when big), then across files
+    jobs = [(shown, data) for f, shown, data in read if f != files[0]]
+    memo = ck.quote_memo
+    per_file = split_map(lambda job: _scene_file(job, record, memo, start_date, calendar), jobs,
+                         [len(data) for _, data in jobs], SPLIT_BYTES)
+    scenes_ir: list[dict[str, Any]] = []
+    first_at: dict[str, tuple[str, int]] = {}
+    for rows, found in per_file:
+        out.extend(Diagnostic(*row) for row in rows)
+        for scid, (kline, kcol), ir in found:
+            if scid in first_at:
+                path, line = first_at[scid]
+                out.append(Diagnostic(ir["file"], kline, kcol, "error", "E202",
+                                      f'scene "{scid}" is defined twice (first in {path}:{line})',
+                                      "rename one of them"))
                 continue
-            if scid in scene_at:
-                first = scene_at[scid][0]
-                fl = first.mark(("scenes", scid), key=True)
-                ck.error(doc, ("scenes", scid), "E202",
-                         f'scene "{scid}" is defined twice (first in {first.path}:{fl[0]})',
-                         "rename one of them", key=True)
-                continue
-            scene_at[scid] = (doc, sc)
-    scene_ids = list(scene_at)
+            first_at[scid] = (ir["file"], kline)
+            scenes_ir.append(ir)
+    del per_file
+    scene_ids = [s["id"] for s in scenes_ir]
     start = meta.get("start")
-    if meta_doc is not None and isinstance(start, str) and scene_ids and start not in scene_at:
+    if meta_doc is not None and isinstance(start, str) and scene_ids and start not in first_at:
         ck.error(meta_doc, ("start",), "E201", f'the start scene "{_short(start)}" does not exist',
                  did_you_mean(start, scene_ids) or "set start to the id of a scene")
-
-    conditions: dict[str, Condition] = result.conditions
-    effects: dict[tuple[str, ...], Effect] = result.effects
-    scenes_ir: list[dict[str, Any]] = []
-    # each file's values are let go once its last scene is compiled: a big scenario never holds
-    # all its files and the whole IR at once
-    known = frozenset(scene_at)
-    work: list[tuple[str, tuple[safeyaml.Doc, dict[str, Any]]] | None] = list(scene_at.items())
-    del scene_at
-    docs.clear()
-    for i in range(len(work)):
-        entry = work[i]
-        work[i] = None
-        assert entry is not None
-        scid, (doc, sc) = entry
-        sp: tuple[Any, ...] = ("scenes", scid)
-        line = doc.mark(sp, key=True)[0]
-        day = None
-        if "date" in sc and isinstance(sc["date"], str) and start_date is not None and calendar:
-            d = _good_date(sc["date"])
-            if d is None:
-                ck.error(doc, sp + ("date",), "E207", f'"{_short(sc["date"])}" is not a real date',
-                         "write YYYY-MM-DD in the scenario's calendar")
-            else:
-                day = day_offset(start_date, calendar, d)
-        time = parse_time(sc["time"]) if isinstance(sc.get("time"), str) else None
-        record_ir = ck.citations(doc, sp + ("record",), sc.get("record"))
-        if not sc.get("record"):
-            ck.error(doc, sp, "E403", f'scene "{scid}" cites no passage of the record',
-                     "add a record: list with at least one verbatim quote", key=True)
-        disputes_ir = []
-        for di, dispute in enumerate(sc.get("disputed") or []):
-            if not isinstance(dispute, dict) or not isinstance(dispute.get("accounts"), list):
-                continue
-            accounts = []
-            for ai, acc in enumerate(dispute["accounts"]):
-                got = ck.citation(doc, sp + ("disputed", di, "accounts", ai), acc)
-                if got is not None:
-                    accounts.append(got)
-            disputes_ir.append({"topic": dispute.get("topic", ""), "accounts": accounts})
-        raw_choices = sc.get("choices")
-        ending = sc.get("ending")
-        if raw_choices and ending is not None:
-            ck.error(doc, sp + ("ending",), "E204", f'scene "{scid}" has both choices and an ending',
-                     "an ending has no choices: remove one or the other", key=True)
-        if not raw_choices and ending is None:
-            ck.error(doc, sp, "E204", f'scene "{scid}" has neither choices nor an ending',
-                     "add choices: or an ending: block", key=True)
-        choices_ir = []
-        keys_seen: dict[str, int] = {}
-        for ci, ch in enumerate(raw_choices if isinstance(raw_choices, list) else []):
-            if not isinstance(ch, dict) or not isinstance(ch.get("text"), str):
-                continue
-            cp = sp + ("choices", ci)
-            key: str = ch["id"] if isinstance(ch.get("id"), str) else slug(ch["text"])
-            if key in keys_seen:
-                ck.error(doc, cp, "E203", f'two choices in scene "{scid}" have the id "{_short(key)}" '
-                         f'(choices {keys_seen[key] + 1} and {ci + 1})',
-                         "give one of them a distinct id: key")
-                continue
-            keys_seen[key] = ci
-            target = ch.get("goto")
-            if isinstance(target, str) and target not in known:
-                ck.error(doc, cp + ("goto",), "E201", f'goto "{_short(target)}": no such scene',
-                         did_you_mean(target, scene_ids) or "create the scene or fix the id")
-            hist, cf = ch.get("historical") is True, ch.get("counterfactual") is True
-            if hist and cf:
-                ck.error(doc, cp, "E209", "a choice cannot be both historical and counterfactual",
-                         "keep the one that is true")
-            if ch.get("locked") is not None and ch.get("when") is None:
-                ck.error(doc, cp + ("locked",), "E210", "'locked' explains a closed choice but there is no 'when'",
-                         "add a when: condition or remove locked", key=True)
-            crec = ck.citations(doc, cp + ("record",), ch.get("record"))
-            if hist and not ch.get("record"):
-                ck.error(doc, cp, "E402", "a historical choice must cite what really happened",
-                         "add record: with a verbatim quote showing what the person did")
-            when = ch.get("when")
-            if isinstance(when, str) and when not in conditions:
-                try:
-                    conditions[when] = parse_condition(when, variables, scene_ids)
-                except ExprError as exc:
-                    ck.error(doc, cp + ("when",), exc.code, exc.message, exc.hint, offset=exc.offset)
-            do = ch.get("do")
-            do_t = (do,) if isinstance(do, str) else tuple(x for x in do if isinstance(x, str)) \
-                if isinstance(do, list) else ()
-            if do_t and do_t not in effects:
-                try:
-                    effects[do_t] = parse_effects(list(do_t) if isinstance(do, list) else do_t[0],
-                                                  variables, scene_ids)
-                except ExprError as exc:
-                    item = getattr(exc, "item", 0)
-                    where = cp + ("do",) + ((item,) if isinstance(do, list) else ())
-                    ck.error(doc, where, exc.code, exc.message, exc.hint, offset=exc.offset)
-            choices_ir.append({
-                "key": key, "text": ch["text"], "target": target if isinstance(target, str) else "",
-                "mark": "historical" if hist else "counterfactual" if cf else None,
-                "when": when if isinstance(when, str) else None, "do": list(do_t),
-                "locked": ch.get("locked"), "note": ch.get("note") or "", "record": crec,
-                "line": doc.mark(cp)[0],
-            })
-        scenes_ir.append({
-            "id": scid, "title": sc.get("title", ""), "place": sc.get("place", ""), "text": sc.get("text", ""),
-            "time": time, "day": day, "record": record_ir, "disputed": disputes_ir,
-            "events": [e for e in sc.get("events") or [] if isinstance(e, str)],
-            "choices": choices_ir,
-            "ending": ending if isinstance(ending, dict) else None,
-            "file": doc.path, "line": line,
-        })
+    _check_across(ck, scenes_ir, scene_ids, variables, result, {shown: data for _, shown, data in read})
 
     result.diagnostics = sorted(out)
     if any(d.severity == "error" for d in out) or meta_doc is None:
@@ -435,7 +487,8 @@ def _analyze(folder: Path, record: Record | None) -> Analysis:
         "clock": parse_time(clock["time"]) if isinstance(clock.get("time"), str) else None,
         "variables": var_ir, "questions": list(meta.get("questions") or []),
         "teacher_note": meta.get("teacher_note") or "", "length": meta.get("length") or "",
-        "folder": str(folder), "hash": content_hash(files, record), "scenes": scenes_ir,
+        "folder": str(folder), "hash": content_hash([(f.name, data) for f, _, data in read], record),
+        "scenes": scenes_ir,
     }
     return result
 
@@ -445,54 +498,27 @@ _make_choice = fast_maker(Choice)
 _make_scene = fast_maker(Scene)
 
 
-def _citations(items: list[dict[str, Any]]) -> tuple[Citation, ...]:
+def _citations(items: list[dict[str, Any]], made: dict[tuple[str, str, str], Citation]) -> tuple[Citation, ...]:
+    """The citations of a scene or choice; the same passage cited twice is one shared value
+    (where it is found and its corrections follow from the source and the quote)."""
     if not items:
         return ()
-    return tuple(_make_citation(c["source"], c["quote"], c.get("note") or "",
-                                cast(tuple[int, int, int], tuple(c["found"])) if c.get("found") else None,
-                                tuple((a, b) for a, b in c.get("corrected") or ()))
-                 for c in items)
+    out = []
+    for c in items:
+        key = (c["source"], c["quote"], c.get("note") or "")
+        cite = made.get(key)
+        if cite is None:
+            cite = made[key] = _make_citation(
+                key[0], key[1], key[2], cast(tuple[int, int, int], tuple(c["found"])) if c.get("found") else None,
+                tuple((a, b) for a, b in c.get("corrected") or ()))
+        out.append(cite)
+    return tuple(out)
 
 
 def build(ir: Mapping[str, Any], analysis: Analysis | None = None) -> Story:
     """Turn the checked plain data into an immutable Story with compiled transitions."""
     with paused_gc():
         return _build(ir, analysis)
-
-
-@dataclass
-class Compiled:
-    """The expressions of a story, compiled: what `build` and the cache both need."""
-
-    tracked: tuple[str, ...]
-    visit_index: dict[str, int]
-    tests: dict[str, Any]
-    applies: dict[tuple[str, ...], Any]
-
-
-def compile_expressions(variables: tuple[Variable, ...], scene_ids: list[str], whens: Iterable[str],
-                        dos: Iterable[tuple[str, ...]], conditions: Mapping[str, Condition] | None = None,
-                        effects: Mapping[tuple[str, ...], Effect] | None = None) -> Compiled:
-    """Parse (unless already parsed) and bind every distinct condition and effect."""
-    specs = {v.name: VarSpec(v.name, v.index, v.type, v.min, v.max, v.values) for v in variables}
-    conds = dict(conditions or {})
-    effs = dict(effects or {})
-    for when in whens:
-        if when not in conds:
-            conds[when] = parse_condition(when, specs, scene_ids)
-    for do in dos:
-        if do and do not in effs:
-            effs[do] = parse_effects(list(do) if len(do) > 1 else do[0], specs, scene_ids)
-    tracked_set: set[str] = set()
-    for cond in conds.values():
-        tracked_set |= cond.scenes
-    for eff in effs.values():
-        tracked_set |= eff.scenes
-    tracked = tuple(sorted(tracked_set))
-    visit_index = {sid: i for i, sid in enumerate(tracked)}
-    return Compiled(tracked, visit_index,
-                    {src: cond.bind(visit_index) for src, cond in conds.items()},
-                    {src: eff.bind(visit_index) for src, eff in effs.items()})
 
 
 def _build(ir: Mapping[str, Any], analysis: Analysis | None) -> Story:
@@ -510,6 +536,7 @@ def _build(ir: Mapping[str, Any], analysis: Analysis | None) -> Story:
     scenes: dict[str, Scene] = {}
     by_id: dict[str, Choice] = {}
     no_time = (None, None)
+    made: dict[tuple[str, str, str], Citation] = {}
     for s in ir["scenes"]:
         sid = s["id"]
         choices = []
@@ -524,14 +551,14 @@ def _build(ir: Mapping[str, Any], analysis: Analysis | None) -> Story:
             # the fields of Choice, in order
             choice = _make_choice(
                 cid, c["key"], sid, c["text"], c["target"], c["mark"], when, do, c["locked"], c["note"],
-                _citations(c["record"]), c["line"], test, applies.get(do) if do else None,
+                _citations(c["record"], made), c["line"], test, applies.get(do) if do else None,
                 t_time, t_day, visit_index.get(c["target"], -1), VISIT_CAP)
             choices.append(choice)
             by_id[cid] = choice
         e = s["ending"]
         # the fields of Scene, in order
         scenes[sid] = _make_scene(
-            sid, s["title"], s["place"], s["text"], s["time"], s["day"], _citations(s["record"]),
+            sid, s["title"], s["place"], s["text"], s["time"], s["day"], _citations(s["record"], made),
             tuple(Dispute(d["topic"], tuple(
                 Account(a["source"], a["quote"], a.get("says", ""),
                         cast(tuple[int, int, int], tuple(a["found"])) if a.get("found") else None)

@@ -32,8 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from engine import safeyaml
-from engine.compiler import analyze, display_path, scenario_files, slug
+from engine.compiler import analyze, display_path, slug
 from engine.diagnostics import ChronicleError, Diagnostic
+from engine.layout import scenario_files
 from engine.record import Record, load_record
 
 __all__ = [

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from engine.compiler import analyze, build
 from engine.diagnostics import ChronicleError, Diagnostic, did_you_mean
+from engine.gcpause import paused_gc
 from engine.model import Story
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -96,16 +96,19 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
         story = cache.load(folder, key, directory)
         if story is not None:
             return story
-    analysis = analyze(folder)
-    if analysis.ir is None:
-        raise ChronicleError(analysis.diagnostics)
-    story = build(analysis.ir, analysis)
-    del analysis  # the IR is not needed any more: keep the peak low while the entry is written
-    # store only if nothing changed while compiling, so an entry always matches its key
-    if key is not None:
-        try:
-            if cache.cache_key(folder) == key:
-                cache.store(folder, key, story, directory)
-        except MemoryError:  # no room for the entry: the story itself is loaded
-            pass
+    from engine.compiler import analyze, build  # not needed (nor is the YAML reader) on a cache hit
+
+    with paused_gc():  # one pause for the whole compile: only acyclic data is made
+        analysis = analyze(folder)
+        if analysis.ir is None:
+            raise ChronicleError(analysis.diagnostics)
+        story = build(analysis.ir, analysis)
+        del analysis  # the IR is not needed any more: keep the peak low while the entry is written
+        # store only if nothing changed while compiling, so an entry always matches its key
+        if key is not None:
+            try:
+                if cache.cache_key(folder) == key:
+                    cache.store(folder, key, story, directory)
+            except MemoryError:  # no room for the entry: the story itself is loaded
+                pass
     return story

@@ -8,7 +8,7 @@ which choices are open in a given state is decided by `engine.machine`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, dataclass, field, fields, make_dataclass
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -162,21 +162,28 @@ def fast_twin(cls: type[_T]) -> Any:
 
     A frozen dataclass sets each field through `object.__setattr__`; loading a big story makes
     tens of thousands of scenes, choices and citations. The twin has the same slots in the same
-    order (so the same memory layout) and a plain `__init__` (positional, with the same defaults):
+    order (so the same memory layout) and a plain positional `__init__` with the same defaults:
     build the value in the twin, then give it the real class (`obj.__class__ = cls`), and it is an
-    ordinary, frozen, equal-comparing instance. None if the layouts differ.
+    ordinary, frozen, equal-comparing instance. None if the class cannot have such a twin.
     """
-    specs: list[Any] = []
+    slots = getattr(cls, "__slots__", None)
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    if slots is None or tuple(slots) != tuple(names) or any(not n.isidentifier() for n in names):
+        return None
+    defaults: dict[str, Any] = {}
+    params = []
     for f in fields(cls):  # type: ignore[arg-type]
+        if f.default_factory is not MISSING:
+            return None
         if f.default is not MISSING:
-            specs.append((f.name, Any, field(default=f.default)))
-        elif f.default_factory is not MISSING:
-            specs.append((f.name, Any, field(default_factory=f.default_factory)))
+            defaults[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
         else:
-            specs.append((f.name, Any))
-    twin: Any = make_dataclass(f"_{cls.__name__}Fields", specs, slots=True, eq=False, repr=False,
-                               match_args=False)
-    return twin if twin.__slots__ == getattr(cls, "__slots__", None) else None
+            params.append(f.name)
+    body = "".join(f"\n    self.{n} = {n}" for n in names) or "\n    pass"
+    # the source is made from the field names of our own classes (checked identifiers), never data
+    exec(f"def __init__(self, {', '.join(params)}):{body}", defaults)  # noqa: S102
+    return type(f"_{cls.__name__}Fields", (), {"__slots__": tuple(slots), "__init__": defaults["__init__"]})
 
 
 def fast_maker(cls: type[_T]) -> Callable[..., _T]:

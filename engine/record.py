@@ -37,6 +37,7 @@ from typing import Any
 
 import yaml
 
+from engine import layout
 from engine.diagnostics import ChronicleError, Diagnostic
 
 __all__ = [
@@ -45,10 +46,8 @@ __all__ = [
     "Source",
     "load_record",
     "normalize",
-    "SEEDS_DIR",
 ]
 
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 INDEX_NAME = "index.yaml"
 CALENDARS = ("julian", "gregorian", "mixed")
 
@@ -573,7 +572,7 @@ def load_record(seeds_dir: str | os.PathLike[str] | None = None) -> Record:
     Memoised per folder (`load_record.cache_clear()` forgets). Raises ChronicleError, with a
     diagnostic per problem, if the index is missing, malformed or disagrees with the files.
     """
-    folder = Path(seeds_dir) if seeds_dir is not None else SEEDS_DIR
+    folder = Path(seeds_dir) if seeds_dir is not None else layout.SEEDS_DIR
     return _load(str(folder.resolve()))
 
 

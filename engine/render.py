@@ -1,7 +1,7 @@
 """What the player sees, as a short list of neutral blocks, and their plain-text form.
 
 Both front ends show the same pages: `engine.plain` prints `to_plain(blocks, width)`;
-`engine.tui` styles the same blocks with rich. Pages are built from a `Session` (the scene,
+`engine.tui` styles the same blocks (`engine.styled`). Pages are built from a `Session` (the scene,
 its sources and disputes, the path so far, the visible variables, the debrief at an ending).
 Every string from a scenario or a source passes through `engine.sanitize` on the way in, so no
 front end can print a control sequence. This module never imports rich.

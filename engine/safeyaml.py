@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from engine.diagnostics import ChronicleError, Diagnostic
+from engine.layout import MAX_FILE_BYTES
 
 try:  # libyaml's C parser when present
     from yaml import CSafeLoader as _Loader
@@ -38,7 +39,7 @@ from yaml.events import ScalarEvent as _ScalarEvent
 from yaml.events import SequenceEndEvent as _SequenceEndEvent
 from yaml.events import SequenceStartEvent as _SequenceStartEvent
 
-MAX_BYTES = 1 << 20
+MAX_BYTES = MAX_FILE_BYTES
 MAX_DEPTH = 64
 MAX_ALIASES = 64
 MAX_EXPANDED = 100_000
@@ -170,11 +171,14 @@ def decode(data: bytes, path: str) -> str:
     return text
 
 
-def _pos(mark: Any) -> Mark:
+def position(mark: Any) -> Mark:
     """A stored mark as (line, column), 1-based: marks are kept as the parser's objects until asked."""
     if isinstance(mark, tuple):
         return mark
     return mark.line + 1, mark.column + 1
+
+
+_pos = position
 
 
 _SPECIAL: dict[str, Any] = {**dict.fromkeys(_NULL), **dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}

@@ -1,11 +1,12 @@
-"""The full terminal UI: prompt_toolkit for the screen and the input, rich for the typography.
+"""The full terminal UI: prompt_toolkit for the screen, the input and the styled text.
 
 One full-screen application with a header (place and the historical clock), the page (the
 scene and its numbered choices, or the sources, disputes, history, status, help, saves, or
 the scenario picker), a line for messages, the input line (completion and history of
 commands) and a bottom toolbar with the place, the time and the keys. Pages are the blocks of
-`engine.render`, set with rich at the current width on every redraw, so a resize re-flows the
-text. Up and Down choose, Enter takes; PageUp and PageDown scroll. Ctrl-C and Ctrl-D save
+`engine.render`, set by `engine.styled` at the current width on every redraw, so a resize
+re-flows the text (rich is not needed for the first screen, which keeps the start fast). Up and
+Down choose, Enter takes; PageUp and PageDown scroll. Ctrl-C and Ctrl-D save
 and quit cleanly. Imported only when the full UI runs.
 """
 
@@ -19,7 +20,7 @@ from prompt_toolkit.application import Application
 from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.completion import WordCompleter
 from prompt_toolkit.filters import Condition
-from prompt_toolkit.formatted_text import ANSI, StyleAndTextTuples, to_formatted_text
+from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.keys import Keys
@@ -29,13 +30,12 @@ from prompt_toolkit.layout.menus import CompletionsMenu
 from prompt_toolkit.layout.processors import BeforeInput
 from prompt_toolkit.styles import Style
 
-from engine import render
+from engine import render, styled
 from engine.launch import LaunchError, Plan, load, open_session, plan
 from engine.sanitize import clean, clean_line
 from engine.session import COMMANDS, Reply, Session
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
 
     from engine.model import Story
     from engine.picker import Entry
@@ -72,7 +72,6 @@ class Screen:
         self.version = 0
         self.farewell: list[str] = []
         self._cache: tuple[tuple[int, int, int], list[StyleAndTextTuples], list[int]] | None = None
-        self._console: Console | None = None
         self.buffer = Buffer(
             completer=WordCompleter(list(COMMANDS) + ["yes", "no"], ignore_case=True),
             history=InMemoryHistory(),
@@ -182,21 +181,11 @@ class Screen:
     def _selectable(self) -> int:
         return sum(1 for b in self.blocks if b.kind == "choice")
 
-    def _rich(self) -> Console:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(force_terminal=True, color_system="standard", highlight=False,
-                                    markup=False, emoji=False, legacy_windows=False, soft_wrap=False,
-                                    width=80)
-        return self._console
-
     def _lines(self) -> tuple[list[StyleAndTextTuples], list[int]]:
         """The page set at the current width: its lines, and the first line of each choice."""
         key = (self.version, self.width, self.selected)
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1], self._cache[2]
-        console = self._rich()
         width = self.width
         measure = min(width, MEASURE) - (2 if width >= 40 else 0)
         margin = 2 if width >= 40 else 0
@@ -220,13 +209,9 @@ class Screen:
                 if lines and lines[-1]:
                     lines.append([])
                 continue
-            renderable = _renderable(b, selected)
-            console.width = max(8, measure - 2 * b.level)
-            with console.capture() as cap:
-                console.print(renderable, crop=False)
-            pad = " " * (margin + 2 * b.level)
-            for line in cap.get().rstrip("\n").split("\n"):
-                lines.append([("", pad), *to_formatted_text(ANSI(line))])
+            pad = ("", " " * (margin + 2 * b.level))
+            for line in styled.block_lines(b, max(8, measure - 2 * b.level), selected):
+                lines.append([pad, *line])
         self._cache = (key, lines, starts)
         return lines, starts
 
@@ -434,55 +419,6 @@ class Screen:
 
 def _back() -> list[render.Block]:
     return [render.GAP, render.block("hint", "Enter or Esc: back to the scene.")]
-
-
-def _renderable(b: render.Block, selected: bool) -> RenderableType:
-    from rich.table import Table
-    from rich.text import Text
-
-    def hanging(lead: str, text: Text, style: str = "") -> Table:
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(no_wrap=True, width=len(lead))
-        grid.add_column(ratio=1)
-        grid.add_row(Text(lead, style=style), text)
-        return grid
-
-    kind = b.kind
-    if kind == "choice":
-        style = "bold reverse" if selected else ""
-        return hanging(f"{b.number}.", Text(b.text, style=style), "bold")
-    if kind == "closed":
-        reason = f" — {b.extra}" if b.extra else ""
-        return hanging(" ", Text(b.text + reason, style="dim italic"))
-    if kind == "item":
-        lead = f"{b.number}." if b.number is not None else "•"
-        return hanging(lead, Text(b.text))
-    if kind == "title":
-        return Text(b.text, style="bold")
-    if kind == "heading":
-        return Text(b.text, style="bold underline")
-    if kind == "header":
-        return Text(b.text, style="bold")
-    if kind == "note":
-        return hanging("│", Text(b.text, style="italic"), "dim")
-    if kind == "quote":
-        text = Text(f"“{b.text}”", style="italic")
-        if b.extra:
-            text.append(f"\n— {b.extra}", style="dim")
-        return hanging(" ", text)
-    if kind == "context":
-        text = Text("In context: ", style="dim")
-        text.append(b.text, style="dim")
-        text.append(" " if b.text else "")
-        text.append(b.extra, style="bold")
-        if b.after:
-            text.append(b.after if b.after[0] in ",.;:!?)]" else " " + b.after, style="dim")
-        return hanging(" ", text)
-    if kind in ("hint", "message"):
-        return Text(b.text, style="dim")
-    if kind == "error":
-        return Text(b.text, style="bold red")
-    return Text(b.text)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from engine import cache, compiler, loader, machine, record
+from engine import cache, compiler, layout, loader, machine, record
 from engine.model import Story
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
         seen.append(Path(folder))
         return real(folder, rec)
 
-    monkeypatch.setattr(loader, "analyze", spy)
+    monkeypatch.setattr(compiler, "analyze", spy)  # load_story imports it on a cache miss
     return seen
 
 
@@ -93,7 +93,7 @@ def test_a_change_to_a_seed_text_is_a_new_compile(cache_dir: Path, compiles: lis
                                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seeds = tmp_path / "seeds"
     shutil.copytree(ROOT / "seeds", seeds)
-    monkeypatch.setattr(record, "SEEDS_DIR", seeds)
+    monkeypatch.setattr(layout, "SEEDS_DIR", seeds)
     record.load_record.cache_clear()  # type: ignore[attr-defined]
     try:
         first = loader.load_story(mini)

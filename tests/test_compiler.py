@@ -208,3 +208,77 @@ def test_bad_calendar_value_is_a_diagnostic_not_a_crash(tmp_path: Path) -> None:
     scenes = SCENES.replace('    time: "19:00"', '    time: "19:00"\n    date: 1917-10-25')
     found = codes(make(tmp_path, scenario, scenes))
     assert found and set(found) <= {"E103", "E104"}
+
+
+@pytest.mark.parametrize("key", ["disputed", "events"])
+@pytest.mark.parametrize("value", ["-1", "7", "true", "some text"])
+def test_a_scene_list_of_the_wrong_type_is_a_diagnostic_not_a_crash(tmp_path: Path, key: str, value: str) -> None:
+    """Found by the long run of the mutation property test: `disputed: -1` raised TypeError."""
+    scenes = SCENES.replace("    title: Two\n", f"    title: Two\n    {key}: {value}\n")
+    found = diags(make(tmp_path, SCENARIO, scenes))
+    assert found and all(d.code.startswith("E1") for d in found), found
+    assert all(d.line > 0 for d in found)
+
+
+# -- the split load: big scenarios are shared with a forked helper (engine.split) ----------------
+
+def _analyses(folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object, int]:
+    """The analysis of `folder` done serially, then split with a helper; and how many forks."""
+    import os
+
+    from engine import compiler
+
+    monkeypatch.setenv("CHRONICLE_JOBS", "1")
+    serial = compiler.analyze(folder)
+    monkeypatch.delenv("CHRONICLE_JOBS")
+    monkeypatch.setattr(compiler, "SPLIT_BYTES", 0)
+    forks = []
+    real = os.fork
+
+    def fork() -> int:
+        pid = real()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    shared = compiler.analyze(folder)
+    return serial, shared, len(forks)
+
+
+def _same(a: object, b: object) -> None:
+    assert [d.format() for d in a.diagnostics] == [d.format() for d in b.diagnostics]  # type: ignore[attr-defined]
+    assert a.ir == b.ir  # type: ignore[attr-defined]
+
+
+def test_a_split_load_gives_the_serial_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.split import can_fork
+    from engine.synth import write_scenario
+
+    folder = write_scenario(tmp_path, 1000)
+    serial, shared, forks = _analyses(folder, monkeypatch)
+    assert forks == (1 if can_fork() else 0)
+    assert serial.diagnostics == [] and serial.ir is not None  # type: ignore[attr-defined]
+    _same(serial, shared)
+
+
+def test_a_split_load_reports_every_problem_as_the_serial_one(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Problems found across files (goto, expressions, a scene defined twice) and within them."""
+    from engine.synth import write_scenario
+
+    folder = write_scenario(tmp_path, 1000)
+    first, second = sorted((folder / "scenes").glob("*.yaml"))[:2]
+    one_text = first.read_text(encoding="utf-8")
+    block = one_text[one_text.index("  s00000:\n"):one_text.index("  s00001:\n")]
+    text = second.read_text(encoding="utf-8")
+    text = text.replace("goto: s00", "goto: s99", 1)  # a scene that does not exist
+    text = text.replace('when: "', 'when: "morale >< 1 or ', 1)  # a condition that does not parse
+    text = text.replace("do: ", "do: nothing += ", 1)  # an effect on an unknown variable
+    text = text.replace('quote: "', 'quote: "Not in any source at all. ', 1)
+    second.write_text(text + block, encoding="utf-8")  # and s00000 defined twice
+    serial, shared, _ = _analyses(folder, monkeypatch)
+    found = {d.code for d in serial.diagnostics}  # type: ignore[attr-defined]
+    assert {"E201", "E202", "E401"} <= found and any(c.startswith("E3") for c in found)
+    assert serial.ir is None  # type: ignore[attr-defined]
+    _same(serial, shared)

@@ -93,7 +93,8 @@ def test_apply_corrections_replaces_whole_words_only() -> None:
 
 
 def test_without_the_record_a_citation_reads_as_none(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import engine.layout
     import engine.record
 
-    monkeypatch.setattr(engine.record, "SEEDS_DIR", tmp_path)
+    monkeypatch.setattr(engine.layout, "SEEDS_DIR", tmp_path)
     assert read_citation(Citation("rabinowitch", "This ultimatum expires at 7:10")) is None
