@@ -24,7 +24,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cache
 from operator import attrgetter
@@ -69,8 +69,19 @@ class _TooBig(Exception):
     pass
 
 
-def _files_digest(h: Any, files: list[Path], limit: int | None) -> None:
+@dataclass
+class Read:
+    """What a key was made from: each scenario file's bytes (None if it could not be read), in
+    order, and the digest of the seed texts. Compiling exactly these bytes means the entry
+    written afterwards always matches its key."""
+
+    files: dict[Path, bytes | None] = field(default_factory=dict)
+    seeds: bytes = b""
+
+
+def _files_digest(h: Any, files: list[Path], limit: int | None, keep: dict[Path, bytes | None] | None = None) -> None:
     for f in files:
+        data: bytes | None
         try:
             with open(f, "rb") as stream:
                 size = os.fstat(stream.fileno()).st_size
@@ -78,25 +89,42 @@ def _files_digest(h: Any, files: list[Path], limit: int | None) -> None:
                     raise _TooBig
                 data = stream.read()
         except OSError:
+            data = None
+        if keep is not None:
+            keep[f] = data
+        if data is None:
             data = b"\0missing"
         h.update(len(data).to_bytes(8, "big") + str(f).encode() + b"\0")
         h.update(data)
 
 
-def cache_key(folder: Path, seeds_dir: Path | None = None) -> str | None:
+def seeds_digest(seeds_dir: Path | None = None) -> bytes:
+    """A digest of the seed texts and their index, as they are on disk now."""
+    h = hashlib.blake2b(digest_size=32)
+    seeds = Path(seeds_dir) if seeds_dir is not None else layout.SEEDS_DIR
+    _files_digest(h, sorted(p for p in seeds.iterdir() if p.is_file()) if seeds.is_dir() else [], None)
+    return h.digest()
+
+
+def cache_key(folder: Path, seeds_dir: Path | None = None, read: Read | None = None) -> str | None:
     """A hash of every byte that decides the compiled story (cheap: it reads, never parses).
 
     None when a scenario file is over the reader's size limit: such a scenario is never cached
-    (it cannot load), and its bytes are never read here.
+    (it cannot load), and its bytes are never read here. With `read`, the bytes hashed are kept
+    there, for the compiler to compile exactly them.
     """
     h = hashlib.sha256(engine_fingerprint())
     h.update(f"{os.getcwd()}\0{folder}\0".encode())
     try:
-        _files_digest(h, scenario_files(folder), MAX_FILE_BYTES)
+        _files_digest(h, scenario_files(folder), MAX_FILE_BYTES, read.files if read is not None else None)
     except _TooBig:
+        if read is not None:
+            read.files.clear()
         return None
-    seeds = Path(seeds_dir) if seeds_dir is not None else layout.SEEDS_DIR
-    _files_digest(h, sorted(p for p in seeds.iterdir() if p.is_file()) if seeds.is_dir() else [], None)
+    seeds = seeds_digest(seeds_dir)
+    if read is not None:
+        read.seeds = seeds
+    h.update(seeds)
     return h.hexdigest()
 
 

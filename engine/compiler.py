@@ -103,11 +103,12 @@ class Analysis:
 
 
 class _Checker:
-    def __init__(self, record: Record, quote_memo: dict[tuple[str, str], Any]) -> None:
+    def __init__(self, record: Record, quote_memo: dict[tuple[str, str], Any],
+                 cited: dict[Any, dict[str, Any]]) -> None:
         self.record = record
         self.out: list[Diagnostic] = []
         self.quote_memo = quote_memo  # (source, quote) -> its match: shared by every file
-
+        self.cited = cited  # a citation's items -> its IR: shared by every file
     def error(self, doc: safeyaml.Doc, path: tuple[Any, ...], code: str, message: str, hint: str = "",
               *, key: bool = False, offset: int = 0, severity: str = "error") -> None:
         line, col = doc.mark(path, key=key)
@@ -142,9 +143,18 @@ class _Checker:
                 hint = f'this quote is in "{other.source}", not "{source}": change the source'
             self.error(doc, path + ("quote",), "E401", f'quote not found in source "{source}"', hint)
             return None
-        out = dict(item)
-        out["found"] = [match.start, match.end, match.paragraph]
-        out["corrected"] = [list(p) for p in match.corrected]
+        try:  # the same citation written again is the same (read-only) IR value: less memory
+            same: Any = tuple(item.items())
+            hash(same)
+        except TypeError:
+            same = None
+        out = self.cited.get(same) if same is not None else None
+        if out is None:
+            out = dict(item)
+            out["found"] = [match.start, match.end, match.paragraph]
+            out["corrected"] = [list(p) for p in match.corrected]
+            if same is not None:
+                self.cited[same] = out
         return out
 
     def citations(self, doc: safeyaml.Doc, path: tuple[Any, ...], items: Any) -> list[dict[str, Any]]:
@@ -163,17 +173,26 @@ def _good_date(text: Any) -> date | None:
         return None
 
 
-def analyze(folder: str | os.PathLike[str], record: Record | None = None) -> Analysis:
-    """Read, validate and check a scenario folder. Never raises for bad input."""
+def analyze(folder: str | os.PathLike[str], record: Record | None = None,
+            sources: Mapping[Path, bytes | None] | None = None) -> Analysis:
+    """Read, validate and check a scenario folder. Never raises for bad input.
+
+    `sources` gives the files (in order) and the bytes already read of each (None: read it
+    here), so that exactly the bytes a cache key was made from are compiled."""
     with paused_gc():
-        return _analyze(Path(folder), record)
+        return _analyze(Path(folder), record, sources)
 
 
-def _read_files(files: list[Path], out: list[Diagnostic]) -> list[tuple[Path, str, bytes]]:
-    """Each file's bytes (the size checked before anything is read); problems go to `out`."""
+def _read_files(files: list[Path], out: list[Diagnostic],
+                known: Mapping[Path, bytes | None]) -> list[tuple[Path, str, bytes]]:
+    """Each file's bytes (`known`, else read with the size checked first); problems go to `out`."""
     got = []
     for f in files:
         shown = display_path(f)
+        data = known.get(f)
+        if data is not None and len(data) <= safeyaml.MAX_BYTES:
+            got.append((f, shown, data))
+            continue
         try:
             got.append((f, shown, read_capped(f, safeyaml.MAX_BYTES)))
         except ReadRefused as exc:
@@ -219,15 +238,14 @@ Mark = tuple[int, int]
 FileResult = tuple[list[tuple[Any, ...]], list[tuple[str, Mark, dict[str, Any]]]]
 
 
-def _scene_file(job: tuple[str, bytes], record: Record, memo: dict[tuple[str, str], Any],
-                start_date: date | None, calendar: str | None) -> FileResult:
+def _scene_file(job: tuple[str, bytes], ck0: _Checker, start_date: date | None, calendar: str | None) -> FileResult:
     """Read, validate and check one scene file on its own; plain data out (it may cross a pipe).
 
     Nothing here needs the other files: references to scenes and the expressions (which may
     name scenes) are checked across files by `_check_across`.
     """
     shown, data = job
-    ck = _Checker(record, memo)
+    ck = _Checker(ck0.record, ck0.quote_memo, ck0.cited)  # its own diagnostics, the shared memos
     found: list[tuple[str, Mark, dict[str, Any]]] = []
     doc = _read_doc(ck, data, shown, "sceneFile")
     if doc is not None and isinstance(doc.value.get("scenes"), dict):
@@ -370,19 +388,19 @@ def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list
                     ck.error(doc, where, exc.code, exc.message, exc.hint, offset=exc.offset)
 
 
-def _analyze(folder: Path, record: Record | None) -> Analysis:
+def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes | None] | None) -> Analysis:
     record = record or load_record()
     result = Analysis()
-    ck = _Checker(record, {})
+    ck = _Checker(record, {}, {})
     out = ck.out
-    files = scenario_files(folder)
+    files = list(sources) if sources else scenario_files(folder)
     if not files[0].is_file():
         out.append(Diagnostic(display_path(files[0]), 0, 0, "error", "E206",
                               "the scenario folder has no scenario.yaml",
                               "create one (chronicle new makes a template)"))
         result.diagnostics = out
         return result
-    read = _read_files(files, out)
+    read = _read_files(files, out, sources or {})
     if len(files) == 1:
         out.append(Diagnostic(display_path(files[0]), 0, 0, "error", "E206",
                               "the scenario has no scene files",
@@ -453,8 +471,7 @@ def _analyze(folder: Path, record: Record | None) -> Analysis:
 
     # -- scenes: each file on its own (shared with a forked helper when big), then across files
     jobs = [(shown, data) for f, shown, data in read if f != files[0]]
-    memo = ck.quote_memo
-    per_file = split_map(lambda job: _scene_file(job, record, memo, start_date, calendar), jobs,
+    per_file = split_map(lambda job: _scene_file(job, ck, start_date, calendar), jobs,
                          [len(data) for _, data in jobs], SPLIT_BYTES)
     scenes_ir: list[dict[str, Any]] = []
     first_at: dict[str, tuple[str, int]] = {}

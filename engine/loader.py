@@ -88,10 +88,11 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
 
     folder = find_scenario(ref)
     directory = cache.cache_dir()
+    read = cache.Read()
     try:
-        key = cache.cache_key(folder) if directory is not None else None
+        key = cache.cache_key(folder, read=read) if directory is not None else None
     except MemoryError:
-        key = None
+        key, read = None, cache.Read()
     if key is not None:
         story = cache.load(folder, key, directory)
         if story is not None:
@@ -99,15 +100,16 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
     from engine.compiler import analyze, build  # not needed (nor is the YAML reader) on a cache hit
 
     with paused_gc():  # one pause for the whole compile: only acyclic data is made
-        analysis = analyze(folder)
+        # the very bytes the key was made from are compiled: the entry always matches its key
+        analysis = analyze(folder, sources=read.files if key is not None else None)
+        read.files = {}  # let the bytes go as soon as they are compiled
         if analysis.ir is None:
             raise ChronicleError(analysis.diagnostics)
         story = build(analysis.ir, analysis)
         del analysis  # the IR is not needed any more: keep the peak low while the entry is written
-        # store only if nothing changed while compiling, so an entry always matches its key
         if key is not None:
             try:
-                if cache.cache_key(folder) == key:
+                if cache.seeds_digest() == read.seeds:  # and the seed texts did not change meanwhile
                     cache.store(folder, key, story, directory)
             except MemoryError:  # no room for the entry: the story itself is loaded
                 pass

@@ -79,10 +79,10 @@ def split_map(fn: Callable[[T], R], items: Sequence[T], weights: Sequence[int], 
         try:
             os.close(read_end)
             payload = marshal.dumps([fn(items[i]) for i in theirs])
-            header = len(payload).to_bytes(8, "big")
-            view = memoryview(header + payload)
-            while view:
-                view = view[os.write(write_end, view):]
+            for part in (len(payload).to_bytes(8, "big"), payload):  # never copied into one buffer
+                view = memoryview(part)
+                while view:
+                    view = view[os.write(write_end, view):]
             status = 0
         finally:
             os._exit(status)
@@ -103,26 +103,35 @@ def split_map(fn: Callable[[T], R], items: Sequence[T], weights: Sequence[int], 
     return [results[i] if i in results else fn(items[i]) for i in range(len(items))]
 
 
-def _receive(fd: int) -> object | None:
-    """The child's results, or None if it sent anything but one whole, decodable reply."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        try:
-            chunk = os.read(fd, 1 << 20)
-        except OSError:
-            return None
-        if not chunk:
+def _read_into(fd: int, view: memoryview) -> int:
+    """Fill `view` from `fd`; the number of bytes read (short only at the end of the stream)."""
+    got = 0
+    while got < len(view):
+        n = os.readv(fd, [view[got:]])
+        if n == 0:
             break
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_REPLY + 8:
+        got += n
+    return got
+
+
+def _receive(fd: int) -> object | None:
+    """The child's results, or None if it sent anything but one whole, decodable reply.
+
+    The reply is read straight into one buffer of the announced size (never held twice)."""
+    try:
+        header = bytearray(8)
+        if _read_into(fd, memoryview(header)) != 8:
             return None
-    data = b"".join(chunks)
-    if len(data) < 8 or int.from_bytes(data[:8], "big") != len(data) - 8:
+        size = int.from_bytes(header, "big")
+        if size > MAX_REPLY:
+            return None
+        payload = bytearray(size)
+        if _read_into(fd, memoryview(payload)) != size or os.read(fd, 1):
+            return None
+    except OSError:
         return None
     try:
-        got: object = marshal.loads(memoryview(data)[8:])
+        got: object = marshal.loads(payload)
     except (ValueError, EOFError, TypeError):
         return None
     return got

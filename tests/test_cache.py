@@ -27,9 +27,9 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     seen: list[Path] = []
     real = compiler.analyze
 
-    def spy(folder: Any, rec: Any = None) -> compiler.Analysis:
+    def spy(folder: Any, rec: Any = None, sources: Any = None) -> compiler.Analysis:
         seen.append(Path(folder))
-        return real(folder, rec)
+        return real(folder, rec, sources)
 
     monkeypatch.setattr(compiler, "analyze", spy)  # load_story imports it on a cache miss
     return seen
@@ -194,3 +194,32 @@ def test_entries_are_bounded(cache_dir: Path, tmp_path: Path, mini: Path, monkey
 def test_the_key_is_cheap_and_stable(mini: Path) -> None:
     assert cache.cache_key(mini) == cache.cache_key(mini)
     assert len(cache.cache_key(mini)) == 64
+
+
+def test_the_bytes_compiled_are_the_bytes_the_key_was_made_from(cache_dir: Path, compiles: list[Path], mini: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file edited between making the key and compiling: the entry holds what the key says."""
+    scene_file = sorted((mini / "scenes").glob("*.yaml"))[0]
+    before = scene_file.read_text(encoding="utf-8")
+    real_key = cache.cache_key
+
+    def key_then_edit(folder: Path, seeds_dir: Path | None = None, read: cache.Read | None = None) -> str | None:
+        key = real_key(folder, seeds_dir, read)
+        scene_file.write_text(before.replace("title: ", "title: Edited ", 1), encoding="utf-8")
+        return key
+
+    monkeypatch.setattr(cache, "cache_key", key_then_edit)
+    first = loader.load_story(mini)
+    assert not any(s.title.startswith("Edited") for s in first.scenes.values())
+    monkeypatch.setattr(cache, "cache_key", real_key)
+    scene_file.write_text(before, encoding="utf-8")
+    again = loader.load_story(mini)  # the entry matches the original bytes: a hit
+    assert again == first and len(compiles) == 1
+
+
+def test_a_seed_text_changed_while_compiling_leaves_no_entry(cache_dir: Path, mini: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    digests = iter([b"before", b"after"])
+    monkeypatch.setattr(cache, "seeds_digest", lambda seeds_dir=None: next(digests))
+    loader.load_story(mini)
+    assert not list(cache_dir.glob("*.story"))
