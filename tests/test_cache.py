@@ -223,3 +223,19 @@ def test_a_seed_text_changed_while_compiling_leaves_no_entry(cache_dir: Path, mi
     monkeypatch.setattr(cache, "seeds_digest", lambda seeds_dir=None: next(digests))
     loader.load_story(mini)
     assert not list(cache_dir.glob("*.story"))
+
+
+def test_a_start_from_the_cache_imports_neither_the_yaml_reader_nor_the_compiler(tmp_path: Path, mini: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CHRONICLE_CACHE": str(tmp_path / "cache")}
+    code = ("import sys\nfrom engine.loader import load_story\nstory = load_story(sys.argv[1])\n"
+            "print(sorted(m for m in ('yaml', 'engine.compiler', 'engine.safeyaml', 'engine.record') "
+            "if m in sys.modules))")
+    runs = [subprocess.run([sys.executable, "-c", code, str(mini)], env=env, cwd=ROOT, capture_output=True,
+                           text=True, timeout=120) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
+    assert "yaml" in runs[0].stdout  # the first start compiles
+    assert runs[1].stdout.strip() == "[]"  # the second comes from the cache
