@@ -22,7 +22,7 @@ import hmac
 import marshal
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -37,7 +37,7 @@ from engine.gcpause import paused_gc
 from engine.layout import MAX_FILE_BYTES, scenario_files
 from engine.model import Account, Choice, Citation, Dispute, Ending, Scene, Story, Variable, fast_maker, fast_twin
 
-FORMAT = 1
+FORMAT = 2  # 2: the frame lists each chunk's scene ids (chunks are decoded when first needed)
 MAGIC = b"chronicle-cache"
 MAX_ENTRY = 256 << 20  # never read a cache file bigger than this
 MAX_ENTRIES = 64  # entries kept; the least recently written go first
@@ -189,7 +189,8 @@ CHUNK = 500  # scenes per marshal chunk: an entry is written piece by piece, nev
 
 def encode_chunks(story: Story) -> Iterator[bytes]:
     """The story as marshal chunks of plain tuples (compiled closures left out): first the frame
-    (fields, metadata, variables, the table of citations), then the scenes, `CHUNK` at a time.
+    (fields, metadata, variables, the table of citations, the scene ids of each chunk), then the
+    scenes, `CHUNK` at a time.
 
     Citations are kept once in the table and referred to by number (many scenes share a quote).
     """
@@ -203,10 +204,10 @@ def encode_chunks(story: Story) -> Iterator[bytes]:
     dos = tuple(sorted({c.do for sc in story.scenes.values() for c in sc.choices if c.do}))
     meta = tuple(getattr(story, n) for n in _META[:-1]) + ((whens, dos),)
     scenes = list(story.scenes.values())
-    chunks = (len(scenes) + CHUNK - 1) // CHUNK
+    ids = tuple(tuple(sc.id for sc in scenes[first:first + CHUNK]) for first in range(0, len(scenes), CHUNK))
     yield marshal.dumps((FORMAT, tuple(_CHOICE_FIELDS), tuple(_SCENE_FIELDS), tuple(_CITATION_FIELDS), meta,
                          story.start_date.isoformat(), tuple(_variable_row(v) for v in story.variables),
-                         tuple(table), chunks))
+                         tuple(table), ids))
     for first in range(0, len(scenes), CHUNK):
         rows = []
         for sc in scenes[first:first + CHUNK]:
@@ -236,71 +237,167 @@ def encode(story: Story) -> bytes:
     return b"".join(_framed(encode_chunks(story)))
 
 
-def _unframed(payload: bytes) -> Iterator[Any]:
+def _unframed(payload: bytes) -> Iterator[memoryview]:
+    """Each chunk of an entry, not yet decoded."""
     view = memoryview(payload)
     at = 0
     while at < len(view):
         size = int.from_bytes(view[at:at + 8], "big")
         if at + 8 + size > len(view):
             raise ValueError("a chunk runs past the end")
-        yield marshal.loads(view[at + 8:at + 8 + size])
+        yield view[at + 8:at + 8 + size]
         at += 8 + size
 
 
+class LazyScenes(Mapping[str, Scene]):
+    """The scenes of a story read from the cache: every id is known at once, and each chunk of
+    scenes is decoded the first time one of its scenes is asked for (a game of a 10,000-scene
+    story may never touch most of them). The entry was authenticated whole before any of it is
+    decoded. Iteration follows the story's order; comparing or listing the values decodes all."""
+
+    def __init__(self, ids: tuple[tuple[str, ...], ...], chunks: list[memoryview],
+                 decode_chunk: Callable[[memoryview], list[Scene]]) -> None:
+        self._order = [sid for part in ids for sid in part]
+        self._chunk_of = {sid: n for n, part in enumerate(ids) for sid in part}
+        self._chunks: list[memoryview | None] = list(chunks)
+        self._decode_chunk = decode_chunk
+        self._scenes: dict[str, Scene] = {}
+
+    def __getitem__(self, sid: str) -> Scene:
+        scene = self._scenes.get(sid)
+        if scene is None:
+            self._load(self._chunk_of[sid])  # KeyError: no such scene
+            scene = self._scenes[sid]
+        return scene
+
+    def __contains__(self, sid: object) -> bool:
+        return sid in self._chunk_of
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __repr__(self) -> str:  # as the dict of a compiled story shows
+        return repr(dict(self.items()))
+
+    def _load(self, n: int) -> None:
+        chunk = self._chunks[n]
+        if chunk is None:
+            return
+        with paused_gc():
+            for scene in self._decode_chunk(chunk):
+                self._scenes[scene.id] = scene
+        self._chunks[n] = None
+        chunk.release()
+
+    def load_all(self) -> None:
+        for n in range(len(self._chunks)):
+            self._load(n)
+
+
+class LazyChoices(Mapping[str, Choice]):
+    """`Story.choices_by_id` for a story read from the cache: filled as its scenes are decoded."""
+
+    def __init__(self, scenes: LazyScenes, known: dict[str, Choice]) -> None:
+        self._scenes = scenes
+        self._known = known
+
+    def __getitem__(self, cid: str) -> Choice:
+        choice = self._known.get(cid)
+        if choice is None:
+            sid = cid.rpartition(".")[0]  # a choice's id is "scene.key"
+            if sid in self._scenes:
+                self._scenes[sid]  # noqa: B018 - decodes the scene's chunk
+            choice = self._known.get(cid)
+        if choice is None:
+            self._scenes.load_all()
+            choice = self._known[cid]
+        return choice
+
+    def __iter__(self) -> Iterator[str]:
+        return (c.id for sc in self._scenes.values() for c in sc.choices)
+
+    def __len__(self) -> int:
+        self._scenes.load_all()
+        return len(self._known)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
 def decode(payload: bytes) -> Story:
-    """A Story from `encode`'s bytes; raises (anything) if they are not what `encode` wrote."""
+    """A Story from `encode`'s bytes; raises (anything) if they are not what `encode` wrote.
+
+    Only the frame is decoded here; the scenes are decoded chunk by chunk when first asked for
+    (`LazyScenes`). The caller has checked the entry's HMAC, so the chunks are what was written.
+    """
     pieces = list(_unframed(payload))
-    fmt, choice_fields, scene_fields, citation_fields, meta, start_date, var_rows, cite_rows, chunks = pieces[0]
-    if chunks != len(pieces) - 1:
-        raise ValueError("a cache entry with chunks missing")
-    scene_rows = [row for piece in pieces[1:] for row in piece]
-    del pieces
+    fmt, choice_fields, scene_fields, citation_fields, meta, start_date, var_rows, cite_rows, ids = \
+        marshal.loads(pieces[0])
     if fmt != FORMAT or list(choice_fields) != _CHOICE_FIELDS or list(scene_fields) != _SCENE_FIELDS \
             or list(citation_fields) != _CITATION_FIELDS or _ChoiceTwin is None or _SceneTwin is None:
         raise ValueError("a cache entry of another layout")
+    if len(ids) != len(pieces) - 1:
+        raise ValueError("a cache entry with chunks missing")
     m = dict(zip(_META, meta, strict=True))
     variables = tuple(Variable(*row) for row in var_rows)
     whens, dos = m["expressions"]
-    comp = compile_expressions(variables, [row[0] for row in scene_rows], whens, dos)
+    comp = compile_expressions(variables, [sid for part in ids for sid in part], whens, dos)
     if comp.tracked != m["tracked"]:
         raise ValueError("the expressions do not track the same scenes")
-    tests, applies = comp.tests, comp.applies
-    citations = [_make_citation(*row) for row in cite_rows]
-    cite = citations.__getitem__
-    choice_twin, scene_twin, choice_cls, scene_cls = _ChoiceTwin, _SceneTwin, Choice, Scene
-    scenes: dict[str, Scene] = {}
-    by_id: dict[str, Choice] = {}
-    # each value is made in its plain twin, completed, then given its real (frozen) class
-    for row in scene_rows:
-        scene = scene_twin(*row)
-        choices = []
-        for crow in scene.choices:
-            choice = choice_twin(*crow)
-            if choice.record:
-                choice.record = tuple(map(cite, choice.record))
-            if choice.when is not None:
-                choice.test = tests[choice.when]
-            if choice.do:
-                choice.apply = applies[choice.do]
-            choice.__class__ = choice_cls
-            choices.append(choice)
-            by_id[choice.id] = choice
-        scene.choices = tuple(choices)
-        if scene.record:
-            scene.record = tuple(map(cite, scene.record))
-        if scene.disputed:
-            scene.disputed = tuple(Dispute(topic, tuple(Account(*a) for a in accounts))
-                                   for topic, accounts in scene.disputed)
-        if scene.ending is not None:
-            scene.ending = Ending(*scene.ending)
-        scene.__class__ = scene_cls
-        scenes[scene.id] = scene
+    known: dict[str, Choice] = {}
+    scenes = LazyScenes(ids, pieces[1:], _chunk_decoder(comp.tests, comp.applies,
+                                                        [_make_citation(*row) for row in cite_rows], known))
     return Story(
         id=m["id"], title=m["title"], summary=m["summary"], role=m["role"], start=m["start"],
         start_date=date.fromisoformat(start_date), calendar=m["calendar"], start_clock=m["start_clock"],
         variables=variables, scenes=scenes, questions=m["questions"], teacher_note=m["teacher_note"],
         length=m["length"], folder=m["folder"], content_hash=m["content_hash"], tracked=comp.tracked,
-        initial_visits=(0,) * len(comp.tracked), choices_by_id=by_id)
+        initial_visits=(0,) * len(comp.tracked), choices_by_id=LazyChoices(scenes, known))
+
+
+def _chunk_decoder(tests: dict[str, Any], applies: dict[tuple[str, ...], Any], citations: list[Citation],
+                   known: dict[str, Choice]) -> Callable[[memoryview], list[Scene]]:
+    """Decodes one chunk of scene rows into scenes (and records their choices in `known`)."""
+    cite = citations.__getitem__
+    records: dict[tuple[int, ...], tuple[Citation, ...]] = {(): ()}  # the same citations: one tuple
+    choice_twin, scene_twin, choice_cls, scene_cls = _ChoiceTwin, _SceneTwin, Choice, Scene
+    test_of, apply_of, known_record = tests.get, applies.get, records.get
+
+    def record_of(numbers: tuple[int, ...]) -> tuple[Citation, ...]:
+        got = known_record(numbers)
+        if got is None:
+            got = records[numbers] = tuple(map(cite, numbers))
+        return got
+
+    def decode_chunk(chunk: memoryview) -> list[Scene]:
+        out: list[Scene] = []
+        # each value is made in its plain twin, completed, then given its real (frozen) class
+        for row in marshal.loads(chunk):
+            scene = scene_twin(*row)
+            choices = []
+            for crow in scene.choices:
+                choice = choice_twin(*crow)
+                choice.record = record_of(choice.record)
+                choice.test = test_of(choice.when)
+                choice.apply = apply_of(choice.do)
+                choice.__class__ = choice_cls
+                choices.append(choice)
+                known[choice.id] = choice
+            scene.choices = tuple(choices)
+            scene.record = record_of(scene.record)
+            if scene.disputed:
+                scene.disputed = tuple(Dispute(topic, tuple(Account(*a) for a in accounts))
+                                       for topic, accounts in scene.disputed)
+            if scene.ending is not None:
+                scene.ending = Ending(*scene.ending)
+            scene.__class__ = scene_cls
+            out.append(scene)
+        return out
+
+    return decode_chunk
 
 
 # -- reading and writing entries ---------------------------------------------------------------

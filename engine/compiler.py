@@ -433,6 +433,8 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
             initial = spec.get("initial")
             lo, hi = spec.get("min"), spec.get("max")
             values = spec.get("values")
+            if values is not None and not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
+                continue  # not a list of texts: the schema says so
             p = ("variables", name)
             pytype = {"int": int, "bool": bool, "str": str}[vtype]
             ok = isinstance(initial, pytype) and (vtype == "bool" or not isinstance(initial, bool))

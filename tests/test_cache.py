@@ -239,3 +239,31 @@ def test_a_start_from_the_cache_imports_neither_the_yaml_reader_nor_the_compiler
     assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
     assert "yaml" in runs[0].stdout  # the first start compiles
     assert runs[1].stdout.strip() == "[]"  # the second comes from the cache
+
+
+def test_a_cached_story_decodes_its_scenes_only_when_asked(cache_dir: Path, compiles: list[Path],
+                                                            tmp_path: Path) -> None:
+    from engine.synth import write_scenario
+
+    folder = write_scenario(tmp_path / "s", 1200)
+    compiled = loader.load_story(folder)
+    story = loader.load_story(folder)
+    assert len(compiles) == 1
+    scenes = story.scenes
+    assert isinstance(scenes, cache.LazyScenes)
+    assert list(scenes) == list(compiled.scenes) and len(scenes) == 1200
+    assert "no such scene" not in scenes and compiled.start in scenes
+    with pytest.raises(KeyError):
+        scenes["no such scene"]
+    assert scenes.get("no such scene") is None
+    start = scenes[story.start]
+    assert start == compiled.scenes[compiled.start]
+    decoded = len(scenes._scenes)
+    assert 0 < decoded <= cache.CHUNK  # one chunk of the three
+    last = list(compiled.scenes.values())[-1]
+    choice = last.choices[0] if last.choices else next(iter(compiled.choices_by_id.values()))
+    assert story.choices_by_id[choice.id] == choice  # decodes that choice's chunk
+    with pytest.raises(KeyError):
+        story.choices_by_id["nowhere.nothing"]
+    assert story == compiled and dict(story.choices_by_id) == dict(compiled.choices_by_id)
+    assert len(scenes._scenes) == 1200

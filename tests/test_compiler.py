@@ -220,6 +220,16 @@ def test_a_scene_list_of_the_wrong_type_is_a_diagnostic_not_a_crash(tmp_path: Pa
     assert all(d.line > 0 for d in found)
 
 
+@pytest.mark.parametrize("value", ["0", "7", "true", "some text", "{a: b}", "[1, 2]"])
+def test_variable_values_of_the_wrong_type_are_a_diagnostic_not_a_crash(tmp_path: Path, value: str) -> None:
+    """Found by the long run of the mutation property test: `values: 0` raised TypeError."""
+    mood = f"  mood: {{type: str, initial: calm, values: {value}}}"
+    scenario = SCENARIO.replace("  warned: {type: bool, initial: false}",
+                                "  warned: {type: bool, initial: false}\n" + mood)
+    found = diags(make(tmp_path, scenario, SCENES))
+    assert found and all(d.code.startswith("E1") for d in found), found
+
+
 # -- the split load: big scenarios are shared with a forked helper (engine.split) ----------------
 
 def _analyses(folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object, int]:
