@@ -47,13 +47,18 @@ def can_fork() -> bool:
         and usable_cores() >= 2
 
 
-def partition(weights: Sequence[int]) -> tuple[list[int], list[int]]:
-    """Indices for this process and for the child, with about equal weight each (heaviest first)."""
+CHILD_SHARE = 0.45  # the child also encodes its results, and sends them before this process reads them
+
+
+def partition(weights: Sequence[int], child_share: float = CHILD_SHARE) -> tuple[list[int], list[int]]:
+    """Indices for this process and for the child, the child getting about `child_share` of the
+    weight (heaviest first, each to the side furthest below its target)."""
     mine: list[int] = []
     theirs: list[int] = []
-    load = [0, 0]
+    load = [0.0, 0.0]
+    target = (1.0 - child_share, child_share)
     for i in sorted(range(len(weights)), key=lambda i: (-weights[i], i)):
-        side = 0 if load[0] <= load[1] else 1
+        side = 0 if load[0] / target[0] <= load[1] / target[1] else 1
         (mine if side == 0 else theirs).append(i)
         load[side] += weights[i]
     return sorted(mine), sorted(theirs)
