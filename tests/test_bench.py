@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 EXPECTED = [
     "cold load, 100 scenes", "cached load, 100 scenes", "cold load, 1,000 scenes", "cached load, 1,000 scenes",
-    "cold load, 10,000 scenes", "cached load, 10,000 scenes", "peak memory, cold load of 10,000 scenes",
+    "cold load, 10,000 scenes", "cached load, 10,000 scenes", "cached load and every scene decoded, 10,000 scenes",
+    "peak memory, cold load of 10,000 scenes",
     "random play, 1,000 scenes", "exploration, 1,000 scenes", 'python -c "import yaml"', "plain mode, first scene",
     'python -c "import rich, prompt_toolkit, yaml"', "full UI, first frame", "autosave",
 ]
