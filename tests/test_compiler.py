@@ -232,28 +232,16 @@ def test_variable_values_of_the_wrong_type_are_a_diagnostic_not_a_crash(tmp_path
 
 # -- the split load: big scenarios are shared with a forked helper (engine.split) ----------------
 
-def _analyses(folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object, int]:
+def _analyses(folder: Path, monkeypatch: pytest.MonkeyPatch, forked: list[int]) -> tuple[object, object, int]:
     """The analysis of `folder` done serially, then split with a helper; and how many forks."""
-    import os
-
     from engine import compiler
 
     monkeypatch.setenv("CHRONICLE_JOBS", "1")
     serial = compiler.analyze(folder)
     monkeypatch.delenv("CHRONICLE_JOBS")
     monkeypatch.setattr(compiler, "SPLIT_BYTES", 0)
-    forks = []
-    real = os.fork
-
-    def fork() -> int:
-        pid = real()
-        if pid:
-            forks.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", fork)
     shared = compiler.analyze(folder)
-    return serial, shared, len(forks)
+    return serial, shared, len(forked)
 
 
 def _same(a: object, b: object) -> None:
@@ -261,19 +249,20 @@ def _same(a: object, b: object) -> None:
     assert a.ir == b.ir  # type: ignore[attr-defined]
 
 
-def test_a_split_load_gives_the_serial_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_split_load_gives_the_serial_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              forked: list[int]) -> None:
     from engine.split import can_fork
     from engine.synth import write_scenario
 
     folder = write_scenario(tmp_path, 1000)
-    serial, shared, forks = _analyses(folder, monkeypatch)
+    serial, shared, forks = _analyses(folder, monkeypatch, forked)
     assert forks == (1 if can_fork() else 0)
     assert serial.diagnostics == [] and serial.ir is not None  # type: ignore[attr-defined]
     _same(serial, shared)
 
 
-def test_a_split_load_reports_every_problem_as_the_serial_one(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_split_load_reports_every_problem_as_the_serial_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             forked: list[int]) -> None:
     """Problems found across files (goto, expressions, a scene defined twice) and within them."""
     from engine.synth import write_scenario
 
@@ -287,7 +276,7 @@ def test_a_split_load_reports_every_problem_as_the_serial_one(tmp_path: Path,
     text = text.replace("do: ", "do: nothing += ", 1)  # an effect on an unknown variable
     text = text.replace('quote: "', 'quote: "Not in any source at all. ', 1)
     second.write_text(text + block, encoding="utf-8")  # and s00000 defined twice
-    serial, shared, _ = _analyses(folder, monkeypatch)
+    serial, shared, _ = _analyses(folder, monkeypatch, forked)
     found = {d.code for d in serial.diagnostics}  # type: ignore[attr-defined]
     assert {"E201", "E202", "E401"} <= found and any(c.startswith("E3") for c in found)
     assert serial.ir is None  # type: ignore[attr-defined]

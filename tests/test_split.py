@@ -13,22 +13,6 @@ from engine.split import can_fork, partition, split_map
 needs_fork = pytest.mark.skipif(not can_fork(), reason="no second core or no fork here")
 
 
-@pytest.fixture
-def forked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The pids of the children split_map forks."""
-    pids: list[int] = []
-    real = os.fork
-
-    def fork() -> int:
-        pid = real()
-        if pid:
-            pids.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", fork)
-    return pids
-
-
 def reaped(pid: int) -> bool:
     try:
         os.waitpid(pid, os.WNOHANG)
