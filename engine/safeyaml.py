@@ -91,7 +91,7 @@ class Doc:
                 node = node[step]
             else:
                 break
-        return _pos(best)
+        return position(best)
 
     def style(self, path: tuple[Any, ...]) -> str | None:
         node: Any = self.value
@@ -178,7 +178,6 @@ def position(mark: Any) -> Mark:
     return mark.line + 1, mark.column + 1
 
 
-_pos = position
 
 
 _SPECIAL: dict[str, Any] = {**dict.fromkeys(_NULL), **dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
@@ -187,7 +186,7 @@ _MISSING = object()
 
 
 def _tag_error(path: str, ev: Any) -> ChronicleError:
-    return _fail(path, _pos(ev.start_mark), "E007", f"YAML tags such as {ev.tag!r} are not allowed",
+    return _fail(path, position(ev.start_mark), "E007", f"YAML tags such as {ev.tag!r} are not allowed",
                  "remove the tag; write plain values")
 
 
@@ -257,8 +256,8 @@ def _load(text: str, path: str, marks_depth: int | None) -> Doc:
                     if value in top[0]:
                         if not top[10]:
                             raise _NeedAllMarks
-                        first = _pos(top[1][value][0])
-                        raise _fail(path, _pos(ev.start_mark), "E008",
+                        first = position(top[1][value][0])
+                        raise _fail(path, position(ev.start_mark), "E008",
                                     f'duplicate key "{value}" (first at line {first[0]})',
                                     "each key may appear once in a mapping; merge or rename one of them")
                     top[3] = value
@@ -277,7 +276,7 @@ def _load(text: str, path: str, marks_depth: int | None) -> Doc:
                         anchors[ev.anchor] = (value, 1)
                     if top is None:
                         result, have_result = value, True
-                        doc.root = _pos(ev.start_mark)
+                        doc.root = position(ev.start_mark)
                     elif top[9]:
                         key = top[3]
                         top[0][key] = value
@@ -294,10 +293,10 @@ def _load(text: str, path: str, marks_depth: int | None) -> Doc:
                 if ev.tag is not None:
                     raise _tag_error(path, ev)
                 if len(stack) >= MAX_DEPTH:
-                    raise _fail(path, _pos(ev.start_mark), "E005", f"nesting is deeper than {MAX_DEPTH} levels",
+                    raise _fail(path, position(ev.start_mark), "E005", f"nesting is deeper than {MAX_DEPTH} levels",
                                 "flatten the structure")
                 if top is not None and top[9] and top[3] is None:
-                    raise _fail(path, _pos(ev.start_mark), "E010", "a key must be a plain word or string",
+                    raise _fail(path, position(ev.start_mark), "E010", "a key must be a plain word or string",
                                 "write the key as text, not a list or mapping")
                 expanded += 1
                 keep = len(stack) < deep
@@ -325,37 +324,37 @@ def _load(text: str, path: str, marks_depth: int | None) -> Doc:
                 _attach(top, value, frame[8])
                 if top is None:
                     result, have_result = value, True
-                    doc.root = _pos(frame[8])
+                    doc.root = position(frame[8])
                 continue
             elif cls is _AliasEvent:
                 aliases += 1
                 if ev.anchor not in anchors:
-                    raise _fail(path, _pos(ev.start_mark), "E012", f'unknown alias "*{ev.anchor}"',
+                    raise _fail(path, position(ev.start_mark), "E012", f'unknown alias "*{ev.anchor}"',
                                 "define the anchor (&name) before using it")
                 value, size = anchors[ev.anchor]
                 expanded += size
                 if aliases > MAX_ALIASES or expanded > MAX_EXPANDED:
-                    raise _fail(path, _pos(ev.start_mark), "E006",
+                    raise _fail(path, position(ev.start_mark), "E006",
                                 f"too many aliases (more than {MAX_ALIASES}, or expanding past "
                                 f"{MAX_EXPANDED:,} values)", "write the values out instead of aliasing them")
                 if top is not None and top[9] and top[3] is None:
-                    raise _fail(path, _pos(ev.start_mark), "E010", "a key must be a plain word or string",
+                    raise _fail(path, position(ev.start_mark), "E010", "a key must be a plain word or string",
                                 "write the key as text, not a list, mapping or alias")
                 if top is None:
                     result, have_result = value, True
-                    doc.root = _pos(ev.start_mark)
+                    doc.root = position(ev.start_mark)
                 else:
                     _attach(top, value, ev.start_mark)
             elif cls is _DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    raise _fail(path, _pos(ev.start_mark), "E009", "the file holds several YAML documents",
+                    raise _fail(path, position(ev.start_mark), "E009", "the file holds several YAML documents",
                                 "keep one document per file; remove the '---' separators or split the file")
                 continue
             else:
                 continue
             if expanded > MAX_EXPANDED:
-                raise _fail(path, _pos(ev.start_mark), "E006", f"the file holds more than {MAX_EXPANDED:,} values",
+                raise _fail(path, position(ev.start_mark), "E006", f"the file holds more than {MAX_EXPANDED:,} values",
                             "split it into several files")
     except yaml.MarkedYAMLError as exc:
         pm = exc.problem_mark or exc.context_mark
@@ -377,7 +376,7 @@ def _load(text: str, path: str, marks_depth: int | None) -> Doc:
 
 
 def _last(ev: Any) -> Mark:
-    return (1, 1) if ev is None else _pos(ev.start_mark)
+    return (1, 1) if ev is None else position(ev.start_mark)
 
 
 def _attach(top: list[Any] | None, value: Any, mark: Any) -> None:
