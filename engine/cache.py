@@ -7,9 +7,10 @@ working folder). Computing the key reads and hashes bytes; it never parses anyth
 
 The entry lives outside the project, in `$CHRONICLE_CACHE` (`off` turns the cache off), else
 `$XDG_CACHE_HOME/chronicle`, else `~/.cache/chronicle`: one file per scenario folder,
-replaced atomically. It holds plain data only (never pickle): `marshal` of tuples, strings and
-numbers, with a header carrying the key and an HMAC of the payload under a random per-user
-secret (`secret`, mode 0600, beside the entries). An entry whose key differs (stale), whose
+replaced atomically. It holds plain data only (never pickle): the chunks of a packed story
+(`engine.packed`: `marshal` of tuples, strings and numbers), each after its length, with a
+header carrying the key and an HMAC of the payload under a random per-user secret (`secret`,
+mode 0600, beside the entries). An entry whose key differs (stale), whose
 HMAC fails (damaged or planted) or that does not decode (anything else) is ignored and
 rebuilt; it is never trusted. Conditions and effects are stored as their source text and
 compiled again by the expression compiler on load, so no compiled code is ever read back.
@@ -19,25 +20,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import marshal
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field, fields
-from datetime import date
+from dataclasses import dataclass, field
 from functools import cache
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from engine import ENGINE_VERSION, layout
-from engine.bind import compile_expressions
-from engine.gcpause import paused_gc
+from engine import ENGINE_VERSION, layout, packed
 from engine.layout import MAX_FILE_BYTES, scenario_files
-from engine.model import Account, Choice, Citation, Dispute, Ending, Scene, Story, Variable, fast_maker, fast_twin
+from engine.model import Story
 
-FORMAT = 2  # 2: the frame lists each chunk's scene ids (chunks are decoded when first needed)
+FORMAT = packed.FORMAT  # an entry is a packed story (`engine.packed`), framed
 MAGIC = b"chronicle-cache"
 MAX_ENTRY = 256 << 20  # never read a cache file bigger than this
 MAX_ENTRIES = 64  # entries kept; the least recently written go first
@@ -162,79 +158,10 @@ def _mac(secret: bytes, key: str, payload: bytes) -> str:
     return hmac.new(secret, key.encode() + b"\0" + payload, hashlib.sha256).hexdigest()
 
 
-# -- encoding: a story as tuples of plain values ------------------------------------------------
-
-_CHOICE_FIELDS = [f.name for f in fields(Choice)]
-_SCENE_FIELDS = [f.name for f in fields(Scene)]
-_CITATION_FIELDS = [f.name for f in fields(Citation)]
-_VARIABLE_FIELDS = [f.name for f in fields(Variable)]
-_COMPILED = ("test", "apply")  # rebuilt from `when` and `do` on load
-_choice_row = attrgetter(*_CHOICE_FIELDS)
-_scene_row = attrgetter(*_SCENE_FIELDS)
-_citation_row = attrgetter(*_CITATION_FIELDS)
-_variable_row = attrgetter(*_VARIABLE_FIELDS)
-_C_RECORD, _C_WHEN, _C_DO = (_CHOICE_FIELDS.index(n) for n in ("record", "when", "do"))
-_C_TEST, _C_APPLY = (_CHOICE_FIELDS.index(n) for n in _COMPILED)
-_S = {n: _SCENE_FIELDS.index(n) for n in ("record", "disputed", "choices", "ending")}
-_META = ("id", "title", "summary", "role", "start", "calendar", "start_clock", "questions", "teacher_note",
-         "length", "folder", "content_hash", "tracked", "expressions")
-
-_ChoiceTwin = fast_twin(Choice)
-_SceneTwin = fast_twin(Scene)
-_make_citation = fast_maker(Citation)
-
-
-CHUNK = 500  # scenes per marshal chunk: an entry is written piece by piece, never held whole
-
-
-def encode_chunks(story: Story) -> Iterator[bytes]:
-    """The story as marshal chunks of plain tuples (compiled closures left out): first the frame
-    (fields, metadata, variables, the table of citations, the scene ids of each chunk), then the
-    scenes, `CHUNK` at a time.
-
-    Citations are kept once in the table and referred to by number (many scenes share a quote).
-    """
-    table: dict[tuple[Any, ...], int] = {}
-    number: dict[int, int] = {}  # id(citation) -> its row: a shared citation is looked up once
-    for sc in story.scenes.values():
-        for cite in (*sc.record, *(x for ch in sc.choices for x in ch.record)):
-            if id(cite) not in number:
-                number[id(cite)] = table.setdefault(_citation_row(cite), len(table))
-    whens = tuple(sorted({c.when for sc in story.scenes.values() for c in sc.choices if c.when is not None}))
-    dos = tuple(sorted({c.do for sc in story.scenes.values() for c in sc.choices if c.do}))
-    meta = tuple(getattr(story, n) for n in _META[:-1]) + ((whens, dos),)
-    scenes = list(story.scenes.values())
-    ids = tuple(tuple(sc.id for sc in scenes[first:first + CHUNK]) for first in range(0, len(scenes), CHUNK))
-    yield marshal.dumps((FORMAT, tuple(_CHOICE_FIELDS), tuple(_SCENE_FIELDS), tuple(_CITATION_FIELDS), meta,
-                         story.start_date.isoformat(), tuple(_variable_row(v) for v in story.variables),
-                         tuple(table), ids))
-    for first in range(0, len(scenes), CHUNK):
-        rows = []
-        for sc in scenes[first:first + CHUNK]:
-            row = list(_scene_row(sc))
-            row[_S["record"]] = tuple(number[id(c)] for c in sc.record)
-            row[_S["disputed"]] = tuple((d.topic, tuple((a.source, a.quote, a.says, a.found) for a in d.accounts))
-                                        for d in sc.disputed)
-            row[_S["ending"]] = (sc.ending.kind, sc.ending.epilogue, sc.ending.debrief) if sc.ending else None
-            choices = []
-            for c in sc.choices:
-                crow = list(_choice_row(c))
-                crow[_C_RECORD] = tuple(number[id(x)] for x in c.record)
-                crow[_C_TEST] = crow[_C_APPLY] = None
-                choices.append(tuple(crow))
-            row[_S["choices"]] = tuple(choices)
-            rows.append(tuple(row))
-        yield marshal.dumps(tuple(rows))
-
-
-def _framed(chunks: Iterator[bytes]) -> Iterator[bytes]:
+def _framed(chunks: list[bytes]) -> Iterator[bytes]:
     for chunk in chunks:  # each chunk after its length, so that reading needs no file object
         yield len(chunk).to_bytes(8, "big")
         yield chunk
-
-
-def encode(story: Story) -> bytes:
-    return b"".join(_framed(encode_chunks(story)))
 
 
 def _unframed(payload: bytes) -> Iterator[memoryview]:
@@ -247,157 +174,6 @@ def _unframed(payload: bytes) -> Iterator[memoryview]:
             raise ValueError("a chunk runs past the end")
         yield view[at + 8:at + 8 + size]
         at += 8 + size
-
-
-class LazyScenes(Mapping[str, Scene]):
-    """The scenes of a story read from the cache: every id is known at once, and each chunk of
-    scenes is decoded the first time one of its scenes is asked for (a game of a 10,000-scene
-    story may never touch most of them). The entry was authenticated whole before any of it is
-    decoded. Iteration follows the story's order; comparing or listing the values decodes all."""
-
-    def __init__(self, ids: tuple[tuple[str, ...], ...], chunks: list[memoryview],
-                 decode_chunk: Callable[[memoryview], list[Scene]]) -> None:
-        self._order = [sid for part in ids for sid in part]
-        self._chunk_of = {sid: n for n, part in enumerate(ids) for sid in part}
-        self._chunks: list[memoryview | None] = list(chunks)
-        self._decode_chunk = decode_chunk
-        self._scenes: dict[str, Scene] = {}
-
-    def __getitem__(self, sid: str) -> Scene:
-        scene = self._scenes.get(sid)
-        if scene is None:
-            self._load(self._chunk_of[sid])  # KeyError: no such scene
-            scene = self._scenes[sid]
-        return scene
-
-    def __contains__(self, sid: object) -> bool:
-        return sid in self._chunk_of
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._order)
-
-    def __len__(self) -> int:
-        return len(self._order)
-
-    def __repr__(self) -> str:  # as the dict of a compiled story shows
-        return repr(dict(self.items()))
-
-    def _load(self, n: int) -> None:
-        chunk = self._chunks[n]
-        if chunk is None:
-            return
-        with paused_gc():
-            for scene in self._decode_chunk(chunk):
-                self._scenes[scene.id] = scene
-        self._chunks[n] = None
-        chunk.release()
-
-    def load_all(self) -> None:
-        for n in range(len(self._chunks)):
-            self._load(n)
-
-
-class LazyChoices(Mapping[str, Choice]):
-    """`Story.choices_by_id` for a story read from the cache: filled as its scenes are decoded."""
-
-    def __init__(self, scenes: LazyScenes, known: dict[str, Choice]) -> None:
-        self._scenes = scenes
-        self._known = known
-
-    def __getitem__(self, cid: str) -> Choice:
-        choice = self._known.get(cid)
-        if choice is None:
-            sid = cid.rpartition(".")[0]  # a choice's id is "scene.key"
-            if sid in self._scenes:
-                self._scenes[sid]  # noqa: B018 - decodes the scene's chunk
-            choice = self._known.get(cid)
-        if choice is None:
-            self._scenes.load_all()
-            choice = self._known[cid]
-        return choice
-
-    def __iter__(self) -> Iterator[str]:
-        return (c.id for sc in self._scenes.values() for c in sc.choices)
-
-    def __len__(self) -> int:
-        self._scenes.load_all()
-        return len(self._known)
-
-    def __repr__(self) -> str:
-        return repr(dict(self.items()))
-
-
-def decode(payload: bytes) -> Story:
-    """A Story from `encode`'s bytes; raises (anything) if they are not what `encode` wrote.
-
-    Only the frame is decoded here; the scenes are decoded chunk by chunk when first asked for
-    (`LazyScenes`). The caller has checked the entry's HMAC, so the chunks are what was written.
-    """
-    pieces = list(_unframed(payload))
-    fmt, choice_fields, scene_fields, citation_fields, meta, start_date, var_rows, cite_rows, ids = \
-        marshal.loads(pieces[0])
-    if fmt != FORMAT or list(choice_fields) != _CHOICE_FIELDS or list(scene_fields) != _SCENE_FIELDS \
-            or list(citation_fields) != _CITATION_FIELDS or _ChoiceTwin is None or _SceneTwin is None:
-        raise ValueError("a cache entry of another layout")
-    if len(ids) != len(pieces) - 1:
-        raise ValueError("a cache entry with chunks missing")
-    m = dict(zip(_META, meta, strict=True))
-    variables = tuple(Variable(*row) for row in var_rows)
-    whens, dos = m["expressions"]
-    comp = compile_expressions(variables, [sid for part in ids for sid in part], whens, dos)
-    if comp.tracked != m["tracked"]:
-        raise ValueError("the expressions do not track the same scenes")
-    known: dict[str, Choice] = {}
-    scenes = LazyScenes(ids, pieces[1:], _chunk_decoder(comp.tests, comp.applies,
-                                                        [_make_citation(*row) for row in cite_rows], known))
-    return Story(
-        id=m["id"], title=m["title"], summary=m["summary"], role=m["role"], start=m["start"],
-        start_date=date.fromisoformat(start_date), calendar=m["calendar"], start_clock=m["start_clock"],
-        variables=variables, scenes=scenes, questions=m["questions"], teacher_note=m["teacher_note"],
-        length=m["length"], folder=m["folder"], content_hash=m["content_hash"], tracked=comp.tracked,
-        initial_visits=(0,) * len(comp.tracked), choices_by_id=LazyChoices(scenes, known))
-
-
-def _chunk_decoder(tests: dict[str, Any], applies: dict[tuple[str, ...], Any], citations: list[Citation],
-                   known: dict[str, Choice]) -> Callable[[memoryview], list[Scene]]:
-    """Decodes one chunk of scene rows into scenes (and records their choices in `known`)."""
-    cite = citations.__getitem__
-    records: dict[tuple[int, ...], tuple[Citation, ...]] = {(): ()}  # the same citations: one tuple
-    choice_twin, scene_twin, choice_cls, scene_cls = _ChoiceTwin, _SceneTwin, Choice, Scene
-    test_of, apply_of, known_record = tests.get, applies.get, records.get
-
-    def record_of(numbers: tuple[int, ...]) -> tuple[Citation, ...]:
-        got = known_record(numbers)
-        if got is None:
-            got = records[numbers] = tuple(map(cite, numbers))
-        return got
-
-    def decode_chunk(chunk: memoryview) -> list[Scene]:
-        out: list[Scene] = []
-        # each value is made in its plain twin, completed, then given its real (frozen) class
-        for row in marshal.loads(chunk):
-            scene = scene_twin(*row)
-            choices = []
-            for crow in scene.choices:
-                choice = choice_twin(*crow)
-                choice.record = record_of(choice.record)
-                choice.test = test_of(choice.when)
-                choice.apply = apply_of(choice.do)
-                choice.__class__ = choice_cls
-                choices.append(choice)
-                known[choice.id] = choice
-            scene.choices = tuple(choices)
-            scene.record = record_of(scene.record)
-            if scene.disputed:
-                scene.disputed = tuple(Dispute(topic, tuple(Account(*a) for a in accounts))
-                                       for topic, accounts in scene.disputed)
-            if scene.ending is not None:
-                scene.ending = Ending(*scene.ending)
-            scene.__class__ = scene_cls
-            out.append(scene)
-        return out
-
-    return decode_chunk
 
 
 # -- reading and writing entries ---------------------------------------------------------------
@@ -428,14 +204,14 @@ def load(folder: Path, key: str, directory: Path | None = None) -> Story | None:
     if secret is None or not hmac.compare_digest(parts[3], _mac(secret, key, payload).encode()):
         return None
     try:
-        with paused_gc():
-            return decode(payload)
+        return packed.unpack(list(_unframed(payload)))
     except (Exception, MemoryError):  # noqa: BLE001 - an entry that does not decode is simply not used
         return None
 
 
-def store(folder: Path, key: str, story: Story, directory: Path | None = None) -> bool:
-    """Write the entry for `folder` atomically; False (and nothing raised) if it cannot be written."""
+def store(folder: Path, key: str, chunks: list[bytes], directory: Path | None = None) -> bool:
+    """Write the entry for `folder` (a packed story's chunks) atomically; False (and nothing
+    raised) if it cannot be written."""
     directory = directory if directory is not None else cache_dir()
     if directory is None:
         return False
@@ -449,10 +225,9 @@ def store(folder: Path, key: str, story: Story, directory: Path | None = None) -
             with os.fdopen(fd, "wb") as f:
                 mac = hmac.new(secret, key.encode() + b"\0", hashlib.sha256)
                 f.write(_header(key, "0" * 64))  # the real MAC, once known, has the same length
-                with paused_gc():
-                    for chunk in _framed(encode_chunks(story)):
-                        mac.update(chunk)
-                        f.write(chunk)
+                for piece in _framed(chunks):
+                    mac.update(piece)
+                    f.write(piece)
                 f.seek(0)
                 f.write(_header(key, mac.hexdigest()))
             os.replace(tmp, path)

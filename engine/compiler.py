@@ -5,8 +5,9 @@ Two stages:
 1. `analyze` reads the files safely, validates them against the schema, checks every
    reference, expression and quotation, and gives the diagnostics plus a plain-data form of
    the scenario (the "IR": only lists, dicts, strings, numbers) that can be cached;
-2. `build` turns the IR into a `Story`: expressions compiled to closures, transitions
-   precomputed, nothing left for the per-step path.
+2. `build` packs the IR into the story's compiled form (`engine.packed`, also what the cache
+   stores) and unpacks it: expressions compiled to closures, transitions precomputed, nothing
+   left for the per-step path.
 """
 
 from __future__ import annotations
@@ -18,23 +19,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from engine import ENGINE_VERSION, safeyaml
 from engine.atomic import ReadRefused, read_capped
-from engine.bind import compile_expressions
 from engine.calendar import day_offset, parse_time
 from engine.diagnostics import ChronicleError, Diagnostic, did_you_mean
 from engine.expr import Condition, Effect, ExprError, VarSpec, parse_condition, parse_effects
 from engine.gcpause import paused_gc
 from engine.layout import scenario_files
-from engine.model import Account, Choice, Citation, Dispute, Ending, Scene, Story, Variable, fast_maker
+from engine.model import Story
+from engine.packed import pack, unpack
 from engine.record import Record, load_record
 from engine.schema import FORMAT_VERSION
 from engine.split import split_map
 from engine.validate import validate
 
-VISIT_CAP = 20  # visits() counts up to this many; keeps the state space finite
 SPLIT_BYTES = 512 << 10  # scene files this big in all are shared with a forked helper (engine.split)
 
 CODES = {
@@ -512,86 +512,10 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
     return result
 
 
-_make_citation = fast_maker(Citation)
-_make_choice = fast_maker(Choice)
-_make_scene = fast_maker(Scene)
-
-
-def _citations(items: list[dict[str, Any]], made: dict[tuple[str, str, str], Citation]) -> tuple[Citation, ...]:
-    """The citations of a scene or choice; the same passage cited twice is one shared value
-    (where it is found and its corrections follow from the source and the quote)."""
-    if not items:
-        return ()
-    out = []
-    for c in items:
-        key = (c["source"], c["quote"], c.get("note") or "")
-        cite = made.get(key)
-        if cite is None:
-            cite = made[key] = _make_citation(
-                key[0], key[1], key[2], cast(tuple[int, int, int], tuple(c["found"])) if c.get("found") else None,
-                tuple((a, b) for a, b in c.get("corrected") or ()))
-        out.append(cite)
-    return tuple(out)
-
-
 def build(ir: Mapping[str, Any], analysis: Analysis | None = None) -> Story:
-    """Turn the checked plain data into an immutable Story with compiled transitions."""
-    with paused_gc():
-        return _build(ir, analysis)
-
-
-def _build(ir: Mapping[str, Any], analysis: Analysis | None) -> Story:
-    variables = tuple(
-        Variable(v["name"], i, v["type"], v["initial"], v["min"], v["max"],
-                 tuple(v["values"]) if v["values"] is not None else None, v["visible"], v["label"])
-        for i, v in enumerate(ir["variables"]))
-    scene_ids = [s["id"] for s in ir["scenes"]]
-    whens = {c["when"] for s in ir["scenes"] for c in s["choices"] if c["when"] is not None}
-    dos = {tuple(c["do"]) for s in ir["scenes"] for c in s["choices"] if c["do"]}
-    comp = compile_expressions(variables, scene_ids, whens, dos,
-                               analysis.conditions if analysis else None, analysis.effects if analysis else None)
-    tests, applies, visit_index = comp.tests, comp.applies, comp.visit_index
-    times = {s["id"]: (s["time"], s["day"]) for s in ir["scenes"]}
-    scenes: dict[str, Scene] = {}
-    by_id: dict[str, Choice] = {}
-    no_time = (None, None)
-    made: dict[tuple[str, str, str], Citation] = {}
-    for s in ir["scenes"]:
-        sid = s["id"]
-        choices = []
-        conditional = False
-        for c in s["choices"]:
-            t_time, t_day = times.get(c["target"], no_time)
-            when = c["when"]
-            do = tuple(c["do"])
-            test = tests.get(when) if when is not None else None
-            conditional = conditional or test is not None
-            cid = f"{sid}.{c['key']}"
-            # the fields of Choice, in order
-            choice = _make_choice(
-                cid, c["key"], sid, c["text"], c["target"], c["mark"], when, do, c["locked"], c["note"],
-                _citations(c["record"], made), c["line"], test, applies.get(do) if do else None,
-                t_time, t_day, visit_index.get(c["target"], -1), VISIT_CAP)
-            choices.append(choice)
-            by_id[cid] = choice
-        e = s["ending"]
-        # the fields of Scene, in order
-        scenes[sid] = _make_scene(
-            sid, s["title"], s["place"], s["text"], s["time"], s["day"], _citations(s["record"], made),
-            tuple(Dispute(d["topic"], tuple(
-                Account(a["source"], a["quote"], a.get("says", ""),
-                        cast(tuple[int, int, int], tuple(a["found"])) if a.get("found") else None)
-                for a in d["accounts"])) for d in s["disputed"]) if s["disputed"] else (),
-            tuple(s["events"]), tuple(choices),
-            Ending(e["kind"], e.get("epilogue") or "", e.get("debrief") or "") if e else None,
-            s["file"], s["line"], conditional)
-    return Story(
-        id=ir["id"], title=ir["title"], summary=ir["summary"], role=ir["role"], start=ir["start"],
-        start_date=date.fromisoformat(ir["date"]), calendar=ir["calendar"], start_clock=ir["clock"],
-        variables=variables, scenes=scenes, questions=tuple(ir["questions"]),
-        teacher_note=ir["teacher_note"], length=ir["length"], folder=ir["folder"],
-        content_hash=ir["hash"], tracked=comp.tracked, initial_visits=(0,) * len(comp.tracked),
-        choices_by_id=by_id)
+    """Turn the checked plain data into an immutable Story with compiled transitions: packed
+    (`engine.packed`, the form the cache stores) and unpacked, scenes decoded when first used."""
+    return unpack(pack(ir), analysis.conditions if analysis else None, analysis.effects if analysis else None)
 
 
 def compile_folder(

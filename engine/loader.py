@@ -84,7 +84,7 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
     An unchanged scenario comes from the compiled cache (`engine.cache`); any change to its
     files, the seeds or the engine makes a new key, and a damaged entry is ignored and rebuilt.
     """
-    from engine import cache
+    from engine import cache, packed
 
     folder = find_scenario(ref)
     directory = cache.cache_dir()
@@ -97,7 +97,7 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
         story = cache.load(folder, key, directory)
         if story is not None:
             return story
-    from engine.compiler import analyze, build  # not needed (nor is the YAML reader) on a cache hit
+    from engine.compiler import analyze  # not needed (nor is the YAML reader) on a cache hit
 
     with paused_gc():  # one pause for the whole compile: only acyclic data is made
         # the very bytes the key was made from are compiled: the entry always matches its key
@@ -105,12 +105,13 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
         read.files = {}  # let the bytes go as soon as they are compiled
         if analysis.ir is None:
             raise ChronicleError(analysis.diagnostics)
-        story = build(analysis.ir, analysis)
-        del analysis  # the IR is not needed any more: keep the peak low while the entry is written
+        chunks = packed.pack(analysis.ir)  # the compiled form: what the cache stores, unpacked below
+        conditions, effects = analysis.conditions, analysis.effects
+        del analysis  # the IR is not needed any more: keep the peak low
         if key is not None:
             try:
                 if cache.seeds_digest() == read.seeds:  # and the seed texts did not change meanwhile
-                    cache.store(folder, key, story, directory)
+                    cache.store(folder, key, chunks, directory)
             except MemoryError:  # no room for the entry: the story itself is loaded
                 pass
-    return story
+        return packed.unpack(chunks, conditions, effects)

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, Literal, NamedTuple, TypeVar
 
 Mark = Literal["historical", "counterfactual"]
+VISIT_CAP = 20  # visits() counts up to this many; keeps the state space finite
 Vars = tuple[object, ...]
 Visits = tuple[int, ...]
 TestFn = Callable[[Vars, Visits], bool]

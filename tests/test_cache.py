@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from engine import cache, compiler, layout, loader, machine, record
+from engine import cache, compiler, layout, loader, machine, packed, record
 from engine.model import Story
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,11 +156,15 @@ def test_an_entry_signed_with_another_secret_is_not_trusted(cache_dir: Path, com
     # a planted entry: well formed, right key, but made with a secret this user never had
     other = tmp_path / "other"
     key = cache.cache_key(mini)
-    forged = story.__class__(**{**story.__dict__, "title": "Forged"})
+    ir = compiler.analyze(mini).ir
+    assert ir is not None and key is not None
+    forged = packed.pack({**ir, "title": "Forged"})
     assert cache.store(mini, key, forged, other)
+    assert packed.unpack(forged).title == "Forged"  # a good entry, but not signed by this user
     shutil.copy(_entry(other), _entry(cache_dir))
+    before = len(compiles)
     assert loader.load_story(mini).title == story.title
-    assert len(compiles) == 2
+    assert len(compiles) == before + 1  # compiled again: the planted entry was not used
 
 
 def test_the_cache_can_be_turned_off(tmp_path: Path, compiles: list[Path], mini: Path,
@@ -184,9 +188,10 @@ def test_an_unwritable_cache_never_stops_a_load(tmp_path: Path, compiles: list[P
 
 def test_entries_are_bounded(cache_dir: Path, tmp_path: Path, mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cache, "MAX_ENTRIES", 3)
-    story = loader.load_story(mini)
+    ir = compiler.analyze(mini).ir
+    assert ir is not None
     for i in range(6):
-        assert cache.store(tmp_path / f"elsewhere{i}", "k" * 64, story, cache_dir)
+        assert cache.store(tmp_path / f"elsewhere{i}", "k" * 64, packed.pack(ir), cache_dir)
     assert len(list(cache_dir.glob("*.story"))) == 3
     assert not list(cache_dir.glob(".tmp-*"))
 
@@ -250,7 +255,7 @@ def test_a_cached_story_decodes_its_scenes_only_when_asked(cache_dir: Path, comp
     story = loader.load_story(folder)
     assert len(compiles) == 1
     scenes = story.scenes
-    assert isinstance(scenes, cache.LazyScenes)
+    assert isinstance(scenes, packed.LazyScenes)
     assert list(scenes) == list(compiled.scenes) and len(scenes) == 1200
     assert "no such scene" not in scenes and compiled.start in scenes
     with pytest.raises(KeyError):
@@ -259,7 +264,7 @@ def test_a_cached_story_decodes_its_scenes_only_when_asked(cache_dir: Path, comp
     start = scenes[story.start]
     assert start == compiled.scenes[compiled.start]
     decoded = len(scenes._scenes)
-    assert 0 < decoded <= cache.CHUNK  # one chunk of the three
+    assert 0 < decoded <= packed.CHUNK  # one chunk of the three
     last = list(compiled.scenes.values())[-1]
     choice = last.choices[0] if last.choices else next(iter(compiled.choices_by_id.values()))
     assert story.choices_by_id[choice.id] == choice  # decodes that choice's chunk
