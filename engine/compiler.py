@@ -29,7 +29,7 @@ from engine.expr import Condition, Effect, ExprError, VarSpec, parse_condition, 
 from engine.gcpause import paused_gc
 from engine.layout import scenario_files
 from engine.model import Story
-from engine.packed import pack, unpack
+from engine.packed import pack, pack_scenes, unpack
 from engine.record import Record, load_record
 from engine.schema import FORMAT_VERSION
 from engine.split import split_map
@@ -100,6 +100,8 @@ class Analysis:
     ir: dict[str, Any] | None = None
     conditions: dict[str, Condition] = field(default_factory=dict)
     effects: dict[tuple[str, ...], Effect] = field(default_factory=dict)
+    # the scenes packed file by file as they were checked (`engine.packed.pack_scenes`)
+    chunks: list[tuple[tuple[str, ...], bytes]] = field(default_factory=list)
 
 
 class _Checker:
@@ -234,12 +236,14 @@ def _read_doc(ck: _Checker, data: bytes, shown: str, kind: str) -> safeyaml.Doc 
 
 
 Mark = tuple[int, int]
-# what one scene file gives: its diagnostics as plain rows, and each scene's id, key mark and IR
-FileResult = tuple[list[tuple[Any, ...]], list[tuple[str, Mark, dict[str, Any]]]]
+# what one scene file gives: its diagnostics as plain rows, each scene's id, key mark and IR, and
+# (when the file has no errors) its scenes packed
+FileResult = tuple[list[tuple[Any, ...]], list[tuple[str, Mark, dict[str, Any]]], list[tuple[tuple[str, ...], bytes]]]
 
 
 def _scene_file(job: tuple[str, bytes], ck0: _Checker, start_date: date | None, calendar: str | None) -> FileResult:
-    """Read, validate and check one scene file on its own; plain data out (it may cross a pipe).
+    """Read, validate and check one scene file on its own, and pack its scenes; plain data out
+    (it may cross a pipe).
 
     Nothing here needs the other files: references to scenes and the expressions (which may
     name scenes) are checked across files by `_check_across`.
@@ -256,7 +260,8 @@ def _scene_file(job: tuple[str, bytes], ck0: _Checker, start_date: date | None, 
                 kmark = safeyaml.position(table[scid][0]) if table is not None else doc.mark(("scenes", scid), key=True)
                 found.append((scid, kmark, _scene(ck, doc, scid, sc, kmark[0], start_date, calendar)))
     rows = [(d.path, d.line, d.column, d.severity, d.code, d.message, d.hint) for d in ck.out]
-    return rows, found
+    errors = any(d.severity == "error" for d in ck.out)
+    return rows, found, [] if errors else pack_scenes([ir for _, _, ir in found])
 
 
 def _scene(ck: _Checker, doc: safeyaml.Doc, scid: str, sc: dict[str, Any], line: int,
@@ -477,8 +482,9 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
                          [len(data) for _, data in jobs], SPLIT_BYTES)
     scenes_ir: list[dict[str, Any]] = []
     first_at: dict[str, tuple[str, int]] = {}
-    for rows, found in per_file:
+    for rows, found, chunks in per_file:
         out.extend(Diagnostic(*row) for row in rows)
+        result.chunks.extend(chunks)
         for scid, (kline, kcol), ir in found:
             if scid in first_at:
                 path, line = first_at[scid]
@@ -515,7 +521,9 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
 def build(ir: Mapping[str, Any], analysis: Analysis | None = None) -> Story:
     """Turn the checked plain data into an immutable Story with compiled transitions: packed
     (`engine.packed`, the form the cache stores) and unpacked, scenes decoded when first used."""
-    return unpack(pack(ir), analysis.conditions if analysis else None, analysis.effects if analysis else None)
+    if analysis is None:
+        return unpack(pack(ir))
+    return unpack(pack(ir, analysis.chunks), analysis.conditions, analysis.effects)
 
 
 def compile_folder(

@@ -105,7 +105,7 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
         read.files = {}  # let the bytes go as soon as they are compiled
         if analysis.ir is None:
             raise ChronicleError(analysis.diagnostics)
-        chunks = packed.pack(analysis.ir)  # the compiled form: what the cache stores, unpacked below
+        chunks = packed.pack(analysis.ir, analysis.chunks)  # the compiled form: what the cache stores, unpacked below
         conditions, effects = analysis.conditions, analysis.effects
         del analysis  # the IR is not needed any more: keep the peak low
         if key is not None:

@@ -5,10 +5,13 @@ cache writes the same chunks to disk, and `unpack` turns chunks into a `Story` w
 were packed a moment ago or read back from the cache: a cold load and a cached load give the
 same kind of story, built the same way.
 
-The first chunk is the frame: the field names, the scenario's metadata, its variables, a table
-of citations (many scenes cite the same passage; rows refer to it by number), the source of
-every condition and effect, and the scene ids of each later chunk. Each later chunk holds
-`CHUNK` scenes as tuples in the field order of `Scene` and `Choice`. Only plain values are
+The first chunk is the frame: the field names, the scenario's metadata, its variables, the
+source of every condition and effect, the time of each timed scene, and the scene ids of each
+later chunk. Each later chunk holds up to `CHUNK` scenes as tuples in the field order of
+`Scene` and `Choice`, with its own table of the citations they make (many scenes cite the
+same passage; rows refer to it by number). A chunk needs nothing from the others, so the
+compiler packs each scene file's chunks while it checks that file (in a helper process for a
+big scenario). Only plain values are
 stored (tuples, strings, numbers, None): conditions and effects are kept as their source text
 and compiled by the expression compiler when the story is unpacked, so no compiled code is
 ever read back. Scenes are decoded a chunk at a time, when one of them is first asked for.
@@ -66,16 +69,47 @@ def _tuple(value: Any) -> tuple[Any, ...] | None:
     return tuple(value) if value else None
 
 
-def pack(ir: Mapping[str, Any]) -> list[bytes]:
-    """The checked IR of a scenario (`engine.compiler`) as chunks: the frame, then the scenes."""
-    with paused_gc():
-        return list(_pack(ir))
+def pack(ir: Mapping[str, Any], chunks: Sequence[tuple[tuple[str, ...], bytes]] | None = None) -> list[bytes]:
+    """The checked IR of a scenario (`engine.compiler`) as chunks: the frame, then the scenes.
 
-
-def _pack(ir: Mapping[str, Any]) -> Iterator[bytes]:
+    `chunks`, when given, are the scenes already packed (`pack_scenes`, file by file while they
+    were checked); they are used only if they hold exactly the IR's scenes, in order.
+    """
     scenes: list[dict[str, Any]] = ir["scenes"]
+    order = [s["id"] for s in scenes]
+    if chunks is None or [sid for ids, _ in chunks for sid in ids] != order:
+        chunks = [part for first in range(0, len(scenes), CHUNK) for part in pack_scenes(scenes[first:first + CHUNK])]
+    with paused_gc():
+        whens = sorted({c["when"] for s in scenes for c in s["choices"] if c["when"] is not None})
+        dos = sorted({tuple(c["do"]) for s in scenes for c in s["choices"] if c["do"]})
+        times = tuple((s["id"], s["time"], s["day"]) for s in scenes if s["time"] is not None or s["day"] is not None)
+        variables = tuple((v["name"], i, v["type"], v["initial"], v["min"], v["max"],
+                           tuple(v["values"]) if v["values"] is not None else None, v["visible"], v["label"])
+                          for i, v in enumerate(ir["variables"]))
+        meta = tuple(tuple(ir[n]) if n == "questions" else ir[n] for n in META)
+        frame = marshal.dumps((FORMAT, CHOICE_FIELDS, SCENE_FIELDS, CITATION_FIELDS, VARIABLE_FIELDS, meta, variables,
+                               (tuple(whens), tuple(dos)), times, tuple(ids for ids, _ in chunks)))
+    return [frame, *(data for _, data in chunks)]
+
+
+def pack_scenes(scenes: list[dict[str, Any]]) -> list[tuple[tuple[str, ...], bytes]]:
+    """Scenes of the checked IR as chunks of at most `CHUNK` rows, each with its scene ids.
+
+    A chunk stands alone (it may be packed in another process, file by file): it carries its own
+    table of citations, and what depends on other scenes (the target's time, the visit slots) is
+    filled in when the story is unpacked.
+    """
+    out = []
+    with paused_gc():
+        for first in range(0, len(scenes), CHUNK):
+            part = scenes[first:first + CHUNK]
+            out.append((tuple(s["id"] for s in part), _pack_chunk(part)))
+    return out
+
+
+def _pack_chunk(scenes: list[dict[str, Any]]) -> bytes:
     table: dict[tuple[str, str, str], int] = {}
-    rows_of_table: list[tuple[Any, ...]] = []
+    cite_rows: list[tuple[Any, ...]] = []
     number: dict[int, int] = {}  # id(citation IR) -> its row: a shared citation is looked up once
 
     def numbers(items: list[dict[str, Any]]) -> tuple[int, ...]:
@@ -88,52 +122,29 @@ def _pack(ir: Mapping[str, Any]) -> Iterator[bytes]:
                 key = (c["source"], c["quote"], c.get("note") or "")
                 n = table.get(key)
                 if n is None:  # the same passage cited twice is one row: its place follows from the quote
-                    n = table[key] = len(rows_of_table)
-                    rows_of_table.append((*key, _tuple(c.get("found")),
-                                          tuple((a, b) for a, b in c.get("corrected") or ())))
+                    n = table[key] = len(cite_rows)
+                    cite_rows.append((*key, _tuple(c.get("found")),
+                                      tuple((a, b) for a, b in c.get("corrected") or ())))
                 number[id(c)] = n
             out.append(n)
         return tuple(out)
 
-    times = {s["id"]: (s["time"], s["day"]) for s in scenes}
-    no_time = (None, None)
-    whens: set[str] = set()
-    dos: set[tuple[str, ...]] = set()
-    chunks: list[bytes] = []
-    for first in range(0, len(scenes), CHUNK):
-        rows = []
-        for s in scenes[first:first + CHUNK]:
-            sid = s["id"]
-            choices = []
-            for c in s["choices"]:
-                when = c["when"]
-                do = tuple(c["do"])
-                if when is not None:
-                    whens.add(when)
-                if do:
-                    dos.add(do)
-                to_time, to_day = times.get(c["target"], no_time)
-                choices.append((f"{sid}.{c['key']}", c["key"], sid, c["text"], c["target"], c["mark"], when, do,
-                                c["locked"], c["note"], numbers(c["record"]), c["line"], None, None,
-                                to_time, to_day, -1, 0))
-            e = s["ending"]
-            disputed = tuple(
-                (d["topic"], tuple((a["source"], a["quote"], a.get("says", ""), _tuple(a.get("found")))
-                                   for a in d["accounts"]))
-                for d in s["disputed"])
-            rows.append((sid, s["title"], s["place"], s["text"], s["time"], s["day"], numbers(s["record"]),
-                         disputed, tuple(s["events"]), tuple(choices),
-                         (e["kind"], e.get("epilogue") or "", e.get("debrief") or "") if e else None,
-                         s["file"], s["line"], False))
-        chunks.append(marshal.dumps(tuple(rows)))
-    ids = tuple(tuple(s["id"] for s in scenes[first:first + CHUNK]) for first in range(0, len(scenes), CHUNK))
-    variables = tuple((v["name"], i, v["type"], v["initial"], v["min"], v["max"],
-                       tuple(v["values"]) if v["values"] is not None else None, v["visible"], v["label"])
-                      for i, v in enumerate(ir["variables"]))
-    meta = tuple(tuple(ir[n]) if n == "questions" else ir[n] for n in META)
-    yield marshal.dumps((FORMAT, CHOICE_FIELDS, SCENE_FIELDS, CITATION_FIELDS, VARIABLE_FIELDS, meta, variables,
-                         tuple(rows_of_table), (tuple(sorted(whens)), tuple(sorted(dos))), ids))
-    yield from chunks
+    rows = []
+    for s in scenes:
+        sid = s["id"]
+        choices = tuple((f"{sid}.{c['key']}", c["key"], sid, c["text"], c["target"], c["mark"], c["when"],
+                         tuple(c["do"]), c["locked"], c["note"], numbers(c["record"]), c["line"], None, None,
+                         None, None, -1, 0) for c in s["choices"])
+        e = s["ending"]
+        disputed = tuple(
+            (d["topic"], tuple((a["source"], a["quote"], a.get("says", ""), _tuple(a.get("found")))
+                               for a in d["accounts"]))
+            for d in s["disputed"])
+        rows.append((sid, s["title"], s["place"], s["text"], s["time"], s["day"], numbers(s["record"]),
+                     disputed, tuple(s["events"]), choices,
+                     (e["kind"], e.get("epilogue") or "", e.get("debrief") or "") if e else None,
+                     s["file"], s["line"], False))
+    return marshal.dumps((tuple(cite_rows), tuple(rows)))
 
 
 def unpack(chunks: Sequence[bytes | memoryview], conditions: Mapping[str, Condition] | None = None,
@@ -145,7 +156,7 @@ def unpack(chunks: Sequence[bytes | memoryview], conditions: Mapping[str, Condit
     `effects` already parsed, they are only bound). Chunks read from disk must have been
     authenticated first (`engine.cache` does).
     """
-    fmt, choice_fields, scene_fields, citation_fields, variable_fields, meta, var_rows, cite_rows, expressions, ids \
+    fmt, choice_fields, scene_fields, citation_fields, variable_fields, meta, var_rows, expressions, times, ids \
         = marshal.loads(chunks[0])
     if fmt != FORMAT or (choice_fields, scene_fields, citation_fields, variable_fields) != \
             (CHOICE_FIELDS, SCENE_FIELDS, CITATION_FIELDS, VARIABLE_FIELDS) or _ChoiceTwin is None \
@@ -158,8 +169,8 @@ def unpack(chunks: Sequence[bytes | memoryview], conditions: Mapping[str, Condit
     whens, dos = expressions
     comp = compile_expressions(variables, [sid for part in ids for sid in part], whens, dos, conditions, effects)
     known: dict[str, Choice] = {}
-    decode = _chunk_decoder(comp.tests, comp.applies, comp.visit_index, [_make_citation(*r) for r in cite_rows],
-                            known)
+    decode = _chunk_decoder(comp.tests, comp.applies, comp.visit_index,
+                            {sid: (time, day) for sid, time, day in times}, known)
     scenes = LazyScenes(ids, list(chunks[1:]), decode)
     return Story(
         id=m["id"], title=m["title"], summary=m["summary"], role=m["role"], start=m["start"],
@@ -170,23 +181,29 @@ def unpack(chunks: Sequence[bytes | memoryview], conditions: Mapping[str, Condit
 
 
 def _chunk_decoder(tests: dict[str, Any], applies: dict[tuple[str, ...], Any], visit_index: dict[str, int],
-                   citations: list[Citation], known: dict[str, Choice]) -> Callable[[bytes | memoryview], list[Scene]]:
+                   times: dict[str, tuple[int | None, int | None]],
+                   known: dict[str, Choice]) -> Callable[[bytes | memoryview], list[Scene]]:
     """Decodes one chunk of scene rows into scenes (and records their choices in `known`)."""
-    cite = citations.__getitem__
-    records: dict[tuple[int, ...], tuple[Citation, ...]] = {(): ()}  # the same citations: one tuple
+    citations: dict[tuple[Any, ...], Citation] = {}  # one value per passage, whichever chunk cites it
     choice_twin, scene_twin, choice_cls, scene_cls = _ChoiceTwin, _SceneTwin, Choice, Scene
-    test_of, apply_of, known_record, visit_of = tests.get, applies.get, records.get, visit_index.get
-
-    def record_of(numbers: tuple[int, ...]) -> tuple[Citation, ...]:
-        got = known_record(numbers)
-        if got is None:
-            got = records[numbers] = tuple(map(cite, numbers))
-        return got
+    test_of, apply_of, visit_of, time_of = tests.get, applies.get, visit_index.get, times.get
+    no_time = (None, None)
 
     def decode_chunk(chunk: bytes | memoryview) -> list[Scene]:
+        cite_rows, rows = marshal.loads(chunk)
+        cite = [citations.get(r) or citations.setdefault(r, _make_citation(*r)) for r in cite_rows].__getitem__
+        records: dict[tuple[int, ...], tuple[Citation, ...]] = {(): ()}  # the same citations: one tuple
+        known_record = records.get
+
+        def record_of(numbers: tuple[int, ...]) -> tuple[Citation, ...]:
+            got = known_record(numbers)
+            if got is None:
+                got = records[numbers] = tuple(map(cite, numbers))
+            return got
+
         out: list[Scene] = []
         # each value is made in its plain twin, completed, then given its real (frozen) class
-        for row in marshal.loads(chunk):
+        for row in rows:
             scene = scene_twin(*row)
             choices = []
             conditional = False
@@ -198,6 +215,7 @@ def _chunk_decoder(tests: dict[str, Any], applies: dict[tuple[str, ...], Any], v
                     conditional = conditional or choice.test is not None
                 if choice.do:
                     choice.apply = apply_of(choice.do)
+                choice.to_time, choice.to_day = time_of(choice.target, no_time)
                 choice.to_visit = visit_of(choice.target, -1)
                 choice.to_visit_cap = VISIT_CAP
                 choice.__class__ = choice_cls

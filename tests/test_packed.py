@@ -96,18 +96,37 @@ def test_visits_times_and_conditions_survive_packing(mini: Path) -> None:
     assert machine.is_ending(story, state)
 
 
-def test_a_citation_cited_many_times_is_one_row_and_one_value(mini: Path) -> None:
-    ir = _checked_ir(mini)
-    first = ir["scenes"][0]["record"][0]
-    for s in ir["scenes"]:  # every scene cites the same passage again, as separate IR values
-        s["record"] = [dict(first) for _ in range(3)]
+def test_a_citation_cited_many_times_is_one_row_per_chunk_and_one_value(mini: Path) -> None:
+    cited = _checked_ir(mini)["scenes"][0]["record"][0]
+    ir = synthetic_ir(packed.CHUNK + 5)
+    for sc in ir["scenes"]:  # every scene cites the same passage again, as separate IR values
+        sc["record"] = [dict(cited) for _ in range(3)]
     chunks = packed.pack(ir)
-    frame = marshal.loads(chunks[0])
-    citations = frame[7]
-    assert len([c for c in citations if c[:2] == (first["source"], first["quote"])]) == 1
+    assert len(chunks) == 3  # the frame and two chunks of scenes
+    for chunk in chunks[1:]:
+        table, _ = marshal.loads(chunk)
+        assert [row[:2] for row in table] == [(cited["source"], cited["quote"])]
     story = packed.unpack(chunks)
-    cited = {id(c) for sc in story.scenes.values() for c in sc.record}
-    assert len(cited) == 1
+    _assert_matches(story, ir)
+    assert len({id(c) for sc in story.scenes.values() for c in sc.record}) == 1
+
+
+def test_scenes_packed_file_by_file_give_the_same_story(tmp_path: Path) -> None:
+    from engine.synth import write_scenario
+
+    analysis = analyze(write_scenario(tmp_path, 1200))
+    assert analysis.ir is not None and analysis.diagnostics == []
+    ir = analysis.ir
+    assert [sid for ids, _ in analysis.chunks for sid in ids] == [s["id"] for s in ir["scenes"]]
+    by_file = packed.pack(ir, analysis.chunks)
+    assert all(a is b for a, (_, b) in zip(by_file[1:], analysis.chunks, strict=True))  # used as they are
+    whole = packed.pack(ir)
+    assert not any(a is b for a, (_, b) in zip(whole[1:], analysis.chunks, strict=False))  # packed again
+    assert packed.unpack(by_file) == packed.unpack(whole)
+    _assert_matches(packed.unpack(by_file), ir)
+    # chunks that do not hold exactly the IR's scenes are not used: the IR is packed again
+    assert packed.pack(ir, analysis.chunks[1:]) == whole
+    assert packed.pack(ir, analysis.chunks[::-1]) == whole
 
 
 def test_scenes_are_decoded_a_chunk_at_a_time_when_first_asked_for() -> None:
