@@ -176,13 +176,16 @@ def _good_date(text: Any) -> date | None:
 
 
 def analyze(folder: str | os.PathLike[str], record: Record | None = None,
-            sources: Mapping[Path, bytes | None] | None = None) -> Analysis:
+            sources: Mapping[Path, bytes | None] | None = None, lean: bool = False) -> Analysis:
     """Read, validate and check a scenario folder. Never raises for bad input.
 
     `sources` gives the files (in order) and the bytes already read of each (None: read it
-    here), so that exactly the bytes a cache key was made from are compiled."""
+    here), so that exactly the bytes a cache key was made from are compiled. `lean` (for
+    loading, where the packed scenes are all that is needed) keeps in the IR's scenes only
+    what the checks across files and the packed frame use (`ir["lean"]` is then True): the
+    scenes themselves are in `chunks`, and a big scenario's memory peak is much lower."""
     with paused_gc():
-        return _analyze(Path(folder), record, sources)
+        return _analyze(Path(folder), record, sources, lean)
 
 
 def _read_files(files: list[Path], out: list[Diagnostic],
@@ -241,7 +244,8 @@ Mark = tuple[int, int]
 FileResult = tuple[list[tuple[Any, ...]], list[tuple[str, Mark, dict[str, Any]]], list[tuple[tuple[str, ...], bytes]]]
 
 
-def _scene_file(job: tuple[str, bytes], ck0: _Checker, start_date: date | None, calendar: str | None) -> FileResult:
+def _scene_file(job: tuple[str, bytes], ck0: _Checker, start_date: date | None, calendar: str | None,
+                lean: bool = False) -> FileResult:
     """Read, validate and check one scene file on its own, and pack its scenes; plain data out
     (it may cross a pipe).
 
@@ -261,7 +265,17 @@ def _scene_file(job: tuple[str, bytes], ck0: _Checker, start_date: date | None, 
                 found.append((scid, kmark, _scene(ck, doc, scid, sc, kmark[0], start_date, calendar)))
     rows = [(d.path, d.line, d.column, d.severity, d.code, d.message, d.hint) for d in ck.out]
     errors = any(d.severity == "error" for d in ck.out)
-    return rows, found, [] if errors else pack_scenes([ir for _, _, ir in found])
+    chunks = [] if errors else pack_scenes([ir for _, _, ir in found])
+    if lean:
+        found = [(scid, kmark, _lean(ir)) for scid, kmark, ir in found]
+    return rows, found, chunks
+
+
+def _lean(ir: dict[str, Any]) -> dict[str, Any]:
+    """What the checks across files and the packed frame need of a scene's IR."""
+    return {"id": ir["id"], "file": ir["file"], "line": ir["line"], "time": ir["time"], "day": ir["day"],
+            "choices": [{"target": c["target"], "when": c["when"], "do": c["do"], "at": c["at"]}
+                        for c in ir["choices"]]}
 
 
 def _scene(ck: _Checker, doc: safeyaml.Doc, scid: str, sc: dict[str, Any], line: int,
@@ -393,7 +407,8 @@ def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list
                     ck.error(doc, where, exc.code, exc.message, exc.hint, offset=exc.offset)
 
 
-def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes | None] | None) -> Analysis:
+def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes | None] | None,
+             lean: bool) -> Analysis:
     record = record or load_record()
     result = Analysis()
     ck = _Checker(record, {}, {})
@@ -478,7 +493,7 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
 
     # -- scenes: each file on its own (shared with a forked helper when big), then across files
     jobs = [(shown, data) for f, shown, data in read if f != files[0]]
-    per_file = split_map(lambda job: _scene_file(job, ck, start_date, calendar), jobs,
+    per_file = split_map(lambda job: _scene_file(job, ck, start_date, calendar, lean), jobs,
                          [len(data) for _, data in jobs], SPLIT_BYTES)
     scenes_ir: list[dict[str, Any]] = []
     first_at: dict[str, tuple[str, int]] = {}
@@ -515,6 +530,8 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
         "folder": str(folder), "hash": content_hash([(f.name, data) for f, _, data in read], record),
         "scenes": scenes_ir,
     }
+    if lean:
+        result.ir["lean"] = True
     return result
 
 

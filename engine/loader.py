@@ -101,7 +101,7 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
 
     with paused_gc():  # one pause for the whole compile: only acyclic data is made
         # the very bytes the key was made from are compiled: the entry always matches its key
-        analysis = analyze(folder, sources=read.files if key is not None else None)
+        analysis = analyze(folder, sources=read.files if key is not None else None, lean=True)
         read.files = {}  # let the bytes go as soon as they are compiled
         if analysis.ir is None:
             raise ChronicleError(analysis.diagnostics)

@@ -73,11 +73,14 @@ def pack(ir: Mapping[str, Any], chunks: Sequence[tuple[tuple[str, ...], bytes]] 
     """The checked IR of a scenario (`engine.compiler`) as chunks: the frame, then the scenes.
 
     `chunks`, when given, are the scenes already packed (`pack_scenes`, file by file while they
-    were checked); they are used only if they hold exactly the IR's scenes, in order.
+    were checked); they are used only if they hold exactly the IR's scenes, in order (a lean IR,
+    `engine.compiler.analyze(lean=True)`, must come with its chunks).
     """
     scenes: list[dict[str, Any]] = ir["scenes"]
     order = [s["id"] for s in scenes]
     if chunks is None or [sid for ids, _ in chunks for sid in ids] != order:
+        if ir.get("lean"):  # its scenes are only in the chunks
+            raise ValueError("the packed scenes are not the scenes of this (lean) IR")
         chunks = [part for first in range(0, len(scenes), CHUNK) for part in pack_scenes(scenes[first:first + CHUNK])]
     with paused_gc():
         whens = sorted({c["when"] for s in scenes for c in s["choices"] if c["when"] is not None})

@@ -27,9 +27,9 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     seen: list[Path] = []
     real = compiler.analyze
 
-    def spy(folder: Any, rec: Any = None, sources: Any = None) -> compiler.Analysis:
+    def spy(folder: Any, rec: Any = None, sources: Any = None, lean: bool = False) -> compiler.Analysis:
         seen.append(Path(folder))
-        return real(folder, rec, sources)
+        return real(folder, rec, sources, lean)
 
     monkeypatch.setattr(compiler, "analyze", spy)  # load_story imports it on a cache miss
     return seen

@@ -232,21 +232,23 @@ def test_variable_values_of_the_wrong_type_are_a_diagnostic_not_a_crash(tmp_path
 
 # -- the split load: big scenarios are shared with a forked helper (engine.split) ----------------
 
-def _analyses(folder: Path, monkeypatch: pytest.MonkeyPatch, forked: list[int]) -> tuple[object, object, int]:
+def _analyses(folder: Path, monkeypatch: pytest.MonkeyPatch, forked: list[int],
+              lean: bool = False) -> tuple[object, object, int]:
     """The analysis of `folder` done serially, then split with a helper; and how many forks."""
     from engine import compiler
 
     monkeypatch.setenv("CHRONICLE_JOBS", "1")
-    serial = compiler.analyze(folder)
+    serial = compiler.analyze(folder, lean=lean)
     monkeypatch.delenv("CHRONICLE_JOBS")
     monkeypatch.setattr(compiler, "SPLIT_BYTES", 0)
-    shared = compiler.analyze(folder)
+    shared = compiler.analyze(folder, lean=lean)
     return serial, shared, len(forked)
 
 
 def _same(a: object, b: object) -> None:
     assert [d.format() for d in a.diagnostics] == [d.format() for d in b.diagnostics]  # type: ignore[attr-defined]
     assert a.ir == b.ir  # type: ignore[attr-defined]
+    assert a.chunks == b.chunks  # type: ignore[attr-defined]
 
 
 def test_a_split_load_gives_the_serial_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -258,6 +260,9 @@ def test_a_split_load_gives_the_serial_answer(tmp_path: Path, monkeypatch: pytes
     serial, shared, forks = _analyses(folder, monkeypatch, forked)
     assert forks == (1 if can_fork() else 0)
     assert serial.diagnostics == [] and serial.ir is not None  # type: ignore[attr-defined]
+    _same(serial, shared)
+    serial, shared, forks = _analyses(folder, monkeypatch, forked, lean=True)  # as loading does it
+    assert serial.ir["lean"] is True  # type: ignore[attr-defined]
     _same(serial, shared)
 
 

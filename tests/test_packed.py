@@ -164,3 +164,33 @@ def test_chunks_of_another_layout_are_refused(mini: Path, damage: str) -> None:
         chunks = chunks[:1]
     with pytest.raises(ValueError):
         packed.unpack(chunks)
+
+
+def test_a_lean_analysis_gives_the_same_diagnostics_chunks_and_story(tmp_path: Path) -> None:
+    from engine.synth import write_scenario
+
+    folder = write_scenario(tmp_path, 1200)
+    full, lean = analyze(folder), analyze(folder, lean=True)
+    assert full.ir is not None and lean.ir is not None and lean.ir["lean"] is True
+    assert lean.diagnostics == full.diagnostics == []
+    assert lean.chunks == full.chunks
+    assert "text" not in lean.ir["scenes"][0] and "text" in full.ir["scenes"][0]  # the scenes are in the chunks
+    story = packed.unpack(packed.pack(lean.ir, lean.chunks), lean.conditions, lean.effects)
+    assert story == packed.unpack(packed.pack(full.ir))
+    _assert_matches(story, full.ir)
+    with pytest.raises(ValueError, match="lean"):  # a lean IR cannot be packed without its chunks
+        packed.pack(lean.ir, lean.chunks[1:])
+
+
+def test_a_lean_analysis_reports_every_problem_a_full_one_does(tmp_path: Path) -> None:
+    from engine.synth import write_scenario
+
+    folder = write_scenario(tmp_path, 1200)
+    scenes = sorted((folder / "scenes").glob("*.yaml"))
+    first = scenes[0].read_text()
+    scenes[0].write_text(first.replace("goto: ", "goto: nowhere_", 1))  # a goto to no scene
+    last = scenes[-1].read_text()
+    scenes[-1].write_text(last.replace("when: ", "when: 1 +", 1))  # a broken condition
+    full, lean = analyze(folder), analyze(folder, lean=True)
+    assert {d.code for d in full.diagnostics} >= {"E201"} and len(full.diagnostics) >= 2
+    assert lean.diagnostics == full.diagnostics and lean.ir is None and full.ir is None
