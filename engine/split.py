@@ -2,9 +2,10 @@
 
 Loading a very large scenario is a list of independent per-file jobs (read, validate, check),
 and libyaml's event stream alone takes most of a core for a second. On a machine with a second
-core, `split_map(fn, items, weights)` forks one child that works through part of the list (by
-weight) while this process does the rest; the child sends its results back `marshal`led over
-a pipe. Results are therefore plain data (tuples, lists, dicts, strings, numbers).
+core, `split_map(fn, items, weights)` forks one child, and the two processes take the jobs,
+heaviest first, from one shared queue until it is empty (a busy core simply takes fewer); the
+child sends its results back `marshal`led over a pipe. Results are therefore plain data
+(tuples, lists, dicts, strings, numbers).
 
 Nothing depends on the child: if it cannot be started, fails, is killed, or sends anything
 short or undecodable, this process computes those items itself, so the answer is always
@@ -47,43 +48,58 @@ def can_fork() -> bool:
         and usable_cores() >= 2
 
 
-CHILD_SHARE = 0.45  # the child also encodes its results, and sends them before this process reads them
+MAX_JOBS = 4096  # the whole queue of job numbers (4 bytes each) fits in a pipe's buffer
 
 
-def partition(weights: Sequence[int], child_share: float = CHILD_SHARE) -> tuple[list[int], list[int]]:
-    """Indices for this process and for the child, the child getting about `child_share` of the
-    weight (heaviest first, each to the side furthest below its target)."""
-    mine: list[int] = []
-    theirs: list[int] = []
-    load = [0.0, 0.0]
-    target = (1.0 - child_share, child_share)
-    for i in sorted(range(len(weights)), key=lambda i: (-weights[i], i)):
-        side = 0 if load[0] / target[0] <= load[1] / target[1] else 1
-        (mine if side == 0 else theirs).append(i)
-        load[side] += weights[i]
-    return sorted(mine), sorted(theirs)
+def _take(fd: int) -> int | None:
+    """The next job number from the shared queue, or None when it is empty."""
+    data = os.read(fd, 4)  # a pipe read is atomic: each number goes to exactly one process; the
+    # queue was filled and its write end closed before the fork, so an empty queue reads as b""
+    return int.from_bytes(data, "big") if len(data) == 4 else None
 
 
 def split_map(fn: Callable[[T], R], items: Sequence[T], weights: Sequence[int], min_weight: int) -> list[R]:
-    """`[fn(x) for x in items]`, part of it computed in a forked child when that pays."""
-    if len(items) < 2 or sum(weights) < min_weight or not can_fork():
+    """`[fn(x) for x in items]`, part of it computed in a forked child when that pays.
+
+    The two processes take jobs, heaviest first, from one queue (a pipe filled with the job
+    numbers before the fork), so each does as much as its core allows: a slow or busy core
+    simply takes fewer jobs.
+    """
+    if len(items) < 2 or len(items) > MAX_JOBS or sum(weights) < min_weight or not can_fork():
         return [fn(x) for x in items]
-    mine, theirs = partition(weights)
+    order = sorted(range(len(items)), key=lambda i: (-weights[i], i))
+    try:
+        queue, fill = os.pipe()
+    except OSError:
+        return [fn(x) for x in items]
+    try:
+        tokens = b"".join(i.to_bytes(4, "big") for i in order)
+        if os.write(fill, tokens) != len(tokens):  # 16 KiB at most: it fits, and never blocks
+            raise OSError("the queue was not filled")
+    except OSError:
+        os.close(queue)
+        return [fn(x) for x in items]
+    finally:
+        os.close(fill)
     try:
         read_end, write_end = os.pipe()
     except OSError:
+        os.close(queue)
         return [fn(x) for x in items]
     try:
         pid = os.fork()
     except OSError:
-        os.close(read_end)
-        os.close(write_end)
+        for fd in (queue, read_end, write_end):
+            os.close(fd)
         return [fn(x) for x in items]
-    if pid == 0:  # the child: compute its share, send it, leave without running anything else
+    if pid == 0:  # the child: take jobs until none is left, send them back, leave
         status = 1
         try:
             os.close(read_end)
-            payload = marshal.dumps([fn(items[i]) for i in theirs])
+            done = []
+            while (i := _take(queue)) is not None:
+                done.append((i, fn(items[i])))
+            payload = marshal.dumps(done)
             for part in (len(payload).to_bytes(8, "big"), payload):  # never copied into one buffer
                 view = memoryview(part)
                 while view:
@@ -94,17 +110,23 @@ def split_map(fn: Callable[[T], R], items: Sequence[T], weights: Sequence[int], 
     os.close(write_end)
     results: dict[int, R] = {}
     try:
-        for i in mine:
+        while (i := _take(queue)) is not None:
             results[i] = fn(items[i])
         got = _receive(read_end)
     except BaseException:
         os.close(read_end)
+        os.close(queue)
         _reap(pid, kill=True)
         raise
     os.close(read_end)
+    os.close(queue)
     _reap(pid, kill=False)
-    if got is not None and isinstance(got, list) and len(got) == len(theirs):
-        results.update(zip(theirs, got, strict=True))
+    if isinstance(got, list) and all(isinstance(pair, tuple) and len(pair) == 2 for pair in got):
+        theirs = {pair[0] for pair in got}
+        if len(theirs) == len(got) and all(isinstance(i, int) and 0 <= i < len(items) and i not in results
+                                           for i in theirs):
+            results.update(got)
+    # whatever the child took but did not send back (it failed or was killed) is done here
     return [results[i] if i in results else fn(items[i]) for i in range(len(items))]
 
 

@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from engine import split
-from engine.split import can_fork, partition, split_map
+from engine.split import can_fork, split_map
 
 needs_fork = pytest.mark.skipif(not can_fork(), reason="no second core or no fork here")
 
@@ -25,14 +25,6 @@ def tagged(x: int) -> tuple[int, int]:
     return x * x, os.getpid()
 
 
-def test_partition_balances_weight_and_keeps_every_index_once() -> None:
-    weights = [50, 10, 10, 10, 10, 10, 1, 1]
-    mine, theirs = partition(weights)
-    assert sorted(mine + theirs) == list(range(len(weights)))
-    assert abs(sum(weights[i] for i in mine) - sum(weights[i] for i in theirs)) <= 50
-    assert mine and theirs
-
-
 def test_small_work_stays_in_this_process() -> None:
     got = split_map(tagged, list(range(10)), [1] * 10, min_weight=1000)
     assert [v for v, _ in got] == [x * x for x in range(10)]
@@ -41,7 +33,13 @@ def test_small_work_stays_in_this_process() -> None:
 
 @needs_fork
 def test_big_work_is_shared_with_a_child_and_comes_back_in_order() -> None:
-    got = split_map(tagged, list(range(40)), [1] * 40, min_weight=1)
+    import time
+
+    def slow(x: int) -> tuple[int, int]:
+        time.sleep(0.01)  # long enough for the child to start taking jobs
+        return tagged(x)
+
+    got = split_map(slow, list(range(40)), [1] * 40, min_weight=1)
     assert [v for v, _ in got] == [x * x for x in range(40)]
     pids = {pid for _, pid in got}
     assert os.getpid() in pids and len(pids) == 2
@@ -78,6 +76,43 @@ def test_a_failing_child_only_means_this_process_does_its_share(action: str, for
     got = split_map(in_child_only(action), list(range(30)), [1] * 30, min_weight=1)
     assert got == [x + 1 for x in range(30)]
     assert len(forked) == 1 and reaped(forked[0])
+
+
+@needs_fork
+def test_a_slow_child_takes_fewer_jobs_and_every_job_is_done_once(forked: list[int]) -> None:
+    import time
+
+    parent = os.getpid()
+
+    def fn(x: int) -> tuple[int, int]:
+        time.sleep(0.05 if os.getpid() != parent else 0.005)  # the child's core is ten times slower
+        return x * x, os.getpid()
+
+    got = split_map(fn, list(range(60)), [1] * 60, min_weight=1)
+    assert [v for v, _ in got] == [x * x for x in range(60)]
+    in_child = sum(1 for _, pid in got if pid != parent)
+    assert 1 <= in_child < 20  # the queue is shared as the work goes, not split in advance
+    assert len(forked) == 1 and reaped(forked[0])
+
+
+@needs_fork
+@pytest.mark.parametrize("reply", [
+    ["not", "enough"],  # not (index, result) pairs
+    [(0, 1), (0, 1)],  # the same job twice
+    [(10_000, 1)],  # no such job
+    [("0", 1)],  # not a job number
+])
+def test_a_reply_that_does_not_name_the_jobs_taken_is_not_used(monkeypatch: pytest.MonkeyPatch,
+                                                              reply: object) -> None:
+    real = split._receive
+
+    def damaged(fd: int) -> object | None:
+        assert real(fd) is not None
+        return reply
+
+    monkeypatch.setattr(split, "_receive", damaged)
+    got = split_map(tagged, list(range(20)), [1] * 20, min_weight=1)
+    assert [v for v, _ in got] == [x * x for x in range(20)]
 
 
 @needs_fork
