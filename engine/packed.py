@@ -81,7 +81,7 @@ def pack(ir: Mapping[str, Any], chunks: Sequence[tuple[tuple[str, ...], bytes]] 
     if chunks is None or [sid for ids, _ in chunks for sid in ids] != order:
         if ir.get("lean"):  # its scenes are only in the chunks
             raise ValueError("the packed scenes are not the scenes of this (lean) IR")
-        chunks = [part for first in range(0, len(scenes), CHUNK) for part in pack_scenes(scenes[first:first + CHUNK])]
+        chunks = pack_scenes(scenes)
     with paused_gc():
         whens = sorted({c["when"] for s in scenes for c in s["choices"] if c["when"] is not None})
         dos = sorted({tuple(c["do"]) for s in scenes for c in s["choices"] if c["do"]})

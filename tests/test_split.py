@@ -34,8 +34,6 @@ def test_small_work_stays_in_this_process() -> None:
 
 @needs_fork
 def test_big_work_is_shared_with_a_child_and_comes_back_in_order() -> None:
-    import time
-
     def slow(x: int) -> tuple[int, int]:
         time.sleep(0.01)  # long enough for the child to start taking jobs
         return tagged(x)
@@ -81,8 +79,6 @@ def test_a_failing_child_only_means_this_process_does_its_share(action: str, for
 
 @needs_fork
 def test_a_slow_child_takes_fewer_jobs_and_every_job_is_done_once(forked: list[int]) -> None:
-    import time
-
     parent = os.getpid()
 
     def fn(x: int) -> tuple[int, int]:
