@@ -360,6 +360,9 @@ def _load(text: str, path: str, marks_depth: int | None) -> Doc:
         pm = exc.problem_mark or exc.context_mark
         where = (pm.line + 1, pm.column + 1) if pm is not None else _last(ev)
         msg = (exc.problem or exc.context or "invalid YAML").strip()
+        if "nesting" in msg and ("depth" in msg or "level" in msg):  # libyaml's own nesting limit
+            raise _fail(path, where, "E005", f"nesting is deeper than {MAX_DEPTH} levels",
+                        "flatten the structure") from None
         raise _fail(path, where, "E004", f"YAML syntax: {msg}",
                     "check indentation, colons and quotes on this line and the one before") from None
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked libyaml errors

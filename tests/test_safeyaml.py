@@ -124,3 +124,27 @@ def test_deep_nesting_never_crashes(n: int, style: str) -> None:
     assert code in ("E005", "E001")
     assert int(line) >= 1
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("problem", ["exceeded maximum nesting depth", "maximum nesting level exceeded"])
+def test_libyaml_nesting_limit_is_a_depth_error(monkeypatch: pytest.MonkeyPatch, problem: str) -> None:
+    """Whatever libyaml's own nesting limit says, the author sees E005 at its line, not a syntax error."""
+    import yaml
+
+    class Limited:
+        def __init__(self, text: str) -> None:
+            pass
+
+        def get_event(self) -> None:
+            mark = yaml.Mark("<unicode string>", 0, 6, 3, None, None)
+            raise yaml.scanner.ScannerError("while increasing flow level", mark, problem, mark)
+
+        def dispose(self) -> None:
+            pass
+
+    monkeypatch.setattr(safeyaml, "_Loader", Limited)
+    with pytest.raises(ChronicleError) as info:
+        safeyaml.load("[[[[", "deep.yaml")
+    d = info.value.diagnostics[0]
+    assert (d.code, d.line, d.column) == ("E005", 7, 4)
+    assert "nesting is deeper than" in d.message
