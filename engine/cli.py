@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.insert(0, "play")
     name = args[0]
     if name not in COMMANDS:
-        from engine.diagnostics import did_you_mean
+        from engine.base.diagnostics import did_you_mean
 
         hint = did_you_mean(name, COMMANDS)
         print(f"chronicle: unknown command {name!r}" + (f"; {hint}" if hint else ""), file=sys.stderr)

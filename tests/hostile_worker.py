@@ -9,11 +9,11 @@ Each job is ``{"id", "kind", ...}``; for each, one line ``{"start": id}`` then o
 result, both flushed, so the parent always knows which item was running. Kinds:
 
 * ``cli``: ``engine.cli.main(argv)`` with ``stdin`` text and captured stdout/stderr;
-* ``yaml``: ``engine.safeyaml.load`` of a file;
-* ``analyze``: ``engine.compiler.analyze`` of a folder;
-* ``condition`` / ``effects``: ``engine.expr.parse_condition`` / ``parse_effects``;
+* ``yaml``: ``engine.format.safeyaml.load`` of a file;
+* ``analyze``: ``engine.build.compiler.analyze`` of a folder;
+* ``condition`` / ``effects``: ``engine.expressions.language.parse_condition`` / ``parse_effects``;
 * ``save``: ``SaveStore(folder).load(slot, story of folder)``;
-* ``transcript``: ``engine.transcript.read_transcript`` of a file.
+* ``transcript``: ``engine.saves.transcript.read_transcript`` of a file.
 
 The result holds ``error`` (the exception's class name, or null), ``codes`` and ``where`` (the
 diagnostics' codes and ``line:col``), ``message``, ``cpu`` and ``wall`` seconds, ``peak`` (the
@@ -44,9 +44,9 @@ def _diagnostics(exc: BaseException) -> tuple[list[str], list[str]]:
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
-    from engine.diagnostics import ChronicleError
-    from engine.expr import ExprError
-    from engine.saves import SaveError
+    from engine.base.diagnostics import ChronicleError
+    from engine.expressions.language import ExprError
+    from engine.saves.store import SaveError
 
     kind = job["kind"]
     out: dict[str, Any] = {"id": job["id"], "error": None, "codes": [], "where": [], "message": ""}
@@ -67,19 +67,19 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
                 sys.stdin = old_in
             out["out"], out["err"] = stdout.getvalue(), stderr.getvalue()
         elif kind == "yaml":
-            from engine import safeyaml
+            from engine.format import safeyaml
 
             with open(job["file"], "rb") as f:  # as a careful caller would: never more than the limit + 1
                 safeyaml.load(f.read(safeyaml.MAX_BYTES + 1), job["file"])
         elif kind == "analyze":
-            from engine.compiler import analyze
+            from engine.build.compiler import analyze
 
             analysis = analyze(job["folder"])
             out["codes"] = [d.code for d in analysis.diagnostics if d.severity == "error"]
             out["where"] = [f"{d.line}:{d.column}" for d in analysis.diagnostics if d.severity == "error"]
             out["ok"] = analysis.ir is not None
         elif kind in ("condition", "effects"):
-            from engine.expr import VarSpec, parse_condition, parse_effects
+            from engine.expressions.language import VarSpec, parse_condition, parse_effects
 
             # the variables and scenes of tests/fixtures/mini, where the same text is also checked
             variables = {"resolve": VarSpec("resolve", 0, "int", 0, 10), "warned": VarSpec("warned", 1, "bool")}
@@ -89,14 +89,14 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             else:
                 parse_effects(job["text"], variables, scenes)
         elif kind == "save":
-            from engine.loader import load_story
-            from engine.saves import SaveStore
+            from engine.build.loader import load_story
+            from engine.saves.store import SaveStore
 
             story = load_story(job["scenario"])
             loaded = SaveStore(job["folder"]).load(job["slot"], story)
             out["loaded"] = [loaded.state.scene, list(loaded.state.path), loaded.notice]
         elif kind == "transcript":
-            from engine.transcript import read_transcript
+            from engine.saves.transcript import read_transcript
 
             p = read_transcript(job["file"])
             out["complete"] = p.complete
@@ -125,7 +125,7 @@ def main() -> None:
     report = sys.__stdout__
     assert report is not None
     # warm up: the seeds record and the modules are loaded once, outside any job's timing
-    from engine.compiler import analyze
+    from engine.build.compiler import analyze
 
     analyze(ROOT / "tests" / "fixtures" / "mini")
     for job in jobs:

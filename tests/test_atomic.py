@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from engine import atomic
-from engine.atomic import ReadRefused, clean_temp, read_capped, write_atomic
+from engine.base import durable
+from engine.base.durable import ReadRefused, clean_temp, read_capped, write_atomic
 
 
 def temps(folder: Path) -> list[str]:
-    return [n for n in os.listdir(folder) if n.startswith(atomic.TEMP_PREFIX)]
+    return [n for n in os.listdir(folder) if n.startswith(durable.TEMP_PREFIX)]
 
 
 def enospc(*_args: Any, **_kw: Any) -> Any:
@@ -136,16 +136,16 @@ def test_clean_temp_removes_only_dead_or_stale_ones(tmp_path: Path) -> None:
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         names = {
-            "dead": f"{atomic.TEMP_PREFIX}{dead.pid}-aa.tmp",
-            "alive": f"{atomic.TEMP_PREFIX}{alive.pid}-bb.tmp",
-            "stale": f"{atomic.TEMP_PREFIX}{alive.pid}-cc.tmp",
-            "garbled": f"{atomic.TEMP_PREFIX}x-dd.tmp",
+            "dead": f"{durable.TEMP_PREFIX}{dead.pid}-aa.tmp",
+            "alive": f"{durable.TEMP_PREFIX}{alive.pid}-bb.tmp",
+            "stale": f"{durable.TEMP_PREFIX}{alive.pid}-cc.tmp",
+            "garbled": f"{durable.TEMP_PREFIX}x-dd.tmp",
             "other": "notes.tmp",
             "slot": "game.save.json",
         }
         for name in names.values():
             (tmp_path / name).write_bytes(b"partial")
-        old = time.time() - 2 * atomic.STALE_SECONDS
+        old = time.time() - 2 * durable.STALE_SECONDS
         os.utime(tmp_path / names["stale"], (old, old))
         removed = clean_temp(tmp_path)
     finally:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.bench import Figure, format_figure
+from engine.bench.benchmark import Figure, format_figure
 
 ROOT = Path(__file__).resolve().parent.parent
 

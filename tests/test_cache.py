@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 
-from engine import cache, compiler, layout, loader, machine, packed, record
-from engine.model import Story
+from engine.base import paths
+from engine.build import cache, compiled, compiler, loader
+from engine.core import machine
+from engine.core.model import Story
+from engine.record import sources
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,7 +67,7 @@ def test_unchanged_scenario_comes_from_the_cache(cache_dir: Path, compiles: list
 
 
 def test_a_synthetic_story_round_trips(cache_dir: Path, compiles: list[Path], tmp_path: Path) -> None:
-    from engine.synth import write_scenario
+    from engine.bench.synthetic import write_scenario
 
     folder = write_scenario(tmp_path / "s", 120)
     first = loader.load_story(folder)
@@ -93,19 +96,19 @@ def test_a_change_to_a_seed_text_is_a_new_compile(cache_dir: Path, compiles: lis
                                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seeds = tmp_path / "seeds"
     shutil.copytree(ROOT / "seeds", seeds)
-    monkeypatch.setattr(layout, "SEEDS_DIR", seeds)
-    record.load_record.cache_clear()  # type: ignore[attr-defined]
+    monkeypatch.setattr(paths, "SEEDS_DIR", seeds)
+    sources.load_record.cache_clear()  # type: ignore[attr-defined]
     try:
         first = loader.load_story(mini)
         loader.load_story(mini)
         assert len(compiles) == 1
         text = sorted(seeds.glob("*.txt"))[-1]
         text.write_bytes(text.read_bytes() + b"\n")
-        record.load_record.cache_clear()  # type: ignore[attr-defined]
+        sources.load_record.cache_clear()  # type: ignore[attr-defined]
         second = loader.load_story(mini)
         assert len(compiles) == 2 and second.content_hash != first.content_hash
     finally:
-        record.load_record.cache_clear()  # type: ignore[attr-defined]
+        sources.load_record.cache_clear()  # type: ignore[attr-defined]
 
 
 def test_a_new_engine_version_is_a_new_compile(cache_dir: Path, compiles: list[Path], mini: Path,
@@ -158,9 +161,9 @@ def test_an_entry_signed_with_another_secret_is_not_trusted(cache_dir: Path, com
     key = cache.cache_key(mini)
     ir = compiler.analyze(mini).ir
     assert ir is not None and key is not None
-    forged = packed.pack({**ir, "title": "Forged"})
+    forged = compiled.pack({**ir, "title": "Forged"})
     assert cache.store(mini, key, forged, other)
-    assert packed.unpack(forged).title == "Forged"  # a good entry, but not signed by this user
+    assert compiled.unpack(forged).title == "Forged"  # a good entry, but not signed by this user
     shutil.copy(_entry(other), _entry(cache_dir))
     before = len(compiles)
     assert loader.load_story(mini).title == story.title
@@ -191,7 +194,7 @@ def test_entries_are_bounded(cache_dir: Path, tmp_path: Path, mini: Path, monkey
     ir = compiler.analyze(mini).ir
     assert ir is not None
     for i in range(6):
-        assert cache.store(tmp_path / f"elsewhere{i}", "k" * 64, packed.pack(ir), cache_dir)
+        assert cache.store(tmp_path / f"elsewhere{i}", "k" * 64, compiled.pack(ir), cache_dir)
     assert len(list(cache_dir.glob("*.story"))) == 3
     assert not list(cache_dir.glob(".tmp-*"))
 
@@ -236,8 +239,9 @@ def test_a_start_from_the_cache_imports_neither_the_yaml_reader_nor_the_compiler
     import sys
 
     env = {**os.environ, "CHRONICLE_CACHE": str(tmp_path / "cache")}
-    code = ("import sys\nfrom engine.loader import load_story\nstory = load_story(sys.argv[1])\n"
-            "print(sorted(m for m in ('yaml', 'engine.compiler', 'engine.safeyaml', 'engine.record') "
+    code = ("import sys\nfrom engine.build.loader import load_story\nstory = load_story(sys.argv[1])\n"
+            "print(sorted(m for m in ('yaml', 'engine.build.compiler', 'engine.format.safeyaml', "
+            "'engine.record.sources') "
             "if m in sys.modules))")
     runs = [subprocess.run([sys.executable, "-c", code, str(mini)], env=env, cwd=ROOT, capture_output=True,
                            text=True, timeout=120) for _ in range(2)]
@@ -248,27 +252,27 @@ def test_a_start_from_the_cache_imports_neither_the_yaml_reader_nor_the_compiler
 
 def test_a_cached_story_decodes_its_scenes_only_when_asked(cache_dir: Path, compiles: list[Path],
                                                             tmp_path: Path) -> None:
-    from engine.synth import write_scenario
+    from engine.bench.synthetic import write_scenario
 
     folder = write_scenario(tmp_path / "s", 1200)
-    compiled = loader.load_story(folder)
+    first = loader.load_story(folder)  # compiles and caches
     story = loader.load_story(folder)
     assert len(compiles) == 1
     scenes = story.scenes
-    assert isinstance(scenes, packed.LazyScenes)
-    assert list(scenes) == list(compiled.scenes) and len(scenes) == 1200
-    assert "no such scene" not in scenes and compiled.start in scenes
+    assert isinstance(scenes, compiled.LazyScenes)
+    assert list(scenes) == list(first.scenes) and len(scenes) == 1200
+    assert "no such scene" not in scenes and first.start in scenes
     with pytest.raises(KeyError):
         scenes["no such scene"]
     assert scenes.get("no such scene") is None
     start = scenes[story.start]
-    assert start == compiled.scenes[compiled.start]
+    assert start == first.scenes[first.start]
     decoded = len(scenes._scenes)
-    assert 0 < decoded <= packed.CHUNK  # one chunk of the three
-    last = list(compiled.scenes.values())[-1]
-    choice = last.choices[0] if last.choices else next(iter(compiled.choices_by_id.values()))
+    assert 0 < decoded <= compiled.CHUNK  # one chunk of the three
+    last = list(first.scenes.values())[-1]
+    choice = last.choices[0] if last.choices else next(iter(first.choices_by_id.values()))
     assert story.choices_by_id[choice.id] == choice  # decodes that choice's chunk
     with pytest.raises(KeyError):
         story.choices_by_id["nowhere.nothing"]
-    assert story == compiled and dict(story.choices_by_id) == dict(compiled.choices_by_id)
+    assert story == first and dict(story.choices_by_id) == dict(first.choices_by_id)
     assert len(scenes._scenes) == 1200

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.calendar import (
+from engine.core.calendar import (
     advance,
     both_dates,
     day_offset,

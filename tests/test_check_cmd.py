@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from engine.schema import json_schema
+from engine.format.schema import json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,8 +86,8 @@ def test_list_json() -> None:
 
 
 def test_schema_file_is_current() -> None:
-    shipped = json.loads((ROOT / "engine" / "scenario.schema.json").read_text(encoding="utf-8"))
-    assert shipped == json_schema(), "run: chronicle schema -o engine/scenario.schema.json"
+    shipped = json.loads((ROOT / "engine" / "format" / "scenario.schema.json").read_text(encoding="utf-8"))
+    assert shipped == json_schema(), "run: chronicle schema -o engine/format/scenario.schema.json"
 
 
 @pytest.mark.parametrize("name", ["malachite_hall", "duma_march"])

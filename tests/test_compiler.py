@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.compiler import analyze, compile_folder, slug
-from engine.diagnostics import Diagnostic
+from engine.base.diagnostics import Diagnostic
+from engine.build.compiler import analyze, compile_folder, slug
 
 QUOTE = "This ultimatum expires at 7:10, after which we will immediately open fire."
 
@@ -194,8 +194,8 @@ def test_clock_crosses_midnight(tmp_path: Path) -> None:
     scenes = SCENES.replace("    title: Two\n", '    title: Two\n    time: "00:10"\n')
     story, _ = compile_folder(make(tmp_path, SCENARIO, scenes))
     assert story is not None
-    from engine import machine
-    from engine.calendar import format_clock
+    from engine.core import machine
+    from engine.core.calendar import format_clock
 
     state = machine.choose(story, machine.start(story), "one.go")
     assert state.clock == 1440 + 10
@@ -230,12 +230,12 @@ def test_variable_values_of_the_wrong_type_are_a_diagnostic_not_a_crash(tmp_path
     assert found and all(d.code.startswith("E1") for d in found), found
 
 
-# -- the split load: big scenarios are shared with a forked helper (engine.split) ----------------
+# -- the split load: big scenarios are shared with a forked helper (engine.build.workers) ----------------
 
 def _analyses(folder: Path, monkeypatch: pytest.MonkeyPatch, forked: list[int],
               lean: bool = False) -> tuple[object, object, int]:
     """The analysis of `folder` done serially, then split with a helper; and how many forks."""
-    from engine import compiler
+    from engine.build import compiler
 
     monkeypatch.setenv("CHRONICLE_JOBS", "1")
     serial = compiler.analyze(folder, lean=lean)
@@ -253,8 +253,8 @@ def _same(a: object, b: object) -> None:
 
 def test_a_split_load_gives_the_serial_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               forked: list[int]) -> None:
-    from engine.split import can_fork
-    from engine.synth import write_scenario
+    from engine.bench.synthetic import write_scenario
+    from engine.build.workers import can_fork
 
     folder = write_scenario(tmp_path, 1000)
     serial, shared, forks = _analyses(folder, monkeypatch, forked)
@@ -269,7 +269,7 @@ def test_a_split_load_gives_the_serial_answer(tmp_path: Path, monkeypatch: pytes
 def test_a_split_load_reports_every_problem_as_the_serial_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                              forked: list[int]) -> None:
     """Problems found across files (goto, expressions, a scene defined twice) and within them."""
-    from engine.synth import write_scenario
+    from engine.bench.synthetic import write_scenario
 
     folder = write_scenario(tmp_path, 1000)
     first, second = sorted((folder / "scenes").glob("*.yaml"))[:2]

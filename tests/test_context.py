@@ -1,4 +1,4 @@
-"""engine/context.py: a cited passage with its context, reference, place in the text and errata."""
+"""engine/record/passages.py: a cited passage with its context, reference, place in the text and errata."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.context import apply_corrections, read_citation, read_passage
-from engine.loader import load_story
-from engine.model import Citation
-from engine.record import load_record
+from engine.build.loader import load_story
+from engine.core.model import Citation
+from engine.record.passages import apply_corrections, read_citation, read_passage
+from engine.record.sources import load_record
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "grounding"
 
@@ -93,8 +93,8 @@ def test_apply_corrections_replaces_whole_words_only() -> None:
 
 
 def test_without_the_record_a_citation_reads_as_none(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import engine.layout
-    import engine.record
+    import engine.base.paths
+    import engine.record.sources
 
-    monkeypatch.setattr(engine.layout, "SEEDS_DIR", tmp_path)
+    monkeypatch.setattr(engine.base.paths, "SEEDS_DIR", tmp_path)
     assert read_citation(Citation("rabinowitch", "This ultimatum expires at 7:10")) is None

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from engine.base.diagnostics import ChronicleError
+from engine.build.loader import load_story
 from engine.cli import main
-from engine.diagnostics import ChronicleError
-from engine.explore import ExploreResult, explore
-from engine.loader import load_story
-from engine.machine import choices, choose, is_ending, replay, start
-from engine.model import Story
+from engine.core.machine import choices, choose, is_ending, replay, start
+from engine.core.model import Story
+from engine.tools.explore import ExploreResult, explore
 
 sys.path.insert(0, str(Path(__file__).parent))
 from tools_synthetic import synthetic_story  # noqa: E402
@@ -29,7 +29,7 @@ def broken() -> Story:
 
 
 def reference(story: Story) -> tuple[int, int]:
-    """States and transitions by a plain search over engine.machine.choose (the one transition)."""
+    """States and transitions by a plain search over engine.core.machine.choose (the one transition)."""
     s0 = start(story)
     seen = {(s0.scene, s0.vars, s0.visits)}
     todo = [s0]
@@ -177,7 +177,7 @@ def test_shipped_scenarios_explore_completely(name: str) -> None:
     assert all(e["reachable"] for e in r.endings.values())
 
 
-# --- agreement with a plain reference search over engine.machine (tests/tools_statespace.py) ---
+# --- agreement with a plain reference search over engine.core.machine (tests/tools_statespace.py) ---
 
 from tools_statespace import loops_story, reference_explore, visits_story  # noqa: E402
 

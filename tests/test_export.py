@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.classroom.document import Bullets, Document, Para, Quote, Table, md, to_markdown
 from engine.cli import main
-from engine.document import Bullets, Document, Para, Quote, Table, md, to_markdown
 
 CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
 CLASS = CLASSROOM / "class"

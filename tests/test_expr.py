@@ -1,4 +1,4 @@
-"""Tests for engine.expr: the expression language for conditions and effects."""
+"""Tests for engine.expressions.language: the expression language for conditions and effects."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from engine.expr import (
+from engine.expressions.language import (
     CODES,
     MAX_INT_LITERAL,
     MAX_STRING_VALUE,

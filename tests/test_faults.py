@@ -23,13 +23,13 @@ from typing import Any
 
 import pytest
 
-from engine import machine
-from engine.loader import load_story
-from engine.model import Story
-from engine.savefile import decode
-from engine.saves import SaveStore
-from engine.session import Session
-from engine.transcript import read_transcript
+from engine.build.loader import load_story
+from engine.core import machine
+from engine.core.model import Story
+from engine.play.session import Session
+from engine.saves.savefile import decode
+from engine.saves.store import SaveStore
+from engine.saves.transcript import read_transcript
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"

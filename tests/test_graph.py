@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.build.loader import load_story
 from engine.cli import main
-from engine.graph import dot_text, mermaid_text, to_dot, to_mermaid
-from engine.loader import load_story
+from engine.tools.storymap import dot_text, mermaid_text, to_dot, to_mermaid
 
 TOOLS = Path(__file__).parent / "fixtures" / "tools"
 

@@ -1,4 +1,4 @@
-"""The grounding report (engine/grounding.py) on real fixture scenarios and on the shipped ones."""
+"""The grounding report (engine/tools/grounding.py) on real fixture scenarios and on the shipped ones."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.compiler import analyze
-from engine.grounding import GroundingReport, ScenarioGrounding, ground, ground_scenario
-from engine.loader import list_scenarios, load_story
-from engine.record import load_record
+from engine.build.compiler import analyze
+from engine.build.loader import list_scenarios, load_story
+from engine.record.sources import load_record
+from engine.tools.grounding import GroundingReport, ScenarioGrounding, ground, ground_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "grounding"

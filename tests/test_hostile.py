@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from engine.savefile import encode
+from engine.saves.savefile import encode
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"
@@ -301,7 +301,7 @@ def test_expression(item: dict[str, Any], expression_results: dict[str, dict[str
 
 
 def test_saturating_arithmetic_runs_fast_and_stays_bounded() -> None:
-    from engine.expr import SATURATION, VarSpec, evaluate, parse_condition, parse_effects
+    from engine.expressions.language import SATURATION, VarSpec, evaluate, parse_condition, parse_effects
 
     variables = {"resolve": VarSpec("resolve", 0, "int", 0, 10), "big": VarSpec("big", 1, "int")}
     huge = " * ".join(["1000000000"] * 30)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.build.compiler import analyze
 from engine.cli import main
-from engine.compiler import analyze
-from engine.lint import CODES, lint
+from engine.tools.lint import CODES, lint
 
 TOOLS = Path(__file__).parent / "fixtures" / "tools"
 

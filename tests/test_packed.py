@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from engine import machine, packed
-from engine.compiler import analyze
-from engine.model import VISIT_CAP, Story
+from engine.build import compiled
+from engine.build.compiler import analyze
+from engine.core import machine
+from engine.core.model import VISIT_CAP, Story
 from tests.tools_synthetic import synthetic_ir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,12 +78,12 @@ def _assert_matches(story: Story, ir: dict[str, Any]) -> None:
 @pytest.mark.parametrize("name", ["duma_march", "malachite_hall"])
 def test_a_shipped_scenario_unpacks_to_exactly_its_checked_data(name: str) -> None:
     ir = _checked_ir(ROOT / "scenarios" / name)
-    _assert_matches(packed.unpack(packed.pack(ir)), ir)
+    _assert_matches(compiled.unpack(compiled.pack(ir)), ir)
 
 
 def test_visits_times_and_conditions_survive_packing(mini: Path) -> None:
     ir = _checked_ir(mini)
-    story = packed.unpack(packed.pack(ir))
+    story = compiled.unpack(compiled.pack(ir))
     _assert_matches(story, ir)
     assert story.tracked == ("hall_again",)  # a condition asks about visits: it has a slot
     assert any(ch.to_visit == 0 for sc in story.scenes.values() for ch in sc.choices)
@@ -98,53 +99,53 @@ def test_visits_times_and_conditions_survive_packing(mini: Path) -> None:
 
 def test_a_citation_cited_many_times_is_one_row_per_chunk_and_one_value(mini: Path) -> None:
     cited = _checked_ir(mini)["scenes"][0]["record"][0]
-    ir = synthetic_ir(packed.CHUNK + 5)
+    ir = synthetic_ir(compiled.CHUNK + 5)
     for sc in ir["scenes"]:  # every scene cites the same passage again, as separate IR values
         sc["record"] = [dict(cited) for _ in range(3)]
-    chunks = packed.pack(ir)
+    chunks = compiled.pack(ir)
     assert len(chunks) == 3  # the frame and two chunks of scenes
     for chunk in chunks[1:]:
         table, _ = marshal.loads(chunk)
         assert [row[:2] for row in table] == [(cited["source"], cited["quote"])]
-    story = packed.unpack(chunks)
+    story = compiled.unpack(chunks)
     _assert_matches(story, ir)
     assert len({id(c) for sc in story.scenes.values() for c in sc.record}) == 1
 
 
 def test_scenes_packed_file_by_file_give_the_same_story(tmp_path: Path) -> None:
-    from engine.synth import write_scenario
+    from engine.bench.synthetic import write_scenario
 
     analysis = analyze(write_scenario(tmp_path, 1200))
     assert analysis.ir is not None and analysis.diagnostics == []
     ir = analysis.ir
     assert [sid for ids, _ in analysis.chunks for sid in ids] == [s["id"] for s in ir["scenes"]]
-    by_file = packed.pack(ir, analysis.chunks)
+    by_file = compiled.pack(ir, analysis.chunks)
     assert all(a is b for a, (_, b) in zip(by_file[1:], analysis.chunks, strict=True))  # used as they are
-    whole = packed.pack(ir)
+    whole = compiled.pack(ir)
     assert not any(a is b for a, (_, b) in zip(whole[1:], analysis.chunks, strict=False))  # packed again
-    assert packed.unpack(by_file) == packed.unpack(whole)
-    _assert_matches(packed.unpack(by_file), ir)
+    assert compiled.unpack(by_file) == compiled.unpack(whole)
+    _assert_matches(compiled.unpack(by_file), ir)
     # chunks that do not hold exactly the IR's scenes are not used: the IR is packed again
-    assert packed.pack(ir, analysis.chunks[1:]) == whole
-    assert packed.pack(ir, analysis.chunks[::-1]) == whole
+    assert compiled.pack(ir, analysis.chunks[1:]) == whole
+    assert compiled.pack(ir, analysis.chunks[::-1]) == whole
 
 
 def test_scenes_are_decoded_a_chunk_at_a_time_when_first_asked_for() -> None:
-    n = packed.CHUNK * 2 + 10
+    n = compiled.CHUNK * 2 + 10
     ir = synthetic_ir(n)
-    story = packed.unpack(packed.pack(ir))
+    story = compiled.unpack(compiled.pack(ir))
     scenes = story.scenes
-    assert isinstance(scenes, packed.LazyScenes)
+    assert isinstance(scenes, compiled.LazyScenes)
     assert len(scenes) == n and list(scenes) == [s["id"] for s in ir["scenes"]]
     assert not scenes._scenes  # nothing decoded yet
     assert "s5" in scenes and "nowhere" not in scenes and not scenes._scenes
     with pytest.raises(KeyError):
         scenes["nowhere"]
     assert scenes.get("nowhere") is None
-    assert scenes[story.start].id == "s0" and len(scenes._scenes) == packed.CHUNK
+    assert scenes[story.start].id == "s0" and len(scenes._scenes) == compiled.CHUNK
     last = f"s{n - 1}"
     assert story.choices_by_id[f"s{n - 2}.on"].target == last  # decodes the last chunk, not the middle one
-    assert len(scenes._scenes) == packed.CHUNK + 10
+    assert len(scenes._scenes) == compiled.CHUNK + 10
     with pytest.raises(KeyError):
         story.choices_by_id["nowhere.nothing"]
     assert len(scenes._scenes) == n  # an unknown choice id looked everywhere
@@ -153,21 +154,21 @@ def test_scenes_are_decoded_a_chunk_at_a_time_when_first_asked_for() -> None:
 
 @pytest.mark.parametrize("damage", ["format", "missing chunk", "fields"])
 def test_chunks_of_another_layout_are_refused(mini: Path, damage: str) -> None:
-    chunks = packed.pack(_checked_ir(mini))
+    chunks = compiled.pack(_checked_ir(mini))
     frame = list(marshal.loads(chunks[0]))
     if damage == "format":
-        frame[0] = packed.FORMAT + 1
+        frame[0] = compiled.FORMAT + 1
     elif damage == "fields":
         frame[1] = frame[1][::-1]
     chunks = [marshal.dumps(tuple(frame)), *chunks[1:]]
     if damage == "missing chunk":
         chunks = chunks[:1]
     with pytest.raises(ValueError):
-        packed.unpack(chunks)
+        compiled.unpack(chunks)
 
 
 def test_a_lean_analysis_gives_the_same_diagnostics_chunks_and_story(tmp_path: Path) -> None:
-    from engine.synth import write_scenario
+    from engine.bench.synthetic import write_scenario
 
     folder = write_scenario(tmp_path, 1200)
     full, lean = analyze(folder), analyze(folder, lean=True)
@@ -175,15 +176,15 @@ def test_a_lean_analysis_gives_the_same_diagnostics_chunks_and_story(tmp_path: P
     assert lean.diagnostics == full.diagnostics == []
     assert lean.chunks == full.chunks
     assert "text" not in lean.ir["scenes"][0] and "text" in full.ir["scenes"][0]  # the scenes are in the chunks
-    story = packed.unpack(packed.pack(lean.ir, lean.chunks), lean.conditions, lean.effects)
-    assert story == packed.unpack(packed.pack(full.ir))
+    story = compiled.unpack(compiled.pack(lean.ir, lean.chunks), lean.conditions, lean.effects)
+    assert story == compiled.unpack(compiled.pack(full.ir))
     _assert_matches(story, full.ir)
     with pytest.raises(ValueError, match="lean"):  # a lean IR cannot be packed without its chunks
-        packed.pack(lean.ir, lean.chunks[1:])
+        compiled.pack(lean.ir, lean.chunks[1:])
 
 
 def test_a_lean_analysis_reports_every_problem_a_full_one_does(tmp_path: Path) -> None:
-    from engine.synth import write_scenario
+    from engine.bench.synthetic import write_scenario
 
     folder = write_scenario(tmp_path, 1200)
     scenes = sorted((folder / "scenes").glob("*.yaml"))

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.base.diagnostics import ChronicleError
+from engine.build.loader import load_story
 from engine.cli import main
-from engine.diagnostics import ChronicleError
-from engine.loader import load_story
-from engine.plans import load_plan, plan_text, read_path, run_plan
+from engine.tools.plans import load_plan, plan_text, read_path, run_plan
 
 ROOT = Path(__file__).parent.parent
 TOOLS = Path(__file__).parent / "fixtures" / "tools"

@@ -23,13 +23,14 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from engine import machine, safeyaml
-from engine.compiler import analyze
-from engine.diagnostics import ChronicleError
-from engine.expr import ExprError, VarSpec, parse_condition, parse_effects
-from engine.loader import load_story
-from engine.model import State, Story
-from engine.saves import SaveStore
+from engine.base.diagnostics import ChronicleError
+from engine.build.compiler import analyze
+from engine.build.loader import load_story
+from engine.core import machine
+from engine.core.model import State, Story
+from engine.expressions.language import ExprError, VarSpec, parse_condition, parse_effects
+from engine.format import safeyaml
+from engine.saves.store import SaveStore
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -125,7 +126,7 @@ def test_expressions_fail_only_with_expr_errors(text: str, as_effect: bool) -> N
                                  "warned = not warned", "mood = 'anxious'", "mood += 'x'", "resolve = -resolve"]),
                 min_size=1, max_size=30), st.integers(-10**15, 10**15))
 def test_effects_keep_every_variable_in_bounds_and_type(effects: list[str], start: int) -> None:
-    from engine.expr import evaluate
+    from engine.expressions.language import evaluate
 
     out = evaluate(parse_effects(effects, VARS, SCENES), (max(0, min(10, start)), False, "calm"))
     assert isinstance(out, tuple)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.build.loader import load_story
 from engine.cli import main
-from engine.loader import load_story
-from engine.randomtest import RandomReport, random_play
+from engine.tools.randomtest import RandomReport, random_play
 
 sys.path.insert(0, str(Path(__file__).parent))
 from tools_synthetic import synthetic_story  # noqa: E402
@@ -79,7 +79,7 @@ def test_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["randomtest", str(TOOLS / "good"), "-n", "0"]) == 2
 
 
-# --- agreement with a plain reference player over engine.machine (tests/tools_statespace.py) ---
+# --- agreement with a plain reference player over engine.core.machine (tests/tools_statespace.py) ---
 
 from tools_statespace import loops_story, reference_random_play, visits_story, wide_story  # noqa: E402
 
@@ -122,7 +122,7 @@ def test_wide_scenes_are_uniform() -> None:
 
 
 def test_forgetting_the_state_cache_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.randomtest as randomtest
+    import engine.tools.randomtest as randomtest
 
     story = visits_story()
     want = reference_random_play(story, 120, 5, 40)

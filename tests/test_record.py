@@ -15,8 +15,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.diagnostics import ChronicleError
-from engine.record import Match, Record, _normalize_mapped, load_record, normalize
+from engine.base.diagnostics import ChronicleError
+from engine.record.sources import Match, Record, _normalize_mapped, load_record, normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -12,11 +12,11 @@ from types import ModuleType
 
 import pytest
 
-from engine import machine
+from engine.build.loader import load_story
+from engine.classroom.report import build_report, collect, render
 from engine.cli import main
-from engine.loader import load_story
-from engine.report import build_report, collect, render
-from engine.transcript import Transcript
+from engine.core import machine
+from engine.saves.transcript import Transcript
 
 CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
 CLASS = CLASSROOM / "class"

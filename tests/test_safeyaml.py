@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from engine import safeyaml
-from engine.diagnostics import ChronicleError
+from engine.base.diagnostics import ChronicleError
+from engine.format import safeyaml
 
 
 def error_of(data: bytes | str) -> tuple[str, int, int]:
@@ -89,8 +89,8 @@ def test_nesting_limit() -> None:
 
 _DEEP = """
 import sys
-from engine import safeyaml
-from engine.diagnostics import ChronicleError
+from engine.format import safeyaml
+from engine.base.diagnostics import ChronicleError
 n, style = int(sys.argv[1]), sys.argv[2]
 if style == "flow":
     data = b"[" * n

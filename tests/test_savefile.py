@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from engine.saveerror import SaveError
-from engine.savefile import FORMAT, KIND, TooNew, decode, encode, nesting_depth, parse
+from engine.saves.errors import SaveError
+from engine.saves.savefile import FORMAT, KIND, TooNew, decode, encode, nesting_depth, parse
 
 
 def good() -> dict[str, Any]:

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from engine import atomic, machine
-from engine.loader import load_story
-from engine.model import State, Story
-from engine.savefile import FORMAT, MAX_BYTES, encode
-from engine.saves import AUTOSAVE_PREFIX, Loaded, SaveError, SaveMismatch, SaveStore, saves_dir
+from engine.base import durable
+from engine.build.loader import load_story
+from engine.core import machine
+from engine.core.model import State, Story
+from engine.saves.savefile import FORMAT, MAX_BYTES, encode
+from engine.saves.store import AUTOSAVE_PREFIX, Loaded, SaveError, SaveMismatch, SaveStore, saves_dir
 
 FIXTURE = Path(__file__).parent / "fixtures" / "saves" / "vigil"
 PATH = ("hall.pace", "hall.wait", "hall_again.back", "hall.ignore", "late.brave")
@@ -42,7 +43,7 @@ def files(store: SaveStore) -> list[str]:
 
 
 def temps(store: SaveStore) -> list[str]:
-    return [n for n in files(store) if n.startswith(atomic.TEMP_PREFIX)]
+    return [n for n in files(store) if n.startswith(durable.TEMP_PREFIX)]
 
 
 def rewrite(path: Path, change: Any) -> None:
@@ -62,7 +63,7 @@ def test_saves_dir_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert (tmp_path / "opt").is_dir()
     assert saves_dir() == tmp_path / "env" and (tmp_path / "env").is_dir()
     monkeypatch.delenv("CHRONICLE_SAVES")
-    from engine.loader import PROJECT
+    from engine.build.loader import PROJECT
 
     assert saves_dir() == PROJECT / "saves"
 
@@ -466,7 +467,7 @@ def test_leftover_temp_files_are_cleaned_at_start(story: Story, tmp_path: Path) 
     store.save("g", story, play(story))
     dead_pid = 2**22 + 12345  # above the usual pid_max
     for i in range(3):
-        (tmp_path / f"{atomic.TEMP_PREFIX}{dead_pid}-{i:012x}{atomic.TEMP_SUFFIX}").write_bytes(b'{"kind":')
+        (tmp_path / f"{durable.TEMP_PREFIX}{dead_pid}-{i:012x}{durable.TEMP_SUFFIX}").write_bytes(b'{"kind":')
     (tmp_path / "notes.txt").write_text("mine")
     again = SaveStore(tmp_path)
     assert len(again.cleaned) == 3

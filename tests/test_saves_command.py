@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import machine
+from engine.build.loader import load_story
 from engine.cli import main
-from engine.loader import load_story
-from engine.model import Story
-from engine.saves import SaveStore
+from engine.core import machine
+from engine.core.model import Story
+from engine.saves.store import SaveStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "saves"
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import atomic, machine
-from engine.loader import load_story
-from engine.savefile import decode
-from engine.saves import SaveStore
+from engine.base import durable
+from engine.build.loader import load_story
+from engine.core import machine
+from engine.saves.savefile import decode
+from engine.saves.store import SaveStore
 
 FIXTURE = Path(__file__).parent / "fixtures" / "saves" / "vigil"
 SLOTS = ("alpha", "beta", "gamma")
@@ -30,9 +31,9 @@ ROUNDS = 250
 
 ZYGOTE = r"""
 import os, sys
-from engine.loader import load_story
-from engine.machine import replay
-from engine.saves import SaveError, SaveStore
+from engine.build.loader import load_story
+from engine.core.machine import replay
+from engine.saves.store import SaveError, SaveStore
 
 story = load_story(sys.argv[1])
 folder = sys.argv[2]
@@ -106,7 +107,7 @@ def test_sigkill_during_saves_never_loses_a_slot(tmp_path: Path) -> None:
                 (tmp_path / "writer-error.txt").read_text() if (tmp_path / "writer-error.txt").exists()
                 else status)
             names = set(os.listdir(folder))
-            kills_mid_write += any(n.startswith(atomic.TEMP_PREFIX) for n in names)
+            kills_mid_write += any(n.startswith(durable.TEMP_PREFIX) for n in names)
             for slot in SLOTS:
                 if seen[slot] == 0 and f"{slot}.save.json" not in names:
                     continue  # not written yet
@@ -129,7 +130,7 @@ def test_sigkill_during_saves_never_loses_a_slot(tmp_path: Path) -> None:
     assert min(seen.values()) > 5, seen  # the writers really wrote, many times
     assert kills_mid_write > 0  # some kills landed mid-write (temporary files were left)
     store = SaveStore(folder)  # cleans what the killed writers left
-    assert not any(n.startswith(atomic.TEMP_PREFIX) for n in os.listdir(folder))
+    assert not any(n.startswith(durable.TEMP_PREFIX) for n in os.listdir(folder))
     for slot in SLOTS:
         loaded = store.load(slot, story)
         assert loaded.notice is None

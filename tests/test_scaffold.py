@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from engine.build.compiler import analyze
+from engine.build.loader import load_story
 from engine.cli import main
-from engine.compiler import analyze
-from engine.lint import lint
-from engine.loader import load_story
-from engine.machine import historical_path
-from engine.safeyaml import load
-from engine.scaffold import SCHEMA_FILE
+from engine.core.machine import historical_path
+from engine.format.safeyaml import load
+from engine.tools.lint import lint
+from engine.tools.scaffold import SCHEMA_FILE
 
 
 def test_new_scenario_checks_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

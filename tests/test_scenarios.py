@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import machine
-from engine.compiler import analyze
-from engine.loader import list_scenarios, load_story
-from engine.model import State, Story
+from engine.build.compiler import analyze
+from engine.build.loader import list_scenarios, load_story
+from engine.core import machine
+from engine.core.model import State, Story
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = [p.name for p in list_scenarios(ROOT / "scenarios")]

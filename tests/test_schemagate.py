@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from engine import safeyaml
-from engine.schema import part_schema
-from engine.schemagate import gate
-from engine.synth import write_scenario
+from engine.bench.synthetic import write_scenario
+from engine.format import safeyaml
+from engine.format.schema import part_schema
+from engine.format.schemagate import gate
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-"""engine.session: a game driven line by line, with real saves and transcripts on disk."""
+"""engine.play.session: a game driven line by line, with real saves and transcripts on disk."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import machine
-from engine.loader import load_story
-from engine.model import Story
-from engine.saves import SaveStore
-from engine.session import Session
+from engine.build.loader import load_story
+from engine.core import machine
+from engine.core.model import Story
+from engine.play.session import Session
+from engine.saves.store import SaveStore
 
 PLAY = Path(__file__).resolve().parent / "fixtures" / "play"
 

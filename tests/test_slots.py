@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.saveerror import SaveError
-from engine.slots import backup_filename, check_slot_name, slot_filename, slot_of_filename
+from engine.saves.errors import SaveError
+from engine.saves.slots import backup_filename, check_slot_name, slot_filename, slot_of_filename
 
 ATTACKS = [
     "../evil", "..", "a/../b", "a/b", "/etc/passwd", "a\\b", "..\\..\\windows", "C:\\x", "c:evil",

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.build.loader import list_scenarios
 from engine.cli import main
-from engine.loader import list_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "grounding"
@@ -117,10 +117,10 @@ def test_unknown_scenario_is_an_error_not_a_traceback(capsys: pytest.CaptureFixt
 
 def test_damaged_seeds_are_reported(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
                                     tmp_path: Path) -> None:
-    import engine.layout
-    import engine.record
+    import engine.base.paths
+    import engine.record.sources
 
-    monkeypatch.setattr(engine.layout, "SEEDS_DIR", tmp_path)
+    monkeypatch.setattr(engine.base.paths, "SEEDS_DIR", tmp_path)
     code, out, err = run(capsys, GROUNDED)
     assert code == 1 and out == ""
     assert "SEED001" in err and "cannot read the seed index" in err

@@ -1,4 +1,4 @@
-"""engine.split: the answer is always the serial answer, whatever happens to the forked helper."""
+"""engine.build.workers: the answer is always the serial answer, whatever happens to the forked helper."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from engine import split
-from engine.split import can_fork, split_map
+from engine.build import workers
+from engine.build.workers import can_fork, split_map
 
 needs_fork = pytest.mark.skipif(not can_fork(), reason="no second core or no fork here")
 
@@ -101,27 +101,27 @@ def test_a_slow_child_takes_fewer_jobs_and_every_job_is_done_once(forked: list[i
 ])
 def test_a_reply_that_does_not_name_the_jobs_taken_is_not_used(monkeypatch: pytest.MonkeyPatch,
                                                               reply: object) -> None:
-    real = split._receive
+    real = workers._receive
 
     def damaged(fd: int) -> object | None:
         assert real(fd) is not None
         return reply
 
-    monkeypatch.setattr(split, "_receive", damaged)
+    monkeypatch.setattr(workers, "_receive", damaged)
     got = split_map(tagged, list(range(20)), [1] * 20, min_weight=1)
     assert [v for v, _ in got] == [x * x for x in range(20)]
 
 
 @needs_fork
 def test_a_short_or_damaged_reply_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = split._receive
+    real = workers._receive
 
     def damaged(fd: int) -> object | None:
         got = real(fd)
         assert got is not None
         return ["not", "enough"]
 
-    monkeypatch.setattr(split, "_receive", damaged)
+    monkeypatch.setattr(workers, "_receive", damaged)
     got = split_map(tagged, list(range(20)), [1] * 20, min_weight=1)
     assert [v for v, _ in got] == [x * x for x in range(20)]
     assert {pid for _, pid in got} == {os.getpid()}
@@ -147,6 +147,6 @@ def test_receive_refuses_a_reply_whose_length_does_not_match() -> None:
     os.write(w, (100).to_bytes(8, "big") + b"short")
     os.close(w)
     try:
-        assert split._receive(r) is None
+        assert workers._receive(r) is None
     finally:
         os.close(r)

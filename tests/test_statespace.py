@@ -6,8 +6,8 @@ import gc
 import sys
 from pathlib import Path
 
-from engine import statespace
-from engine.statespace import Interner, per_story, visit_readers
+from engine.tools import step_tables
+from engine.tools.step_tables import Interner, per_story, visit_readers
 
 sys.path.insert(0, str(Path(__file__).parent))
 from tools_statespace import loops_story, visits_story  # noqa: E402
@@ -25,10 +25,10 @@ def test_per_story_builds_once_and_forgets_dropped_stories() -> None:
     assert per_story(story, "t", build) is first and len(calls) == 1
     assert per_story(story, "other", build) is not first and len(calls) == 2
     key = (id(story), "t")
-    assert key in statespace._PER_STORY
+    assert key in step_tables._PER_STORY
     del story
     gc.collect()
-    assert key not in statespace._PER_STORY and (key[0], "other") not in statespace._PER_STORY
+    assert key not in step_tables._PER_STORY and (key[0], "other") not in step_tables._PER_STORY
 
 
 def test_visit_readers() -> None:
@@ -49,11 +49,11 @@ def test_interner_numbers_in_order() -> None:
 
 def test_memos_are_emptied_after_a_run() -> None:
     """Nothing of a run stays in memory with the story but the tables themselves."""
-    from engine import explore as explore_module
-    from engine import randomtest as randomtest_module
+    from engine.tools import explore as explore_module
+    from engine.tools import randomtest as randomtest_module
 
     story = visits_story()
     explore_module.explore(story)
     randomtest_module.random_play(story, 20, 1, 50)
-    tables = [statespace._PER_STORY[(id(story), what)][1] for what in ("explore", "randomtest")]
+    tables = [step_tables._PER_STORY[(id(story), what)][1] for what in ("explore", "randomtest")]
     assert all(t.memos for t in tables) and not any(m for t in tables for m in t.memos)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.build.loader import load_story
 from engine.cli import main
-from engine.loader import load_story
-from engine.stats import story_stats, words
+from engine.tools.stats import story_stats, words
 
 TOOLS = Path(__file__).parent / "fixtures" / "tools"
 

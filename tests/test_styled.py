@@ -1,12 +1,12 @@
-"""engine.styled: blocks set as styled lines for the full UI."""
+"""engine.play.styled_lines: blocks set as styled lines for the full UI."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import render
-from engine.styled import block_lines, wrap
+from engine.play import pages
+from engine.play.styled_lines import block_lines, wrap
 
 
 def text_of(line: list[tuple[str, str]]) -> str:
@@ -35,7 +35,7 @@ def test_no_line_is_wider_than_asked_and_no_word_is_lost(spans: list[tuple[str, 
 
 
 def test_a_choice_hangs_beside_its_number_and_shows_the_selection() -> None:
-    b = render.block("choice", "Stay in the hall and wait for the answer from the Smolny", number=2)
+    b = pages.block("choice", "Stay in the hall and wait for the answer from the Smolny", number=2)
     lines = block_lines(b, 24, selected=True)
     assert text_of(lines[0]).startswith("2. Stay")
     assert all(text_of(x).startswith("   ") for x in lines[1:]) and len(lines) > 1
@@ -44,10 +44,10 @@ def test_a_choice_hangs_beside_its_number_and_shows_the_selection() -> None:
 
 
 def test_each_kind_keeps_its_words() -> None:
-    blocks = [render.block("title", "Seven o'clock"), render.block("quote", "A passage", extra="Reed, p. 3"),
-              render.block("context", "before", extra="the passage", after=", after"),
-              render.block("closed", "Leave", extra="the doors are held"), render.block("error", "No such save"),
-              render.block("item", "a point"), render.block("note", "A note")]
+    blocks = [pages.block("title", "Seven o'clock"), pages.block("quote", "A passage", extra="Reed, p. 3"),
+              pages.block("context", "before", extra="the passage", after=", after"),
+              pages.block("closed", "Leave", extra="the doors are held"), pages.block("error", "No such save"),
+              pages.block("item", "a point"), pages.block("note", "A note")]
     for b in blocks:
         words = " ".join(text_of(x) for x in block_lines(b, 30)).split()
         for part in (b.text, b.extra):

@@ -7,11 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine import safeyaml
-from engine.compiler import analyze
-from engine.loader import load_story
-from engine.record import load_record
-from engine.synth import VARIABLES, quote_pool, write_scenario
+from engine.bench.synthetic import VARIABLES, quote_pool, write_scenario
+from engine.build.compiler import analyze
+from engine.build.loader import load_story
+from engine.format import safeyaml
+from engine.record.sources import load_record
 
 ROOT = Path(__file__).resolve().parent.parent
 

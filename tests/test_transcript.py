@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import ENGINE_VERSION, machine
-from engine.loader import load_story
-from engine.model import State, Story
-from engine.transcript import MAX_FILE, MAX_LINE, Transcript, find_transcripts, read_transcript, slug
+from engine import ENGINE_VERSION
+from engine.build.loader import load_story
+from engine.core import machine
+from engine.core.model import State, Story
+from engine.saves.transcript import MAX_FILE, MAX_LINE, Transcript, find_transcripts, read_transcript, slug
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -178,10 +178,10 @@ def test_no_color_or_a_dumb_terminal_gives_plain_text(tmp_path: Path, env: dict[
 
 
 def test_the_full_ui_does_not_need_rich_for_its_screens() -> None:
-    """The page is styled by engine.styled: importing rich's console would cost the first frame."""
+    """The page is styled by engine.play.styled_lines: importing rich's console would cost the first frame."""
     import subprocess
 
-    code = "import sys, engine.tui\nprint(sorted(m for m in sys.modules if m == 'rich' or m.startswith('rich.')))"
+    code = "import sys, engine.play.tui\nprint(sorted(m for m in sys.modules if m == 'rich' or m.startswith('rich.')))"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                        cwd=Path(__file__).resolve().parent.parent)
     assert r.returncode == 0, r.stderr

@@ -1,5 +1,5 @@
 """Stories built from plain data (through the real compiler) that stress the state-space tools,
-and plain reference implementations of explore and random play over `engine.machine`.
+and plain reference implementations of explore and random play over `engine.core.machine`.
 
 The references are deliberately naive: one `choices`/`choose` call per step, tuple state keys,
 no memo. The fast tools must agree with them exactly.
@@ -11,10 +11,10 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from engine.compiler import build
-from engine.expr import VarSpec, parse_effects
-from engine.machine import choices, choose, is_ending, start
-from engine.model import Story
+from engine.build.compiler import build
+from engine.core.machine import choices, choose, is_ending, start
+from engine.core.model import Story
+from engine.expressions.language import VarSpec, parse_effects
 
 
 def _choice(key: str, target: str, when: str | None = None, do: list[str] | None = None) -> dict[str, Any]:
@@ -108,7 +108,7 @@ def _raw(story: Story) -> dict[tuple[str, ...], Any]:
 
 
 def reference_explore(story: Story, max_states: int = 1_000_000) -> dict[str, Any]:
-    """What `engine.explore.explore` must report, by a plain BFS over `engine.machine.choose`."""
+    """What `engine.tools.explore.explore` must report, by a plain BFS over `engine.core.machine.choose`."""
     raw = _raw(story)
     s0 = start(story)
     key0 = (s0.scene, s0.vars, s0.visits)
@@ -204,7 +204,7 @@ def _uniform(k: int, stream: Iterator[int]) -> int:
 
 
 def reference_random_play(story: Story, n: int, seed: int, max_steps: int) -> dict[str, Any]:
-    """What `engine.randomtest.random_play` must report, step by step over `engine.machine`.
+    """What `engine.tools.randomtest.random_play` must report, step by step over `engine.core.machine`.
 
     The documented draw: the bytes of `random.Random(seed).randbytes`, in order; a uniform pick
     among the open choices (`_uniform`).

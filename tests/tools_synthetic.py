@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.compiler import build
-from engine.model import Story
+from engine.build.compiler import build
+from engine.core.model import Story
 
 
 def synthetic_ir(n: int = 1000) -> dict[str, Any]:

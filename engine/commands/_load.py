@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from engine.diagnostics import ChronicleError
-from engine.loader import load_story
-from engine.model import Story
+from engine.base.diagnostics import ChronicleError
+from engine.build.loader import load_story
+from engine.core.model import Story
 
 
 def story_or_none(ref: str) -> Story | None:

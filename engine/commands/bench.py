@@ -12,7 +12,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.bench import format_figure, run_bench, to_json
+    from engine.bench.benchmark import format_figure, run_bench, to_json
 
     def progress(line: str) -> None:
         print(line, file=sys.stderr if args.json else sys.stdout, flush=True)

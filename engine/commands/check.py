@@ -6,10 +6,10 @@ import argparse
 import json
 from pathlib import Path
 
-from engine.compiler import CODES as COMPILER_CODES
-from engine.compiler import analyze
-from engine.diagnostics import Diagnostic
-from engine.loader import resolve_scenarios
+from engine.base.diagnostics import Diagnostic
+from engine.build.compiler import CODES as COMPILER_CODES
+from engine.build.compiler import analyze
+from engine.build.loader import resolve_scenarios
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -20,9 +20,9 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def all_codes() -> dict[str, str]:
-    from engine.expr import CODES as EXPR_CODES
-    from engine.safeyaml import __doc__ as _  # noqa: F401
-    from engine.validate import CODES as SCHEMA_CODES
+    from engine.expressions.language import CODES as EXPR_CODES
+    from engine.format.safeyaml import __doc__ as _  # noqa: F401
+    from engine.format.validate import CODES as SCHEMA_CODES
 
     codes = {
         "E001": "the file is larger than 1 MiB", "E002": "bytes that are not UTF-8",
@@ -35,7 +35,7 @@ def all_codes() -> dict[str, str]:
     codes.update(COMPILER_CODES)
     codes.update(EXPR_CODES)
     try:
-        from engine.lint import CODES as LINT_CODES  # type: ignore[import-not-found,unused-ignore]
+        from engine.tools.lint import CODES as LINT_CODES  # type: ignore[import-not-found,unused-ignore]
 
         codes.update(LINT_CODES)
     except ImportError:  # pragma: no cover - lint not present
@@ -50,7 +50,7 @@ def check_folders(folders: list[Path]) -> list[Diagnostic]:
         out.extend(analysis.diagnostics)
         if analysis.ir is not None:
             try:
-                from engine.lint import lint  # type: ignore[import-not-found,unused-ignore]
+                from engine.tools.lint import lint  # type: ignore[import-not-found,unused-ignore]
             except ImportError:  # pragma: no cover
                 continue
             out.extend(lint(folder, analysis))

@@ -7,7 +7,7 @@ import json
 import time
 
 from engine.commands._load import story_or_none
-from engine.explore import DEFAULT_MAX_STATES, ExploreResult, explore
+from engine.tools.explore import DEFAULT_MAX_STATES, ExploreResult, explore
 
 
 def configure(p: argparse.ArgumentParser) -> None:

@@ -10,10 +10,10 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from engine.diagnostics import ChronicleError
+from engine.base.diagnostics import ChronicleError
 
 if TYPE_CHECKING:
-    from engine.record import Record
+    from engine.record.sources import Record
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -29,7 +29,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def _record() -> Record | None:
-    from engine.record import load_record
+    from engine.record.sources import load_record
 
     try:
         return load_record()
@@ -40,15 +40,15 @@ def _record() -> Record | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.classroom.export import render, transcript_document, worksheet_document
+    from engine.classroom.report import load_scenario
     from engine.commands.report import write_output
-    from engine.export import render, transcript_document, worksheet_document
-    from engine.report import load_scenario
 
     try:
         if args.what == "transcript":
             from pathlib import Path
 
-            from engine.transcript import read_transcript
+            from engine.saves.transcript import read_transcript
 
             p = read_transcript(args.file)
             if not p.scenario:
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             if args.scenarios:
                 story = load_scenario(args.scenario, args.scenarios)
             else:
-                from engine.loader import load_story
+                from engine.build.loader import load_story
 
                 story = load_story(args.scenario)
             doc = worksheet_document(story, _record())

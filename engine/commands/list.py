@@ -5,33 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from engine.loader import list_scenarios
-from engine.safeyaml import load
-from engine.sanitize import clean_line
+from engine.base.sanitize import clean_line
+from engine.build.catalog import scenario_summaries
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--root", help="the scenarios folder (default: scenarios/)")
-
-
-def scenario_summaries(root: str | None = None) -> list[dict[str, object]]:
-    """Cheap summaries read from each scenario.yaml only (no compilation)."""
-    from pathlib import Path
-
-    rows = []
-    for folder in list_scenarios(Path(root) if root else None):
-        try:
-            meta = load((folder / "scenario.yaml").read_bytes(), str(folder / "scenario.yaml")).value
-        except Exception:  # a broken scenario is listed, and `check` explains it
-            meta = {}
-        meta = meta if isinstance(meta, dict) else {}
-        clock: dict[str, object] = meta["clock"] if isinstance(meta.get("clock"), dict) else {}
-        rows.append({"id": folder.name, "title": meta.get("title", folder.name), "role": meta.get("role", ""),
-                     "date": clock.get("date", ""), "calendar": clock.get("calendar", ""),
-                     "summary": meta.get("summary", ""), "length": meta.get("length", ""),
-                     "path": str(folder)})
-    return rows
 
 
 def run(args: argparse.Namespace) -> int:

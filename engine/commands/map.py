@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from engine.commands._load import story_or_none
-from engine.graph import GROUPS, GraphvizFailed, GraphvizMissing, to_dot, to_mermaid, to_svg
+from engine.tools.storymap import GROUPS, GraphvizFailed, GraphvizMissing, to_dot, to_mermaid, to_svg
 
 
 def configure(p: argparse.ArgumentParser) -> None:

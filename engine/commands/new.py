@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.loader import scenarios_root
-from engine.scaffold import ScaffoldError, scaffold
+from engine.build.loader import scenarios_root
+from engine.tools.scaffold import ScaffoldError, scaffold
 
 
 def configure(p: argparse.ArgumentParser) -> None:

@@ -1,7 +1,7 @@
 """`chronicle play [SCENARIO]`: play a scenario in the terminal (the default command).
 
 Without a scenario, a picker lists them. The full UI (prompt_toolkit and rich) runs on a
-terminal; plain mode (`engine.plain`: linear text, one input line per turn) runs when asked
+terminal; plain mode (`engine.play.plain`: linear text, one input line per turn) runs when asked
 with --plain, when stdin or stdout is not a terminal, with NO_COLOR set or with TERM=dumb.
 Only the chosen front end is imported, so plain mode never loads rich or prompt_toolkit.
 """
@@ -31,12 +31,12 @@ def _tty(stream: object) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.session import plain_requested
+    from engine.play.session import plain_requested
 
     if plain_requested(args.plain, stdin_tty=_tty(sys.stdin), stdout_tty=_tty(sys.stdout)):
-        from engine.plain import main
+        from engine.play.plain import main
 
         return main(args)
-    from engine.tui import main as tui_main
+    from engine.play.tui import main as tui_main
 
     return tui_main(args)

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from engine.commands._load import story_or_none
-from engine.randomtest import DEFAULT_MAX_STEPS, RandomReport, random_play
+from engine.tools.randomtest import DEFAULT_MAX_STEPS, RandomReport, random_play
 
 
 def _positive(text: str) -> int:

@@ -14,13 +14,13 @@ import json
 import sys
 from pathlib import Path
 
+from engine.base.diagnostics import ChronicleError
+from engine.build.loader import find_scenario, is_scenario
 from engine.commands._load import story_or_none
-from engine.diagnostics import ChronicleError
-from engine.explore import explore
-from engine.loader import find_scenario, is_scenario
-from engine.machine import ChoiceError, historical_path
-from engine.model import Story
-from engine.plans import Plan, load_plan, plan_text, read_path, run_plan
+from engine.core.machine import ChoiceError, historical_path
+from engine.core.model import Story
+from engine.tools.explore import explore
+from engine.tools.plans import Plan, load_plan, plan_text, read_path, run_plan
 
 
 def configure(p: argparse.ArgumentParser) -> None:

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from engine.diagnostics import ChronicleError
+from engine.base.diagnostics import ChronicleError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -45,7 +45,7 @@ def write_output(text: str, output: str | None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.report import build_report, collect, render
+    from engine.classroom.report import build_report, collect, render
 
     try:
         got = collect(args.paths, scenarios=args.scenarios, scenario=args.scenario)

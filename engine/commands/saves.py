@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.model import Story
-    from engine.saves import SaveStore, SlotInfo
+    from engine.core.model import Story
+    from engine.saves.store import SaveStore, SlotInfo
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -62,8 +62,8 @@ class _Stories:
         return self.cache[scenario]
 
     def _load(self, scenario: str) -> tuple[Story | None, str]:
-        from engine.diagnostics import ChronicleError
-        from engine.loader import list_scenarios, load_story
+        from engine.base.diagnostics import ChronicleError
+        from engine.build.loader import list_scenarios, load_story
 
         try:
             if self.root:
@@ -81,7 +81,7 @@ class _Stories:
 
 def _check(store: SaveStore, info: SlotInfo, stories: _Stories) -> tuple[bool | None, str]:
     """(fits, message): whether the slot loads into its scenario, and the notice or the problem."""
-    from engine.saves import SaveError
+    from engine.saves.store import SaveError
 
     if info.problem is not None:
         return False, info.problem
@@ -172,7 +172,7 @@ def _show(store: SaveStore, args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.saves import SaveError, SaveStore
+    from engine.saves.store import SaveError, SaveStore
 
     try:
         store = SaveStore(args.saves)

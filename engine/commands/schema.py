@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from engine.schema import json_schema
+from engine.format.schema import json_schema
 
 
 def configure(p: argparse.ArgumentParser) -> None:

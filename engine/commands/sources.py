@@ -13,9 +13,9 @@ import json
 import sys
 from pathlib import Path
 
-from engine.diagnostics import ChronicleError, Diagnostic
-from engine.grounding import CitationCheck, GroundingReport, ScenarioGrounding, ground
-from engine.loader import resolve_scenarios
+from engine.base.diagnostics import ChronicleError, Diagnostic
+from engine.build.loader import resolve_scenarios
+from engine.tools.grounding import CitationCheck, GroundingReport, ScenarioGrounding, ground
 
 QUOTE_WIDTH = 90
 

@@ -6,9 +6,9 @@ import argparse
 import json
 import sys
 
+from engine.build.loader import list_scenarios
 from engine.commands._load import story_or_none
-from engine.loader import list_scenarios
-from engine.stats import story_stats
+from engine.tools.stats import story_stats
 
 
 def configure(p: argparse.ArgumentParser) -> None:

@@ -1,0 +1,4 @@
+"""Layer 0, base: what every other layer leans on — diagnostics, durable files, terminal-safe text, paths.
+
+May import: nothing from the engine (only the standard library).
+"""

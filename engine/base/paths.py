@@ -1,0 +1,25 @@
+"""Where things are: a scenario's files and the project's seed texts. Paths only, nothing parsed.
+
+Kept free of the YAML reader so that a start from the compiled cache never imports it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+MAX_FILE_BYTES = 1 << 20  # the largest scenario file read (1 MiB)
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # engine/
+PROJECT = PACKAGE_DIR.parent
+SEEDS_DIR = PROJECT / "seeds"
+
+
+def scenario_files(folder: Path) -> list[Path]:
+    """scenario.yaml first, then every other YAML file except those in plans/."""
+    files = []
+    for p in sorted(folder.rglob("*")):
+        if p.suffix not in (".yaml", ".yml") or not p.is_file() or p.name == "scenario.yaml":
+            continue
+        if "plans" in p.relative_to(folder).parts[:-1]:
+            continue
+        files.append(p)
+    return [folder / "scenario.yaml", *files]

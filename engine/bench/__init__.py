@@ -1,0 +1,4 @@
+"""Layer 10, bench: `chronicle bench` — measurements and the synthetic scenarios they run on.
+
+May import: every layer below (base … play).
+"""

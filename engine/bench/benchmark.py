@@ -1,0 +1,451 @@
+"""`chronicle bench`: the engine's speed, measured the same way on any machine.
+
+It writes deterministic synthetic scenarios (`engine.bench.synthetic`) of 100, 1,000 and 10,000 scenes
+into a temporary folder and measures, with the real code paths:
+
+* cold load (read, validate, compile; the seed texts included) and cached load (`load_story`
+  with its compiled cache, whose scenes are decoded when first asked for), per size, and the
+  cached load of the biggest with every scene decoded;
+* peak memory of a whole process that cold-loads the 10,000-scene scenario, with the pages
+  of its forked loading helper (`engine.build.workers`);
+* random play (`engine.tools.randomtest.random_play`) in choice steps per second and exhaustive
+  exploration (`engine.tools.explore.explore`) in states per second, on the 1,000-scene scenario,
+  and the time to explore every shipped scenario completely;
+* time to the first scene on screen, as whole processes: plain mode with stdin closed, and the
+  full UI in a pseudo-terminal until the scene's title is drawn, each beside the time of
+  `python -c "import yaml"` (plain) or `python -c "import rich, prompt_toolkit, yaml"` (UI)
+  measured in the same run;
+* an autosave (`engine.saves.store.SaveStore.autosave`).
+
+Every figure is the median of several runs (one each with `--quick`) and carries the issue's
+floor, when it has one, and whether it is met.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import re
+import select
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from engine.base.paths import PROJECT
+
+SIZES = (100, 1000, 10_000)
+WALK_SIZE = 1000  # random play and exploration run on this scenario
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    floor: float | None = None  # the issue's bound, in `unit`
+    higher_is_better: bool = False
+    note: str = ""
+
+    @property
+    def passes(self) -> bool | None:
+        if self.floor is None:
+            return None
+        return self.value >= self.floor if self.higher_is_better else self.value <= self.floor
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "value": self.value, "unit": self.unit, "floor": self.floor,
+                "floor_is": "minimum" if self.higher_is_better else "maximum", "passes": self.passes,
+                "note": self.note}
+
+
+def _median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def _timed(fn: Callable[[], object], runs: int, before: Callable[[], None] | None = None) -> float:
+    """The median wall time of `fn` over `runs` runs (with `before` run untimed each time)."""
+    samples = []
+    for _ in range(runs):
+        if before is not None:
+            before()
+        gc.collect()
+        t = time.perf_counter()
+        result = fn()
+        samples.append(time.perf_counter() - t)
+        del result  # freeing what was loaded is not part of loading it
+    return _median(samples)
+
+
+@contextmanager
+def _env(**values: str) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class Bench:
+    def __init__(self, quick: bool = False, progress: Callable[[str], None] | None = None) -> None:
+        self.quick = quick
+        self.runs = 1 if quick else 5
+        self.progress = progress or (lambda _: None)
+        self.figures: list[Figure] = []
+        self.work = Path(tempfile.mkdtemp(prefix="chronicle-bench-"))
+        self.cache = self.work / "cache"
+        self.folders: dict[int, Path] = {}
+
+    def add(self, figure: Figure) -> Figure:
+        self.figures.append(figure)
+        self.progress(format_figure(figure))
+        return figure
+
+    def close(self) -> None:
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    # -- the scenarios ---------------------------------------------------------------------------
+    def generate(self) -> None:
+        from engine.bench.synthetic import write_scenario
+
+        for n in SIZES:
+            t = time.perf_counter()
+            self.folders[n] = write_scenario(self.work / "scenarios", n)
+            self.add(Figure(f"generate {n:,} scenes", round(time.perf_counter() - t, 3), "s",
+                            note="writing the synthetic scenario (not a floor)"))
+
+    # -- loading ---------------------------------------------------------------------------------
+    def loads(self) -> None:
+        from engine.build.loader import load_story
+        from engine.record import sources
+
+        fresh = iter(range(1_000_000))
+
+        def cold_setup() -> None:  # an empty cache and no seed texts in memory: a first start
+            os.environ["CHRONICLE_CACHE"] = str(self.cache / f"cold-{next(fresh)}")
+            sources.load_record.cache_clear()  # type: ignore[attr-defined]
+
+        for n in SIZES:
+            folder = self.folders[n]
+            load = partial(load_story, folder)
+            cold = _timed(load, self.runs, cold_setup)
+            self.add(Figure(f"cold load, {n:,} scenes", round(cold, 3), "s", 1.5 if n == 10_000 else None,
+                            note="read, validate, compile, check every quote; seed texts and cache write included"))
+            with _env(CHRONICLE_CACHE=str(self.cache / "warm")):
+                load_story(folder)  # fills the cache
+                cached = _timed(load, max(3, self.runs))
+            self.add(Figure(f"cached load, {n:,} scenes", round(cached, 4), "s", 0.15 if n == 10_000 else None,
+                            note="unchanged since the last load: content hash, then the compiled cache "
+                            "(scenes are decoded when first asked for)"))
+            if n == SIZES[-1]:
+                with _env(CHRONICLE_CACHE=str(self.cache / "warm")):
+                    whole = _timed(partial(_every_scene, folder), max(3, self.runs))
+                self.add(Figure(f"cached load and every scene decoded, {n:,} scenes", round(whole, 4), "s",
+                                note="the same, then all the scenes asked for (not a floor)"))
+
+    def memory(self) -> None:
+        """Peak memory of a whole process that cold-loads the biggest scenario, its forked helper
+        (`engine.build.workers`) included: the process's resident size plus the helper's own pages,
+        sampled every 2 ms from /proc, and never less than the process's exact `ru_maxrss`.
+        Without /proc, the two processes' `ru_maxrss` added (an upper bound)."""
+        n = SIZES[-1]
+        code = ("import resource, sys\nfrom engine.build.loader import load_story\nload_story(sys.argv[1])\n"
+                "k = 1 << 20 if sys.platform == 'darwin' else 1024\n"
+                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / k,"
+                " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / k)\n")
+        samples = []
+        for run in range(1 if self.quick else 3):
+            env = {**os.environ, "CHRONICLE_CACHE": str(self.cache / f"memory-{run}"), "PYTHONPATH": _pythonpath()}
+            proc = subprocess.Popen([sys.executable, "-c", code, str(self.folders[n])], env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            sampled = _sample_tree(proc)
+            out, err = proc.communicate(timeout=300)
+            if proc.returncode != 0:
+                raise RuntimeError(f"the memory run failed: {err[-500:]}")
+            own, helper = (float(x) for x in out.split())
+            samples.append(max(sampled, own) if sampled is not None else own + helper)
+        self.add(Figure(f"peak memory, cold load of {n:,} scenes", round(max(samples), 1), "MB", 120,
+                        note="the whole process (interpreter included) and its loading helper's own pages; "
+                        "the highest of the runs"))
+
+    # -- playing ---------------------------------------------------------------------------------
+    def walks(self) -> None:
+        from engine.build.loader import load_story
+        from engine.tools.explore import explore
+        from engine.tools.randomtest import random_play
+
+        with _env(CHRONICLE_CACHE=str(self.cache / "warm")):
+            story = load_story(self.folders[WALK_SIZE])
+        games = 2_000 if self.quick else 20_000
+        rates = []
+        for run in range(self.runs):
+            t = time.perf_counter()
+            report = random_play(story, games, seed=run + 1, max_steps=10_000)
+            rates.append(report.steps / (time.perf_counter() - t))
+        self.add(Figure(f"random play, {WALK_SIZE:,} scenes", round(_median(rates)), "steps/s", 1_000_000, True,
+                        note=f"engine.tools.randomtest.random_play, {games:,} games"))
+        rates = []
+        states = 0
+        for _ in range(self.runs):
+            gc.collect()
+            t = time.perf_counter()
+            result = explore(story)
+            rates.append(result.states / (time.perf_counter() - t))
+            states = result.states
+        self.add(Figure(f"exploration, {WALK_SIZE:,} scenes", round(_median(rates)), "states/s", 250_000, True,
+                        note=f"engine.tools.explore.explore, {states:,} states"))
+
+    def shipped(self) -> None:
+        from engine.base.diagnostics import ChronicleError
+        from engine.build.loader import list_scenarios, load_story
+        from engine.tools.explore import explore
+
+        with _env(CHRONICLE_CACHE=str(self.cache / "warm")):
+            for folder in list_scenarios(PROJECT / "scenarios"):
+                try:
+                    story = load_story(folder)
+                except ChronicleError:
+                    self.progress(f"  (scenario {folder.name} does not check clean: not explored)")
+                    continue
+                results = []
+                samples = []
+                for _ in range(self.runs):
+                    t = time.perf_counter()
+                    results.append(explore(story))
+                    samples.append(time.perf_counter() - t)
+                complete = all(r.complete for r in results)
+                self.add(Figure(f"explore all of {story.id}", round(_median(samples), 4) if complete else 99.0, "s",
+                                1.0, note=f"{results[0].states:,} states" + ("" if complete else ", INCOMPLETE")))
+
+    # -- starting --------------------------------------------------------------------------------
+    def startup(self) -> None:
+        from engine.base.diagnostics import ChronicleError
+        from engine.build.loader import list_scenarios, load_story
+
+        env = {**os.environ, "CHRONICLE_CACHE": str(self.cache / "warm"), "PYTHONPATH": _pythonpath()}
+        env.pop("NO_COLOR", None)
+        target: Path | None = None
+        title = ""
+        with _env(CHRONICLE_CACHE=env["CHRONICLE_CACHE"]):
+            for folder in [*list_scenarios(PROJECT / "scenarios"), self.folders[SIZES[0]]]:
+                try:
+                    story = load_story(folder)  # warms the cache, as a second start would find it
+                except ChronicleError:
+                    continue
+                target, title = folder, story.scenes[story.start].title
+                break
+        assert target is not None
+        saves = self.work / "saves"
+        runs = 3 if self.quick else 9
+        plain_cmd = [sys.executable, "-m", "engine", "play", str(target), "--plain", "--saves", str(saves)]
+        tui_cmd = [sys.executable, "-m", "engine", "play", str(target), "--saves", str(saves)]
+        yaml_cmd = [sys.executable, "-c", "import yaml"]
+        ui_cmd = [sys.executable, "-c", "import rich, prompt_toolkit, yaml"]
+        samples: dict[str, list[float]] = {"yaml": [], "plain": [], "ui": [], "tui": []}
+        _process(plain_cmd, env, title)  # once untimed: the operating system's file cache
+        _pty_process(tui_cmd, env, title)
+        for _ in range(runs):  # interleaved, so that each pair sees the same machine
+            samples["yaml"].append(_process(yaml_cmd, env, None))
+            samples["plain"].append(_process(plain_cmd, env, title))
+            samples["ui"].append(_process(ui_cmd, env, None))
+            samples["tui"].append(_pty_process(tui_cmd, env, title))
+        base_yaml, base_ui = _median(samples["yaml"]), _median(samples["ui"])
+        self.add(Figure('python -c "import yaml"', round(base_yaml, 4), "s", note="baseline, same run"))
+        self.add(Figure(f"plain mode, first scene ({target.name})", round(_median(samples["plain"]), 4), "s",
+                        round(2 * base_yaml, 4), note="whole process, stdin closed; floor 2 x import yaml"))
+        self.add(Figure('python -c "import rich, prompt_toolkit, yaml"', round(base_ui, 4), "s",
+                        note="baseline, same run"))
+        self.add(Figure(f"full UI, first frame ({target.name})", round(_median(samples["tui"]), 4), "s",
+                        round(1.2 * base_ui, 4), note="whole process in a pseudo-terminal until the scene's title "
+                        "is drawn; floor 1.2 x import rich, prompt_toolkit, yaml"))
+
+    # -- saving ----------------------------------------------------------------------------------
+    def saving(self) -> None:
+        try:
+            from engine.saves.store import SaveStore
+        except ImportError:  # pragma: no cover - the saves module is part of the engine
+            self.progress("  (engine.saves.store is missing: no save figure)")
+            return
+        from engine.build.loader import load_story
+        from engine.core import machine
+
+        with _env(CHRONICLE_CACHE=str(self.cache / "warm")):
+            story = load_story(self.folders[WALK_SIZE])
+        state = machine.start(story)
+        for step in range(60):
+            if machine.is_ending(story, state):
+                break
+            open_ = machine.choices(story, state)
+            state = machine.choose(story, state, open_[step % len(open_)])
+        store = SaveStore(self.work / "saves-bench")
+        store.autosave(story, state)
+        samples = []
+        for _ in range(20 if self.quick else 200):
+            t = time.perf_counter()
+            store.autosave(story, state)
+            samples.append(time.perf_counter() - t)
+        self.add(Figure("autosave", round(_median(samples) * 1000, 3), "ms", 5.0,
+                        note=f"engine.saves.store.SaveStore.autosave, a game of {len(state.path)} choices"))
+
+    def run(self) -> list[Figure]:
+        steps: list[Callable[[], None]] = [self.generate, self.loads, self.memory, self.walks, self.shipped,
+                                           self.startup, self.saving]
+        with _env(CHRONICLE_CACHE=str(self.cache / "warm")):
+            for step in steps:
+                step()
+        return self.figures
+
+
+def _every_scene(folder: Path) -> object:
+    from engine.build.loader import load_story
+
+    story = load_story(folder)
+    return list(story.scenes.values())
+
+
+def _pythonpath() -> str:
+    parts = [str(PROJECT), *([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])]
+    return os.pathsep.join(parts)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?<=>]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
+
+
+def _shown(raw: bytes) -> str:
+    text = _ANSI.sub("", raw.decode("utf-8", "replace"))
+    return " ".join(text.split())
+
+
+def _process(cmd: list[str], env: dict[str, str], expect: str | None) -> float:
+    """Wall time of a whole process with stdin closed; checks that it printed `expect`."""
+    t = time.perf_counter()
+    out = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=120, cwd=PROJECT)
+    elapsed = time.perf_counter() - t
+    if expect is not None and " ".join(expect.split()) not in _shown(out.stdout):
+        raise RuntimeError(f"{' '.join(cmd)} did not show {expect!r}: {out.stdout[-500:]!r} {out.stderr[-500:]!r}")
+    return elapsed
+
+
+def _pty_process(cmd: list[str], env: dict[str, str], expect: str, timeout: float = 60.0) -> float:
+    """Seconds from starting `cmd` in a pseudo-terminal until `expect` is drawn; then it is stopped."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    env = {**env, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+    want = " ".join(expect.split())
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdin=slave, stdout=slave, stderr=slave, cwd=PROJECT,
+                            start_new_session=True)
+    os.close(slave)
+    seen = b""
+    try:
+        while True:
+            left = timeout - (time.perf_counter() - t)
+            if left <= 0:
+                raise RuntimeError(f"the full UI did not show {expect!r} within {timeout:.0f} s: {seen[-800:]!r}")
+            ready, _, _ = select.select([master], [], [], left)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                raise RuntimeError(f"the full UI ended before showing {expect!r}: {seen[-800:]!r}")
+            seen += chunk
+            if b"\x1b[6n" in chunk:  # a cursor-position request: answer as a terminal would
+                os.write(master, b"\x1b[1;1R")
+            if want in _shown(seen):
+                return time.perf_counter() - t
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        os.close(master)
+
+
+def _smaps(pid: int) -> dict[str, float] | None:
+    """A process's memory summary from /proc (MB), or None if it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            text = f.read()
+    except OSError:
+        return None
+    out = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == "kB":
+            out[parts[0].rstrip(":")] = int(parts[1]) / 1024
+    return out
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def _sample_tree(proc: subprocess.Popen[str]) -> float | None:
+    """The highest (resident size of `proc` + private pages of its children) seen while it runs;
+    None where /proc cannot tell."""
+    best: float | None = None
+    while proc.poll() is None:
+        main = _smaps(proc.pid)
+        if main is None:
+            if best is None and not os.path.exists(f"/proc/{proc.pid}"):
+                return None
+            time.sleep(0.002)
+            continue
+        total = main.get("Rss", 0.0)
+        for child in _children(proc.pid):
+            got = _smaps(child)
+            if got is not None:
+                total += got.get("Private_Clean", 0.0) + got.get("Private_Dirty", 0.0)
+        best = total if best is None else max(best, total)
+        time.sleep(0.002)
+    return best
+
+
+def format_figure(f: Figure) -> str:
+    verdict = {True: "ok", False: "FAIL", None: "  "}[f.passes]
+    floor = ""
+    if f.floor is not None:
+        floor = f"{'>=' if f.higher_is_better else '<='} {_num(f.floor)} {f.unit}"
+    return f"{verdict:4} {f.name:48} {_num(f.value):>12} {f.unit:9} {floor}"
+
+
+def _num(x: float) -> str:
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:g}"
+
+
+def run_bench(quick: bool = False, progress: Callable[[str], None] | None = None) -> list[Figure]:
+    bench = Bench(quick, progress)
+    try:
+        return bench.run()
+    finally:
+        bench.close()
+
+
+def to_json(figures: list[Figure]) -> str:
+    return json.dumps([f.as_json() for f in figures], indent=2)

@@ -1,0 +1,554 @@
+"""Compile a scenario folder into an immutable `Story`, collecting every problem on the way.
+
+Two stages:
+
+1. `analyze` reads the files safely, validates them against the schema, checks every
+   reference, expression and quotation, and gives the diagnostics plus a plain-data form of
+   the scenario (the "IR": only lists, dicts, strings, numbers) that can be cached;
+2. `build` packs the IR into the story's compiled form (`engine.build.compiled`, also what the cache
+   stores) and unpacks it: expressions compiled to closures, transitions precomputed, nothing
+   left for the per-step path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from engine import ENGINE_VERSION
+
+from engine.format import safeyaml
+from engine.base.durable import ReadRefused, read_capped
+from engine.core.calendar import day_offset, parse_time
+from engine.base.diagnostics import ChronicleError, Diagnostic, did_you_mean
+from engine.expressions.language import Condition, Effect, ExprError, VarSpec, parse_condition, parse_effects
+from engine.base.gcpause import paused_gc
+from engine.base.paths import scenario_files
+from engine.core.model import Story
+from engine.build.compiled import pack, pack_scenes, unpack
+from engine.record.sources import Record, load_record
+from engine.format.schema import FORMAT_VERSION
+from engine.build.workers import split_map
+from engine.format.validate import validate
+
+SPLIT_BYTES = 512 << 10  # scene files this big in all are shared with a forked helper (engine.build.workers)
+
+CODES = {
+    "E020": "the file's format version is missing, older or newer than this engine supports",
+    "E011": "the file is empty or is not a mapping of keys",
+    "E201": "a scene id that does not exist (start or goto)",
+    "E202": "the same scene id is defined twice",
+    "E203": "two choices of a scene have the same id",
+    "E204": "an ending with choices, or a scene with neither choices nor an ending",
+    "E205": "the scenario id does not match its folder",
+    "E206": "the folder has no scenario.yaml or no scene files",
+    "E207": "a date that is not a real date",
+    "E208": "a variable whose initial value or bounds do not fit its type",
+    "E209": "a choice marked both historical and counterfactual",
+    "E210": "a `locked` reason without a `when` condition",
+    "E211": "a citation of a source id that does not exist",
+    "E401": "a quote that is not found in the source it cites",
+    "E402": "a historical choice without a citation",
+    "E403": "a scene without a citation",
+}
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def _short(value: object, limit: int = 80) -> str:
+    """A value as it may appear in a message: never the whole of a huge input."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def slug(text: str, limit: int = 40) -> str:
+    s = _SLUG.sub("_", text.lower()).strip("_")
+    if len(s) > limit:
+        s = s[:limit].rsplit("_", 1)[0] or s[:limit]
+    if not s or not s[0].isalpha():
+        s = "c_" + s
+    return s
+
+
+def display_path(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def content_hash(files: list[tuple[str, bytes]], record: Record) -> str:
+    """A hash of the scenario's files (name and bytes, as they were read) and the seed texts."""
+    h = hashlib.sha256()
+    h.update(f"chronicle {ENGINE_VERSION}\n".encode())
+    for name, data in files:
+        h.update(name.encode() + b"\0")
+        h.update(data)
+        h.update(b"\0")
+    h.update(record.content_hash.encode())
+    return h.hexdigest()
+
+
+@dataclass
+class Analysis:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    ir: dict[str, Any] | None = None
+    conditions: dict[str, Condition] = field(default_factory=dict)
+    effects: dict[tuple[str, ...], Effect] = field(default_factory=dict)
+    # the scenes packed file by file as they were checked (`engine.build.compiled.pack_scenes`)
+    chunks: list[tuple[tuple[str, ...], bytes]] = field(default_factory=list)
+
+
+class _Checker:
+    def __init__(self, record: Record, quote_memo: dict[tuple[str, str], Any],
+                 cited: dict[Any, dict[str, Any]]) -> None:
+        self.record = record
+        self.out: list[Diagnostic] = []
+        self.quote_memo = quote_memo  # (source, quote) -> its match: shared by every file
+        self.cited = cited  # a citation's items -> its IR: shared by every file
+    def error(self, doc: safeyaml.Doc, path: tuple[Any, ...], code: str, message: str, hint: str = "",
+              *, key: bool = False, offset: int = 0, severity: str = "error") -> None:
+        line, col = doc.mark(path, key=key)
+        if offset:
+            style = doc.style(path)
+            single_line = style in (None, "'", '"')
+            if single_line:
+                col += offset + (1 if style in ("'", '"') else 0)
+        self.out.append(Diagnostic(doc.path, line, col, severity, code, message, hint))  # type: ignore[arg-type]
+
+    # -- citations ---------------------------------------------------------------------------
+    def citation(self, doc: safeyaml.Doc, path: tuple[Any, ...], item: Any) -> dict[str, Any] | None:
+        if not isinstance(item, dict):
+            return None
+        source, quote = item.get("source"), item.get("quote")
+        if not isinstance(source, str) or not isinstance(quote, str):
+            return None
+        if source not in self.record.sources:
+            hint = did_you_mean(source, self.record.sources) or (
+                "the sources are: " + ", ".join(sorted(self.record.sources)))
+            self.error(doc, path + ("source",), "E211", f'unknown source "{_short(source)}"', hint)
+            return None
+        key = (source, quote)
+        if key not in self.quote_memo:
+            self.quote_memo[key] = self.record.find(source, quote)
+        match = self.quote_memo[key]
+        if match is None:
+            passage, ratio = self.record.closest(source, quote)
+            other = self.record.find_any(quote)
+            hint = f'the closest passage in {source} ({ratio:.0%} alike) is: "{passage.strip()[:200]}"'
+            if other is not None:
+                hint = f'this quote is in "{other.source}", not "{source}": change the source'
+            self.error(doc, path + ("quote",), "E401", f'quote not found in source "{source}"', hint)
+            return None
+        try:  # the same citation written again is the same (read-only) IR value: less memory
+            same: Any = tuple(item.items())
+            hash(same)
+        except TypeError:
+            same = None
+        out = self.cited.get(same) if same is not None else None
+        if out is None:
+            out = dict(item)
+            out["found"] = [match.start, match.end, match.paragraph]
+            out["corrected"] = [list(p) for p in match.corrected]
+            if same is not None:
+                self.cited[same] = out
+        return out
+
+    def citations(self, doc: safeyaml.Doc, path: tuple[Any, ...], items: Any) -> list[dict[str, Any]]:
+        if not isinstance(items, list):
+            return []
+        got = [self.citation(doc, path + (i,), it) for i, it in enumerate(items)]
+        return [c for c in got if c is not None]
+
+
+def _good_date(text: Any) -> date | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def analyze(folder: str | os.PathLike[str], record: Record | None = None,
+            sources: Mapping[Path, bytes | None] | None = None, lean: bool = False) -> Analysis:
+    """Read, validate and check a scenario folder. Never raises for bad input.
+
+    `sources` gives the files (in order) and the bytes already read of each (None: read it
+    here), so that exactly the bytes a cache key was made from are compiled. `lean` (for
+    loading, where the packed scenes are all that is needed) keeps in the IR's scenes only
+    what the checks across files and the packed frame use (`ir["lean"]` is then True): the
+    scenes themselves are in `chunks`, and a big scenario's memory peak is much lower."""
+    with paused_gc():
+        return _analyze(Path(folder), record, sources, lean)
+
+
+def _read_files(files: list[Path], out: list[Diagnostic],
+                known: Mapping[Path, bytes | None]) -> list[tuple[Path, str, bytes]]:
+    """Each file's bytes (`known`, else read with the size checked first); problems go to `out`."""
+    got = []
+    for f in files:
+        shown = display_path(f)
+        data = known.get(f)
+        if data is not None and len(data) <= safeyaml.MAX_BYTES:
+            got.append((f, shown, data))
+            continue
+        try:
+            got.append((f, shown, read_capped(f, safeyaml.MAX_BYTES)))
+        except ReadRefused as exc:
+            size = exc.size
+            if size > safeyaml.MAX_BYTES:
+                out.append(Diagnostic(shown, 1, 1, "error", "E001",
+                                      f"the file is {size:,} bytes; the limit is {safeyaml.MAX_BYTES:,} (1 MiB)",
+                                      "split the scenes over several files"))
+            else:
+                out.append(Diagnostic(shown, 0, 0, "error", "E206", f"cannot read the file: {exc}",
+                                      "a scenario file must be a regular file"))
+        except OSError as exc:
+            out.append(Diagnostic(shown, 0, 0, "error", "E206", f"cannot read the file: {exc.strerror}"))
+    return got
+
+
+def _read_doc(ck: _Checker, data: bytes, shown: str, kind: str) -> safeyaml.Doc | None:
+    """One file parsed and validated, or None (its problems reported) when it cannot be used."""
+    out = ck.out
+    try:
+        doc = safeyaml.load(data, shown, marks_depth=4)  # deeper marks are read when a diagnostic asks
+    except ChronicleError as exc:
+        out.extend(exc.diagnostics)
+        return None
+    if not isinstance(doc.value, dict):
+        out.append(Diagnostic(shown, doc.root[0], doc.root[1], "error", "E011",
+                              "the file must be a mapping of keys (it is empty or a single value)",
+                              "start with 'format: 1' and the keys described in scenarios/README.md"))
+        return None
+    fmt = doc.value.get("format")
+    if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt != FORMAT_VERSION:
+        newer = fmt > FORMAT_VERSION
+        ck.error(doc, ("format",), "E020",
+                 f"format {fmt} is {'newer' if newer else 'older'} than this engine supports ({FORMAT_VERSION})",
+                 "upgrade Chronicle to read this file" if newer else "set format: 1")
+        return None
+    out.extend(validate(doc, kind))
+    return doc
+
+
+Mark = tuple[int, int]
+# what one scene file gives: its diagnostics as plain rows, each scene's id, key mark and IR, and
+# (when the file has no errors) its scenes packed
+FileResult = tuple[list[tuple[Any, ...]], list[tuple[str, Mark, dict[str, Any]]], list[tuple[tuple[str, ...], bytes]]]
+
+
+def _scene_file(job: tuple[str, bytes], ck0: _Checker, start_date: date | None, calendar: str | None,
+                lean: bool = False) -> FileResult:
+    """Read, validate and check one scene file on its own, and pack its scenes; plain data out
+    (it may cross a pipe).
+
+    Nothing here needs the other files: references to scenes and the expressions (which may
+    name scenes) are checked across files by `_check_across`.
+    """
+    shown, data = job
+    ck = _Checker(ck0.record, ck0.quote_memo, ck0.cited)  # its own diagnostics, the shared memos
+    found: list[tuple[str, Mark, dict[str, Any]]] = []
+    doc = _read_doc(ck, data, shown, "sceneFile")
+    if doc is not None and isinstance(doc.value.get("scenes"), dict):
+        scenes = doc.value["scenes"]
+        table = doc.marks.get(id(scenes))  # the marks of the scene keys, when kept
+        for scid, sc in scenes.items():
+            if isinstance(sc, dict):
+                kmark = safeyaml.position(table[scid][0]) if table is not None else doc.mark(("scenes", scid), key=True)
+                found.append((scid, kmark, _scene(ck, doc, scid, sc, kmark[0], start_date, calendar)))
+    rows = [(d.path, d.line, d.column, d.severity, d.code, d.message, d.hint) for d in ck.out]
+    errors = any(d.severity == "error" for d in ck.out)
+    chunks = [] if errors else pack_scenes([ir for _, _, ir in found])
+    if lean:
+        found = [(scid, kmark, _lean(ir)) for scid, kmark, ir in found]
+    return rows, found, chunks
+
+
+def _lean(ir: dict[str, Any]) -> dict[str, Any]:
+    """What the checks across files and the packed frame need of a scene's IR."""
+    return {"id": ir["id"], "file": ir["file"], "line": ir["line"], "time": ir["time"], "day": ir["day"],
+            "choices": [{"target": c["target"], "when": c["when"], "do": c["do"], "at": c["at"]}
+                        for c in ir["choices"]]}
+
+
+def _scene(ck: _Checker, doc: safeyaml.Doc, scid: str, sc: dict[str, Any], line: int,
+           start_date: date | None, calendar: str | None) -> dict[str, Any]:
+    """One scene's IR, with every problem that the scene alone shows."""
+    sp: tuple[Any, ...] = ("scenes", scid)
+    day = None
+    if "date" in sc and isinstance(sc["date"], str) and start_date is not None and calendar:
+        d = _good_date(sc["date"])
+        if d is None:
+            ck.error(doc, sp + ("date",), "E207", f'"{_short(sc["date"])}" is not a real date',
+                     "write YYYY-MM-DD in the scenario's calendar")
+        else:
+            day = day_offset(start_date, calendar, d)
+    time = parse_time(sc["time"]) if isinstance(sc.get("time"), str) else None
+    record_ir = ck.citations(doc, sp + ("record",), sc.get("record"))
+    if not sc.get("record"):
+        ck.error(doc, sp, "E403", f'scene "{scid}" cites no passage of the record',
+                 "add a record: list with at least one verbatim quote", key=True)
+    disputes_ir = []
+    disputed = sc.get("disputed")
+    for di, dispute in enumerate(disputed if isinstance(disputed, list) else []):  # a wrong type: the schema says
+        if not isinstance(dispute, dict) or not isinstance(dispute.get("accounts"), list):
+            continue
+        accounts = []
+        for ai, acc in enumerate(dispute["accounts"]):
+            got = ck.citation(doc, sp + ("disputed", di, "accounts", ai), acc)
+            if got is not None:
+                accounts.append(got)
+        disputes_ir.append({"topic": dispute.get("topic", ""), "accounts": accounts})
+    raw_choices = sc.get("choices")
+    ending = sc.get("ending")
+    if raw_choices and ending is not None:
+        ck.error(doc, sp + ("ending",), "E204", f'scene "{scid}" has both choices and an ending',
+                 "an ending has no choices: remove one or the other", key=True)
+    if not raw_choices and ending is None:
+        ck.error(doc, sp, "E204", f'scene "{scid}" has neither choices nor an ending',
+                 "add choices: or an ending: block", key=True)
+    choices_ir = []
+    keys_seen: dict[str, int] = {}
+    item_marks = doc.marks.get(id(raw_choices))  # each choice's mark, when kept
+    for ci, ch in enumerate(raw_choices if isinstance(raw_choices, list) else []):
+        if not isinstance(ch, dict) or not isinstance(ch.get("text"), str):
+            continue
+        cp = sp + ("choices", ci)
+        key: str = ch["id"] if isinstance(ch.get("id"), str) else slug(ch["text"])
+        if key in keys_seen:
+            ck.error(doc, cp, "E203", f'two choices in scene "{scid}" have the id "{_short(key)}" '
+                     f'(choices {keys_seen[key] + 1} and {ci + 1})',
+                     "give one of them a distinct id: key")
+            continue
+        keys_seen[key] = ci
+        hist, cf = ch.get("historical") is True, ch.get("counterfactual") is True
+        if hist and cf:
+            ck.error(doc, cp, "E209", "a choice cannot be both historical and counterfactual",
+                     "keep the one that is true")
+        if ch.get("locked") is not None and ch.get("when") is None:
+            ck.error(doc, cp + ("locked",), "E210", "'locked' explains a closed choice but there is no 'when'",
+                     "add a when: condition or remove locked", key=True)
+        crec = ck.citations(doc, cp + ("record",), ch.get("record"))
+        if hist and not ch.get("record"):
+            ck.error(doc, cp, "E402", "a historical choice must cite what really happened",
+                     "add record: with a verbatim quote showing what the person did")
+        target, when, do = ch.get("goto"), ch.get("when"), ch.get("do")
+        do_t = (do,) if isinstance(do, str) else tuple(x for x in do if isinstance(x, str)) \
+            if isinstance(do, list) else ()
+        choices_ir.append({
+            "key": key, "text": ch["text"], "target": target if isinstance(target, str) else None,
+            "mark": "historical" if hist else "counterfactual" if cf else None,
+            "when": when if isinstance(when, str) else None, "do": list(do_t),
+            "locked": ch.get("locked"), "note": ch.get("note") or "", "record": crec,
+            "line": safeyaml.position(item_marks[ci])[0] if item_marks is not None else doc.mark(cp)[0], "at": ci,
+        })
+    return {
+        "id": scid, "title": sc.get("title", ""), "place": sc.get("place", ""), "text": sc.get("text", ""),
+        "time": time, "day": day, "record": record_ir, "disputed": disputes_ir,
+        "events": [e for e in events if isinstance(e, str)] if isinstance(events := sc.get("events"), list) else [],
+        "choices": choices_ir,
+        "ending": ending if isinstance(ending, dict) else None,
+        "file": doc.path, "line": line,
+    }
+
+
+def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list[str],
+                  variables: dict[str, VarSpec], result: Analysis, sources: dict[str, bytes]) -> None:
+    """What needs every file: each goto names a scene, each condition and effect compiles
+    (they may name scenes). Each distinct expression is parsed once; a file is read again, with
+    every mark, only to locate a problem in it."""
+    known = frozenset(scene_ids)
+    conditions, effects = result.conditions, result.effects
+    bad_when: dict[str, ExprError] = {}
+    bad_do: dict[tuple[str, ...], ExprError] = {}
+    located: dict[str, safeyaml.Doc] = {}
+
+    def doc_of(path: str) -> safeyaml.Doc:
+        if path not in located:
+            located[path] = safeyaml.load(sources[path], path)
+        return located[path]
+
+    for s in scenes_ir:
+        for c in s["choices"]:
+            cp = ("scenes", s["id"], "choices", c["at"])
+            target = c["target"]
+            if target is not None and target not in known:
+                ck.error(doc_of(s["file"]), cp + ("goto",), "E201", f'goto "{_short(target)}": no such scene',
+                         did_you_mean(target, scene_ids) or "create the scene or fix the id")
+            when = c["when"]
+            if when is not None and when not in conditions:
+                exc = bad_when.get(when)
+                if exc is None:
+                    try:
+                        conditions[when] = parse_condition(when, variables, scene_ids)
+                    except ExprError as error:
+                        exc = bad_when[when] = error
+                if exc is not None:
+                    ck.error(doc_of(s["file"]), cp + ("when",), exc.code, exc.message, exc.hint, offset=exc.offset)
+            do_t = tuple(c["do"])
+            if do_t and do_t not in effects:
+                exc = bad_do.get(do_t)
+                if exc is None:
+                    try:
+                        effects[do_t] = parse_effects(list(do_t), variables, scene_ids)
+                    except ExprError as error:
+                        exc = bad_do[do_t] = error
+                if exc is not None:
+                    doc = doc_of(s["file"])
+                    raw = doc.value["scenes"][s["id"]]["choices"][c["at"]].get("do")
+                    where = cp + ("do",) + ((getattr(exc, "item", 0),) if isinstance(raw, list) else ())
+                    ck.error(doc, where, exc.code, exc.message, exc.hint, offset=exc.offset)
+
+
+def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes | None] | None,
+             lean: bool) -> Analysis:
+    record = record or load_record()
+    result = Analysis()
+    ck = _Checker(record, {}, {})
+    out = ck.out
+    files = list(sources) if sources else scenario_files(folder)
+    if not files[0].is_file():
+        out.append(Diagnostic(display_path(files[0]), 0, 0, "error", "E206",
+                              "the scenario folder has no scenario.yaml",
+                              "create one (chronicle new makes a template)"))
+        result.diagnostics = out
+        return result
+    read = _read_files(files, out, sources or {})
+    if len(files) == 1:
+        out.append(Diagnostic(display_path(files[0]), 0, 0, "error", "E206",
+                              "the scenario has no scene files",
+                              "add scenes/*.yaml files with a 'scenes:' mapping"))
+    meta_doc = _read_doc(ck, read[0][2], read[0][1], "scenarioFile") if read and read[0][0] == files[0] else None
+    meta: dict[str, Any] = meta_doc.value if meta_doc else {}
+
+    # -- the scenario frame ----------------------------------------------------------------
+    calendar = (meta.get("clock") or {}).get("calendar") if isinstance(meta.get("clock"), dict) else None
+    if calendar not in ("julian", "gregorian"):  # a bad value is reported by the schema; no clock then
+        calendar = None
+    start_date = _good_date((meta.get("clock") or {}).get("date")) if isinstance(meta.get("clock"), dict) else None
+    if meta_doc is not None and isinstance(meta.get("clock"), dict) and meta["clock"].get("date") is not None \
+            and start_date is None and isinstance(meta["clock"].get("date"), str):
+        ck.error(meta_doc, ("clock", "date"), "E207", f'"{_short(meta["clock"]["date"])}" is not a real date',
+                 "write YYYY-MM-DD, for example 1917-10-25")
+    sid = meta.get("id")
+    if meta_doc is not None and isinstance(sid, str) and sid != folder.resolve().name:
+        ck.error(meta_doc, ("id",), "E205", f'the scenario id "{_short(sid)}" does not match its folder '
+                 f'"{folder.resolve().name}"', f'rename the folder or set id: {folder.resolve().name}')
+
+    variables: dict[str, VarSpec] = {}
+    var_ir: list[dict[str, Any]] = []
+    raw_vars = meta.get("variables")
+    if meta_doc is not None and isinstance(raw_vars, dict):
+        for name, spec in raw_vars.items():
+            if not isinstance(spec, dict) or spec.get("type") not in ("int", "bool", "str"):
+                continue
+            vtype = spec["type"]
+            initial = spec.get("initial")
+            lo, hi = spec.get("min"), spec.get("max")
+            values = spec.get("values")
+            if values is not None and not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
+                continue  # not a list of texts: the schema says so
+            p = ("variables", name)
+            pytype = {"int": int, "bool": bool, "str": str}[vtype]
+            ok = isinstance(initial, pytype) and (vtype == "bool" or not isinstance(initial, bool))
+            if not ok:
+                ck.error(meta_doc, p + ("initial",), "E208",
+                         f'variable "{name}" is {vtype} but its initial value is {_short(initial)}',
+                         {"int": "write a whole number", "bool": "write true or false",
+                          "str": "write text in quotes"}[vtype])
+                continue
+            if (lo is not None or hi is not None) and vtype != "int":
+                ck.error(meta_doc, p, "E208", f'only int variables have min/max ("{name}" is {vtype})',
+                         "remove min and max")
+                continue
+            if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
+                ck.error(meta_doc, p + ("min",), "E208",
+                         f'variable "{name}": min {_short(lo)} is above max {_short(hi)}',
+                         "swap them")
+                continue
+            if isinstance(initial, int) and (
+                (isinstance(lo, int) and initial < lo) or (isinstance(hi, int) and initial > hi)
+            ):
+                ck.error(meta_doc, p + ("initial",), "E208",
+                         f'variable "{name}": initial value {_short(initial)} is outside {_short(lo)}..{_short(hi)}',
+                         "change the initial value or the bounds")
+                continue
+            if values is not None and (vtype != "str" or initial not in values):
+                ck.error(meta_doc, p + ("values",), "E208",
+                         f'variable "{name}": values are for str variables and must include the initial value',
+                         f'add "{_short(initial)}" to values' if vtype == "str" else "remove values")
+                continue
+            variables[name] = VarSpec(name, len(var_ir), vtype, lo, hi,
+                                      tuple(values) if values is not None else None)
+            var_ir.append({"name": name, "type": vtype, "initial": initial, "min": lo, "max": hi,
+                           "values": values, "visible": bool(spec.get("visible", False)),
+                           "label": spec.get("label") or name.replace("_", " ")})
+
+    # -- scenes: each file on its own (shared with a forked helper when big), then across files
+    jobs = [(shown, data) for f, shown, data in read if f != files[0]]
+    per_file = split_map(lambda job: _scene_file(job, ck, start_date, calendar, lean), jobs,
+                         [len(data) for _, data in jobs], SPLIT_BYTES)
+    scenes_ir: list[dict[str, Any]] = []
+    first_at: dict[str, tuple[str, int]] = {}
+    for rows, found, chunks in per_file:
+        out.extend(Diagnostic(*row) for row in rows)
+        result.chunks.extend(chunks)
+        for scid, (kline, kcol), ir in found:
+            if scid in first_at:
+                path, line = first_at[scid]
+                out.append(Diagnostic(ir["file"], kline, kcol, "error", "E202",
+                                      f'scene "{scid}" is defined twice (first in {path}:{line})',
+                                      "rename one of them"))
+                continue
+            first_at[scid] = (ir["file"], kline)
+            scenes_ir.append(ir)
+    del per_file
+    scene_ids = [s["id"] for s in scenes_ir]
+    start = meta.get("start")
+    if meta_doc is not None and isinstance(start, str) and scene_ids and start not in first_at:
+        ck.error(meta_doc, ("start",), "E201", f'the start scene "{_short(start)}" does not exist',
+                 did_you_mean(start, scene_ids) or "set start to the id of a scene")
+    _check_across(ck, scenes_ir, scene_ids, variables, result, {shown: data for _, shown, data in read})
+
+    result.diagnostics = sorted(out)
+    if any(d.severity == "error" for d in out) or meta_doc is None:
+        return result
+    clock = meta["clock"]
+    result.ir = {
+        "id": meta["id"], "title": meta["title"], "summary": meta["summary"], "role": meta["role"],
+        "start": meta["start"], "date": clock["date"], "calendar": clock["calendar"],
+        "clock": parse_time(clock["time"]) if isinstance(clock.get("time"), str) else None,
+        "variables": var_ir, "questions": list(meta.get("questions") or []),
+        "teacher_note": meta.get("teacher_note") or "", "length": meta.get("length") or "",
+        "folder": str(folder), "hash": content_hash([(f.name, data) for f, _, data in read], record),
+        "scenes": scenes_ir,
+    }
+    if lean:
+        result.ir["lean"] = True
+    return result
+
+
+def build(ir: Mapping[str, Any], analysis: Analysis | None = None) -> Story:
+    """Turn the checked plain data into an immutable Story with compiled transitions: packed
+    (`engine.build.compiled`, the form the cache stores) and unpacked, scenes decoded when first used."""
+    if analysis is None:
+        return unpack(pack(ir))
+    return unpack(pack(ir, analysis.chunks), analysis.conditions, analysis.effects)
+
+
+def compile_folder(
+    folder: str | os.PathLike[str], record: Record | None = None
+) -> tuple[Story | None, list[Diagnostic]]:
+    analysis = analyze(folder, record)
+    if analysis.ir is None:
+        return None, analysis.diagnostics
+    return build(analysis.ir, analysis), analysis.diagnostics

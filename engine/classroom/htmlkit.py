@@ -1,0 +1,111 @@
+"""Safe, self-contained HTML: escaping, the page frame, inline SVG bar charts.
+
+Everything that comes from a scenario, a transcript or a student's name is untrusted: it goes
+through `esc()` (text and attribute values alike) and nowhere else. Pages carry their CSS
+inline, draw charts as inline SVG, load nothing from anywhere (no scripts, fonts, images or
+links to other sites), and declare a Content-Security-Policy that forbids scripts and every
+network fetch, so that even a mistake here cannot run a stranger's `<script>`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from engine.base.sanitize import clean
+
+__all__ = ["Bar", "CSP", "bar_chart", "esc", "page"]
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+CSS = """
+:root { --ink: #1d1d1f; --muted: #5f6368; --rule: #d0d4d9; --hist: #1f5fa8; --cf: #b5542a;
+        --bg: #ffffff; --soft: #f4f6f8; }
+* { box-sizing: border-box; }
+body { font: 16px/1.5 Georgia, "Times New Roman", serif; color: var(--ink); background: var(--bg);
+       max-width: 52rem; margin: 2rem auto; padding: 0 1rem; }
+h1, h2, h3 { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; line-height: 1.25; }
+h1 { font-size: 1.7rem; margin-bottom: .2rem; }
+h2 { font-size: 1.3rem; border-bottom: 1px solid var(--rule); padding-bottom: .2rem; margin-top: 2rem; }
+h3 { font-size: 1.05rem; margin-bottom: .3rem; }
+p.muted, .muted { color: var(--muted); }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; }
+dl.facts dt { font-weight: bold; } dl.facts dd { margin: 0; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .95rem; }
+th, td { border: 1px solid var(--rule); padding: .3rem .5rem; text-align: left; vertical-align: top; }
+th { background: var(--soft); font-family: system-ui, sans-serif; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+blockquote { margin: .6rem 0; padding: .4rem .9rem; border-left: 4px solid var(--hist);
+             background: var(--soft); }
+blockquote p { margin: .2rem 0; }
+blockquote footer { font-size: .85rem; color: var(--muted); }
+.tag { font: bold .75rem system-ui, sans-serif; padding: .05rem .4rem; border-radius: .6rem;
+       color: #fff; background: var(--muted); white-space: nowrap; }
+.tag.historical { background: var(--hist); } .tag.counterfactual { background: var(--cf); }
+.form .field { margin-right: 2rem; white-space: nowrap; }
+.form .blank { display: inline-block; width: 12rem; border-bottom: 1px solid var(--ink); }
+.lines { border-bottom: 1px solid var(--rule); height: 1.9rem; }
+figure { margin: .5rem 0 1rem; } figcaption { font-size: .9rem; color: var(--muted); }
+svg text { font: 13px system-ui, sans-serif; fill: var(--ink); }
+.warn { border-left: 4px solid var(--cf); background: #fbf1ec; padding: .4rem .9rem; }
+@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; }
+               .pagebreak { break-before: page; } }
+"""
+
+
+def esc(value: object) -> str:
+    """Escape any value for HTML text or a quoted attribute value (control characters removed:
+    ESC, BEL and C1 bytes are parse errors in HTML)."""
+    return html.escape(clean(str(value)), quote=True)
+
+
+def page(title: str, body: str, lang: str = "en") -> str:
+    """A complete, self-contained HTML5 document; `body` must already be safe HTML."""
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    kind: str = ""  # "historical", "counterfactual" or "" (colours the bar)
+    note: str = ""  # shown after the value ("3 of 8")
+
+
+_COLOURS = {"historical": "#1f5fa8", "counterfactual": "#b5542a", "": "#7a8590"}
+
+
+def bar_chart(bars: Sequence[Bar], scale: float, *, title: str, percent: bool = False,
+              width: int = 640) -> str:
+    """A horizontal bar chart as inline SVG; `scale` is the value of a full-width bar."""
+    label_w, value_w, row_h = 230, 110, 24
+    plot_w = width - label_w - value_w
+    height = row_h * max(1, len(bars)) + 6
+    out = [
+        f'<svg role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><title>{esc(title)}</title>'
+    ]
+    for i, bar in enumerate(bars):
+        y = 3 + i * row_h
+        frac = 0.0 if scale <= 0 else max(0.0, min(1.0, bar.value / scale))
+        label = bar.label if len(bar.label) <= 34 else bar.label[:33] + "…"
+        shown = f"{bar.value * 100:.0f}%" if percent else f"{bar.value:g}"
+        if bar.note:
+            shown = f"{shown} ({bar.note})" if percent else bar.note
+        out.append(
+            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{esc(label)}</text>'
+            f'<rect x="{label_w}" y="{y + 3}" width="{plot_w}" height="{row_h - 8}" fill="#eef0f3"/>'
+            f'<rect x="{label_w}" y="{y + 3}" width="{plot_w * frac:.1f}" height="{row_h - 8}" '
+            f'fill="{_COLOURS.get(bar.kind, _COLOURS[""])}"/>'
+            f'<text x="{label_w + plot_w + 6}" y="{y + 16}">{esc(shown)}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)

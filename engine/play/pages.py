@@ -1,0 +1,367 @@
+"""What the player sees, as a short list of neutral blocks, and their plain-text form.
+
+Both front ends show the same pages: `engine.play.plain` prints `to_plain(blocks, width)`;
+`engine.play.tui` styles the same blocks (`engine.play.styled_lines`). Pages are built from a `Session` (the scene,
+its sources and disputes, the path so far, the visible variables, the debrief at an ending).
+Every string from a scenario or a source passes through `engine.base.sanitize` on the way in, so no
+front end can print a control sequence. This module never imports rich.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from engine.base.sanitize import clean, clean_line
+from engine.core import machine
+from engine.core.calendar import format_clock
+from engine.core.model import Choice, Citation, Scene, State, Story
+
+if TYPE_CHECKING:
+    from engine.play.session import Session
+    from engine.record.sources import Match, Record
+
+Kind = Literal[
+    "header",  # place and clock
+    "title",  # a scene's title
+    "heading",  # a section of a page: "Sources", "Debrief"
+    "text",  # prose, wrapped; blank lines separate paragraphs
+    "note",  # what follows from the choice just taken
+    "choice",  # an open choice: number and text
+    "closed",  # a closed choice shown with the author's reason
+    "item",  # a bulleted line, wrapped with a hanging indent
+    "quote",  # a cited passage: text = the passage, extra = its place in the record
+    "context",  # a passage in its surroundings: before, passage, after
+    "hint",  # a quiet line of help
+    "message",  # feedback on a command
+    "error",  # a command that failed
+    "gap",  # an empty line
+]
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: Kind
+    text: str = ""
+    number: int | None = None
+    extra: str = ""  # closed: the reason; quote: the reference; context: the passage
+    after: str = ""  # context: the text after the passage
+    level: int = 0  # indentation level (0 or 1)
+
+
+def block(kind: Kind, text: str = "", **kw: object) -> Block:
+    """A block with its text cleaned (one-line kinds also lose their newlines)."""
+    one_line = kind in ("header", "title", "heading", "choice", "closed", "hint")
+    text = clean_line(text) if one_line else clean(text)
+    for key in ("extra", "after"):
+        if isinstance(kw.get(key), str):
+            kw[key] = clean(str(kw[key]))
+    return Block(kind, text, **kw)  # type: ignore[arg-type]
+
+
+GAP = Block("gap")
+
+# --- the pieces ----------------------------------------------------------------------------
+
+
+def header_line(story: Story, state: State) -> str:
+    """"Malachite Hall, Winter Palace — 25 October 1917 (7 November N.S.), 19:00"."""
+    place = machine.scene(story, state).place
+    return clean_line(f"{place} — {clock_line(story, state)}")
+
+
+def clock_line(story: Story, state: State) -> str:
+    """The historical clock; "after 18:00" when the record gives this scene no time of its own."""
+    text = format_clock(story.start_date, story.calendar, state.clock)
+    if state.clock is not None and state.path and machine.scene(story, state).time is None:
+        day, time = text.rsplit(", ", 1)
+        text = f"{day}, after {time}"
+    return text
+
+
+def _record() -> Record | None:
+    try:
+        from engine.record.sources import load_record
+
+        return load_record()
+    except Exception:  # the record is missing or damaged: show the quotes without places
+        return None
+
+
+def _match(record: Record | None, source: str, quote: str) -> Match | None:
+    if record is None:
+        return None
+    try:
+        return record.find(source, quote)
+    except Exception:
+        return None
+
+
+def citation_blocks(c: Citation | object, *, context: bool, level: int = 0) -> list[Block]:
+    """A cited passage: the quote, its place in the record, optionally its surroundings."""
+    source = str(getattr(c, "source", ""))
+    quote = str(getattr(c, "quote", ""))
+    note = str(getattr(c, "note", "") or "")
+    record = _record()
+    match = _match(record, source, quote)
+    where = source
+    out: list[Block] = []
+    if record is not None and match is not None:
+        try:
+            where = record.location(match)
+        except Exception:
+            where = source
+    out.append(block("quote", quote, extra=where, level=level))
+    if note:
+        out.append(block("item", note, level=level + 1))
+    if context and record is not None and match is not None:
+        try:
+            before, passage, after = record.context(match)
+        except Exception:
+            before = passage = after = ""
+        if passage:
+            out.append(block("context", before, extra=passage, after=after, level=level + 1))
+        if match.corrected:
+            fixes = ", ".join(f'"{p}" reads "{c}"' for p, c in match.corrected)
+            out.append(block("item", f"Misread in the scan and corrected here: {fixes}.", level=level + 1))
+    return out
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Prose split into paragraphs at blank lines; single newlines are spaces."""
+    parts = [" ".join(p.split()) for p in clean(text).split("\n\n")]
+    return [p for p in parts if p]
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def scene_page(session: Session, note: str = "") -> list[Block]:
+    story, state = session.story, session.state
+    sc = machine.scene(story, state)
+    out: list[Block] = []
+    if note:
+        out += [block("note", note), GAP]
+    out += [block("header", header_line(story, state)), block("title", sc.title), GAP]
+    out += [block("text", p) for p in _paragraphs(sc.text)]
+    if sc.ending is not None:
+        out += [GAP, *ending_blocks(session)]
+        return out
+    out.append(GAP)
+    for number, choice, reason in session.rows():
+        if number is not None:
+            out.append(block("choice", choice.text, number=number))
+        else:
+            out.append(block("closed", choice.text, extra=reason or ""))
+    if sc.disputed:
+        out += [GAP, block("hint", "The sources disagree about this moment: type disputes.")]
+    return out
+
+
+def ending_blocks(session: Session) -> list[Block]:
+    from engine.core.debrief import debrief
+
+    story, state = session.story, session.state
+    d = debrief(story, state)
+    ending = d.ending
+    out: list[Block] = []
+    kind = "What really happened" if ending is not None and ending.kind == "historical" else (
+        "A road not taken: this did not happen")
+    out.append(block("heading", f"The end — {kind}"))
+    if ending is not None and ending.epilogue:
+        out += [block("text", p) for p in _paragraphs(ending.epilogue)]
+    out += [GAP, block("heading", "Debrief: your path beside the record")]
+    if ending is not None and ending.debrief:
+        out += [block("text", p) for p in _paragraphs(ending.debrief)]
+    if d.decisions:
+        out.append(block("text", f"You followed the record at {d.followed} of {d.decisions} decisions."))
+    if d.departures:
+        out += [GAP, block("heading", "Where you left the record")]
+        for dep in d.departures:
+            out.append(block("item", f'At "{dep.scene.title}" you chose: {dep.taken.text}'))
+            out.append(block("item", f"What really happened: {dep.historical.text}", level=1))
+            for c in dep.historical.record:
+                out += citation_blocks(c, context=False, level=1)
+    elif d.decisions:
+        out.append(block("text", "You never left the record: every decision was the one really taken."))
+    if d.disputes:
+        out += [GAP, block("heading", "Where the sources disagree, on your path")]
+        for sc, dispute in d.disputes:
+            out.append(block("item", f"{dispute.topic} ({sc.title})"))
+            for acc in dispute.accounts:
+                out.append(block("item", f"{_short(acc.source)}: {acc.says}", level=1))
+                out += citation_blocks(acc, context=False, level=1)
+    if d.questions:
+        out += [GAP, block("heading", "Questions for discussion")]
+        out += [block("item", q, number=n) for n, q in enumerate(d.questions, 1)]
+    out += [GAP, block("hint", "Type restart to play again, undo to step back, or quit.")]
+    return out
+
+
+def _short(source: str) -> str:
+    record = _record()
+    if record is not None and source in record.sources:
+        return record.sources[source].short
+    return source
+
+
+def sources_page(session: Session) -> list[Block]:
+    story, state = session.story, session.state
+    sc = machine.scene(story, state)
+    out = [block("heading", f"Sources for \"{sc.title}\"")]
+    if not sc.record:
+        out.append(block("text", "This scene cites no passage."))
+    for c in sc.record:
+        out += citation_blocks(c, context=True)
+    shown = [choice for _, choice, _ in session.rows() if choice.record]
+    for choice in shown:
+        out += [GAP, block("heading", f"Choice: {choice.text}")]
+        for c in choice.record:
+            out += citation_blocks(c, context=True)
+    return out
+
+
+def disputes_page(session: Session) -> list[Block]:
+    sc = machine.scene(session.story, session.state)
+    out = [block("heading", "Where the sources disagree")]
+    if not sc.disputed:
+        out.append(block("text", "The sources do not disagree about this scene."))
+    for dispute in sc.disputed:
+        out += [GAP, block("heading", dispute.topic)]
+        for acc in dispute.accounts:
+            out.append(block("item", f"{_short(acc.source)}: {acc.says}"))
+            out += citation_blocks(acc, context=False, level=1)
+    return out
+
+
+def history_page(session: Session) -> list[Block]:
+    story = session.story
+    out = [block("heading", "Your path so far")]
+    state = machine.start(story)
+    steps: list[tuple[State, Choice | None]] = []
+    for cid in session.state.path:
+        choice = story.choices_by_id.get(cid)
+        steps.append((state, choice))
+        if choice is None:
+            break
+        try:
+            state = machine.choose(story, state, choice)
+        except machine.ChoiceError:
+            break
+    steps.append((state, None))
+    for st, choice in steps:
+        sc: Scene = story.scenes[st.scene]
+        out.append(block("item", f"{clock_line(story, st)} — {sc.title}, {sc.place}"))
+        if choice is not None:
+            mark = {"historical": " (as it happened)", "counterfactual": " (it did not happen)"}.get(
+                choice.mark or "", "")
+            out.append(block("item", f"You chose: {choice.text}{mark}", level=1))
+    return out
+
+
+def status_page(session: Session) -> list[Block]:
+    story, state = session.story, session.state
+    out = [block("heading", "Status")]
+    shown = [v for v in story.variables if v.visible]
+    if not shown:
+        out.append(block("text", "This scenario keeps no score to show."))
+    for v in shown:
+        value = state.vars[v.index]
+        text = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+        out.append(block("item", f"{v.label or v.name.replace('_', ' ')}: {text}"))
+    return out
+
+
+HELP: Sequence[tuple[str, str]] = (
+    ("a number", "take that choice"),
+    ("sources", "the passages from the record this scene rests on, in context"),
+    ("disputes", "where the sources disagree"),
+    ("history", "your path so far, with the time of each scene"),
+    ("status", "what you know of the situation"),
+    ("save [name]", "save the game in a slot (the game also saves itself after every choice)"),
+    ("load [name]", "load a saved game; without a name, list the saves"),
+    ("undo", "take back the last choice"),
+    ("restart", "start the scenario again"),
+    ("quit", "leave; chronicle play --continue resumes where you left"),
+    ("help", "this list"),
+)
+
+
+def help_page(full_ui: bool = False) -> list[Block]:
+    out = [block("heading", "Commands")]
+    out += [block("item", f"{name} — {text}") for name, text in HELP]
+    if full_ui:
+        out += [GAP, block("hint", "Up and Down pick a choice, Enter takes it; PageUp and PageDown scroll."),
+                block("hint", "F1 help, F2 sources, F3 disputes, F4 history, F5 status; Esc goes back."),
+                block("hint", "Tab completes a command, Ctrl-P and Ctrl-N recall earlier ones;"),
+                block("hint", "Ctrl-C or Ctrl-D saves and quits.")]
+    return out
+
+
+def slots_page(rows: Iterable[tuple[str, str]]) -> list[Block]:
+    out = [block("heading", "Saved games")]
+    items = [block("item", f"{name} — {info}" if info else name) for name, info in rows]
+    out += items or [block("text", "No saved games yet. Type save NAME to make one.")]
+    return out
+
+
+# --- plain text ----------------------------------------------------------------------------
+
+
+def context_text(before: str, passage: str, after: str) -> str:
+    """The three parts joined with spaces, but none before punctuation that follows the passage."""
+    text = f"{before} {passage}" if before else passage
+    if after:
+        text += after if after[0] in ",.;:!?)]" else f" {after}"
+    return text
+
+
+def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    lines = textwrap.wrap(text, width=max(width, len(first) + 8), initial_indent=first,
+                          subsequent_indent=rest, break_on_hyphens=False) or [first.rstrip()]
+    return lines
+
+
+def to_plain(blocks: Iterable[Block], width: int) -> str:
+    """The blocks as plain lines: no colour, no boxes, nothing but text and newlines."""
+    width = max(10, width)
+    lines: list[str] = []
+    previous: Kind | None = None
+    for b in blocks:
+        pad = "  " * b.level
+        if b.kind == "gap":
+            if lines and lines[-1] != "":
+                lines.append("")
+        elif b.kind == "choice":
+            lead = f"{b.number}. "
+            lines += _wrap(b.text, width, pad + lead, pad + " " * len(lead))
+        elif b.kind == "closed":
+            lines += _wrap(f"(closed: {b.extra}) {b.text}" if b.extra else f"(closed) {b.text}", width,
+                           pad + "  ", pad + "    ")
+        elif b.kind == "item":
+            lead = f"{b.number}. " if b.number is not None else "- "
+            lines += _wrap(b.text, width, pad + lead, pad + " " * len(lead))
+        elif b.kind == "quote":
+            lines += _wrap(f'"{b.text}"', width, pad + "  ", pad + "  ")
+            if b.extra:
+                lines += _wrap(f"— {b.extra}", width, pad + "    ", pad + "      ")
+        elif b.kind == "context":
+            lines += _wrap(f"In context: {context_text(b.text, f'[{b.extra}]', b.after)}", width,
+                           pad + "  ", pad + "  ")
+        elif b.kind == "heading":
+            if lines and lines[-1] != "" and previous not in ("gap", None):
+                lines.append("")
+            lines += _wrap(b.text, width, pad, pad)
+        elif b.kind == "text" and previous == "text":
+            lines.append("")
+            lines += _wrap(b.text, width, pad, pad)
+        elif b.kind == "error":
+            lines += _wrap(f"! {b.text}", width, pad, pad + "  ")
+        else:
+            lines += _wrap(b.text, width, pad, pad)
+        previous = b.kind
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,197 @@
+"""Plain mode: the game as clean, linear text, for pipes, scripts, tests and screen readers.
+
+No colour, no boxes, no cursor movement, nothing but lines of text. Each turn prints what
+changed and reads one line from stdin: a choice number or a command. When stdin is not a
+terminal the line read is echoed after the prompt, so the output reads as a transcript.
+End of input autosaves and exits 0; Ctrl-C exits 130 without a traceback; a closed pipe
+ends the game quietly. Never imports rich or prompt_toolkit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from engine.base.sanitize import clean, clean_line
+from engine.play import pages
+from engine.play.launch import LaunchError, Plan, load, open_session, plan
+from engine.play.session import Reply, Session
+
+PROMPT = "> "
+MAX_LINE = 4096
+
+
+class Plain:
+    def __init__(self, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> None:
+        self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
+        self.echo = not _isatty(stdin)
+
+    @property
+    def width(self) -> int:
+        return max(10, shutil.get_terminal_size((80, 24)).columns)
+
+    def show(self, blocks: list[pages.Block]) -> None:
+        self.stdout.write(pages.to_plain(blocks, self.width))
+        self.stdout.flush()
+
+    def say(self, messages: Sequence[tuple[str, str]]) -> None:
+        if messages:
+            kinds = {"info": "message", "warning": "message", "error": "error"}
+            self.show([pages.block(kinds.get(level, "message"), text) for level, text in messages])  # type: ignore[arg-type]
+
+    def ask(self, prompt: str = PROMPT) -> str | None:
+        """One line of input, or None at end of input."""
+        self.stdout.write(prompt)
+        self.stdout.flush()
+        line = self.stdin.readline(MAX_LINE)
+        if not line:
+            self.stdout.write("\n")
+            self.stdout.flush()
+            return None
+        if not line.endswith("\n"):  # an over-long line: drop the rest of it
+            while True:
+                rest = self.stdin.readline(MAX_LINE)
+                if not rest or rest.endswith("\n"):
+                    break
+        line = line.rstrip("\r\n")
+        if self.echo:
+            self.stdout.write(clean_line(line)[:200] + "\n")
+        self.stdout.write("\n")
+        self.stdout.flush()
+        return line
+
+    def error(self, text: str) -> None:
+        self.stderr.write(clean(f"chronicle: {text}") + "\n")
+        self.stderr.flush()
+
+    # --- the game ------------------------------------------------------------------------------
+
+    def pick_scenario(self) -> str | None:
+        from engine.play import picker
+
+        items = picker.entries()
+        self.show(picker.blocks(items))
+        if not items:
+            return None
+        while True:
+            line = self.ask()
+            if line is None or line.strip().lower() in ("quit", "q", "exit"):
+                return None
+            entry = picker.pick(items, line)
+            if entry is not None:
+                return entry.path
+            self.say([("error", f"Type a number from 1 to {len(items)}, or quit.")])
+
+    def run(self, args: argparse.Namespace) -> int:
+        try:
+            p = plan(args)
+        except LaunchError as exc:
+            self.error(str(exc))
+            return 1
+        ref = p.scenario if p.scenario is not None else self.pick_scenario()
+        if ref is None:
+            return 0
+        try:
+            story = load(ref)
+        except LaunchError as exc:
+            self.error(str(exc))
+            return 1
+        student = args.student
+        if args.class_name and not student:
+            self.show([pages.block("text", f"Class {args.class_name}: type your name, then Enter.")])
+            student = self.ask("Name: ")
+            if student is None:
+                return 0
+            student = " ".join(student.split()) or None
+        session, reply = open_session(story, p, student, args.class_name)
+        if p.notice:
+            reply.say(p.notice, "warning")
+        return self.loop(session, reply, p)
+
+    def loop(self, session: Session, reply: Reply, p: Plan) -> int:
+        first = True
+        try:
+            while True:
+                self.respond(session, reply)
+                if reply.quit:
+                    return 0
+                if first and not session.is_ending():
+                    self.show([pages.block("hint", "Type a number to choose, or help for the commands.")])
+                    first = False
+                line = self.ask()
+                if line is None:
+                    session.close()
+                    self.say(session.take_notices())
+                    if session.store is not None:
+                        self.show([pages.block("message", "Input ended. Your game is saved; "
+                                                           "chronicle play --continue resumes it.")])
+                    return 0
+                reply = session.handle(line)
+        except KeyboardInterrupt:
+            session.close()
+            try:
+                self.stdout.write("\n")
+                self.stdout.flush()
+            except (OSError, ValueError):
+                pass
+            return 130
+        except BrokenPipeError:
+            session.close()
+            raise
+
+    def respond(self, session: Session, reply: Reply) -> None:
+        blocks: list[pages.Block] = []
+        if reply.page == "scene":
+            blocks = pages.scene_page(session, reply.note)
+        elif reply.page == "help":
+            blocks = pages.help_page()
+        elif reply.page == "sources":
+            blocks = pages.sources_page(session)
+        elif reply.page == "disputes":
+            blocks = pages.disputes_page(session)
+        elif reply.page == "history":
+            blocks = pages.history_page(session)
+        elif reply.page == "status":
+            blocks = pages.status_page(session)
+        elif reply.page == "saves":
+            blocks = pages.slots_page(reply.slots)
+        messages = [*session.take_notices(), *reply.messages]
+        if blocks:
+            self.show(blocks)
+            if messages:
+                self.stdout.write("\n")
+        self.say(messages)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def main(args: argparse.Namespace) -> int:
+    """Plain mode on the process's stdin and stdout."""
+    for stream in (sys.stdout, sys.stderr):  # an ASCII or Latin-1 terminal gets '?' for what it cannot show
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
+    game = Plain(sys.stdin, sys.stdout, sys.stderr)
+    try:
+        return game.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        try:  # stdout is gone: silence the interpreter's complaint when it flushes at exit
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except OSError:
+            pass
+        return 0

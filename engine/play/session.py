@@ -1,0 +1,343 @@
+"""A game in progress, for any front end: the story, the state, and every command a player has.
+
+`Session` holds the story and the current `State`, reads a line of input (a number or a
+command), calls the pure machine, autosaves after every choice, writes the transcript, and
+answers with a `Reply` that says what to show next. It never prints and imports nothing of
+the terminal: `engine.play.plain` and `engine.play.tui` are thin shells around it and show the pages
+built by `engine.play.pages`.
+
+Failures of saving or of the transcript never stop the game: the player is told once, and
+play goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from engine.base.diagnostics import did_you_mean
+from engine.core import machine
+from engine.core.model import Choice, Scene, State, Story
+
+if TYPE_CHECKING:
+    from engine.saves.store import SaveStore
+    from engine.saves.transcript import Transcript
+
+Page = Literal["scene", "help", "sources", "disputes", "history", "status", "saves"]
+Level = Literal["info", "warning", "error"]
+
+COMMANDS: tuple[str, ...] = ("help", "sources", "disputes", "history", "status", "save", "load", "undo",
+                             "restart", "quit")
+ALIASES = {"h": "help", "?": "help", "exit": "quit", "q": "quit", "bye": "quit", "u": "undo", "back": "undo",
+           "source": "sources", "record": "sources", "dispute": "disputes", "path": "history",
+           "saves": "load", "look": "scene", "l": "scene", "again": "scene"}
+YES = frozenset({"y", "yes"})
+NO = frozenset({"n", "no"})
+MAX_INPUT = 1000
+
+
+@dataclass
+class Reply:
+    """What to show after a line of input."""
+
+    page: Page | None = None  # a page to show; "scene" when the scene changed or is shown again
+    note: str = ""  # the note of the choice just taken, shown before the next scene
+    messages: list[tuple[Level, str]] = field(default_factory=list)
+    slots: list[tuple[str, str]] = field(default_factory=list)  # for page "saves"
+    quit: bool = False
+
+    def say(self, text: str, level: Level = "info") -> Reply:
+        self.messages.append((level, text))
+        return self
+
+
+@dataclass
+class _Pending:
+    question: str
+    action: Callable[[], Reply]
+
+
+class Session:
+    def __init__(self, story: Story, *, state: State | None = None, store: SaveStore | None = None,
+                 student: str | None = None, class_name: str | None = None,
+                 transcripts: Path | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.story = story
+        self.state = state if state is not None else machine.start(story)
+        self.store = store
+        self.student = student
+        self.class_name = class_name
+        self.transcripts = transcripts
+        self.transcript: Transcript | None = None
+        self._clock = clock
+        self._shown_at = clock()
+        self._told: set[str] = set()
+        self._pending: _Pending | None = None
+        self._ended = False  # the transcript has the ending of this state
+        self.notices: list[tuple[Level, str]] = []  # one-time failure notices, for the front end
+
+    # --- what is on screen -------------------------------------------------------------------
+
+    def scene(self) -> Scene:
+        return machine.scene(self.story, self.state)
+
+    def is_ending(self) -> bool:
+        return machine.is_ending(self.story, self.state)
+
+    def rows(self) -> list[tuple[int | None, Choice, str | None]]:
+        """The choices to show: (number, choice, None) if open, (None, choice, reason) if closed
+        with a reason the author gave; closed choices without one are hidden."""
+        out: list[tuple[int | None, Choice, str | None]] = []
+        n = 0
+        for choice, is_open in machine.choice_points(self.story, self.state):
+            if is_open:
+                n += 1
+                out.append((n, choice, None))
+            elif choice.locked:
+                out.append((None, choice, choice.locked))
+        return out
+
+    def open_choices(self) -> list[Choice]:
+        return [c for n, c, _ in self.rows() if n is not None]
+
+    @property
+    def pending(self) -> str | None:
+        """A yes/no question waiting for an answer, if any."""
+        return self._pending.question if self._pending else None
+
+    # --- the life of a playthrough -----------------------------------------------------------
+
+    def begin(self) -> None:
+        """Call once, when the first scene is shown: opens the transcript."""
+        self._open_transcript()
+        self._shown()
+
+    def _open_transcript(self) -> None:
+        if self.transcripts is None:
+            return
+        from engine.saves.transcript import Transcript
+
+        if self.transcript is not None:
+            self.transcript.close()
+        self.transcript = Transcript(self.transcripts, self.story, self.student, self.class_name)
+        self._ended = False
+        self._check_transcript()
+
+    def _shown(self) -> None:
+        """A (new) scene is on screen: log it and start timing the decision."""
+        self._shown_at = self._clock()
+        if self.transcript is not None:
+            self.transcript.scene(self.state)
+            if self.is_ending() and not self._ended:
+                self.transcript.ending(self.state)
+                self._ended = True
+            self._check_transcript()
+
+    def _check_transcript(self) -> None:
+        if self.transcript is not None and self.transcript.error:
+            self._tell_once("transcript", f"The transcript could not be written ({self.transcript.error}); "
+                                          "the game goes on.")
+
+    def _tell_once(self, key: str, text: str) -> None:
+        if key not in self._told:
+            self._told.add(key)
+            self.notices.append(("warning", text))
+
+    def take_notices(self) -> list[tuple[Level, str]]:
+        out, self.notices = self.notices, []
+        return out
+
+    def autosave(self) -> None:
+        if self.store is None:
+            return
+        from engine.saves.store import SaveError
+
+        try:
+            self.store.autosave(self.story, self.state)
+        except (SaveError, OSError) as exc:
+            self._tell_once("autosave", f"The game could not be saved automatically ({exc}); "
+                                        "the game goes on.")
+
+    def close(self) -> None:
+        """Leave: autosave and close the transcript. Safe to call more than once."""
+        self.autosave()
+        if self.transcript is not None:
+            self.transcript.close()
+            self._check_transcript()
+            self.transcript = None
+
+    # --- input -------------------------------------------------------------------------------
+
+    def handle(self, line: str) -> Reply:
+        """One line of input: a choice number, a command, or an answer to a pending question."""
+        text = " ".join(line[:MAX_INPUT].split())
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            word = text.lower()
+            if word in YES:
+                return pending.action()
+            if word in NO or not word:
+                return Reply().say("Cancelled.")
+            reply = self.handle(text)
+            reply.messages.insert(0, ("info", "Cancelled."))
+            return reply
+        if not text:
+            return Reply()
+        word, _, rest = text.partition(" ")
+        rest = rest.strip()
+        if word.isdigit():
+            return self.take(int(word[:6]))
+        word = word.lower()
+        word = ALIASES.get(word, word)
+        if word == "scene":
+            return Reply("scene")
+        if word in ("help", "sources", "disputes", "history", "status"):
+            return Reply(word)  # type: ignore[arg-type]
+        if word == "save":
+            return self.save(rest or self.story.id)
+        if word == "load":
+            return self.load(rest) if rest else self.list_saves()
+        if word == "undo":
+            return self.undo()
+        if word == "restart":
+            return self.ask("Start again from the beginning? (yes or no)", self.restart)
+        if word == "quit":
+            return self.quit()
+        hint = did_you_mean(word, COMMANDS)
+        return Reply().say(f'"{text[:40]}" is not a choice or a command'
+                           + (f"; {hint}" if hint else "") + " Type help for the list.", "error")
+
+    def ask(self, question: str, action: Callable[[], Reply]) -> Reply:
+        self._pending = _Pending(question, action)
+        return Reply().say(question)
+
+    def take(self, number: int) -> Reply:
+        if self.is_ending():
+            return Reply().say("The story has ended. Type restart, undo or quit.", "error")
+        rows = self.rows()
+        opened = [c for n, c, _ in rows if n is not None]
+        if not 1 <= number <= len(opened):
+            span = "1" if len(opened) == 1 else f"1 to {len(opened)}"
+            return Reply().say(f"There is no choice {number}: type {span}, or help.", "error")
+        choice = opened[number - 1]
+        seconds = self._clock() - self._shown_at
+        self.state = machine.choose(self.story, self.state, choice)
+        if self.transcript is not None:
+            self.transcript.choice(choice, self.state, seconds)
+        self.autosave()
+        self._shown()
+        return Reply("scene", note=choice.note)
+
+    def undo(self) -> Reply:
+        if not self.state.path:
+            return Reply().say("Nothing to undo: this is the beginning.", "error")
+        self.state = machine.undo(self.story, self.state)
+        self._ended = False
+        if self.transcript is not None:
+            self.transcript.undo(self.state)
+        self.autosave()
+        self._shown()
+        return Reply("scene").say("You take back your last choice.")
+
+    def restart(self) -> Reply:
+        if self.transcript is not None:
+            self.transcript.close()
+            self.transcript = None
+        self.state = machine.start(self.story)
+        self.autosave()
+        self._open_transcript()
+        self._shown()
+        return Reply("scene").say("A new playthrough begins.")
+
+    def quit(self) -> Reply:
+        self.close()
+        reply = Reply(quit=True)
+        if self.store is not None:
+            reply.say("Your game is saved. To carry on later: chronicle play --continue")
+        return reply
+
+    # --- saves -------------------------------------------------------------------------------
+
+    def save(self, name: str) -> Reply:
+        if self.store is None:
+            return Reply().say("Saving is not available.", "error")
+        from engine.saves.store import SaveError
+
+        try:
+            path = self.store.save(name, self.story, self.state)
+        except (SaveError, OSError) as exc:
+            return Reply().say(f"Not saved: {exc}", "error")
+        return Reply().say(f'Saved as "{name}" ({path.name}). To load it: load {name}')
+
+    def list_saves(self) -> Reply:
+        if self.store is None:
+            return Reply().say("Saving is not available.", "error")
+        from engine.saves.store import SaveError
+
+        try:
+            slots = self.store.slots()
+        except (SaveError, OSError) as exc:
+            return Reply().say(f"Cannot list the saves: {exc}", "error")
+        rows: list[tuple[str, str]] = []
+        for info in slots:
+            if info.problem:
+                detail = f"cannot be loaded: {info.problem}"
+            else:
+                where = ", ".join(x for x in (info.title or info.scenario, info.place, info.clock) if x)
+                saved = info.saved_at[:16].replace("T", " ")
+                detail = f"{where}; saved {saved} UTC" if saved else where
+            rows.append((info.slot, detail))
+        reply = Reply("saves", slots=rows)
+        if rows:
+            reply.say("Type load NAME to load one.")
+        return reply
+
+    def load(self, name: str, *, use_backup: bool = False) -> Reply:
+        if self.store is None:
+            return Reply().say("Saving is not available.", "error")
+        from engine.saves.store import SaveError, SaveMismatch
+
+        try:
+            scenario = self.store.scenario_of(name)
+            if scenario and scenario != self.story.id:
+                return Reply().say(f'"{name}" is a save of the scenario "{scenario}". To play it: '
+                                   f"chronicle play {scenario} --load {name}", "error")
+            loaded = self.store.load(name, self.story, use_backup=use_backup)
+        except SaveMismatch as exc:
+            partial, step = exc.partial, exc.step - 1
+
+            def accept() -> Reply:
+                return self._resume(partial, f'Loaded "{name}" up to step {step}.')
+
+            return self.ask(f"{exc} Continue from there? (yes or no)", accept)
+        except SaveError as exc:
+            if exc.backup_available and not use_backup:
+                return self.ask(f"{exc} Load the previous version of this save instead? (yes or no)",
+                                lambda: self.load(name, use_backup=True))
+            return Reply().say(f"Not loaded: {exc}", "error")
+        except OSError as exc:
+            return Reply().say(f"Not loaded: {exc}", "error")
+        notice = str(getattr(loaded, "notice", "") or "")
+        reply = self._resume(loaded.state, f'Loaded "{name}".')
+        if notice:
+            reply.say(notice, "warning")
+        return reply
+
+    def _resume(self, state: State, message: str) -> Reply:
+        self.state = state
+        self._ended = False
+        self.autosave()
+        self._shown()
+        return Reply("scene").say(message)
+
+
+def plain_requested(args_plain: bool, env: dict[str, str] | None = None, *, stdin_tty: bool,
+                    stdout_tty: bool) -> bool:
+    """Plain mode: asked for, no terminal on either side, NO_COLOR set, or TERM=dumb."""
+    import os
+
+    env = dict(os.environ) if env is None else env
+    return (args_plain or not stdin_tty or not stdout_tty or bool(env.get("NO_COLOR"))
+            or env.get("TERM", "") == "dumb")

@@ -1,0 +1,444 @@
+"""The full terminal UI: prompt_toolkit for the screen, the input and the styled text.
+
+One full-screen application with a header (place and the historical clock), the page (the
+scene and its numbered choices, or the sources, disputes, history, status, help, saves, or
+the scenario picker), a line for messages, the input line (completion and history of
+commands) and a bottom toolbar with the place, the time and the keys. Pages are the blocks of
+`engine.play.pages`, set by `engine.play.styled_lines` at the current width on every redraw, so a resize
+re-flows the text (rich is not needed for the first screen, which keeps the start fast). Up and
+Down choose, Enter takes; PageUp and PageDown scroll. Ctrl-C and Ctrl-D save
+and quit cleanly. Imported only when the full UI runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Literal
+
+from prompt_toolkit.application import Application
+from prompt_toolkit.buffer import Buffer
+from prompt_toolkit.completion import WordCompleter
+from prompt_toolkit.filters import Condition
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.keys import Keys
+from prompt_toolkit.layout import ConditionalContainer, Float, FloatContainer, HSplit, Layout, Window
+from prompt_toolkit.layout.controls import BufferControl, FormattedTextControl
+from prompt_toolkit.layout.menus import CompletionsMenu
+from prompt_toolkit.layout.processors import BeforeInput
+from prompt_toolkit.styles import Style
+
+from engine.base.sanitize import clean, clean_line
+from engine.play import pages, styled_lines
+from engine.play.launch import LaunchError, Plan, load, open_session, plan
+from engine.play.session import COMMANDS, Reply, Session
+
+if TYPE_CHECKING:
+
+    from engine.core.model import Story
+    from engine.play.picker import Entry
+
+MEASURE = 100  # the widest line of prose, for reading comfort on wide terminals
+Mode = Literal["picker", "name", "game"]
+
+STYLE = Style.from_dict({
+    "header": "reverse bold",
+    "toolbar": "reverse",
+    "message": "italic",
+    "message.warning": "bold",
+    "message.error": "bold fg:ansired",
+    "prompt": "bold",
+})
+
+
+class Screen:
+    """The state of the screen, and the application that shows it."""
+
+    def __init__(self, p: Plan, args: argparse.Namespace) -> None:
+        self.plan = p
+        self.args = args
+        self.session: Session | None = None
+        self.story: Story | None = None
+        self.items: list[Entry] = []
+        self.mode: Mode = "game"
+        self.page: str = "scene"  # the page shown: "scene", "picker", "name", or a command's page
+        self.blocks: list[pages.Block] = []
+        self.note = ""
+        self.selected = 0
+        self.top = 0
+        self.messages: list[tuple[str, str]] = []
+        self.version = 0
+        self.farewell: list[str] = []
+        self._cache: tuple[tuple[int, int, int], list[StyleAndTextTuples], list[int]] | None = None
+        self.buffer = Buffer(
+            completer=WordCompleter(list(COMMANDS) + ["yes", "no"], ignore_case=True),
+            history=InMemoryHistory(),
+            multiline=False,
+            accept_handler=self._accept,
+            complete_while_typing=False,
+        )
+        self.body = Window(FormattedTextControl(self._body_text, focusable=False), wrap_lines=False)
+        self.app: Application[None] = Application(
+            layout=self._layout(), key_bindings=self._keys(), style=STYLE, full_screen=True,
+            mouse_support=False,
+        )
+        self.app.ttimeoutlen = 0.05
+
+    # --- layout --------------------------------------------------------------------------------
+
+    def _layout(self) -> Layout:
+        input_window = Window(
+            BufferControl(self.buffer, input_processors=[BeforeInput(self._prompt, style="class:prompt")]),
+            height=1,
+        )
+        root = HSplit([
+            Window(FormattedTextControl(self._header), height=self._header_height, wrap_lines=True,
+                   style="class:header"),
+            self.body,
+            ConditionalContainer(Window(FormattedTextControl(self._message_text), wrap_lines=True,
+                                        dont_extend_height=True),
+                                 filter=Condition(lambda: bool(self.messages))),
+            input_window,
+            Window(FormattedTextControl(self._toolbar), height=1, style="class:toolbar"),
+        ])
+        floats = [Float(xcursor=True, ycursor=True, content=CompletionsMenu(max_height=8, scroll_offset=1))]
+        return Layout(FloatContainer(root, floats), focused_element=input_window)
+
+    def _prompt(self) -> str:
+        if self.mode == "name":
+            return "Your name: "
+        return "> "
+
+    @property
+    def width(self) -> int:
+        return max(10, self.app.output.get_size().columns)
+
+    @property
+    def height(self) -> int:
+        rows = self.app.output.get_size().rows
+        return max(1, rows - 2 - self._header_height() - self._message_height())
+
+    def _header_lines(self) -> list[str]:
+        import textwrap
+
+        lines = textwrap.wrap(self._header_line(), width=max(8, self.width - 2), break_on_hyphens=False)
+        return lines[:3] or [""]
+
+    def _header_height(self) -> int:
+        return len(self._header_lines())
+
+    def _message_height(self) -> int:
+        if not self.messages:
+            return 0
+        w = self.width
+        return sum(max(1, -(-len(text) // w)) for _, text in self.messages)
+
+    def _header_line(self) -> str:
+        if self.mode == "game" and self.session is not None:
+            return pages.header_line(self.session.story, self.session.state)
+        if self.mode == "name" and self.story is not None:
+            return clean_line(self.story.title)
+        return "Chronicle"
+
+    def _header(self) -> StyleAndTextTuples:
+        return [("", "\n".join(" " + line for line in self._header_lines()))]
+
+    def _toolbar(self) -> StyleAndTextTuples:
+        parts: list[str] = []
+        if self.top + self.height < len(self._lines()[0]):
+            parts.append("PgDn: more")
+        if self.mode == "game" and self.session is not None:
+            sc = self.session.scene()
+            clock = pages.clock_line(self.session.story, self.session.state).rpartition(", ")[2]
+            parts += [clean_line(sc.place), clock]
+            if self.page == "scene" and not self.session.is_ending():
+                parts.append("↑↓ Enter: choose")
+            elif self.page != "scene":
+                parts.append("Enter: back")
+            parts += ["F1 help", "F2 sources", "quit"]
+        elif self.mode == "picker":
+            parts += ["↑↓ Enter: start", "quit"]
+        text = ""
+        for part in parts:  # whole hints only, as many as fit
+            longer = f"{text} · {part}" if text else part
+            if len(longer) + 1 > self.width and text:
+                break
+            text = longer
+        return [("", " " + text)]
+
+    def _message_text(self) -> StyleAndTextTuples:
+        out: StyleAndTextTuples = []
+        for n, (level, text) in enumerate(self.messages):
+            style = {"error": "class:message.error", "warning": "class:message.warning"}.get(level,
+                                                                                            "class:message")
+            out.append((style, ("\n" if n else "") + clean_line(text)))
+        return out
+
+    # --- the page ------------------------------------------------------------------------------
+
+    def _selectable(self) -> int:
+        return sum(1 for b in self.blocks if b.kind == "choice")
+
+    def _lines(self) -> tuple[list[StyleAndTextTuples], list[int]]:
+        """The page set at the current width: its lines, and the first line of each choice."""
+        key = (self.version, self.width, self.selected)
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1], self._cache[2]
+        width = self.width
+        measure = min(width, MEASURE) - (2 if width >= 40 else 0)
+        margin = 2 if width >= 40 else 0
+        lines: list[StyleAndTextTuples] = []
+        starts: list[int] = []
+        choice_index = 0
+        previous = ""
+        for b in self.blocks:
+            if b.kind == "header" and self.mode == "game":
+                continue  # the header bar shows it
+            if b.kind == "text" and previous == "text":
+                lines.append([])
+            if b.kind == "choice":
+                starts.append(len(lines))
+                selected = choice_index == self.selected
+                choice_index += 1
+            else:
+                selected = False
+            previous = b.kind
+            if b.kind == "gap":
+                if lines and lines[-1]:
+                    lines.append([])
+                continue
+            pad = ("", " " * (margin + 2 * b.level))
+            for line in styled_lines.block_lines(b, max(8, measure - 2 * b.level), selected):
+                lines.append([pad, *line])
+        self._cache = (key, lines, starts)
+        return lines, starts
+
+    def _body_text(self) -> StyleAndTextTuples:
+        lines, _ = self._lines()
+        h = self.height
+        self.top = max(0, min(self.top, len(lines) - h))
+        out: StyleAndTextTuples = []
+        for n, line in enumerate(lines[self.top: self.top + h]):
+            if n:
+                out.append(("", "\n"))
+            out.extend(line)
+        return out
+
+    def _scroll_to_selected(self) -> None:
+        lines, starts = self._lines()
+        if not starts:
+            return
+        line = starts[min(self.selected, len(starts) - 1)]
+        end = starts[self.selected + 1] if self.selected + 1 < len(starts) else line + 1
+        h = self.height
+        if line < self.top:
+            self.top = line
+        elif end > self.top + h:
+            self.top = max(0, end - h)
+
+    def show(self, page: str, blocks: list[pages.Block]) -> None:
+        self.page = page
+        self.blocks = blocks
+        self.selected = 0
+        self.top = 0
+        self.version += 1
+
+    def show_reply(self, reply: Reply) -> None:
+        session = self.session
+        assert session is not None
+        page = reply.page
+        if page == "scene":
+            self.note = reply.note
+            self.show("scene", pages.scene_page(session, reply.note))
+        elif page == "help":
+            self.show("help", pages.help_page(full_ui=True) + _back())
+        elif page == "sources":
+            self.show("sources", pages.sources_page(session) + _back())
+        elif page == "disputes":
+            self.show("disputes", pages.disputes_page(session) + _back())
+        elif page == "history":
+            self.show("history", pages.history_page(session) + _back())
+        elif page == "status":
+            self.show("status", pages.status_page(session) + _back())
+        elif page == "saves":
+            self.show("saves", pages.slots_page(reply.slots) + _back())
+        self.messages += [*session.take_notices(), *reply.messages]
+        if reply.quit:
+            self.farewell = [text for _, text in reply.messages]
+            self.app.exit()
+
+    # --- input ---------------------------------------------------------------------------------
+
+    def _accept(self, buffer: Buffer) -> bool:
+        text = buffer.text
+        self.messages = []
+        try:
+            self.handle(text)
+        except Exception as exc:  # a player never sees a traceback
+            self.messages = [("error", f"Something went wrong: {type(exc).__name__}: {exc}")]
+        return False
+
+    def handle(self, text: str) -> None:
+        word = " ".join(text.split())
+        if self.mode == "picker":
+            self._pick(word)
+        elif self.mode == "name":
+            self._name(word)
+        elif self.session is not None:
+            if not word and self.session.pending is None:
+                if self.page != "scene":
+                    self.show_reply(Reply("scene", note=self.note))
+                elif self._selectable():
+                    self.show_reply(self.session.take(self.selected + 1))
+                return
+            self.show_reply(self.session.handle(word))
+
+    def _pick(self, word: str) -> None:
+        from engine.play import picker
+
+        low = word.lower()
+        if low in ("quit", "q", "exit"):
+            self.app.exit()
+            return
+        if not self.items:
+            return
+        entry = picker.pick(self.items, word) if word else self.items[self.selected]
+        if entry is None:
+            self.messages = [("error", f"Type a number from 1 to {len(self.items)}, or quit.")]
+            return
+        try:
+            story = load(entry.path)
+        except LaunchError as exc:
+            self.messages = [("error", line) for line in str(exc).splitlines()[:6]]
+            return
+        self.start(story)
+
+    def _name(self, word: str) -> None:
+        if not word:
+            self.messages = [("error", "Type your name, then Enter.")]
+            return
+        assert self.story is not None
+        self._begin(self.story, word)
+
+    def start(self, story: Story) -> None:
+        """A scenario is open: ask for the student's name if a class needs one, then play."""
+        self.story = story
+        if self.args.class_name and not self.args.student:
+            self.mode = "name"
+            self.show("name", [pages.block("title", story.title), pages.GAP,
+                               pages.block("text", f"Class {self.args.class_name}: type your name and press "
+                                                    "Enter. It is written in your transcript for your teacher.")])
+            return
+        self._begin(story, self.args.student)
+
+    def _begin(self, story: Story, student: str | None) -> None:
+        session, reply = open_session(story, self.plan, student, self.args.class_name)
+        self.session = session
+        self.mode = "game"
+        if self.plan.notice:
+            reply.say(self.plan.notice, "warning")
+        self.show_reply(reply)
+
+    def picker(self) -> None:
+        from engine.play import picker
+
+        self.items = picker.entries()
+        self.mode = "picker"
+        self.show("picker", picker.blocks(self.items, full_ui=True))
+
+    def leave(self) -> None:
+        """Save and close the game (once); the farewell is printed after the screen closes."""
+        if self.session is not None and not self.farewell:
+            reply = self.session.quit()
+            self.farewell = [text for _, text in reply.messages]
+            self.farewell += [text for _, text in self.session.take_notices()]
+
+    def quit(self) -> None:
+        self.leave()
+        if self.app.is_running:
+            self.app.exit()
+
+    def _keys(self) -> KeyBindings:
+        kb = KeyBindings()
+        empty = Condition(lambda: not self.buffer.text)
+        choosing = Condition(lambda: self._selectable() > 0) & empty
+
+        @kb.add("up", filter=choosing)
+        def _up(event: KeyPressEvent) -> None:
+            self.selected = (self.selected - 1) % self._selectable()
+            self._scroll_to_selected()
+
+        @kb.add("down", filter=choosing)
+        def _down(event: KeyPressEvent) -> None:
+            self.selected = (self.selected + 1) % self._selectable()
+            self._scroll_to_selected()
+
+        @kb.add("up", filter=~choosing & empty)
+        def _line_up(event: KeyPressEvent) -> None:
+            self.top = max(0, self.top - 1)
+
+        @kb.add("down", filter=~choosing & empty)
+        def _line_down(event: KeyPressEvent) -> None:
+            self.top += 1
+
+        @kb.add("pageup")
+        def _page_up(event: KeyPressEvent) -> None:
+            self.top = max(0, self.top - max(1, self.height - 2))
+
+        @kb.add("pagedown")
+        def _page_down(event: KeyPressEvent) -> None:
+            self.top += max(1, self.height - 2)
+
+        @kb.add("escape", filter=Condition(lambda: self.mode == "game" and self.page != "scene"))
+        def _back(event: KeyPressEvent) -> None:
+            self.messages = []
+            self.show_reply(Reply("scene", note=self.note))
+
+        def page(name: str) -> None:
+            if self.mode == "game" and self.session is not None:
+                self.messages = []
+                self.show_reply(Reply(name))  # type: ignore[arg-type]
+
+        for key, name in (("f1", "help"), ("f2", "sources"), ("f3", "disputes"), ("f4", "history"),
+                          ("f5", "status")):
+            kb.add(key)(lambda event, name=name: page(name))
+
+        @kb.add("c-c")
+        @kb.add(Keys.SIGINT)
+        def _interrupt(event: KeyPressEvent) -> None:
+            self.quit()
+
+        @kb.add("c-d", filter=empty)
+        def _eof(event: KeyPressEvent) -> None:
+            self.quit()
+
+        return kb
+
+
+def _back() -> list[pages.Block]:
+    return [pages.GAP, pages.block("hint", "Enter or Esc: back to the scene.")]
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        p = plan(args)
+        story = load(p.scenario) if p.scenario is not None else None
+    except LaunchError as exc:
+        print(clean(f"chronicle: {exc}"), file=sys.stderr)
+        return 1
+    screen = Screen(p, args)
+    if story is None:
+        screen.picker()
+    else:
+        screen.start(story)
+    try:
+        screen.app.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        screen.leave()
+    for line in screen.farewell:
+        print(clean(line))
+    return 0

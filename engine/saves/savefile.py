@@ -1,0 +1,214 @@
+"""The save file format: canonical JSON with a checksum, parsed as untrusted input.
+
+A save is one JSON object (never pickle, never YAML)::
+
+    {"kind": "chronicle-save", "format": 1, "engine": "0.1.0",
+     "scenario": "malachite_hall", "content_hash": "<the scenario's hash>",
+     "slot": "before-the-storm", "saved_at": "2024-05-01T14:03:22.120+00:00",
+     "path": ["noon_session.wait", ...],                   # stable choice ids: the whole game
+     "state": {"scene": ..., "variables": {name: value}, "visits": {scene: n}, "clock": int|null},
+     "summary": {"title": ..., "scene_title": ..., "place": ..., "clock": "25 October 1917 ..."},
+     "checksum": "sha256:<hex>"}
+
+The checksum is the SHA-256 of the canonical JSON (sorted keys, no spaces, ASCII) of every
+other key; it catches truncated, empty and bit-flipped files (it is not a signature: a crafted
+save can carry a valid one, so everything is also checked for type and size, and the path is
+replayed through the scenario). The ``kind``, ``format`` and ``checksum`` keys and the checksum
+rule are the envelope, kept by every later format, so a newer save can be told from a damaged one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from engine.saves.errors import SaveError
+
+KIND = "chronicle-save"
+FORMAT = 1
+MAX_BYTES = 1 << 20  # 1 MiB: a forty-minute game is a few kilobytes
+MAX_DEPTH = 8  # the format nests 3 deep
+MAX_STEPS = 100_000
+MAX_TEXT = 2_000
+MAX_ITEMS = 10_000
+_BRACKETS = re.compile(rb'[\[\]{}"\\]')
+
+
+@dataclass(frozen=True)
+class SaveData:
+    """A save file, checked for shape and types (not yet against a scenario)."""
+
+    format: int
+    engine: str
+    scenario: str
+    content_hash: str
+    slot: str
+    saved_at: str
+    path: tuple[str, ...]
+    scene: str
+    variables: dict[str, int | bool | str]
+    visits: dict[str, int]
+    clock: int | None
+    title: str = ""
+    scene_title: str = ""
+    place: str = ""
+    clock_text: str = ""
+
+
+class TooNew(SaveError):
+    """A save written by a newer Chronicle (a format this version does not know)."""
+
+
+def canonical(doc: dict[str, Any]) -> bytes:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def checksum(body: bytes) -> str:
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def encode(doc: dict[str, Any]) -> bytes:
+    """The file bytes of a save document (without "checksum"): serialised once, checksum appended."""
+    body = canonical(doc)
+    return body[:-1] + b',"checksum":"' + checksum(body).encode("ascii") + b'"}\n'
+
+
+def nesting_depth(data: bytes, limit: int) -> int:
+    """The bracket nesting depth of JSON text (strings skipped), stopping once over `limit`."""
+    depth = deepest = 0
+    in_string = False
+    skip = -1  # the position of a character escaped by a backslash
+    for m in _BRACKETS.finditer(data):
+        pos, ch = m.start(), m.group()
+        if in_string:
+            if pos == skip:
+                continue
+            if ch == b"\\":
+                skip = pos + 1
+            elif ch == b'"':
+                in_string = False
+            continue
+        if ch == b'"':
+            in_string = True
+        elif ch in (b"[", b"{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        elif ch in (b"]", b"}"):
+            depth -= 1
+    return deepest
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _not_json(data: bytes) -> SaveError:
+    head = data[:4096]
+    if b"!!python" in head or b"!python" in head:
+        return SaveError("it is not a Chronicle save: it looks like YAML with a Python object tag. "
+                         "Saves are plain JSON and are never run as code.")
+    if not data.strip():
+        return SaveError("the file is empty (it may have been cut off while saving)")
+    return SaveError("the file is damaged or is not a Chronicle save (it is not complete JSON; "
+                     "it may have been cut off while saving)")
+
+
+def parse(data: bytes) -> dict[str, Any]:
+    """The JSON object of a save file, with the envelope checked; SaveError (or TooNew) if not."""
+    if not data.strip():
+        raise _not_json(data)
+    if nesting_depth(data, MAX_DEPTH) > MAX_DEPTH:
+        raise SaveError("it is not a Chronicle save: its JSON is nested far too deeply")
+    try:
+        text = data.decode("utf-8")
+        doc = json.loads(text, parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise _not_json(data) from None
+    if not isinstance(doc, dict) or doc.get("kind") != KIND:
+        raise SaveError("it is not a Chronicle save (it has no \"kind\": \"chronicle-save\")")
+    fmt = doc.get("format")
+    if type(fmt) is not int or fmt < 1:
+        raise SaveError("the file is damaged: its format number is missing or wrong")
+    given = doc.pop("checksum", None)
+    intact = isinstance(given, str) and given == checksum(canonical(doc))
+    if fmt > FORMAT:
+        if intact:
+            raise TooNew(f"it was written by a newer version of Chronicle (save format {fmt}; this "
+                         f"version reads format {FORMAT}). Update Chronicle to load it; the file is "
+                         "left as it is.")
+        raise SaveError(f"the file is damaged (or comes from a newer Chronicle: it says format {fmt})")
+    if given is None:
+        raise SaveError("the file is damaged: its checksum is missing")
+    if not intact:
+        raise SaveError("the file is damaged: its checksum does not match its contents "
+                        "(it was cut off, changed or corrupted)")
+    return doc
+
+
+def _text(doc: dict[str, Any], key: str, *, empty: bool = False, limit: int = MAX_TEXT) -> str:
+    value = doc.get(key)
+    if not isinstance(value, str) or (not value and not empty) or len(value) > limit:
+        raise SaveError(f'the file is not a valid save: "{key}" must be a piece of text')
+    return value
+
+
+def validate(doc: dict[str, Any]) -> SaveData:
+    """Check the shape and types of every field; SaveError names the first wrong one."""
+    path = doc.get("path")
+    if not isinstance(path, list) or len(path) > MAX_STEPS:
+        raise SaveError('the file is not a valid save: "path" must be a list of choice ids')
+    for item in path:
+        if not isinstance(item, str) or not item or len(item) > 300:
+            raise SaveError('the file is not a valid save: "path" must be a list of choice ids')
+    state = doc.get("state")
+    if not isinstance(state, dict):
+        raise SaveError('the file is not a valid save: "state" is missing')
+    variables = state.get("variables")
+    if not isinstance(variables, dict) or len(variables) > MAX_ITEMS:
+        raise SaveError('the file is not a valid save: "state.variables" must map names to values')
+    for name, value in variables.items():
+        if not isinstance(value, int | str) or (isinstance(value, str) and len(value) > MAX_TEXT) \
+                or len(name) > 300:
+            raise SaveError(f'the file is not a valid save: variable "{name[:40]}" has a wrong value')
+    visits = state.get("visits")
+    if not isinstance(visits, dict) or len(visits) > MAX_ITEMS:
+        raise SaveError('the file is not a valid save: "state.visits" must map scenes to counts')
+    for name, count in visits.items():
+        if type(count) is not int or count < 0 or len(name) > 300:
+            raise SaveError(f'the file is not a valid save: the visits of "{name[:40]}" are wrong')
+    clock = state.get("clock")
+    if clock is not None and (type(clock) is not int or abs(clock) > 10**9):
+        raise SaveError('the file is not a valid save: "state.clock" must be a number of minutes')
+    summary = doc.get("summary", {})
+    if not isinstance(summary, dict):
+        raise SaveError('the file is not a valid save: "summary" must be an object')
+    extra = {k: _text(summary, k, empty=True) if k in summary else "" for k in
+             ("title", "scene_title", "place", "clock")}
+    return SaveData(
+        format=doc["format"],
+        engine=_text(doc, "engine", empty=True, limit=100),
+        scenario=_text(doc, "scenario", limit=200),
+        content_hash=_text(doc, "content_hash", empty=True, limit=200),
+        slot=_text(doc, "slot", empty=True, limit=300),
+        saved_at=_text(doc, "saved_at", empty=True, limit=100),
+        path=tuple(path),
+        scene=_text(state, "scene", limit=300),
+        variables=dict(variables),
+        visits=dict(visits),
+        clock=clock,
+        title=extra["title"],
+        scene_title=extra["scene_title"],
+        place=extra["place"],
+        clock_text=extra["clock"],
+    )
+
+
+def decode(data: bytes) -> SaveData:
+    """Parse and check a save file's bytes."""
+    return validate(parse(data))
