@@ -70,9 +70,9 @@ def test_file_name_header_and_events(tmp_path: Path, story: Story) -> None:
     assert [e["event"] for e in evs] == ["start", "scene", "choice", "scene", "choice", "scene", "ending", "end"]
     head = evs[0]
     assert head == {
-        "event": "start", "format": 1, "student": "Anna Petrova", "class": "7B", "scenario": "mini",
+        "event": "start", "format": 2, "student": "Anna Petrova", "class": "7B", "scenario": "mini",
         "title": "A Small Night", "content_hash": story.content_hash, "engine": ENGINE_VERSION,
-        "started": "2024-03-05T10:15:00+03:00",
+        "started": "2024-03-05T10:15:00+03:00", "game": None, "seed": None, "chapter": None, "given": [],
     }
     assert evs[1]["clock"] == "25 October 1917 (7 November N.S.), 19:00"
     assert evs[1]["place"] == "Malachite Hall, Winter Palace"

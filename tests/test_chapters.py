@@ -1,0 +1,64 @@
+"""Chapters: a named start scene, played with the state the historical path has there."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.build.loader import load_story
+from engine.core import machine
+from engine.core.model import Game
+from engine.play.session import Session
+from engine.saves.store import SaveStore
+from engine.saves.transcript import read_transcript
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("scenario", ["malachite_hall", "duma_march"])
+def test_shipped_chapters_start_on_the_historical_path(scenario: str) -> None:
+    story = load_story(ROOT / "scenarios" / scenario)
+    assert len(story.chapters) >= 2
+    hist = machine.historical_path(story)
+    for name, scene in story.chapters:
+        state = machine.chapter_start(story, name)
+        assert state.scene == scene
+        k = len(state.path)
+        assert state.path == tuple(c.id for c in hist[:k])
+        assert state == machine.replay(story, state.path)  # the same state as playing it through
+
+
+def test_a_chapter_game_undoes_and_restarts_to_its_start_and_saves_its_chapter(tmp_path: Path) -> None:
+    story = load_story(ROOT / "scenarios" / "malachite_hall")
+    store = SaveStore(tmp_path / "saves")
+    s = Session(story, store=store, transcripts=tmp_path / "t", game=Game("g1", 5, "night"))
+    s.begin()
+    start = s.state
+    assert start.scene == "aurora_shot" and start.path
+    assert "where this chapter begins" in s.handle("undo").messages[0][1]
+    s.handle("1")
+    s.handle("undo")
+    assert s.state == start
+    s.handle("1")
+    s.handle("restart")
+    s.handle("yes")
+    assert s.state == start
+    s.handle("1")
+    s.close()
+    assert store.read("autosave-malachite_hall").chapter == "night"
+    p = read_transcript(next((tmp_path / "t").glob("*.jsonl")))
+    assert p.usable and p.chapter == "night" and p.restarts == 1
+    given = [c for c in p.choices if c.given]
+    assert [c.choice for c in given] == list(start.path)
+    assert len(p.choices) == len(start.path) + 1
+
+
+def test_play_chapter_on_the_command_line(tmp_path: Path) -> None:
+    run = [sys.executable, "-m", "engine", "play", "malachite_hall", "--plain", "--saves", str(tmp_path)]
+    r = subprocess.run([*run, "--chapter", "night"], input="", capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "The Aurora fires" in r.stdout
+    r = subprocess.run([*run, "--chapter", "dawn"], input="", capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and 'no chapter "dawn"' in r.stderr and "afternoon, ultimatum, night" in r.stderr
