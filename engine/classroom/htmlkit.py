@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from engine.base.sanitize import clean
 
-__all__ = ["Bar", "CSP", "bar_chart", "esc", "page"]
+__all__ = ["KINDS", "Bar", "CSP", "bar_chart", "bar_rows", "esc", "page"]
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -48,8 +48,28 @@ blockquote footer { font-size: .85rem; color: var(--muted); }
 .lines { border-bottom: 1px solid var(--rule); height: 1.9rem; }
 figure { margin: .5rem 0 1rem; } figcaption { font-size: .9rem; color: var(--muted); }
 svg text { font: 13px system-ui, sans-serif; fill: var(--ink); }
+figure.chart { margin: .4rem 0 1rem; break-inside: avoid; }
+figure.chart figcaption { font: bold .95rem system-ui, sans-serif; color: var(--ink); margin-bottom: .2rem; }
+.legend { margin: .1rem 0 .3rem; font: .8rem system-ui, sans-serif; color: var(--muted); }
+.legend .key { margin-right: 1rem; white-space: nowrap; }
+.swatch { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem; vertical-align: -.1rem; }
+.bars .row { display: grid; grid-template-columns: minmax(8rem, 38%) 1fr 9.5rem; gap: .5rem;
+             align-items: center; font: .9rem/1.25 system-ui, sans-serif; padding: .1rem 0; }
+.bars .lab { overflow-wrap: anywhere; }
+.bars .track { background: #eef0f3; height: 1rem; position: relative; }
+.bars .fill { height: 100%; }
+.bars .val { font-variant-numeric: tabular-nums; color: var(--muted); }
+.bars .row.marked { background: #fff3cd; outline: 2px solid #b58a00; }
+.drop { font-weight: bold; color: #8a5a00; white-space: nowrap; }
+.compact .bars .row { font-size: .8rem; padding: 0; }
+.compact .bars .track { height: .7rem; }
+.k-historical { background: var(--hist); } .k-counterfactual { background: var(--cf); }
+.k-plain { background: #7a8590; } .k-stopped { background: #c4c9cf; } .k-baseline { background: var(--ink); }
+* { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 .warn { border-left: 4px solid var(--cf); background: #fbf1ec; padding: .4rem .9rem; }
-@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; }
+@media print { body { margin: 0; max-width: none; font-size: 11px; } h2 { break-after: avoid; margin-top: 1rem; }
+               h1 { font-size: 1.4rem; } table { font-size: .8rem; } th, td { padding: .1rem .3rem; }
+               figure.chart.compact { margin: .1rem 0 .4rem; }
                .pagebreak { break-before: page; } }
 """
 
@@ -78,9 +98,39 @@ class Bar:
     value: float
     kind: str = ""  # "historical", "counterfactual" or "" (colours the bar)
     note: str = ""  # shown after the value ("3 of 8")
+    marked: bool = False  # drawn out (the largest drop)
 
 
-_COLOURS = {"historical": "#1f5fa8", "counterfactual": "#b5542a", "": "#7a8590"}
+_COLOURS = {"historical": "#1f5fa8", "counterfactual": "#b5542a", "": "#7a8590", "stopped": "#c4c9cf",
+            "baseline": "#1d1d1f"}
+KINDS = tuple(_COLOURS)
+
+
+def bar_rows(bars: Sequence[Bar], scale: float, *, title: str, percent: bool = False,
+             legend: Sequence[tuple[str, str]] = (), compact: bool = False) -> str:
+    """A horizontal bar chart as HTML and CSS: full width, labels that wrap, a legend for every
+    colour used, a marked bar drawn out (no SVG, so nothing is clipped)."""
+    used = {b.kind for b in bars}
+    keys = [(k, text) for k, text in legend if k in used]
+    out = [f'<figure class="chart{" compact" if compact else ""}"><figcaption>{esc(title)}</figcaption>']
+    if keys:
+        out.append('<p class="legend">' + "".join(
+            f'<span class="key"><span class="swatch k-{esc(k or "plain")}"></span>{esc(text)}</span>'
+            for k, text in keys) + "</p>")
+    out.append('<div class="bars">')
+    for bar in bars:
+        frac = 0.0 if scale <= 0 else max(0.0, min(1.0, bar.value / scale))
+        shown = f"{bar.value * 100:.0f}%" if percent else f"{bar.value:g}"
+        if bar.note:
+            shown = f"{shown} ({bar.note})" if percent else bar.note
+        kind = bar.kind if bar.kind in _COLOURS else ""
+        mark = '<span class="drop">▼ largest drop</span> ' if bar.marked else ""
+        out.append(
+            f'<div class="row{" marked" if bar.marked else ""}"><div class="lab">{mark}{esc(bar.label)}</div>'
+            f'<div class="track"><div class="fill k-{esc(kind or "plain")}" style="width:{frac * 100:.1f}%">'
+            f'</div></div><div class="val">{esc(shown)}</div></div>')
+    out.append("</div></figure>")
+    return "".join(out)
 
 
 def bar_chart(bars: Sequence[Bar], scale: float, *, title: str, percent: bool = False,

@@ -332,6 +332,7 @@ class Playthrough:
     scenes_shown: int = 0
     undos: int = 0
     restarts: int = 0  # times the student started again (their choices before are not counted)
+    played: float = 0.0  # seconds spent deciding, over every choice made (undone ones too)
     restores: int = 0  # saved games loaded or resumed during the playthrough
     resumed: tuple[str, ...] | None = None  # the path it began from, if it continued a saved game
     continues: tuple[str, ...] = ()  # earlier transcripts joined into this one (by the report)
@@ -465,6 +466,8 @@ def read_transcript(path: str | os.PathLike[str]) -> Playthrough:
             if cid is None or scene is None or to is None:
                 out.problems.append(f"line {n}: a choice event without its choice, scene or target")
                 continue
+            if isinstance(secs, int | float) and not isinstance(secs, bool) and 0 <= secs < 1e6:
+                out.played += float(secs)
             if isinstance(step, int) and step != len(path_seconds) + 1:
                 out.problems.append(f"line {n}: the choice is step {step}, expected {len(path_seconds) + 1}")
             mark = event.get("mark")
