@@ -9,6 +9,7 @@ from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from engine.build.loader import load_story
 from engine.classroom.report import build_report, collect, render
 from engine.cli import main
 from engine.core import machine
+from engine.core.model import Story
 from engine.saves.transcript import Transcript
 
 CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
@@ -324,3 +326,213 @@ def test_a_continued_game_is_joined_to_its_first_part(tmp_path: Path,
                               "--format", "json")[1])
     assert data["playthroughs"] == 1 and data["decisions"][0]["counts"]["ultimatum.ignore"] == 1
     assert data["decisions"][0]["seconds"]["n"] == 0
+
+
+# --- the 24-student lesson, end to end --------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Student:
+    """One student at one computer: a real Session on the shared folder, and their own record of
+    what they did (the choices that stand, by id), to check the report against."""
+
+    def __init__(self, folder: Path, story: Story, name: str | None, seed: int, chapter: str | None = None,
+                 *, load: str | None = None) -> None:
+        from engine.play.session import Session, new_game
+        from engine.saves.store import SaveStore
+
+        ticks = iter(range(0, 1_000_000, 5))
+        self.session = Session(story, store=SaveStore(folder), student=name, class_name="9A",
+                               transcripts=folder / "transcripts", clock=lambda: float(next(ticks)),
+                               game=new_game(seed, chapter))
+        if load is not None:
+            assert self.session.load(load).messages[0][1].startswith("Loaded")
+        self.session.begin()
+        self.story = story
+
+    def pick(self, choice_id: str) -> None:
+        numbers = {c.id: n for n, c, _ in self.session.rows() if n is not None}
+        self.session.handle(str(numbers[choice_id]))
+
+    def step(self, leave: bool = False) -> None:
+        """Take what happened, or (leave) the first other open option as shown."""
+        opened = self.session.open_choices()
+        hist = next((c for c in opened if c.mark == "historical"), None)
+        other = next((c for c in opened if c is not hist), None)
+        self.pick((other if leave and other is not None else hist or opened[0]).id)
+
+    def decisions(self, n: int, leave_at: int | None = None) -> None:
+        """Play until `n` more decisions (scenes with 2+ open choices) were made."""
+        made = 0
+        while made < n and not self.session.is_ending():
+            multi = len(self.session.open_choices()) > 1
+            self.step(leave=multi and made == leave_at)
+            made += multi
+
+    def to_end(self, leave_at: int | None = None) -> None:
+        self.decisions(10_000, leave_at)
+
+    @property
+    def own(self) -> tuple[str, ...]:
+        return self.session.state.path[len(self.session.origin.path):]
+
+
+def _expected(story: Story, games: list[tuple[tuple[str, ...], tuple[str, ...], bool]]) -> dict[str, Any]:
+    """The numbers by definition, from what the students did: (given, own path, finished) per game."""
+    hist = [c.id for c in machine.historical_path(story)]
+    counts: dict[str, int] = {}
+    for _, own, _ in games:
+        for cid in own:
+            if len(story.scenes[story.choices_by_id[cid].scene].choices) > 1:
+                counts[cid] = counts.get(cid, 0) + 1
+    steps = []
+    for j, cid in enumerate(hist):
+        if len(story.scenes[story.choices_by_id[cid].scene].choices) < 2:
+            continue
+        here = [(g + o, fin) for g, o, fin in games if len(g) <= j and (g + o)[:j] == tuple(hist[:j])]
+        made = [p for p, _ in here if len(p) > j]
+        steps.append((story.choices_by_id[cid].scene, len(made), sum(p[j] == cid for p in made),
+                      sum(1 for p, fin in here if len(p) == j and not fin)))
+    return {"counts": counts, "steps": steps}
+
+
+def test_the_24_student_lesson_in_one_shared_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "shared"
+    hall = load_story(ROOT / "scenarios" / "malachite_hall")
+    duma = load_story(ROOT / "scenarios" / "duma_march")
+    games: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], bool]]] = {"malachite_hall": [], "duma_march": []}
+
+    def done(s: Student) -> None:
+        games[s.story.id].append((s.session.origin.path, s.own, s.session.is_ending()))
+
+    for i in range(6):  # what happened, all the way
+        s = Student(folder, hall, f"Hist {i}", seed=i)
+        s.to_end()
+        s.session.handle("quit")
+        done(s)
+    for i in range(6):  # leave the record at decision i, then keep typing 1
+        s = Student(folder, hall, f"Leaver {i}", seed=100 + i)
+        s.decisions(i + 1, leave_at=i)
+        while not s.session.is_ending():
+            s.session.handle("1")
+        s.session.handle("quit")
+        done(s)
+    s = Student(folder, hall, "Undoer", seed=200)  # undoes twice on the way
+    s.decisions(3, leave_at=2)
+    s.session.handle("undo")
+    s.session.handle("undo")
+    s.to_end()
+    s.session.handle("quit")
+    done(s)
+    s = Student(folder, hall, "Quitter", seed=201)  # quits after 5 decisions
+    s.decisions(5)
+    s.session.handle("quit")
+    done(s)
+    s = Student(folder, hall, "Killed", seed=202)  # the window closed after 8 decisions, mid-write
+    s.decisions(8)
+    done(s)
+    assert s.session.transcript is not None
+    with s.session.transcript.path.open("ab") as f:
+        f.write(b'{"event": "choice", "choice": "half')
+    s = Student(folder, hall, "Restarter", seed=203)  # restarts after leaving, then plays it as it happened
+    s.decisions(4, leave_at=1)
+    s.session.handle("restart")
+    s.session.handle("yes")
+    s.to_end()
+    s.session.handle("quit")
+    done(s)
+    for k in range(2):  # plays twice
+        s = Student(folder, hall, "Twice", seed=300 + k)
+        s.to_end(leave_at=3 if k else None)
+        s.session.handle("quit")
+        done(s)
+    s = Student(folder, hall, "Continuer", seed=400)  # saves, leaves, continues next lesson
+    s.decisions(6, leave_at=5)
+    s.session.handle("save continuer")
+    s.session.handle("quit")
+    later = Student(folder, hall, None, seed=999, load="continuer")  # the new session adopts the saved game
+    assert later.session.game == s.session.game
+    later.to_end()
+    later.session.handle("quit")
+    done(later)
+    s = Student(folder, hall, "Анна Петрова", seed=500)  # types 1 every time
+    while not s.session.is_ending():
+        s.session.handle("1")
+    s.session.handle("quit")
+    done(s)
+    s = Student(folder, hall, "<b>Eve</b> ../../x", seed=501)  # reached the ending, then killed
+    s.to_end(leave_at=4)
+    done(s)
+
+    for i, chapter in enumerate((None, None, "march", "vote")):  # four on the Duma, two of them a chapter
+        s = Student(folder, duma, f"Duma {i}", seed=600 + i, chapter=chapter)
+        s.to_end(leave_at=1 if i % 2 else None)
+        s.session.handle("quit")
+        done(s)
+
+    transcripts = sorted((folder / "transcripts").glob("*.jsonl"))
+    assert len(transcripts) == 26 and len({p.name for p in transcripts}) == 26  # the continuation: a file of its own
+    code, out, err = run_cli(capsys, "report", str(folder / "transcripts"), "--format", "json")
+    assert code == 0 and err == ""  # nothing left out, no warnings: two scenarios, two sections
+    data = json.loads(out)["reports"]
+    assert [d["scenario"] for d in data] == ["malachite_hall", "duma_march"]
+    for d, story in zip(data, (hall, duma), strict=True):
+        mine = games[story.id]
+        assert d["skipped"] == []
+        assert d["playthroughs"] == len(mine)
+        assert d["finished"] == sum(1 for *_, fin in mine if fin)
+        want = _expected(story, mine)
+        got_counts = {cid: n for dec in d["decisions"] for cid, n in dec["counts"].items() if n}
+        assert got_counts == want["counts"]
+        assert [(p["scene"], p["made"], p["stayed"], p["stopped"]) for p in d["path"]] == want["steps"]
+        endings: dict[str, int] = {}
+        for given, own, fin in mine:
+            if fin:
+                end = machine.replay(story, given + own).scene
+                endings[end] = endings.get(end, 0) + 1
+        assert {k: v for k, v in d["endings"].items() if v} == endings
+    hall_data = data[0]
+    assert hall_data["playthroughs"] == 21 and hall_data["students"] == 20
+    roster = {r["student"]: r for r in hall_data["roster"] if r["student"] != "Twice"}
+    assert roster["Killed"]["closed_before_the_end"] and not roster["Killed"]["finished"]
+    assert roster["<b>Eve</b> ../../x"]["finished"] and roster["<b>Eve</b> ../../x"]["closed_before_the_end"]
+    assert roster["Restarter"]["restarts"] == 1 and roster["Restarter"]["departures"] == 0
+    assert roster["Continuer"]["finished"] and roster["Continuer"]["departures"] == 1
+    assert "continued later" in " ".join(roster["Continuer"]["flags"])
+    assert roster["Undoer"]["undos"] == 2 and roster["Quitter"]["finished"] is False
+    assert roster["Hist 0"]["departures"] == 0 and roster["Hist 0"]["decisions"] == 17
+    assert roster["Анна Петрова"]["decisions"] > roster["Анна Петрова"]["decisions"] - roster["Анна Петрова"][
+        "departures"]  # typing 1 did not find the record
+    duma_roster = {r["student"]: r for r in data[1]["roster"]}
+    assert duma_roster["Duma 2"]["chapter"] == "march" and duma_roster["Duma 2"]["decisions"] < \
+        duma_roster["Duma 0"]["decisions"]
+
+    # the gradebook: one row per student and scenario; projected: no names
+    code, csv_text, _ = run_cli(capsys, "report", str(folder / "transcripts"), "--format", "csv")
+    rows = csv_text.strip().splitlines()
+    assert code == 0 and len(rows) == 1 + 20 + 4
+    assert any(line.startswith("malachite_hall,Twice,9A,2,") for line in rows)
+    code, html, _ = run_cli(capsys, "report", str(folder / "transcripts"), "--format", "html", "--anonymize")
+    page = check_safe_html(html)
+    assert code == 0 and "Student 24" in page.all_text and "Student 25" not in page.all_text
+    assert "Hist 0" not in html and "Анна" not in html and ".jsonl" not in html and "&lt;b&gt;Eve" not in html
+    pdf_pages(tmp_path, html, limit=4)
+
+
+def pdf_pages(tmp_path: Path, html: str, limit: int) -> None:
+    """Print the page to PDF with a headless Chromium (where there is one) and count the A4 pages."""
+    import re
+    import subprocess
+
+    browser = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
+    if browser is None:
+        pytest.skip("no headless Chromium on this machine to print the page with")
+    src, pdf = tmp_path / "page.html", tmp_path / "page.pdf"
+    src.write_text(html, encoding="utf-8")
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", src.as_uri()], capture_output=True, timeout=120, check=False)
+    if not pdf.exists():
+        pytest.skip(f"{browser} could not print to PDF here")
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
+    assert 1 <= pages <= limit, f"{pages} pages"

@@ -67,9 +67,15 @@ figure.chart figcaption { font: bold .95rem system-ui, sans-serif; color: var(--
 .k-plain { background: #7a8590; } .k-stopped { background: #c4c9cf; } .k-baseline { background: var(--ink); }
 * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 .warn { border-left: 4px solid var(--cf); background: #fbf1ec; padding: .4rem .9rem; }
-@media print { body { margin: 0; max-width: none; font-size: 11px; } h2 { break-after: avoid; margin-top: 1rem; }
+@media print { html { font-size: 10px; } body { margin: 0; max-width: none; font-size: 11px; }
+               h2 { break-after: avoid; margin-top: 1rem; }
                h1 { font-size: 1.4rem; } table { font-size: .8rem; } th, td { padding: .1rem .3rem; }
-               figure.chart.compact { margin: .1rem 0 .4rem; }
+               figure.chart.compact { margin: .1rem 1% .4rem 0; width: 48.5%; display: inline-block;
+                                      vertical-align: top; }
+               .compact .bars .row { grid-template-columns: 45% 1fr 5.5rem; font-size: .72rem; }
+               .bars .row { grid-template-columns: 38% 1fr 8rem; font-size: .8rem; }
+               .bars .track { height: .75rem; } p { margin: .3rem 0; }
+               @page { size: A4; margin: 12mm; }
                .pagebreak { break-before: page; } }
 """
 
@@ -111,7 +117,7 @@ def bar_rows(bars: Sequence[Bar], scale: float, *, title: str, percent: bool = F
     """A horizontal bar chart as HTML and CSS: full width, labels that wrap, a legend for every
     colour used, a marked bar drawn out (no SVG, so nothing is clipped)."""
     used = {b.kind for b in bars}
-    keys = [(k, text) for k, text in legend if k in used]
+    keys = [(k, text) for k, text in legend if k in used or compact]  # compact: one legend for many charts
     out = [f'<figure class="chart{" compact" if compact else ""}"><figcaption>{esc(title)}</figcaption>']
     if keys:
         out.append('<p class="legend">' + "".join(

@@ -711,14 +711,14 @@ def document(report: ClassReport, doc: Document | None = None, level: int = 2) -
     doc.add(Heading("Decision points", sub))
     doc.add(Para("★ what happened. “Came to it”: the playthroughs that reached this decision themselves.",
                  muted=True))
-    for d in report.decisions:
+    for i, d in enumerate(report.decisions):
         left = sum(c for cid, c in d.counts.items() if cid != d.historical_choice)
         doc.add(Bars(f"{d.title} — {d.reached} of {n} came to it; median {_secs(d.median)}"
                      + (f"; {left} left the record" if d.historical_choice else ""),
                      [Bar(("★ " if cid == d.historical_choice else "") + d.texts[cid], count,
                           s.choices_by_id[cid].mark or "", f"{count} of {d.reached}")
-                      for cid, count in d.counts.items()], max(1, d.reached), legend=LEGEND_CHOICES,
-                     compact=True))
+                      for cid, count in d.counts.items()], max(1, d.reached),
+                     legend=LEGEND_CHOICES if i == 0 else (), compact=True))
 
     doc.add(Heading("Who played, and how far", sub))
     doc.add(Table(
