@@ -19,6 +19,7 @@ from engine.cli import main
 from engine.core import machine
 from engine.core.model import Story
 from engine.saves.transcript import Transcript
+from tests.conftest import pdf_pages
 
 CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
 CLASS = CLASSROOM / "class"
@@ -518,21 +519,3 @@ def test_the_24_student_lesson_in_one_shared_folder(tmp_path: Path, capsys: pyte
     assert code == 0 and "Student 24" in page.all_text and "Student 25" not in page.all_text
     assert "Hist 0" not in html and "Анна" not in html and ".jsonl" not in html and "&lt;b&gt;Eve" not in html
     pdf_pages(tmp_path, html, limit=4)
-
-
-def pdf_pages(tmp_path: Path, html: str, limit: int) -> None:
-    """Print the page to PDF with a headless Chromium (where there is one) and count the A4 pages."""
-    import re
-    import subprocess
-
-    browser = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
-    if browser is None:
-        pytest.skip("no headless Chromium on this machine to print the page with")
-    src, pdf = tmp_path / "page.html", tmp_path / "page.pdf"
-    src.write_text(html, encoding="utf-8")
-    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                    f"--print-to-pdf={pdf}", src.as_uri()], capture_output=True, timeout=120, check=False)
-    if not pdf.exists():
-        pytest.skip(f"{browser} could not print to PDF here")
-    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
-    assert 1 <= pages <= limit, f"{pages} pages"
