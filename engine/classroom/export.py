@@ -132,6 +132,8 @@ def transcript_document(p: Playthrough, story: Story, record: Record | None) -> 
             break
         choice = story.choices_by_id[made_choice.choice]
         took = f"Chose: {choice.text}{_mark(choice.mark)}"
+        if made_choice.given:
+            took = f"Before the chapter {p.chapter or ''} (not the student's choice): {choice.text}"
         if made_choice.seconds is not None:
             took += f" — decided in {made_choice.seconds:.0f} s"
         doc.add(Para(took))

@@ -2,7 +2,7 @@
 
 Everything that comes from a scenario, a transcript or a student's name is untrusted: it goes
 through `esc()` (text and attribute values alike) and nowhere else. Pages carry their CSS
-inline, draw charts as inline SVG, load nothing from anywhere (no scripts, fonts, images or
+inline, draw charts as HTML and CSS, load nothing from anywhere (no scripts, fonts, images or
 links to other sites), and declare a Content-Security-Policy that forbids scripts and every
 network fetch, so that even a mistake here cannot run a stranger's `<script>`.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from engine.base.sanitize import clean
 
-__all__ = ["KINDS", "Bar", "CSP", "bar_chart", "bar_rows", "esc", "page"]
+__all__ = ["KINDS", "Bar", "CSP", "bar_rows", "esc", "page"]
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -136,32 +136,4 @@ def bar_rows(bars: Sequence[Bar], scale: float, *, title: str, percent: bool = F
             f'<div class="track"><div class="fill k-{esc(kind or "plain")}" style="width:{frac * 100:.1f}%">'
             f'</div></div><div class="val">{esc(shown)}</div></div>')
     out.append("</div></figure>")
-    return "".join(out)
-
-
-def bar_chart(bars: Sequence[Bar], scale: float, *, title: str, percent: bool = False,
-              width: int = 640) -> str:
-    """A horizontal bar chart as inline SVG; `scale` is the value of a full-width bar."""
-    label_w, value_w, row_h = 230, 110, 24
-    plot_w = width - label_w - value_w
-    height = row_h * max(1, len(bars)) + 6
-    out = [
-        f'<svg role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}"><title>{esc(title)}</title>'
-    ]
-    for i, bar in enumerate(bars):
-        y = 3 + i * row_h
-        frac = 0.0 if scale <= 0 else max(0.0, min(1.0, bar.value / scale))
-        label = bar.label if len(bar.label) <= 34 else bar.label[:33] + "…"
-        shown = f"{bar.value * 100:.0f}%" if percent else f"{bar.value:g}"
-        if bar.note:
-            shown = f"{shown} ({bar.note})" if percent else bar.note
-        out.append(
-            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{esc(label)}</text>'
-            f'<rect x="{label_w}" y="{y + 3}" width="{plot_w}" height="{row_h - 8}" fill="#eef0f3"/>'
-            f'<rect x="{label_w}" y="{y + 3}" width="{plot_w * frac:.1f}" height="{row_h - 8}" '
-            f'fill="{_COLOURS.get(bar.kind, _COLOURS[""])}"/>'
-            f'<text x="{label_w + plot_w + 6}" y="{y + 16}">{esc(shown)}</text>'
-        )
-    out.append("</svg>")
     return "".join(out)
