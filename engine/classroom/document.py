@@ -70,7 +70,7 @@ class Table:
 
 @dataclass(frozen=True)
 class Bars:
-    """A bar chart (SVG in HTML, a table with text bars in Markdown)."""
+    """A bar chart (HTML and CSS bars in HTML, a table with text bars in Markdown)."""
 
     title: str
     bars: Sequence[Bar]

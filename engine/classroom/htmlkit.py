@@ -1,4 +1,4 @@
-"""Safe, self-contained HTML: escaping, the page frame, inline SVG bar charts.
+"""Safe, self-contained HTML: escaping, the page frame, bar charts in HTML and CSS.
 
 Everything that comes from a scenario, a transcript or a student's name is untrusted: it goes
 through `esc()` (text and attribute values alike) and nowhere else. Pages carry their CSS
@@ -47,7 +47,6 @@ blockquote footer { font-size: .85rem; color: var(--muted); }
 .form .blank { display: inline-block; width: 12rem; border-bottom: 1px solid var(--ink); }
 .lines { border-bottom: 1px solid var(--rule); height: 1.9rem; }
 figure { margin: .5rem 0 1rem; } figcaption { font-size: .9rem; color: var(--muted); }
-svg text { font: 13px system-ui, sans-serif; fill: var(--ink); }
 figure.chart { margin: .4rem 0 1rem; break-inside: avoid; }
 figure.chart figcaption { font: bold .95rem system-ui, sans-serif; color: var(--ink); margin-bottom: .2rem; }
 .legend { margin: .1rem 0 .3rem; font: .8rem system-ui, sans-serif; color: var(--muted); }
