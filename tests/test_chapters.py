@@ -62,3 +62,16 @@ def test_play_chapter_on_the_command_line(tmp_path: Path) -> None:
     assert r.returncode == 0 and "The Aurora fires" in r.stdout
     r = subprocess.run([*run, "--chapter", "dawn"], input="", capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and 'no chapter "dawn"' in r.stderr and "afternoon, ultimatum, night" in r.stderr
+
+
+def test_the_debrief_of_a_chapter_counts_only_its_own_decisions() -> None:
+    from engine.core.debrief import debrief
+
+    story = load_story(ROOT / "scenarios" / "malachite_hall")
+    s = Session(story, game=Game("g", None, "night"))
+    while not s.is_ending():
+        opened = s.open_choices()
+        s.handle(str(1 + next((i for i, c in enumerate(opened) if c.mark == "historical"), 0)))
+    whole = debrief(story, s.state)
+    mine = debrief(story, s.state, len(s.origin.path))
+    assert mine.on_record and 0 < mine.decisions < whole.decisions and mine.followed == mine.decisions

@@ -151,7 +151,7 @@ def transcript_document(p: Playthrough, story: Story, record: Record | None) -> 
     else:
         doc.add(Para("The game was stopped here, before an ending.", muted=True))
 
-    db = debrief(story, state)
+    db = debrief(story, state, sum(1 for c in p.choices if c.given))
     doc.add(Heading("Debrief"))
     if db.decisions:
         doc.add(Para(f"{db.followed} of {db.decisions} decisions matched what really happened."))

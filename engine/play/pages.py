@@ -164,7 +164,7 @@ def ending_blocks(session: Session) -> list[Block]:
     from engine.core.debrief import debrief
 
     story, state = session.story, session.state
-    d = debrief(story, state)
+    d = debrief(story, state, len(session.origin.path))
     ending = d.ending
     out: list[Block] = []
     kind = "What really happened" if ending is not None and ending.kind == "historical" else (
