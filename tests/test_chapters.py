@@ -75,3 +75,14 @@ def test_the_debrief_of_a_chapter_counts_only_its_own_decisions() -> None:
     whole = debrief(story, s.state)
     mine = debrief(story, s.state, len(s.origin.path))
     assert mine.on_record and 0 < mine.decisions < whole.decisions and mine.followed == mine.decisions
+
+
+def test_a_chapter_at_a_scene_that_does_not_exist_is_an_error(mini: Path) -> None:
+    from engine.base.diagnostics import ChronicleError
+
+    meta = mini / "scenario.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "chapters:\n  late: no_such_scene\n", encoding="utf-8")
+    with pytest.raises(ChronicleError) as got:
+        load_story(mini)
+    d = next(d for d in got.value.diagnostics if d.code == "E201")
+    assert 'chapter "late"' in d.message and d.path.endswith("scenario.yaml") and d.line > 1
