@@ -52,7 +52,7 @@ figure.chart figcaption { font: bold .95rem system-ui, sans-serif; color: var(--
 .legend { margin: .1rem 0 .3rem; font: .8rem system-ui, sans-serif; color: var(--muted); }
 .legend .key { margin-right: 1rem; white-space: nowrap; }
 .swatch { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem; vertical-align: -.1rem; }
-.bars .row { display: grid; grid-template-columns: minmax(8rem, 38%) 1fr 9.5rem; gap: .5rem;
+.bars .row { display: grid; grid-template-columns: minmax(8rem, 36%) 1fr 13rem; gap: .5rem;
              align-items: center; font: .9rem/1.25 system-ui, sans-serif; padding: .1rem 0; }
 .bars .lab { overflow-wrap: anywhere; }
 .bars .track { background: #eef0f3; height: 1rem; position: relative; }
