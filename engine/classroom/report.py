@@ -524,8 +524,8 @@ def _secs(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f} s"
 
 
-def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:.1f} min"
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 def to_json(report: ClassReport) -> dict[str, Any]:
@@ -670,7 +670,7 @@ def document(report: ClassReport, doc: Document | None = None, level: int = 2) -
     stopped = f"{report.stopped} stopped early"
     if report.closed_early:
         stopped += f", of them {report.closed_early} closed before the end"
-    facts.append(("Playthroughs", f"{n} by {report.students} students: {report.finished} finished, {stopped}"))
+    facts.append(("Playthroughs", f"{n} by {_n(report.students, 'student')}: {report.finished} finished, {stopped}"))
     hist_end = [sid for sid in report.endings if (sc := s.scenes.get(sid)) and sc.ending
                 and sc.ending.kind == "historical"]
     if hist_end:
@@ -757,7 +757,7 @@ def render_text(report: ClassReport, width: int = 100, color: bool = False) -> s
     s = report.story
     n = report.playthroughs
     con.print(Text(f"Class report: {s.title} ({s.id})", style="bold"))
-    line = (f"{report.students} students, {n} playthroughs ({report.finished} finished, "
+    line = (f"{_n(report.students, 'student')}, {_n(n, 'playthrough')} ({report.finished} finished, "
             f"{report.stopped} stopped early")
     line += f", {report.closed_early} closed before the end)" if report.closed_early else ")"
     if report.classes:
