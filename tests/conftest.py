@@ -60,3 +60,22 @@ def forked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(os, "fork", fork)
     return pids
+
+
+def pdf_pages(tmp_path: Path, html: str, limit: int) -> None:
+    """Print the page to PDF with a headless Chromium (where there is one) and count the A4 pages."""
+    import re
+    import shutil
+    import subprocess
+
+    browser = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
+    if browser is None:
+        pytest.skip("no headless Chromium on this machine to print the page with")
+    src, pdf = tmp_path / "page.html", tmp_path / "page.pdf"
+    src.write_text(html, encoding="utf-8")
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", src.as_uri()], capture_output=True, timeout=120, check=False)
+    if not pdf.exists():
+        pytest.skip(f"{browser} could not print to PDF here")
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
+    assert 1 <= pages <= limit, f"{pages} pages"

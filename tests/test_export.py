@@ -10,6 +10,7 @@ import pytest
 
 from engine.classroom.document import Bullets, Document, Para, Quote, Table, md, to_markdown
 from engine.cli import main
+from tests.conftest import pdf_pages
 
 CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
 CLASS = CLASSROOM / "class"
@@ -118,16 +119,18 @@ def test_worksheet_markdown(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.startswith("# Worksheet: Night in the Winter Palace\n")
     assert "**Name:** ________________" in out
     assert "- **You are:** A minister of the Provisional Government" in out
-    assert "- **Date:** 25 October 1917 (7 November N.S.)" in out
+    assert "- **When:** 25 October 1917 (7 November N.S.), 19:00" in out
     timeline = out.split("## Timeline", 1)[1].split("##", 1)[0]
     rows = [r for r in timeline.splitlines() if r.startswith("| ") and "When" not in r]
     assert [r.split(" | ")[0] for r in rows] == [
-        "| 25 October 1917 (7 November N.S.), 19:00", "| 25 October 1917 (7 November N.S.), 21:40",
-        "| 26 October 1917 (8 November N.S.), 01:50", "| 26 October 1917 (8 November N.S.), 02:10"]
+        "| 25 October 1917 (7 November N.S.), 19:00", "| 21:40",  # the date only when the day changes
+        "| 26 October 1917 (8 November N.S.), 01:50", "| 02:10"]
+    # the events are told by the record (quotes), not by the scenes' titles
+    assert all(" | “" in r for r in rows) and "The Aurora |" not in timeline
     passages = out.split("## Key passages from the record", 1)[1].split("## Decisions", 1)[0]
     assert passages.count("> — Rabinowitch, The Bolsheviks Come to Power (1976), ch. 15, paragraph") == 4
     decisions = out.split("## Decisions", 1)[1].split("## Questions", 1)[0]
-    assert decisions.count("What would you do, and why?") == 3
+    assert decisions.count("\n### ") == 3 and decisions.count("\n____") == 3  # a line to answer each
     assert "Surrender at once \\<img src=x onerror=alert(1)\\>" in decisions
     assert "what really happened" not in decisions.lower()  # the worksheet does not give it away
     assert "Why did the ministers stay in the palace" in out.split("## Questions for discussion", 1)[1]
@@ -139,7 +142,7 @@ def test_worksheet_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     page, text = parse_safe(out)
     assert "Surrender at once <img src=x onerror=alert(1)>" in text
-    assert text.count("What would you do, and why?") == 3
+    assert text.count("what would you do, and why?") == 1  # asked once, with a line to answer each decision
     assert page.tags.count("blockquote") == 4 and page.tags.count("table") == 1
     code, _, err = run_cli(capsys, "export", "worksheet", "no_such_scenario")
     assert code == 1 and "no scenario" in err
@@ -154,3 +157,56 @@ def test_markdown_escaping() -> None:
     out = to_markdown(doc)
     assert "<" not in out.replace("\\<", "")
     assert "> “already quoted”" in out and "““" not in out
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_shipped_worksheet_neutral_order_whole_scenario_and_4_pages(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.build.loader import load_story
+    from engine.core import machine
+
+    story = load_story(ROOT / "scenarios" / "malachite_hall")
+    code, out, _ = run_cli(capsys, "export", "worksheet", "malachite_hall")
+    assert code == 0
+    decisions = out.split("## Decisions", 1)[1].split("## Questions", 1)[0]
+    # the historical option is not always first: the options are in a neutral (alphabetical) order
+    firsts = [block.split("\n1. ", 1)[1].split("\n", 1)[0] for block in decisions.split("\n### ")[1:]]
+    hist_texts = {c.text for c in machine.historical_path(story)}
+    assert firsts and sum(f.replace("\\", "") in hist_texts for f in firsts) < len(firsts)
+    # the timeline is real events (quotes), and the key passages reach the end of the night
+    timeline = out.split("## Timeline", 1)[1].split("##", 1)[0]
+    titles = {sc.title for sc in story.scenes.values()}
+    rows = [r for r in timeline.splitlines() if r.startswith("| 2")]
+    assert rows and not any(r.split(" | ")[1] in titles for r in rows)
+    passages = out.split("## Key passages from the record", 1)[1].split("## Decisions", 1)[0]
+    path = machine.historical_path(story)
+    late = {story.scenes[c.scene].record[0].quote[:40] for c in path[2 * len(path) // 3:]}
+    assert any(q in passages.replace("\\", "") for q in late)  # not only from the first hours
+    # a chapter's worksheet is a chapter's
+    code, part, _ = run_cli(capsys, "export", "worksheet", "malachite_hall", "--chapter", "night")
+    assert code == 0 and "(chapter night)" in part and part.count("\n### ") < out.count("\n### ")
+    assert run_cli(capsys, "export", "worksheet", "malachite_hall", "--chapter", "x")[0] == 1
+    code, html, _ = run_cli(capsys, "export", "worksheet", "malachite_hall", "--format", "html")
+    parse_safe(html)
+    pdf_pages(tmp_path, html, limit=4)
+
+
+def test_teachers_guide(capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.build.loader import load_story
+    from engine.core import machine
+
+    story = load_story(ROOT / "scenarios" / "duma_march")
+    code, out, err = run_cli(capsys, "export", "guide", "duma_march")
+    assert code == 0
+    for heading in ("## Teacher's note", "## Running the lesson", "## Chapters", "## The decisions and what happened",
+                    "## Where the sources disagree", "## Questions for discussion", "## Sources"):
+        assert heading in out, heading
+    assert "Expected playing time:** about" in out and "chronicle play duma\\_march --chapter vote" in out
+    hist = [c for c in machine.historical_path(story) if len(story.scenes[c.scene].choices) > 1]
+    for c in hist:
+        assert f"What happened: {c.text}"[:60] in out.replace("\\", "")
+    code, html, _ = run_cli(capsys, "export", "guide", "duma_march", "--format", "html")
+    _, text = parse_safe(html)
+    assert code == 0 and "Teacher's guide: The Duma March" in text

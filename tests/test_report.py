@@ -9,6 +9,7 @@ from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,9 @@ from engine.build.loader import load_story
 from engine.classroom.report import build_report, collect, render
 from engine.cli import main
 from engine.core import machine
+from engine.core.model import Story
 from engine.saves.transcript import Transcript
+from tests.conftest import pdf_pages
 
 CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
 CLASS = CLASSROOM / "class"
@@ -106,8 +109,8 @@ def test_fixture_class_is_what_the_writer_makes(tmp_path: Path) -> None:
 
 EXPECTED_DECISIONS = [
     {"scene": "ultimatum", "historical_choice": "ultimatum.ignore",
-     "counts": {"ultimatum.ignore": 6, "ultimatum.surrender": 2}},
-    {"scene": "aurora", "historical_choice": "aurora.wait", "counts": {"aurora.wait": 4, "aurora.flee": 1}},
+     "counts": {"ultimatum.ignore": 7, "ultimatum.surrender": 2}},
+    {"scene": "aurora", "historical_choice": "aurora.wait", "counts": {"aurora.wait": 5, "aurora.flee": 1}},
     {"scene": "the_end", "historical_choice": "the_end.give_up",
      "counts": {"the_end.give_up": 3, "the_end.resist": 1}},
 ]
@@ -117,34 +120,40 @@ def test_report_numbers_are_exactly_what_the_class_did(capsys: pytest.CaptureFix
     code, out, err = run_cli(capsys, "report", str(CLASS), "--scenarios", str(CLASSROOM), "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert data["students"] == 7  # Anna played twice
-    assert data["playthroughs"] == 8  # Hanna's cut transcript is skipped
-    assert data["finished"] == 7 and data["stopped"] == 1
+    assert data["students"] == 8  # Anna played twice
+    assert data["playthroughs"] == 9  # Hanna's cut transcript counts, up to its last complete line
+    assert data["finished"] == 7 and data["stopped"] == 2 and data["closed_before_the_end"] == 1
     assert data["endings"] == {"arrest": 3, "early_surrender": 2, "escape": 1, "bloodshed": 1}
     assert [{k: d[k] for k in ("scene", "historical_choice", "counts")} for d in data["decisions"]] \
         == EXPECTED_DECISIONS
-    assert [d["reached"] for d in data["decisions"]] == [8, 6, 4]
+    assert [d["reached"] for d in data["decisions"]] == [9, 7, 5]  # Fyodor and Hanna stopped on the way
     # times: only choices that stand (Dmitri's undone "flee" after 3 s does not count)
     assert [d["seconds"] for d in data["decisions"]] == [
-        {"n": 8, "median": 9.5, "mean": 11.5},
-        {"n": 5, "median": 11.0, "mean": 13.0},
+        {"n": 9, "median": 9.0, "mean": 11.0},
+        {"n": 6, "median": 10.5, "mean": 74 / 6},
         {"n": 4, "median": 9.0, "mean": 9.5},
     ]
-    assert data["seconds"] == {"n": 17, "median": 10.0, "mean": 195 / 17}
-    assert [(p["scene"], p["reached"], p["on_path"], p["share"]) for p in data["path"]] == [
-        ("ultimatum", 8, 6, 0.75), ("aurora", 6, 4, 0.5), ("the_end", 4, 3, 0.375)]
+    assert data["seconds"] == {"n": 19, "median": 10.0, "mean": 211 / 19}
+    # departures among those who made the decision on the record; who stopped is shown apart
+    assert [(p["scene"], p["made"], p["stayed"], p["left"], p["stopped"]) for p in data["path"]] == [
+        ("ultimatum", 9, 7, {"ultimatum.surrender": 2}, 0), ("aurora", 6, 5, {"aurora.flee": 1}, 1),
+        ("the_end", 4, 3, {"the_end.resist": 1}, 1)]
+    assert [p["share"] for p in data["path"]] == pytest.approx([7 / 9, 7 / 9 * 5 / 6, 7 / 9 * 5 / 6 * 3 / 4])
+    assert data["largest_drop"] == "ultimatum"
     roster = {(r["student"], r["started"][11:16]): r for r in data["roster"]}
     assert roster[("Dmitri Orlov", "10:04")]["undos"] == 1
     assert roster[("Dmitri Orlov", "10:04")]["choices"] == ["ultimatum.ignore", "aurora.wait", "the_end.resist"]
     assert roster[("Fyodor Lazarev", "10:06")]["finished"] is False
+    hanna = roster[("Hanna Berg", "10:08")]
+    assert hanna["closed_before_the_end"] and hanna["choices"] == ["ultimatum.ignore", "aurora.wait"]
     assert roster[(ELENA, "10:05")]["departures"] == 0
     assert roster[("Clara Wu", "10:03")]["departures"] == 1
-    # the cut transcript: skipped, named on stderr; the old version: counted and flagged
-    assert [Path(s["file"]).name for s in data["skipped"]] == [HANNA]
-    assert [Path(f["file"]).name for f in data["flagged"]] == [GRIGORY]
+    # the cut transcript: counted and marked; the old version: counted and flagged
+    assert data["skipped"] == []
+    assert [Path(f["file"]).name for f in data["flagged"]] == [GRIGORY, HANNA]
     assert "another version" in data["flagged"][0]["reason"]
-    assert f"skipped {CLASS / HANNA}" in err and "cut short" in err
-    assert GRIGORY in err and "another version" in err
+    assert "closed before the end" in data["flagged"][1]["reason"]
+    assert err == ""
     assert roster[("Grigory Sokolov", "10:07")]["ending"] == "arrest"
 
 
@@ -152,8 +161,8 @@ def test_report_reads_single_files_too(capsys: pytest.CaptureFixture[str]) -> No
     files = [str(CLASS / n) for n in ("20240305-100100-anna-petrova-lesson.jsonl", HANNA)]
     code, out, err = run_cli(capsys, "report", *files, "--scenarios", str(CLASSROOM), "--format", "json")
     data = json.loads(out)
-    assert code == 0 and data["playthroughs"] == 1 and data["endings"]["arrest"] == 1
-    assert HANNA in err
+    assert code == 0 and data["playthroughs"] == 2 and data["endings"]["arrest"] == 1
+    assert data["closed_before_the_end"] == 1 and HANNA in data["flagged"][0]["file"] and err == ""
 
 
 def test_html_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -169,35 +178,42 @@ def test_html_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "Surrender at once <img src=x onerror=alert(1)>" in text
     assert "&lt;script&gt;" in html
     assert "Class report: Night in the Winter Palace" in text
-    assert "Students" in text and "8 (7 finished, 1 stopped early)" in text
-    assert f"Skipped {HANNA}" in text and f"Flagged {GRIGORY}" in text
-    # the tables hold the numbers
+    assert "9 by 8 students: 7 finished, 2 stopped early, of them 1 closed before the end" in text
+    # the first screen is the summary: endings, then where the class left the record; students after the charts
+    assert text.index("Where the class left the record") < text.index("Endings reached") \
+        < text.index("Still on the record") < text.index("Decision points") < text.index("Who played") \
+        < text.index("Notes on the transcripts")
+    assert "2 of the 9 who made this decision left the record" in text
+    assert f"{HANNA}: closed before the end" in text and f"{GRIGORY}: made with another version" in text
+    assert "★ Arrest (what happened)" in text
     cells = page.cells
-    i = cells.index("Ignore the ultimatum and stay at the table ★ what happened")
-    assert cells[i + 1: i + 3] == ["historical", "6"]
-    i = cells.index("Order the cadets to fight")
-    assert cells[i + 1: i + 3] == ["counterfactual", "1"]
     assert cells.count("stopped at: The Aurora") == 1 and cells.count("ending: Arrest") == 3
-    # inline SVG charts: one for endings, one for the path, one per decision
-    assert page.tags.count("svg") == 5
-    assert "75% (6 of 8)" in text and "50% (4 of 8)" in text and "38% (3 of 8)" in text
-    assert "3 of 8" in text
-    widths = [float(v) for t, k, v in page.attrs if t == "rect" and k == "width" and v]
-    assert widths, "bars are drawn"
+    assert cells.count("closed before the end at: The door opens") == 1
+    # charts: HTML bars (no SVG, labels wrap), a legend for every colour, a 100% baseline, the drop marked
+    assert "svg" not in page.tags
+    assert html.count('class="chart') == 2 + 3
+    assert "Start: the whole class" in text and "100% (9 playthroughs)" in text
+    assert html.count("▼ largest drop</span>") == 1
+    assert "78% (7 of 9 stayed)" in text and "65% (5 of 6 stayed, 1 stopped here)" in text
+    for kind in ("historical", "counterfactual", "stopped", "baseline"):
+        assert f'swatch k-{kind}' in html, kind
+    assert "Order the cadets to fight" in text and "1 of 5" in text
 
 
 def test_markdown_and_text_reports(capsys: pytest.CaptureFixture[str]) -> None:
     code, md, _ = run_cli(capsys, "report", str(CLASS), "--scenarios", str(CLASSROOM), "--format", "md")
     assert code == 0
     assert "<script>" not in md and "\\<script\\>" in md
-    assert "| Anna Petrova | 7B | 2024-03-05 10:01 | ending: Arrest | 3 of 3 | 0 |" in md
-    assert "75% (6 of 8)" in md
+    assert "| Anna Petrova | 7B | 2024-03-05 10:01 | ending: Arrest | 3 of 3 | 0 | 0 |" in md
+    assert "78% (7 of 9 stayed)" in md and "▼ largest drop: 1. Twenty minutes to answer" in md
+    assert "★ Arrest (what happened)" in md
+    assert "blue" not in md and "orange" not in md  # no colour captions over uncoloured bars
     code, text, _ = run_cli(capsys, "report", str(CLASS), "--scenarios", str(CLASSROOM))
     assert code == 0
-    assert "7 students, 8 playthroughs (7 finished, 1 stopped early)" in text
+    assert "8 students, 9 playthroughs (7 finished, 2 stopped early, 1 closed before the end)" in text
     assert "\x1b[" not in text  # not a terminal: no colour codes
-    assert "6 of 8" in text and "75%" in text and "★ Ignore the ultimatum" in text
-    assert "9.5 s" in text and "11.5 s" in text
+    assert "78%" in text and "★ Ignore the ultimatum" in text and "Came to this decision" in text
+    assert "▼" in text and "largest" in text and "9.0 s" in text and "10.5 s" in text
 
 
 def _story_variant(tmp_path: Path, old: str, new: str) -> Path:
@@ -239,7 +255,7 @@ def test_old_version_with_a_choice_that_is_gone(tmp_path: Path, capsys: pytest.C
     assert ivan["choices"] == ["ultimatum.ignore", "aurora.wait"]
     assert "the_end.fight_on" in " ".join(ivan["flags"]) and "another version" in " ".join(ivan["flags"])
     assert data["endings"]["bloodshed"] == 1  # the same ending scene, matched by its id
-    assert "the_end.fight_on" in err
+    assert err == ""
 
 
 def test_tampered_and_foreign_transcripts_are_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -255,16 +271,16 @@ def test_tampered_and_foreign_transcripts_are_skipped(tmp_path: Path, capsys: py
     assert code == 0
     assert data["playthroughs"] == 2 and data["students"] == 1  # Kira, and an anonymous player
     assert sorted(Path(s["file"]).name for s in data["skipped"]) == sorted(
-        [bad.name, mini.name, "garbage.jsonl"])
+        [bad.name, mini.name, "garbage.jsonl"])  # mini: its scenario is not in --scenarios
     assert good.name not in err and anon.name not in err
-    assert bad.name in err and "do not fit" in err and mini.name in err and "another scenario" in err
+    assert bad.name in err and "do not fit" in err and mini.name in err and 'scenario "mini" cannot be' in err
 
 
 def test_nothing_to_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "empty").mkdir()
     code, out, err = run_cli(capsys, "report", str(tmp_path / "empty"), str(tmp_path / "missing"))
     assert code == 1 and out == ""
-    assert "no complete transcripts" in err and "Traceback" not in err
+    assert "no transcripts to report on" in err and "missing: no such file" in err and "Traceback" not in err
     code, _, err = run_cli(capsys, "report", str(CLASS), "--scenarios", str(tmp_path))
     assert code == 1 and 'no scenario "lesson"' in err
 
@@ -272,8 +288,8 @@ def test_nothing_to_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 def test_build_report_api() -> None:
     got = collect([CLASS], scenarios=CLASSROOM)
     report = build_report(got.story, got.playthroughs, got.skipped)
-    assert report.playthroughs == 8 and report.students == 7 and report.classes == ("7B",)
-    for fmt in ("text", "md", "html", "json"):
+    assert report.playthroughs == 9 and report.students == 8 and report.classes == ("7B",)
+    for fmt in ("text", "md", "html", "json", "csv"):
         assert render(report, fmt)
     with pytest.raises(ValueError):
         render(report, "pdf")
@@ -302,7 +318,7 @@ def test_a_continued_game_is_joined_to_its_first_part(tmp_path: Path,
     assert data["playthroughs"] == 1 and data["stopped"] == 0
     assert data["decisions"][0]["counts"]["ultimatum.ignore"] == 1
     assert data["decisions"][0]["seconds"]["mean"] == 4.0 and data["decisions"][1]["seconds"]["mean"] == 7.0
-    assert data["path"][0]["on_path"] == 1 and data["roster"][0]["departures"] == 1
+    assert data["path"][0]["made"] == data["path"][0]["stayed"] == 1 and data["roster"][0]["departures"] == 1
     assert data["roster"][0]["started"].startswith("2024-03-05")
     assert first.path.name in data["roster"][0]["flags"][0]
     # alone, the continuation still counts in full (without the first part's times)
@@ -311,3 +327,196 @@ def test_a_continued_game_is_joined_to_its_first_part(tmp_path: Path,
                               "--format", "json")[1])
     assert data["playthroughs"] == 1 and data["decisions"][0]["counts"]["ultimatum.ignore"] == 1
     assert data["decisions"][0]["seconds"]["n"] == 0
+
+
+# --- the 24-student lesson, end to end --------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Student:
+    """One student at one computer: a real Session on the shared folder, and their own record of
+    what they did (the choices that stand, by id), to check the report against."""
+
+    def __init__(self, folder: Path, story: Story, name: str | None, seed: int, chapter: str | None = None,
+                 *, load: str | None = None) -> None:
+        from engine.play.session import Session, new_game
+        from engine.saves.store import SaveStore
+
+        ticks = iter(range(0, 1_000_000, 5))
+        self.session = Session(story, store=SaveStore(folder), student=name, class_name="9A",
+                               transcripts=folder / "transcripts", clock=lambda: float(next(ticks)),
+                               game=new_game(seed, chapter))
+        if load is not None:
+            assert self.session.load(load).messages[0][1].startswith("Loaded")
+        self.session.begin()
+        self.story = story
+
+    def pick(self, choice_id: str) -> None:
+        numbers = {c.id: n for n, c, _ in self.session.rows() if n is not None}
+        self.session.handle(str(numbers[choice_id]))
+
+    def step(self, leave: bool = False) -> None:
+        """Take what happened, or (leave) the first other open option as shown."""
+        opened = self.session.open_choices()
+        hist = next((c for c in opened if c.mark == "historical"), None)
+        other = next((c for c in opened if c is not hist), None)
+        self.pick((other if leave and other is not None else hist or opened[0]).id)
+
+    def decisions(self, n: int, leave_at: int | None = None) -> None:
+        """Play until `n` more decisions (scenes with 2+ open choices) were made."""
+        made = 0
+        while made < n and not self.session.is_ending():
+            multi = len(self.session.open_choices()) > 1
+            self.step(leave=multi and made == leave_at)
+            made += multi
+
+    def to_end(self, leave_at: int | None = None) -> None:
+        self.decisions(10_000, leave_at)
+
+    @property
+    def own(self) -> tuple[str, ...]:
+        return self.session.state.path[len(self.session.origin.path):]
+
+
+def _expected(story: Story, games: list[tuple[tuple[str, ...], tuple[str, ...], bool]]) -> dict[str, Any]:
+    """The numbers by definition, from what the students did: (given, own path, finished) per game."""
+    hist = [c.id for c in machine.historical_path(story)]
+    counts: dict[str, int] = {}
+    for _, own, _ in games:
+        for cid in own:
+            if len(story.scenes[story.choices_by_id[cid].scene].choices) > 1:
+                counts[cid] = counts.get(cid, 0) + 1
+    steps = []
+    for j, cid in enumerate(hist):
+        if len(story.scenes[story.choices_by_id[cid].scene].choices) < 2:
+            continue
+        here = [(g + o, fin) for g, o, fin in games if len(g) <= j and (g + o)[:j] == tuple(hist[:j])]
+        made = [p for p, _ in here if len(p) > j]
+        steps.append((story.choices_by_id[cid].scene, len(made), sum(p[j] == cid for p in made),
+                      sum(1 for p, fin in here if len(p) == j and not fin)))
+    return {"counts": counts, "steps": steps}
+
+
+def test_the_24_student_lesson_in_one_shared_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "shared"
+    hall = load_story(ROOT / "scenarios" / "malachite_hall")
+    duma = load_story(ROOT / "scenarios" / "duma_march")
+    games: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], bool]]] = {"malachite_hall": [], "duma_march": []}
+
+    def done(s: Student) -> None:
+        games[s.story.id].append((s.session.origin.path, s.own, s.session.is_ending()))
+
+    for i in range(6):  # what happened, all the way
+        s = Student(folder, hall, f"Hist {i}", seed=i)
+        s.to_end()
+        s.session.handle("quit")
+        done(s)
+    for i in range(6):  # leave the record at decision i, then keep typing 1
+        s = Student(folder, hall, f"Leaver {i}", seed=100 + i)
+        s.decisions(i + 1, leave_at=i)
+        while not s.session.is_ending():
+            s.session.handle("1")
+        s.session.handle("quit")
+        done(s)
+    s = Student(folder, hall, "Undoer", seed=200)  # undoes twice on the way
+    s.decisions(3, leave_at=2)
+    s.session.handle("undo")
+    s.session.handle("undo")
+    s.to_end()
+    s.session.handle("quit")
+    done(s)
+    s = Student(folder, hall, "Quitter", seed=201)  # quits after 5 decisions
+    s.decisions(5)
+    s.session.handle("quit")
+    done(s)
+    s = Student(folder, hall, "Killed", seed=202)  # the window closed after 8 decisions, mid-write
+    s.decisions(8)
+    done(s)
+    assert s.session.transcript is not None
+    with s.session.transcript.path.open("ab") as f:
+        f.write(b'{"event": "choice", "choice": "half')
+    s = Student(folder, hall, "Restarter", seed=203)  # restarts after leaving, then plays it as it happened
+    s.decisions(4, leave_at=1)
+    s.session.handle("restart")
+    s.session.handle("yes")
+    s.to_end()
+    s.session.handle("quit")
+    done(s)
+    for k in range(2):  # plays twice
+        s = Student(folder, hall, "Twice", seed=300 + k)
+        s.to_end(leave_at=3 if k else None)
+        s.session.handle("quit")
+        done(s)
+    s = Student(folder, hall, "Continuer", seed=400)  # saves, leaves, continues next lesson
+    s.decisions(6, leave_at=5)
+    s.session.handle("save continuer")
+    s.session.handle("quit")
+    later = Student(folder, hall, None, seed=999, load="continuer")  # the new session adopts the saved game
+    assert later.session.game == s.session.game
+    later.to_end()
+    later.session.handle("quit")
+    done(later)
+    s = Student(folder, hall, "Анна Петрова", seed=500)  # types 1 every time
+    while not s.session.is_ending():
+        s.session.handle("1")
+    s.session.handle("quit")
+    done(s)
+    s = Student(folder, hall, "<b>Eve</b> ../../x", seed=501)  # reached the ending, then killed
+    s.to_end(leave_at=4)
+    done(s)
+
+    for i, chapter in enumerate((None, None, "march", "vote")):  # four on the Duma, two of them a chapter
+        s = Student(folder, duma, f"Duma {i}", seed=600 + i, chapter=chapter)
+        s.to_end(leave_at=1 if i % 2 else None)
+        s.session.handle("quit")
+        done(s)
+
+    transcripts = sorted((folder / "transcripts").glob("*.jsonl"))
+    assert len(transcripts) == 26 and len({p.name for p in transcripts}) == 26  # the continuation: a file of its own
+    code, out, err = run_cli(capsys, "report", str(folder / "transcripts"), "--format", "json")
+    assert code == 0 and err == ""  # nothing left out, no warnings: two scenarios, two sections
+    data = json.loads(out)["reports"]
+    assert [d["scenario"] for d in data] == ["malachite_hall", "duma_march"]
+    for d, story in zip(data, (hall, duma), strict=True):
+        mine = games[story.id]
+        assert d["skipped"] == []
+        assert d["playthroughs"] == len(mine)
+        assert d["finished"] == sum(1 for *_, fin in mine if fin)
+        want = _expected(story, mine)
+        got_counts = {cid: n for dec in d["decisions"] for cid, n in dec["counts"].items() if n}
+        assert got_counts == want["counts"]
+        assert [(p["scene"], p["made"], p["stayed"], p["stopped"]) for p in d["path"]] == want["steps"]
+        endings: dict[str, int] = {}
+        for given, own, fin in mine:
+            if fin:
+                end = machine.replay(story, given + own).scene
+                endings[end] = endings.get(end, 0) + 1
+        assert {k: v for k, v in d["endings"].items() if v} == endings
+    hall_data = data[0]
+    assert hall_data["playthroughs"] == 21 and hall_data["students"] == 20
+    roster = {r["student"]: r for r in hall_data["roster"] if r["student"] != "Twice"}
+    assert roster["Killed"]["closed_before_the_end"] and not roster["Killed"]["finished"]
+    assert roster["<b>Eve</b> ../../x"]["finished"] and roster["<b>Eve</b> ../../x"]["closed_before_the_end"]
+    assert roster["Restarter"]["restarts"] == 1 and roster["Restarter"]["departures"] == 0
+    assert roster["Continuer"]["finished"] and roster["Continuer"]["departures"] == 1
+    assert "continued later" in " ".join(roster["Continuer"]["flags"])
+    assert roster["Undoer"]["undos"] == 2 and roster["Quitter"]["finished"] is False
+    on_the_record = sum(1 for c in machine.historical_path(hall) if len(hall.scenes[c.scene].choices) > 1)
+    assert roster["Hist 0"]["departures"] == 0 and roster["Hist 0"]["decisions"] == on_the_record
+    assert roster["Анна Петрова"]["decisions"] > roster["Анна Петрова"]["decisions"] - roster["Анна Петрова"][
+        "departures"]  # typing 1 did not find the record
+    duma_roster = {r["student"]: r for r in data[1]["roster"]}
+    assert duma_roster["Duma 2"]["chapter"] == "march" and duma_roster["Duma 2"]["decisions"] < \
+        duma_roster["Duma 0"]["decisions"]
+
+    # the gradebook: one row per student and scenario; projected: no names
+    code, csv_text, _ = run_cli(capsys, "report", str(folder / "transcripts"), "--format", "csv")
+    rows = csv_text.strip().splitlines()
+    assert code == 0 and len(rows) == 1 + 20 + 4
+    assert any(line.startswith("malachite_hall,Twice,9A,2,") for line in rows)
+    code, html, _ = run_cli(capsys, "report", str(folder / "transcripts"), "--format", "html", "--anonymize")
+    page = check_safe_html(html)
+    assert code == 0 and "Student 24" in page.all_text and "Student 25" not in page.all_text
+    assert "Hist 0" not in html and "Анна" not in html and ".jsonl" not in html and "&lt;b&gt;Eve" not in html
+    pdf_pages(tmp_path, html, limit=4)

@@ -13,6 +13,7 @@ from engine.core import machine
 from engine.core.model import Story
 from engine.play.session import Session
 from engine.saves.store import SaveStore
+from engine.saves.transcript import read_transcript
 
 PLAY = Path(__file__).resolve().parent / "fixtures" / "play"
 
@@ -94,11 +95,11 @@ def test_undo_and_restart(tour: Story, tmp_path: Path) -> None:
     assert s.handle("yes").page == "scene" and s.state == machine.start(tour)
     s.close()
     files = sorted((tmp_path / "saves" / "transcripts").glob("*.jsonl"))
-    assert len(files) == 2  # a restart is a new playthrough
-    first, second = sorted(files, key=lambda f: "-2." in f.name)  # same second: the new one is "-2"
-    kinds = [json.loads(x)["event"] for x in first.read_text().splitlines()]
-    assert "undo" in kinds and kinds[-2:] == ["ending", "end"]
-    assert [json.loads(x)["event"] for x in second.read_text().splitlines()] == ["start", "scene", "end"]
+    assert len(files) == 1  # a restart undoes everything: the same playthrough, the restart recorded
+    kinds = [json.loads(x)["event"] for x in files[0].read_text().splitlines()]
+    assert "undo" in kinds and kinds[-4:] == ["ending", "restart", "scene", "end"]
+    p = read_transcript(files[0])
+    assert p.usable and p.restarts == 1 and p.choices == [] and p.ending is None
 
 
 def test_a_pending_question_gives_way_to_a_command(tour: Story, tmp_path: Path) -> None:

@@ -70,9 +70,9 @@ def test_file_name_header_and_events(tmp_path: Path, story: Story) -> None:
     assert [e["event"] for e in evs] == ["start", "scene", "choice", "scene", "choice", "scene", "ending", "end"]
     head = evs[0]
     assert head == {
-        "event": "start", "format": 1, "student": "Anna Petrova", "class": "7B", "scenario": "mini",
+        "event": "start", "format": 2, "student": "Anna Petrova", "class": "7B", "scenario": "mini",
         "title": "A Small Night", "content_hash": story.content_hash, "engine": ENGINE_VERSION,
-        "started": "2024-03-05T10:15:00+03:00",
+        "started": "2024-03-05T10:15:00+03:00", "game": None, "seed": None, "chapter": None, "given": [],
     }
     assert evs[1]["clock"] == "25 October 1917 (7 November N.S.), 19:00"
     assert evs[1]["place"] == "Malachite Hall, Winter Palace"
@@ -235,3 +235,30 @@ def test_a_resumed_game_is_recorded_with_a_restore_event(tmp_path: Path, story: 
     assert p.complete, p.problems
     assert p.choice_ids == ("hall.yield_now",) and p.restores == 2 and p.ending == "surrender"
     assert p.choices[0].seconds is None and p.choices[0].scene == ""
+
+
+def test_names_cannot_collide_across_computers(tmp_path: Path, story: Story) -> None:
+    from engine.core.model import Game
+
+    # two unnamed games started in the same second on two computers, into one shared folder
+    a = Transcript(tmp_path, story, None, None, now=ticking(), game=Game("0123456789abcdef", 1))
+    b = Transcript(tmp_path, story, None, None, now=ticking(), game=Game("fedcba9876543210", 2))
+    assert a.path != b.path and a.path.name.endswith("-0123456789abcdef.jsonl")
+    assert "-2." not in b.path.name  # not a counter that a second computer would repeat
+    a.close()
+    b.close()
+    assert (read_transcript(a.path).game, read_transcript(b.path).seed) == ("0123456789abcdef", 2)
+
+
+def test_a_half_written_last_line_is_ignored_and_the_rest_counts(tmp_path: Path, story: Story) -> None:
+    t = Transcript(tmp_path, story, "Kim", None, now=ticking())
+    state = machine.start(story)
+    t.scene(state)
+    after = machine.choose(story, state, "hall.ignore")
+    t.choice(story.choices_by_id["hall.ignore"], after, 3)
+    t.scene(after)  # then the process is killed: no closing line, a line half written
+    with t.path.open("ab") as f:
+        f.write(b'{"event": "choice", "choice": "la')
+    p = read_transcript(t.path)
+    assert p.usable and not p.closed and p.cut_short and not p.complete
+    assert p.choice_ids == ("hall.ignore",) and p.serious == []

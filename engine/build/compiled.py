@@ -25,9 +25,8 @@ from dataclasses import fields
 from datetime import date
 from typing import Any
 
-from engine.build.bindings import compile_expressions
-from engine.expressions.language import Condition, Effect
 from engine.base.gcpause import paused_gc
+from engine.build.bindings import compile_expressions
 from engine.core.model import (
     VISIT_CAP,
     Account,
@@ -41,8 +40,9 @@ from engine.core.model import (
     fast_maker,
     fast_twin,
 )
+from engine.expressions.language import Condition, Effect
 
-FORMAT = 3  # 3: packed from the IR; the visit slots and `conditional` are set when unpacked
+FORMAT = 4  # 3: packed from the IR; the visit slots and `conditional` are set when unpacked; 4: chapters, fixed order
 CHUNK = 500  # scenes per chunk: packed, written and decoded piece by piece
 
 # the row layouts: the fields of each class, in order (checked against the classes below)
@@ -53,7 +53,7 @@ SCENE_FIELDS = ("id", "title", "place", "text", "time", "day", "record", "disput
 CITATION_FIELDS = ("source", "quote", "note", "found", "corrected")
 VARIABLE_FIELDS = ("name", "index", "type", "initial", "min", "max", "values", "visible", "label")
 META = ("id", "title", "summary", "role", "start", "date", "calendar", "clock", "questions", "teacher_note",
-        "length", "folder", "hash")
+        "length", "folder", "hash", "chapters", "fixed")
 
 for _cls, _names in ((Choice, CHOICE_FIELDS), (Scene, SCENE_FIELDS), (Citation, CITATION_FIELDS),
                      (Variable, VARIABLE_FIELDS)):
@@ -89,7 +89,8 @@ def pack(ir: Mapping[str, Any], chunks: Sequence[tuple[tuple[str, ...], bytes]] 
         variables = tuple((v["name"], i, v["type"], v["initial"], v["min"], v["max"],
                            tuple(v["values"]) if v["values"] is not None else None, v["visible"], v["label"])
                           for i, v in enumerate(ir["variables"]))
-        meta = tuple(tuple(ir[n]) if n == "questions" else ir[n] for n in META)
+        meta = tuple(tuple(ir.get(n) or ()) if n in ("questions", "fixed") else
+                     tuple(tuple(c) for c in ir.get(n) or ()) if n == "chapters" else ir[n] for n in META)
         frame = marshal.dumps((FORMAT, CHOICE_FIELDS, SCENE_FIELDS, CITATION_FIELDS, VARIABLE_FIELDS, meta, variables,
                                (tuple(whens), tuple(dos)), times, tuple(ids for ids, _ in chunks)))
     return [frame, *(data for _, data in chunks)]
@@ -180,7 +181,8 @@ def unpack(chunks: Sequence[bytes | memoryview], conditions: Mapping[str, Condit
         start_date=date.fromisoformat(m["date"]), calendar=m["calendar"], start_clock=m["clock"],
         variables=variables, scenes=scenes, questions=m["questions"], teacher_note=m["teacher_note"],
         length=m["length"], folder=m["folder"], content_hash=m["hash"], tracked=comp.tracked,
-        initial_visits=(0,) * len(comp.tracked), choices_by_id=LazyChoices(scenes, known))
+        initial_visits=(0,) * len(comp.tracked), choices_by_id=LazyChoices(scenes, known),
+        chapters=m["chapters"], fixed_order=frozenset(m["fixed"]))
 
 
 def _chunk_decoder(tests: dict[str, Any], applies: dict[tuple[str, ...], Any], visit_index: dict[str, int],

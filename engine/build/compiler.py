@@ -22,21 +22,20 @@ from pathlib import Path
 from typing import Any
 
 from engine import ENGINE_VERSION
-
 from engine.base.codes import codes_with
-from engine.format import safeyaml
-from engine.base.durable import ReadRefused, read_capped
-from engine.core.calendar import day_offset, parse_time
 from engine.base.diagnostics import ChronicleError, Diagnostic, did_you_mean
-from engine.expressions.language import Condition, Effect, ExprError, VarSpec, parse_condition, parse_effects
+from engine.base.durable import ReadRefused, read_capped
 from engine.base.gcpause import paused_gc
 from engine.base.paths import scenario_files
-from engine.core.model import Story
 from engine.build.compiled import pack, pack_scenes, unpack
-from engine.record.sources import Record, load_record
-from engine.format.schema import FORMAT_VERSION
 from engine.build.workers import split_map
+from engine.core.calendar import day_offset, parse_time
+from engine.core.model import Story
+from engine.expressions.language import Condition, Effect, ExprError, VarSpec, parse_condition, parse_effects
+from engine.format import safeyaml
+from engine.format.schema import FORMAT_VERSION
 from engine.format.validate import validate
+from engine.record.sources import Record, load_record
 
 SPLIT_BYTES = 512 << 10  # scene files this big in all are shared with a forked helper (engine.build.workers)
 
@@ -260,6 +259,7 @@ def _scene_file(job: tuple[str, bytes], ck0: _Checker, start_date: date | None, 
 def _lean(ir: dict[str, Any]) -> dict[str, Any]:
     """What the checks across files and the packed frame need of a scene's IR."""
     return {"id": ir["id"], "file": ir["file"], "line": ir["line"], "time": ir["time"], "day": ir["day"],
+            "order": ir["order"],
             "choices": [{"target": c["target"], "when": c["when"], "do": c["do"], "at": c["at"]}
                         for c in ir["choices"]]}
 
@@ -341,7 +341,7 @@ def _scene(ck: _Checker, doc: safeyaml.Doc, scid: str, sc: dict[str, Any], line:
         "events": [e for e in events if isinstance(e, str)] if isinstance(events := sc.get("events"), list) else [],
         "choices": choices_ir,
         "ending": ending if isinstance(ending, dict) else None,
-        "file": doc.path, "line": line,
+        "file": doc.path, "line": line, "order": sc.get("order") if sc.get("order") == "fixed" else None,
     }
 
 
@@ -502,6 +502,13 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
         ck.error(meta_doc, ("start",), "E201", f'the start scene "{_short(start)}" does not exist',
                  did_you_mean(start, scene_ids) or "set start to the id of a scene")
     _check_across(ck, scenes_ir, scene_ids, variables, result, {shown: data for _, shown, data in read})
+    raw_chapters = meta.get("chapters")
+    chapters: dict[str, Any] = raw_chapters if isinstance(raw_chapters, dict) else {}
+    for name, where in chapters.items():
+        if meta_doc is not None and isinstance(where, str) and scene_ids and where not in first_at:
+            ck.error(meta_doc, ("chapters", name), "E201", f'chapter "{_short(name)}" starts at the scene '
+                     f'"{_short(where)}", which does not exist',
+                     did_you_mean(where, scene_ids) or "name a scene on the historical path")
 
     result.diagnostics = sorted(out)
     if any(d.severity == "error" for d in out) or meta_doc is None:
@@ -513,6 +520,8 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
         "clock": parse_time(clock["time"]) if isinstance(clock.get("time"), str) else None,
         "variables": var_ir, "questions": list(meta.get("questions") or []),
         "teacher_note": meta.get("teacher_note") or "", "length": meta.get("length") or "",
+        "chapters": [[name, where] for name, where in chapters.items() if isinstance(where, str)],
+        "fixed": [sc["id"] for sc in scenes_ir if sc.get("order") == "fixed"],
         "folder": str(folder), "hash": content_hash([(f.name, data) for f, _, data in read], record),
         "scenes": scenes_ir,
     }

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from engine.base.sanitize import clean
-from engine.classroom.htmlkit import Bar, bar_chart, esc, page
+from engine.classroom.htmlkit import Bar, bar_rows, esc, page
 
 __all__ = [
     "Bars", "Block", "Bullets", "Document", "Facts", "Form", "Heading", "Lines", "Numbered", "Para",
@@ -70,12 +70,14 @@ class Table:
 
 @dataclass(frozen=True)
 class Bars:
-    """A bar chart (SVG in HTML, a table with text bars in Markdown)."""
+    """A bar chart (HTML and CSS bars in HTML, a table with text bars in Markdown)."""
 
     title: str
     bars: Sequence[Bar]
     scale: float
     percent: bool = False
+    legend: Sequence[tuple[str, str]] = ()  # (bar kind, what its colour means), shown for the kinds used
+    compact: bool = False  # small rows (many charts on a page)
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,8 @@ def to_markdown(doc: Document) -> str:
                 shown = f"{bar.value * 100:.0f}%" if b.percent else f"{bar.value:g}"
                 if bar.note:
                     shown = f"{shown} ({bar.note})" if b.percent else bar.note
-                out.append(f"| {_md_cell(bar.label)} | `{_text_bar(frac)}` | {md(shown)} |")
+                label = ("▼ largest drop: " if bar.marked else "") + bar.label
+                out.append(f"| {_md_cell(label)} | `{_text_bar(frac)}` | {md(shown)} |")
             out.append("")
         elif isinstance(b, Form):
             out += ["    ".join(f"**{md(f)}:** ________________" for f in b.fields), ""]
@@ -221,8 +224,8 @@ def to_html(doc: Document) -> str:
             )
             out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
         elif isinstance(b, Bars):
-            svg = bar_chart(b.bars, b.scale, title=b.title, percent=b.percent)
-            out.append(f"<figure>{svg}<figcaption>{esc(b.title)}</figcaption></figure>")
+            out.append(bar_rows(b.bars, b.scale, title=b.title, percent=b.percent, legend=b.legend,
+                                compact=b.compact))
         elif isinstance(b, Form):
             out.append('<p class="form">' + "".join(
                 f'<span class="field">{esc(f)}: <span class="blank"></span></span>' for f in b.fields) + "</p>")

@@ -1,4 +1,4 @@
-"""Exports for the classroom: one student's playthrough, and a printable worksheet.
+"""Exports for the classroom: one student's playthrough, a printable worksheet, a teacher's guide.
 
 Both are built as `engine.classroom.document.Document`s and rendered to Markdown or self-contained
 HTML by `engine.classroom.document`, which escapes every piece of scenario and transcript text.
@@ -21,6 +21,7 @@ from engine.classroom.document import (
     Quote,
     Table,
     Warning,
+    quoted,
     to_html,
     to_markdown,
 )
@@ -32,7 +33,7 @@ from engine.core.model import Citation, Scene, State, Story
 from engine.record.sources import Record
 from engine.saves.transcript import Playthrough
 
-__all__ = ["render", "transcript_document", "worksheet_document"]
+__all__ = ["guide_document", "render", "transcript_document", "worksheet_document"]
 
 
 @dataclass
@@ -52,6 +53,17 @@ class _Cites:
         if match is None:
             return f"{rec.sources[source].short} (this passage could not be verified)"
         return rec.location(match)
+
+    def short_ref(self, source: str, quote: str) -> str:
+        """The author and the place in the text ("Rabinowitch, paragraph 38"): for tables, the full
+        reference is in the list of sources."""
+        self.ref(source, quote)
+        rec = self.record
+        if rec is None or source not in rec.sources:
+            return source
+        match = rec.find(source, quote)
+        where = rec.place_in_text(match) if match is not None else ""
+        return f"{rec.sources[source].short}, {where}" if where else rec.sources[source].short
 
     def quote(self, c: Citation) -> Quote:
         return Quote(c.quote, self.ref(c.source, c.quote), c.note)
@@ -131,6 +143,8 @@ def transcript_document(p: Playthrough, story: Story, record: Record | None) -> 
             break
         choice = story.choices_by_id[made_choice.choice]
         took = f"Chose: {choice.text}{_mark(choice.mark)}"
+        if made_choice.given:
+            took = f"Before the chapter {p.chapter or ''} (not the student's choice): {choice.text}"
         if made_choice.seconds is not None:
             took += f" — decided in {made_choice.seconds:.0f} s"
         doc.add(Para(took))
@@ -148,7 +162,7 @@ def transcript_document(p: Playthrough, story: Story, record: Record | None) -> 
     else:
         doc.add(Para("The game was stopped here, before an ending.", muted=True))
 
-    db = debrief(story, state)
+    db = debrief(story, state, sum(1 for c in p.choices if c.given))
     doc.add(Heading("Debrief"))
     if db.decisions:
         doc.add(Para(f"{db.followed} of {db.decisions} decisions matched what really happened."))
@@ -183,42 +197,99 @@ def _sources(doc: Document, cites: _Cites) -> None:
         doc.add(Numbered(cites.references()))
 
 
-def worksheet_document(story: Story, record: Record | None, passages: int = 8) -> Document:
-    """A printable worksheet: setting, timeline, key passages, decisions as questions."""
-    doc = Document(f"Worksheet: {story.title}")
+def _historical_states(story: Story) -> list[State]:
+    state = machine.start(story)
+    states = [state]
+    for c in machine.historical_path(story):
+        state = machine.choose(story, state, c)
+        states.append(state)
+    return states
+
+
+def _chapter_span(story: Story, states: list[State], chapter: str | None) -> list[State]:
+    """The states of the historical path in a chapter (from its scene to the next chapter's)."""
+    if chapter is None:
+        return states
+    names = [n for n, _ in story.chapters]
+    first = len(machine.chapter_start(story, chapter).path)
+    i = names.index(chapter)
+    last = len(machine.chapter_start(story, names[i + 1]).path) if i + 1 < len(names) else len(states) - 1
+    return states[first:last + 1]
+
+
+def _short(text: str, words: int = 28) -> str:
+    parts = " ".join(text.split()).split(" ")
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+def _event_name(event_id: str) -> str:
+    return event_id.replace("_", " ").capitalize()
+
+
+def _timeline(story: Story, states: list[State], cites: _Cites) -> list[list[str]]:
+    """Real events in order: each timed moment of the historical path, told by the record (the
+    shared events it names, and its first cited passage), not by a scene's title."""
+    rows: list[list[str]] = []
+    last_clock = None
+    last_day = ""
+    for st in states:
+        sc = story.scenes[st.scene]
+        if not sc.record or (sc.time is None and st.clock == last_clock):
+            continue
+        cite = sc.record[0]
+        quote = quoted(_short(cite.quote))
+        if sc.events:  # the shared events of this hour, named apart from the passage (which may tell another thing)
+            quote += " (also at this hour: " + "; ".join(_event_name(e) for e in sc.events) + ")"
+        when = _clock(story, st)
+        day, _, hour = when.rpartition(", ")
+        rows.append([hour if day == last_day and hour else when, quote, cites.short_ref(cite.source, cite.quote)])
+        last_day = day
+        last_clock = st.clock
+    return rows
+
+
+def _spread(items: list[Citation], n: int) -> list[Citation]:
+    """`n` items spread evenly over the whole list (its first and its last among them)."""
+    if len(items) <= n:
+        return items
+    return [items[round(i * (len(items) - 1) / (n - 1))] for i in range(n)] if n > 1 else items[:1]
+
+
+def _neutral(texts: list[str]) -> list[str]:
+    """The options in a neutral order (alphabetical), which says nothing about what happened."""
+    return sorted(texts, key=lambda t: " ".join(t.casefold().split()))
+
+
+def worksheet_document(story: Story, record: Record | None, passages: int = 6,
+                       chapter: str | None = None) -> Document:
+    """A printable worksheet (at most 4 A4 pages): setting, a timeline of the real events, key
+    passages from the whole scenario (or chapter), the decisions as questions with their options
+    in a neutral order, and the discussion questions."""
+    title = f"Worksheet: {story.title}" + (f" (chapter {chapter})" if chapter else "")
+    doc = Document(title)
     doc.add(Form(["Name", "Class", "Date"]))
     doc.add(Heading("The setting"))
-    first = story.scenes[story.start]
+    states = _chapter_span(story, _historical_states(story), chapter)
+    first = story.scenes[states[0].scene]
     doc.add(Facts([("You are", story.role),
-                   ("Date", format_date(story.start_date, story.calendar, 0)),
+                   ("When", _clock(story, states[0]) or format_date(story.start_date, story.calendar, 0)),
                    ("Place", first.place)]))
     if story.summary:
         doc.add(Para(story.summary))
 
-    path = machine.historical_path(story)
-    state = machine.start(story)
-    states = [state]
-    for c in path:
-        state = machine.choose(story, state, c)
-        states.append(state)
+    cites = _Cites(record)
     doc.add(Heading("Timeline"))
-    doc.add(Para("What happened, in order (the historical path through the scenario).", muted=True))
-    rows = []
+    doc.add(Para("What happened, in order, in the words of the record.", muted=True))
+    doc.add(Table(["When", "What", "Source"], _timeline(story, states, cites)))
+
+    doc.add(Heading("Key passages from the record"))
+    seen: dict[tuple[str, str], Citation] = {}
     for st in states:
         sc = story.scenes[st.scene]
-        rows.append([_clock(story, st), sc.title, sc.place])
-    doc.add(Table(["When", "What", "Where"], rows))
-
-    cites = _Cites(record)
-    doc.add(Heading("Key passages from the record"))
-    shown = 0
-    seen: set[tuple[str, str]] = set()
-    for st in states:
-        for cite in story.scenes[st.scene].record[:1]:
-            if shown < passages and (cite.source, cite.quote) not in seen:
-                seen.add((cite.source, cite.quote))
-                doc.add(cites.quote(cite))
-                shown += 1
+        for cite in sc.record[:1]:
+            seen.setdefault((cite.source, cite.quote), cite)
+    for cite in _spread(list(seen.values()), passages):
+        doc.add(cites.quote(cite))
 
     doc.add(Heading("Decisions"))
     doc.add(Para("At each of these points the real people had to choose. For each: what would you "
@@ -228,18 +299,85 @@ def worksheet_document(story: Story, record: Record | None, passages: int = 8) -
         if len(st_scene.choices) < 2 or st_scene.historical_choice is None:
             continue
         n += 1
-        when = next((_clock(story, st) for st in states if st.scene == st_scene.id), "")
-        doc.add(Heading(f"{n}. {st_scene.title}", 3))
-        doc.add(Para(", ".join(x for x in (st_scene.place, when) if x), muted=True))
-        doc.add(Para("The options:"))
-        doc.add(Numbered([c.text for c in st_scene.choices]))
-        doc.add(Para("What would you do, and why?"))
-        doc.add(Lines(4))
+        at = next((_clock(story, st) for st in states if st.scene == st_scene.id), "")
+        hour = at.rpartition(", ")[2]
+        doc.add(Heading(f"{n}. {st_scene.title}" + (f" ({hour})" if hour else ""), 3))
+        doc.add(Numbered(_neutral([c.text for c in st_scene.choices])))
+        doc.add(Lines(1))  # what would you do, and why (asked once, above)
     if story.questions:
         doc.add(Heading("Questions for discussion"))
         for i, q in enumerate(story.questions, 1):
             doc.add(Para(f"{i}. {q}"))
-            doc.add(Lines(3))
+            doc.add(Lines(2))
+    _sources(doc, cites)
+    return doc
+
+
+def guide_document(story: Story, record: Record | None) -> Document:
+    """The teacher's guide: the note, the expected time (in all and per chapter), how to run the
+    lesson, every decision of the historical path with what happened and its citation, the
+    disputes, and the discussion questions."""
+    from engine.tools.playtime import playing_time
+
+    doc = Document(f"Teacher's guide: {story.title}")
+    t = playing_time(story)
+    doc.add(Facts([("Scenario", f"{story.title} ({story.id})"), ("The student is", story.role),
+                   ("Expected playing time", t.text + f"; {t.decisions} decisions on the historical path")]))
+    if story.summary:
+        doc.add(Para(story.summary))
+    if story.teacher_note:
+        doc.add(Heading("Teacher's note"))
+        doc.add(Para(story.teacher_note))
+    doc.add(Heading("Running the lesson"))
+    steps = [
+        "Before the lesson: chronicle list shows the scenarios and their times; choose the whole "
+        "scenario or a chapter that fits the lesson.",
+        f"Each student starts: chronicle play {story.id} --student \"Their Name\" --class 9A --saves FOLDER "
+        "(one shared folder, on one computer or a network share, is fine).",
+        "A student who comes back later continues with the same --student and --saves and --continue; "
+        "the report joins the two parts into one game.",
+        "Printed worksheets: chronicle export worksheet " + story.id + " --format html (add --chapter NAME "
+        "for a chapter).",
+        "After playing: chronicle report FOLDER/transcripts --format html -o report.html, projected "
+        "(add --anonymize to hide the names); --format csv gives a gradebook.",
+        "Discuss the decision the report marks as the largest drop, then the questions below.",
+    ]
+    doc.add(Numbered(steps))
+    if t.chapters:
+        doc.add(Heading("Chapters"))
+        scenes = story.scenes
+        doc.add(Table(["Chapter", "Starts at", "Time", "Command"],
+                      [[name, scenes[sc].title, f"about {round(m)} min",
+                        f"chronicle play {story.id} --chapter {name}"] for name, sc, m in t.chapters],
+                      numeric=frozenset({2})))
+    cites = _Cites(record)
+    doc.add(Heading("The decisions and what happened"))
+    states = _historical_states(story)
+    n = 0
+    for st in states:
+        sc = story.scenes[st.scene]
+        hist = sc.historical_choice
+        if hist is None or len(sc.choices) < 2:
+            continue
+        n += 1
+        doc.add(Heading(f"{n}. {sc.title}", 3))
+        doc.add(Para(", ".join(x for x in (sc.place, _clock(story, st)) if x), muted=True))
+        doc.add(Para(f"What happened: {hist.text}"))
+        for c in hist.record:
+            doc.add(cites.quote(c))
+        others = [c.text + (" (counterfactual)" if c.mark == "counterfactual" else "")
+                  for c in sc.choices if c is not hist]
+        doc.add(Para("The other options: " + "; ".join(others), muted=True))
+    disputes = [(story.scenes[st.scene], d) for st in states for d in story.scenes[st.scene].disputed]
+    if disputes:
+        doc.add(Heading("Where the sources disagree"))
+        for sc, d in dict.fromkeys(disputes):
+            doc.add(Para(f"{d.topic} ({sc.title})"))
+            for a in d.accounts:
+                doc.add(Quote(a.quote, cites.ref(a.source, a.quote), a.says))
+    if story.questions:
+        doc.add(Heading("Questions for discussion"))
+        doc.add(Numbered(list(story.questions)))
     _sources(doc, cites)
     return doc
 

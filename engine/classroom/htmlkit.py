@@ -1,8 +1,8 @@
-"""Safe, self-contained HTML: escaping, the page frame, inline SVG bar charts.
+"""Safe, self-contained HTML: escaping, the page frame, bar charts in HTML and CSS.
 
 Everything that comes from a scenario, a transcript or a student's name is untrusted: it goes
 through `esc()` (text and attribute values alike) and nowhere else. Pages carry their CSS
-inline, draw charts as inline SVG, load nothing from anywhere (no scripts, fonts, images or
+inline, draw charts as HTML and CSS, load nothing from anywhere (no scripts, fonts, images or
 links to other sites), and declare a Content-Security-Policy that forbids scripts and every
 network fetch, so that even a mistake here cannot run a stranger's `<script>`.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from engine.base.sanitize import clean
 
-__all__ = ["Bar", "CSP", "bar_chart", "esc", "page"]
+__all__ = ["KINDS", "Bar", "CSP", "bar_rows", "esc", "page"]
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -47,9 +47,34 @@ blockquote footer { font-size: .85rem; color: var(--muted); }
 .form .blank { display: inline-block; width: 12rem; border-bottom: 1px solid var(--ink); }
 .lines { border-bottom: 1px solid var(--rule); height: 1.9rem; }
 figure { margin: .5rem 0 1rem; } figcaption { font-size: .9rem; color: var(--muted); }
-svg text { font: 13px system-ui, sans-serif; fill: var(--ink); }
+figure.chart { margin: .4rem 0 1rem; break-inside: avoid; }
+figure.chart figcaption { font: bold .95rem system-ui, sans-serif; color: var(--ink); margin-bottom: .2rem; }
+.legend { margin: .1rem 0 .3rem; font: .8rem system-ui, sans-serif; color: var(--muted); }
+.legend .key { margin-right: 1rem; white-space: nowrap; }
+.swatch { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem; vertical-align: -.1rem; }
+.bars .row { display: grid; grid-template-columns: minmax(8rem, 36%) 1fr 13rem; gap: .5rem;
+             align-items: center; font: .9rem/1.25 system-ui, sans-serif; padding: .1rem 0; }
+.bars .lab { overflow-wrap: anywhere; }
+.bars .track { background: #eef0f3; height: 1rem; position: relative; }
+.bars .fill { height: 100%; }
+.bars .val { font-variant-numeric: tabular-nums; color: var(--muted); }
+.bars .row.marked { background: #fff3cd; outline: 2px solid #b58a00; }
+.drop { font-weight: bold; color: #8a5a00; white-space: nowrap; }
+.compact .bars .row { font-size: .8rem; padding: 0; }
+.compact .bars .track { height: .7rem; }
+.k-historical { background: var(--hist); } .k-counterfactual { background: var(--cf); }
+.k-plain { background: #7a8590; } .k-stopped { background: #c4c9cf; } .k-baseline { background: var(--ink); }
+* { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 .warn { border-left: 4px solid var(--cf); background: #fbf1ec; padding: .4rem .9rem; }
-@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; }
+@media print { html { font-size: 10px; } body { margin: 0; max-width: none; font-size: 11px; }
+               h2 { break-after: avoid; margin-top: 1rem; }
+               h1 { font-size: 1.4rem; } table { font-size: .8rem; } th, td { padding: .1rem .3rem; }
+               figure.chart.compact { margin: .1rem 1% .4rem 0; width: 48.5%; display: inline-block;
+                                      vertical-align: top; }
+               .compact .bars .row { grid-template-columns: 45% 1fr 5.5rem; font-size: .72rem; }
+               .bars .row { grid-template-columns: 38% 1fr 8rem; font-size: .8rem; }
+               .bars .track { height: .75rem; } p { margin: .3rem 0; }
+               @page { size: A4; margin: 12mm; }
                .pagebreak { break-before: page; } }
 """
 
@@ -78,34 +103,36 @@ class Bar:
     value: float
     kind: str = ""  # "historical", "counterfactual" or "" (colours the bar)
     note: str = ""  # shown after the value ("3 of 8")
+    marked: bool = False  # drawn out (the largest drop)
 
 
-_COLOURS = {"historical": "#1f5fa8", "counterfactual": "#b5542a", "": "#7a8590"}
+_COLOURS = {"historical": "#1f5fa8", "counterfactual": "#b5542a", "": "#7a8590", "stopped": "#c4c9cf",
+            "baseline": "#1d1d1f"}
+KINDS = tuple(_COLOURS)
 
 
-def bar_chart(bars: Sequence[Bar], scale: float, *, title: str, percent: bool = False,
-              width: int = 640) -> str:
-    """A horizontal bar chart as inline SVG; `scale` is the value of a full-width bar."""
-    label_w, value_w, row_h = 230, 110, 24
-    plot_w = width - label_w - value_w
-    height = row_h * max(1, len(bars)) + 6
-    out = [
-        f'<svg role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}"><title>{esc(title)}</title>'
-    ]
-    for i, bar in enumerate(bars):
-        y = 3 + i * row_h
+def bar_rows(bars: Sequence[Bar], scale: float, *, title: str, percent: bool = False,
+             legend: Sequence[tuple[str, str]] = (), compact: bool = False) -> str:
+    """A horizontal bar chart as HTML and CSS: full width, labels that wrap, a legend for every
+    colour used, a marked bar drawn out (no SVG, so nothing is clipped)."""
+    used = {b.kind for b in bars}
+    keys = [(k, text) for k, text in legend if k in used or compact]  # compact: one legend for many charts
+    out = [f'<figure class="chart{" compact" if compact else ""}"><figcaption>{esc(title)}</figcaption>']
+    if keys:
+        out.append('<p class="legend">' + "".join(
+            f'<span class="key"><span class="swatch k-{esc(k or "plain")}"></span>{esc(text)}</span>'
+            for k, text in keys) + "</p>")
+    out.append('<div class="bars">')
+    for bar in bars:
         frac = 0.0 if scale <= 0 else max(0.0, min(1.0, bar.value / scale))
-        label = bar.label if len(bar.label) <= 34 else bar.label[:33] + "…"
         shown = f"{bar.value * 100:.0f}%" if percent else f"{bar.value:g}"
         if bar.note:
             shown = f"{shown} ({bar.note})" if percent else bar.note
+        kind = bar.kind if bar.kind in _COLOURS else ""
+        mark = '<span class="drop">▼ largest drop</span> ' if bar.marked else ""
         out.append(
-            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{esc(label)}</text>'
-            f'<rect x="{label_w}" y="{y + 3}" width="{plot_w}" height="{row_h - 8}" fill="#eef0f3"/>'
-            f'<rect x="{label_w}" y="{y + 3}" width="{plot_w * frac:.1f}" height="{row_h - 8}" '
-            f'fill="{_COLOURS.get(bar.kind, _COLOURS[""])}"/>'
-            f'<text x="{label_w + plot_w + 6}" y="{y + 16}">{esc(shown)}</text>'
-        )
-    out.append("</svg>")
+            f'<div class="row{" marked" if bar.marked else ""}"><div class="lab">{mark}{esc(bar.label)}</div>'
+            f'<div class="track"><div class="fill k-{esc(kind or "plain")}" style="width:{frac * 100:.1f}%">'
+            f'</div></div><div class="val">{esc(shown)}</div></div>')
+    out.append("</div></figure>")
     return "".join(out)

@@ -1,7 +1,8 @@
 """`chronicle export transcript|worksheet ... --format md|html [-o FILE]`.
 
 `export transcript <file>`: one student's playthrough, with its citations and debrief.
-`export worksheet <scenario>`: a printable worksheet for a lesson.
+`export worksheet <scenario> [--chapter NAME]`: a printable worksheet for a lesson.
+`export guide <scenario>`: the teacher's guide (note, times, decisions with what happened, disputes).
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ if TYPE_CHECKING:
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    sub = p.add_subparsers(dest="what", required=True, metavar="transcript|worksheet")
+    sub = p.add_subparsers(dest="what", required=True, metavar="transcript|worksheet|guide")
     t = sub.add_parser("transcript", help="one student's playthrough, with citations and debrief")
     t.add_argument("file", help="a transcript (.jsonl) from saves/transcripts/")
     w = sub.add_parser("worksheet", help="a printable worksheet for a scenario")
     w.add_argument("scenario", help="a scenario id or folder")
-    for q in (t, w):
+    w.add_argument("--chapter", metavar="NAME", help="only this chapter of the scenario (chronicle list shows them)")
+    g = sub.add_parser("guide", help="the teacher's guide: note, times, decisions and what happened, disputes")
+    g.add_argument("scenario", help="a scenario id or folder")
+    for q in (t, w, g):
         q.add_argument("--format", choices=("md", "html"), default="md", help="md (default) or html")
         q.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of the screen")
         q.add_argument("--scenarios", metavar="DIR", help="the folder holding the scenario")
@@ -40,7 +44,7 @@ def _record() -> Record | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.classroom.export import render, transcript_document, worksheet_document
+    from engine.classroom.export import guide_document, render, transcript_document, worksheet_document
     from engine.classroom.report import load_scenario
     from engine.commands.report import write_output
 
@@ -66,7 +70,16 @@ def run(args: argparse.Namespace) -> int:
                 from engine.build.loader import load_story
 
                 story = load_story(args.scenario)
-            doc = worksheet_document(story, _record())
+            if args.what == "guide":
+                doc = guide_document(story, _record())
+            else:
+                chapter = args.chapter
+                if chapter is not None and chapter not in dict(story.chapters):
+                    names = ", ".join(n for n, _ in story.chapters) or "none"
+                    print(f'chronicle export: "{story.title}" has no chapter "{chapter}" (its chapters: {names})',
+                          file=sys.stderr)
+                    return 1
+                doc = worksheet_document(story, _record(), chapter=chapter)
     except ChronicleError as exc:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)

@@ -1,4 +1,8 @@
-"""`chronicle list [--json]`: the scenarios, with id, title, role and date."""
+"""`chronicle list [--json]`: the scenarios, with id, title, role, date, expected playing time and chapters.
+
+The playing time is computed (`engine.tools.playtime`) from the words and decisions of the
+historical path and from random play; a scenario that cannot be compiled is listed without it.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +18,36 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--root", help="the scenarios folder (default: scenarios/)")
 
 
+def _timing(row: dict[str, object]) -> None:
+    from engine.base.diagnostics import ChronicleError
+    from engine.build.loader import load_story
+    from engine.tools.playtime import playing_time
+
+    try:
+        t = playing_time(load_story(str(row["path"])))
+    except (ChronicleError, OSError, KeyError, ValueError):
+        row["minutes"] = None
+        return
+    row["minutes"] = {"historical": round(t.historical, 1), "random_low": round(t.random_low, 1),
+                      "random_high": round(t.random_high, 1), "decisions": t.decisions}
+    row["chapters"] = [{"name": n, "scene": sc, "minutes": round(m, 1)} for n, sc, m in t.chapters]
+    row["time"] = t.text
+
+
 def run(args: argparse.Namespace) -> int:
     rows = scenario_summaries(args.root)
+    for r in rows:
+        _timing(r)
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=True))  # \u-escapes: no raw control bytes
         return 0
     for r in rows:
         line = f"{r['id']:<20} {r['title']} — {r['role']} ({r['date']})"
         print(clean_line(line))
+        if r.get("time"):
+            print(clean_line(f"{'':<20} {r['time']}"))
+        chapters = r.get("chapters")
+        if isinstance(chapters, list) and chapters:
+            parts = ", ".join(f"{c['name']} ~{round(c['minutes'])} min" for c in chapters)
+            print(clean_line(f"{'':<20} chapters (play --chapter NAME): {parts}"))
     return 0

@@ -21,6 +21,21 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--saves", metavar="DIR", help="the folder for saves and transcripts (default: saves/)")
     p.add_argument("--student", metavar="NAME", help="the student's name, written in the transcript")
     p.add_argument("--class", dest="class_name", metavar="NAME", help="the class, written in the transcript")
+    p.add_argument("--chapter", metavar="NAME",
+                   help="start at a chapter of the scenario (chronicle list shows them), with the state the "
+                        "historical path has there")
+    p.add_argument("--seed", type=_seed, metavar="N",
+                   help="the order of the choices (0 to 4294967295); each game has a random one otherwise")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 0xFFFFFFFF:
+        raise argparse.ArgumentTypeError("a seed is from 0 to 4294967295")
+    return value
 
 
 def _tty(stream: object) -> bool:

@@ -1,4 +1,5 @@
-"""`chronicle report <files or folders> [--format text|md|html|json] [-o FILE]`: a class report."""
+"""`chronicle report <files or folders> [--format text|md|html|json|csv] [-o FILE] [--anonymize]`: a
+class report, one section per scenario played."""
 
 from __future__ import annotations
 
@@ -13,13 +14,16 @@ from engine.base.diagnostics import ChronicleError
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="transcript files (.jsonl) or folders holding them (e.g. saves/transcripts)")
-    p.add_argument("--format", choices=("text", "md", "html", "json"), default="text",
-                   help="text (tables for the terminal, the default), md, html (a self-contained page) or json")
+    p.add_argument("--format", choices=("text", "md", "html", "json", "csv"), default="text",
+                   help="text (tables for the terminal, the default), md, html (a self-contained page for the "
+                        "projector), json, or csv (one row per student, for a gradebook)")
+    p.add_argument("--anonymize", action="store_true",
+                   help="call the students Student 1, Student 2 ... and name no files (for projecting)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of the screen")
     p.add_argument("--scenarios", metavar="DIR",
                    help="the folder holding the scenario (default: the scenarios folder)")
     p.add_argument("--scenario", metavar="ID",
-                   help="report on this scenario when the transcripts are of several (default: the most played)")
+                   help="report on this scenario only (default: every scenario played, one section each)")
 
 
 def write_output(text: str, output: str | None) -> int:
@@ -45,24 +49,26 @@ def write_output(text: str, output: str | None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.classroom.report import build_report, collect, render
+    from engine.classroom.report import anonymize, build_report, collect_all, render_all
 
     try:
-        got = collect(args.paths, scenarios=args.scenarios, scenario=args.scenario)
+        groups, skipped = collect_all(args.paths, scenarios=args.scenarios, scenario=args.scenario)
     except ChronicleError as exc:
         for d in exc.diagnostics:
             print(f"chronicle report: {d.message}" + (f" ({d.hint})" if d.hint else ""), file=sys.stderr)
             if d.code != "R001" and d.path:
                 print(f"    {d.format()}", file=sys.stderr)
         return 1
-    report = build_report(got.story, got.playthroughs, got.skipped)
-    for f, why in report.skipped:
-        print(f"warning: skipped {f}: {why}" if why else f"warning: {f}", file=sys.stderr)
-    for f, why in report.flagged:
-        print(f"warning: {f}: {why}", file=sys.stderr)
-    if not report.rows:
-        print("chronicle report: no usable transcripts of this scenario", file=sys.stderr)
+    reports = [build_report(g.story, g.playthroughs, skipped if n == 0 else ()) for n, g in enumerate(groups)]
+    reports = [r for r in reports if r.rows] or reports[:1]
+    for report in reports:
+        for f, why in report.skipped:
+            print(f"warning: left out {f}: {why}" if why else f"warning: {f}", file=sys.stderr)
+    if not any(r.rows for r in reports):
+        print("chronicle report: no usable transcripts (every one was left out, above)", file=sys.stderr)
         return 1
+    if args.anonymize:
+        reports = anonymize(reports)
     color = (args.format == "text" and args.output is None and sys.stdout.isatty()
              and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb")
     width = 100
@@ -70,4 +76,4 @@ def run(args: argparse.Namespace) -> int:
         import shutil
 
         width = max(60, min(160, shutil.get_terminal_size().columns))
-    return write_output(render(report, args.format, width=width, color=color), args.output)
+    return write_output(render_all(reports, args.format, width=width, color=color), args.output)

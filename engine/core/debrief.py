@@ -38,7 +38,9 @@ class Debrief:
         return not self.departures
 
 
-def debrief(story: Story, state: State) -> Debrief:
+def debrief(story: Story, state: State, skip: int = 0) -> Debrief:
+    """What a game's ending says about it; the first `skip` choices (the historical path before
+    the chapter a game started at) were not the player's and are not counted as decisions."""
     departures: list[Departure] = []
     disputes: list[tuple[Scene, Dispute]] = []
     seen_disputes: set[tuple[str, str]] = set()
@@ -57,7 +59,7 @@ def debrief(story: Story, state: State) -> Debrief:
             continue
         sc = story.scenes[choice.scene]
         hist = sc.historical_choice
-        if hist is not None and len(sc.choices) > 1:
+        if hist is not None and len(sc.choices) > 1 and step > skip:
             decisions += 1
             if hist.id == choice.id:
                 followed += 1

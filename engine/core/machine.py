@@ -129,6 +129,23 @@ def visited_scenes(story: Story, state: State) -> list[str]:
     return scenes
 
 
+def chapter_start(story: Story, chapter: str | None) -> State:
+    """The state a chapter begins in: the historical path replayed from the start until it first
+    comes to the chapter's scene (its path holds those choices). The start for None; KeyError
+    for an unknown chapter, ChoiceError when the historical path never comes to its scene."""
+    if chapter is None:
+        return start(story)
+    scene_id = dict(story.chapters)[chapter]
+    state = start(story)
+    for choice in historical_path(story):
+        if state.scene == scene_id:
+            return state
+        state = choose(story, state, choice)
+    if state.scene == scene_id:
+        return state
+    raise ChoiceError(f'the historical path never comes to "{scene_id}", where chapter "{chapter}" begins')
+
+
 def historical_path(story: Story, limit: int = 10_000) -> list[Choice]:
     """Always take the historical choice (or the only open one) from the start."""
     state = start(story)

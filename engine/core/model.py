@@ -133,6 +133,8 @@ class Story:
     tracked: tuple[str, ...] = ()  # scenes whose visits conditions can ask about
     initial_visits: Visits = ()
     choices_by_id: Mapping[str, Choice] = field(default_factory=dict)
+    chapters: tuple[tuple[str, str], ...] = ()  # (name, start scene), in the author's order
+    fixed_order: frozenset[str] = frozenset()  # scenes whose choices are always in the author's order
 
     def var(self, name: str) -> Variable:
         for v in self.variables:
@@ -153,6 +155,19 @@ class State(NamedTuple):
     visits: Visits  # visit counts of `Story.tracked` scenes
     clock: int | None  # minutes since 00:00 of the start date
     path: tuple[str, ...]  # the choice ids taken, in order
+
+
+class Game(NamedTuple):
+    """Which game a state belongs to: recorded in its saves and transcripts, never in `State`.
+
+    `id` names the game across sessions (a continued or loaded game keeps it, so the report can
+    join its transcripts); `seed` fixes the order its choices are shown in (`engine.core.order`;
+    None: the author's order); `chapter` is the chapter it started at (None: the beginning).
+    """
+
+    id: str
+    seed: int | None = None
+    chapter: str | None = None
 
 
 _T = TypeVar("_T")

@@ -101,6 +101,9 @@ _SCENE = {
                    "description": "ids of events shared with other scenarios (same event, same time)"},
         "choices": {"type": "array", "items": {"$ref": "#/$defs/choice"}, "minItems": 1, "maxItems": 20},
         "ending": {"$ref": "#/$defs/ending"},
+        "order": {"enum": ["fixed", "shuffled"],
+                  "description": "fixed: always show the choices in the order written (where order carries "
+                                 "meaning); shuffled (the default): in an order of each game's own"},
     },
     "required": ["title", "place", "text"],
     "additionalProperties": False,
@@ -150,6 +153,14 @@ _SCENARIO_FILE = {
         },
         "questions": {"type": "array", "items": _TEXT, "maxItems": 50},
         "teacher_note": _TEXT,
+        "chapters": {
+            "type": "object",
+            "description": "named places to start a shorter lesson: chapter name -> the scene it starts at "
+                           "(a scene on the historical path)",
+            "propertyNames": {"pattern": "^[a-z][a-z0-9_]{0,31}$"},
+            "additionalProperties": _ID,
+            "maxProperties": 20,
+        },
     },
     "required": ["format", "id", "title", "summary", "role", "start", "clock"],
     "additionalProperties": False,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.play.session import Reply, Session
+from engine.play.session import Reply, Session, new_game
 
 if TYPE_CHECKING:
     from engine.core.model import Story
@@ -31,6 +31,8 @@ class Plan:
     scenario: str | None  # id or path; None: show the picker
     slot: str | None  # a save to load once the scenario is open
     notice: str = ""  # e.g. the saves folder cannot be used
+    seed: int | None = None  # --seed: the order of the choices (None: a random one)
+    chapter: str | None = None  # --chapter: start there
 
 
 def plan(args: argparse.Namespace) -> Plan:
@@ -69,7 +71,27 @@ def plan(args: argparse.Namespace) -> Plan:
                 scenario = store.scenario_of(args.load)
             except (SaveError, OSError) as exc:
                 raise LaunchError(f'Cannot load "{args.load}": {exc}') from None
-    return Plan(store, folder, scenario, slot, notice)
+    seed = getattr(args, "seed", None)
+    chapter = getattr(args, "chapter", None)
+    if chapter is not None and slot is not None:
+        raise LaunchError("--chapter starts a new game; it cannot be used with --continue or --load")
+    return Plan(store, folder, scenario, slot, notice, seed, chapter)
+
+
+def check_chapter(story: Story, chapter: str | None) -> None:
+    """LaunchError unless `chapter` (when given) is one of the story's chapters and can start."""
+    if chapter is None:
+        return
+    from engine.core import machine
+
+    names = [name for name, _ in story.chapters]
+    if chapter not in names:
+        have = ("its chapters are: " + ", ".join(names)) if names else "it has no chapters"
+        raise LaunchError(f'"{story.title}" has no chapter "{chapter}"; {have}')
+    try:
+        machine.chapter_start(story, chapter)
+    except machine.ChoiceError as exc:
+        raise LaunchError(f'The chapter "{chapter}" cannot start: {exc}') from None
 
 
 def load(ref: str) -> Story:
@@ -96,7 +118,8 @@ def load(ref: str) -> Story:
 def open_session(story: Story, p: Plan, student: str | None, class_name: str | None) -> tuple[Session, Reply]:
     """The session, with the requested save loaded; begin() has been called."""
     transcripts = p.folder / "transcripts" if p.folder is not None else None
-    session = Session(story, store=p.store, student=student, class_name=class_name, transcripts=transcripts)
+    session = Session(story, store=p.store, student=student, class_name=class_name, transcripts=transcripts,
+                      game=new_game(p.seed, p.chapter))
     reply = session.load(p.slot) if p.slot else Reply("scene")
     session.begin()
     reply.page = "scene"

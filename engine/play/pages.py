@@ -164,7 +164,7 @@ def ending_blocks(session: Session) -> list[Block]:
     from engine.core.debrief import debrief
 
     story, state = session.story, session.state
-    d = debrief(story, state)
+    d = debrief(story, state, len(session.origin.path))
     ending = d.ending
     out: list[Block] = []
     kind = "What really happened" if ending is not None and ending.kind == "historical" else (
@@ -251,13 +251,15 @@ def history_page(session: Session) -> list[Block]:
         except machine.ChoiceError:
             break
     steps.append((state, None))
-    for st, choice in steps:
+    before = len(session.origin.path)  # a chapter: the historical path up to its start was not chosen
+    for n, (st, choice) in enumerate(steps):
         sc: Scene = story.scenes[st.scene]
         out.append(block("item", f"{clock_line(story, st)} — {sc.title}, {sc.place}"))
         if choice is not None:
             mark = {"historical": " (as it happened)", "counterfactual": " (it did not happen)"}.get(
                 choice.mark or "", "")
-            out.append(block("item", f"You chose: {choice.text}{mark}", level=1))
+            who = "Before this chapter, as it happened" if n < before else "You chose"
+            out.append(block("item", f"{who}: {choice.text}{mark if n >= before else ''}", level=1))
     return out
 
 

@@ -18,7 +18,7 @@ from typing import TextIO
 
 from engine.base.sanitize import clean, clean_line
 from engine.play import pages
-from engine.play.launch import LaunchError, Plan, load, open_session, plan
+from engine.play.launch import LaunchError, Plan, check_chapter, load, open_session, plan
 from engine.play.session import Reply, Session
 
 PROMPT = "> "
@@ -97,6 +97,7 @@ class Plain:
             return 0
         try:
             story = load(ref)
+            check_chapter(story, p.chapter)
         except LaunchError as exc:
             self.error(str(exc))
             return 1

@@ -12,6 +12,7 @@ play goes on.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ from typing import TYPE_CHECKING, Literal
 
 from engine.base.diagnostics import did_you_mean
 from engine.core import machine
-from engine.core.model import Choice, Scene, State, Story
+from engine.core.model import Choice, Game, Scene, State, Story
+from engine.core.order import arrange
 
 if TYPE_CHECKING:
     from engine.saves.store import SaveStore
@@ -60,12 +62,23 @@ class _Pending:
     action: Callable[[], Reply]
 
 
+def new_game(seed: int | None = None, chapter: str | None = None, *, shuffled: bool = True) -> Game:
+    """A new game: a fresh random id, the given seed (a random one when None and `shuffled`)."""
+    if seed is None and shuffled:
+        seed = secrets.randbits(32)
+    return Game(secrets.token_hex(8), seed, chapter)
+
+
 class Session:
     def __init__(self, story: Story, *, state: State | None = None, store: SaveStore | None = None,
                  student: str | None = None, class_name: str | None = None,
-                 transcripts: Path | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+                 transcripts: Path | None = None, clock: Callable[[], float] = time.monotonic,
+                 game: Game | None = None) -> None:
         self.story = story
-        self.state = state if state is not None else machine.start(story)
+        # without a game (tests, tools), the choices are shown in the author's order
+        self.game = game if game is not None else new_game(shuffled=False)
+        self.origin = machine.chapter_start(story, self.game.chapter)  # where undo and restart stop
+        self.state = state if state is not None else self.origin
         self.store = store
         self.student = student
         self.class_name = class_name
@@ -91,7 +104,10 @@ class Session:
         with a reason the author gave; closed choices without one are hidden."""
         out: list[tuple[int | None, Choice, str | None]] = []
         n = 0
-        for choice, is_open in machine.choice_points(self.story, self.state):
+        points = machine.choice_points(self.story, self.state)
+        if self.state.scene not in self.story.fixed_order:
+            points = tuple(arrange(points, self.game.seed, self.state.scene))
+        for choice, is_open in points:
             if is_open:
                 n += 1
                 out.append((n, choice, None))
@@ -121,7 +137,8 @@ class Session:
 
         if self.transcript is not None:
             self.transcript.close()
-        self.transcript = Transcript(self.transcripts, self.story, self.student, self.class_name)
+        self.transcript = Transcript(self.transcripts, self.story, self.student, self.class_name,
+                                     game=self.game, given=self.origin.path)
         self._ended = False
         self._check_transcript()
 
@@ -155,7 +172,7 @@ class Session:
         from engine.saves.store import SaveError
 
         try:
-            self.store.autosave(self.story, self.state)
+            self.store.autosave(self.story, self.state, self.game)
         except (SaveError, OSError) as exc:
             self._tell_once("autosave", f"The game could not be saved automatically ({exc}); "
                                         "the game goes on.")
@@ -231,8 +248,9 @@ class Session:
         return Reply("scene", note=choice.note)
 
     def undo(self) -> Reply:
-        if not self.state.path:
-            return Reply().say("Nothing to undo: this is the beginning.", "error")
+        if len(self.state.path) <= len(self.origin.path):
+            where = "the beginning" if self.game.chapter is None else "where this chapter begins"
+            return Reply().say(f"Nothing to undo: this is {where}.", "error")
         self.state = machine.undo(self.story, self.state)
         self._ended = False
         if self.transcript is not None:
@@ -242,14 +260,15 @@ class Session:
         return Reply("scene").say("You take back your last choice.")
 
     def restart(self) -> Reply:
+        """Start again: like undoing every choice (the same game and transcript, one playthrough)."""
+        self.state = self.origin
+        self._ended = False
         if self.transcript is not None:
-            self.transcript.close()
-            self.transcript = None
-        self.state = machine.start(self.story)
+            self.transcript.restart(self.state)
         self.autosave()
-        self._open_transcript()
         self._shown()
-        return Reply("scene").say("A new playthrough begins.")
+        return Reply("scene").say("You start again from the beginning"
+                                  + (" of the chapter." if self.game.chapter else "."))
 
     def quit(self) -> Reply:
         self.close()
@@ -266,7 +285,7 @@ class Session:
         from engine.saves.store import SaveError
 
         try:
-            path = self.store.save(name, self.story, self.state)
+            path = self.store.save(name, self.story, self.state, self.game)
         except (SaveError, OSError) as exc:
             return Reply().say(f"Not saved: {exc}", "error")
         return Reply().say(f'Saved as "{name}" ({path.name}). To load it: load {name}')
@@ -320,10 +339,22 @@ class Session:
         except OSError as exc:
             return Reply().say(f"Not loaded: {exc}", "error")
         notice = str(getattr(loaded, "notice", "") or "")
+        if loaded.game is not None and loaded.game != self.game:
+            self._adopt(loaded.game)
         reply = self._resume(loaded.state, f'Loaded "{name}".')
         if notice:
             reply.say(notice, "warning")
         return reply
+
+    def _adopt(self, game: Game) -> None:
+        """Go on with a loaded game: its id, order and chapter (and a transcript of its own)."""
+        try:
+            origin = machine.chapter_start(self.story, game.chapter)
+        except (KeyError, machine.ChoiceError):
+            game, origin = game._replace(chapter=None), machine.start(self.story)
+        self.game, self.origin = game, origin
+        if self.transcript is not None:  # the transcript of another game: this one gets its own
+            self._open_transcript()
 
     def _resume(self, state: State, message: str) -> Reply:
         self.state = state

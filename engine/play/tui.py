@@ -32,7 +32,7 @@ from prompt_toolkit.styles import Style
 
 from engine.base.sanitize import clean, clean_line
 from engine.play import pages, styled_lines
-from engine.play.launch import LaunchError, Plan, load, open_session, plan
+from engine.play.launch import LaunchError, Plan, check_chapter, load, open_session, plan
 from engine.play.session import COMMANDS, Reply, Session
 
 if TYPE_CHECKING:
@@ -425,6 +425,8 @@ def main(args: argparse.Namespace) -> int:
     try:
         p = plan(args)
         story = load(p.scenario) if p.scenario is not None else None
+        if story is not None:
+            check_chapter(story, p.chapter)
     except LaunchError as exc:
         print(clean(f"chronicle: {exc}"), file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ A save is one JSON object (never pickle, never YAML)::
      "path": ["noon_session.wait", ...],                   # stable choice ids: the whole game
      "state": {"scene": ..., "variables": {name: value}, "visits": {scene: n}, "clock": int|null},
      "summary": {"title": ..., "scene_title": ..., "place": ..., "clock": "25 October 1917 ..."},
+     "game": {"id": "<16 hex digits>", "seed": 0..2**32-1 | null, "chapter": name | null},  # optional
      "checksum": "sha256:<hex>"}
 
 The checksum is the SHA-256 of the canonical JSON (sorted keys, no spaces, ASCII) of every
@@ -56,6 +57,9 @@ class SaveData:
     scene_title: str = ""
     place: str = ""
     clock_text: str = ""
+    game_id: str = ""  # the game it belongs to ("" in saves from before games had ids)
+    seed: int | None = None  # the order its choices are shown in (engine.core.order)
+    chapter: str | None = None  # the chapter it started at
 
 
 class TooNew(SaveError):
@@ -190,6 +194,16 @@ def validate(doc: dict[str, Any]) -> SaveData:
         raise SaveError('the file is not a valid save: "summary" must be an object')
     extra = {k: _text(summary, k, empty=True) if k in summary else "" for k in
              ("title", "scene_title", "place", "clock")}
+    game = doc.get("game", {})
+    if not isinstance(game, dict):
+        raise SaveError('the file is not a valid save: "game" must be an object')
+    game_id = game.get("id", "")
+    seed = game.get("seed")
+    chapter = game.get("chapter")
+    if not isinstance(game_id, str) or len(game_id) > 100 or (
+            seed is not None and (type(seed) is not int or not 0 <= seed <= 0xFFFFFFFF)) or (
+            chapter is not None and (not isinstance(chapter, str) or not chapter or len(chapter) > 100)):
+        raise SaveError('the file is not a valid save: "game" must have an id, a seed and a chapter')
     return SaveData(
         format=doc["format"],
         engine=_text(doc, "engine", empty=True, limit=100),
@@ -206,6 +220,9 @@ def validate(doc: dict[str, Any]) -> SaveData:
         scene_title=extra["scene_title"],
         place=extra["place"],
         clock_text=extra["clock"],
+        game_id=game_id,
+        seed=seed,
+        chapter=chapter,
     )
 
 

@@ -21,7 +21,7 @@ from engine import ENGINE_VERSION
 from engine.base.durable import ReadRefused, clean_temp, link_or_copy, read_capped, write_atomic
 from engine.core.calendar import format_clock
 from engine.core.machine import ChoiceError, replay
-from engine.core.model import State, Story
+from engine.core.model import Game, State, Story
 from engine.saves.errors import SaveError, SaveMismatch
 from engine.saves.savefile import FORMAT, KIND, MAX_BYTES, SaveData, TooNew, decode, encode
 from engine.saves.slots import (
@@ -71,6 +71,7 @@ def saves_dir(override: str | os.PathLike[str] | None = None) -> Path:
 class Loaded:
     state: State
     notice: str | None = None
+    game: Game | None = None  # the game the save belongs to (None: a save from before games had ids)
 
 
 @dataclass(frozen=True)
@@ -207,9 +208,9 @@ class SaveStore:
 
     # --- writing --------------------------------------------------------------------------
 
-    def _document(self, slot: str, story: Story, state: State) -> dict[str, Any]:
+    def _document(self, slot: str, story: Story, state: State, game: Game | None = None) -> dict[str, Any]:
         sc = story.scenes.get(state.scene)
-        return {
+        doc = {
             "kind": KIND,
             "format": FORMAT,
             "engine": ENGINE_VERSION,
@@ -226,6 +227,9 @@ class SaveStore:
                 "clock": format_clock(story.start_date, story.calendar, state.clock),
             },
         }
+        if game is not None:
+            doc["game"] = {"id": game.id, "seed": game.seed, "chapter": game.chapter}
+        return doc
 
     def _keep_backup(self, slot: str, target: Path) -> None:
         """Make the slot's current version its backup, if it is a good save (a damaged or
@@ -256,14 +260,14 @@ class SaveStore:
         except (SaveError, OSError):
             return  # the backup is a convenience: failing to refresh it never stops a save
 
-    def save(self, slot: str, story: Story, state: State) -> Path:
+    def save(self, slot: str, story: Story, state: State, game: Game | None = None) -> Path:
         """Write `state` to `slot` atomically, keeping the previous version as a backup.
 
         SaveError on failure, with the slot's previous version untouched.
         """
         slot = check_slot_name(slot)
         try:
-            data = encode(self._document(slot, story, state))
+            data = encode(self._document(slot, story, state, game))
         except (IndexError, KeyError, TypeError, ValueError):
             raise SaveError(f'could not save "{slot}": this game does not belong to the scenario '
                             f'"{story.id}" (a program error; please report it)') from None
@@ -294,8 +298,8 @@ class SaveStore:
             self._known_good.pop(slot, None)
         return target
 
-    def autosave(self, story: Story, state: State) -> Path:
-        return self.save(AUTOSAVE_PREFIX + story.id, story, state)
+    def autosave(self, story: Story, state: State, game: Game | None = None) -> Path:
+        return self.save(AUTOSAVE_PREFIX + story.id, story, state, game)
 
     # --- reading --------------------------------------------------------------------------
 
@@ -317,7 +321,7 @@ class SaveStore:
         loaded = self.restore(data, story, slot=None if use_backup else slot)
         if use_backup:
             note = f'Loaded the backup of "{slot}" (saved {data.saved_at[:19].replace("T", " ")} UTC).'
-            loaded = Loaded(loaded.state, note + (" " + loaded.notice if loaded.notice else ""))
+            loaded = Loaded(loaded.state, note + (" " + loaded.notice if loaded.notice else ""), loaded.game)
         return loaded
 
     def restore(self, data: SaveData, story: Story, *, slot: str | None = None) -> Loaded:
@@ -327,6 +331,8 @@ class SaveStore:
         """
         def backup() -> bool:
             return self._backup_good(slot) if slot else False
+
+        game = Game(data.game_id, data.seed, data.chapter) if data.game_id else None
 
         same = bool(data.content_hash) and data.content_hash == story.content_hash
         try:
@@ -350,12 +356,12 @@ class SaveStore:
             if now != old:
                 raise SaveError("the save is damaged: its saved state does not match its path",
                                 backup_available=backup())
-            return Loaded(state, None)
+            return Loaded(state, None, game)
         notice = "The scenario has changed since this save; your path still fits."
         diffs = _differences(old, now)
         if diffs:
             notice += " Now " + "; ".join(diffs[:5]) + ("; ..." if len(diffs) > 5 else "") + "."
-        return Loaded(state, notice)
+        return Loaded(state, notice, game)
 
     def read(self, slot: str, *, use_backup: bool = False) -> SaveData:
         """The checked contents of a slot (or its backup), without a scenario."""
@@ -474,7 +480,7 @@ class SaveStore:
 
 
 def _redocument(data: SaveData, slot: str) -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "kind": KIND, "format": data.format, "engine": data.engine, "scenario": data.scenario,
         "content_hash": data.content_hash, "slot": slot, "saved_at": data.saved_at,
         "path": list(data.path),
@@ -483,6 +489,9 @@ def _redocument(data: SaveData, slot: str) -> dict[str, Any]:
         "summary": {"title": data.title, "scene_title": data.scene_title, "place": data.place,
                     "clock": data.clock_text},
     }
+    if data.game_id:
+        doc["game"] = {"id": data.game_id, "seed": data.seed, "chapter": data.chapter}
+    return doc
 
 
 def _mtime_iso(path: Path) -> str:

@@ -11,11 +11,15 @@ forgiving: every problem becomes a note in `Playthrough.problems`, never an exce
 
 The events (``"event"`` key), in order:
 
-- ``start``: format, student, class, scenario, title, content_hash, engine, started
+- ``start``: format, student, class, scenario, title, content_hash, engine, started, and (format 2)
+  game (the game's id: a continued or loaded game keeps it), seed (the order its choices are
+  shown in, `engine.core.order`), chapter (null: from the beginning) and given (the choice ids
+  of the historical path before the chapter, which the student did not make)
 - ``scene``: scene, title, place, clock (formatted), step (choices taken so far)
 - ``choice``: choice (stable id), scene, mark (historical / counterfactual / null),
   historical (the scene's historical choice id or null), text, seconds, to, step
 - ``undo``: scene, step (the state after undoing)
+- ``restart``: scene, step -- the student started again (everything undone; one playthrough)
 - ``restore``: scene, step, path -- written before a scene whose path is not the one the
   transcript has followed (a saved game was loaded, or `--continue` resumed one)
 - ``ending``: scene, kind, title, step, path (every choice id taken)
@@ -36,7 +40,7 @@ from typing import Any
 
 from engine import ENGINE_VERSION
 from engine.core.calendar import format_clock
-from engine.core.model import Choice, State, Story
+from engine.core.model import Choice, Game, State, Story
 from engine.saves.savefile import nesting_depth
 
 __all__ = [
@@ -51,7 +55,7 @@ __all__ = [
     "slug",
 ]
 
-FORMAT = 1
+FORMAT = 2  # 2: game, seed, chapter and given in the header; the restart event
 MAX_LINE = 64 * 1024  # bytes; longer lines are skipped when reading
 MAX_FILE = 4 * 1024 * 1024  # bytes; larger files are refused
 MAX_DEPTH = 8  # JSON nesting allowed in one event
@@ -81,7 +85,11 @@ def _now() -> datetime:
 
 
 class Transcript:
-    """Writes one playthrough's events to `<folder>/<time>-<student>-<scenario>.jsonl`."""
+    """Writes one playthrough's events to `<folder>/<time>-<student>-<scenario>-<game>.jsonl`.
+
+    The game id (random, 16 hex digits) in the name keeps two computers writing to one shared
+    folder in the same second apart.
+    """
 
     def __init__(
         self,
@@ -91,18 +99,23 @@ class Transcript:
         class_name: str | None,
         *,
         now: Callable[[], datetime] | None = None,
+        game: Game | None = None,
+        given: tuple[str, ...] = (),
     ) -> None:
         self.error: str | None = None
         self._story = story
         self._now = now or _now
         self._fd: int | None = None
         self._closed = False
-        self._path: tuple[str, ...] = ()  # the path the events so far describe
+        self._path: tuple[str, ...] = tuple(given)  # the path the events so far describe
+        self.game = game
         self.student = _clean(student)
         self.class_name = _clean(class_name)
         started = self._time()
         stamp = started.strftime("%Y%m%d-%H%M%S")
         base = f"{stamp}-{slug(self.student)}-{slug(story.id, 'scenario')}"
+        if game is not None:
+            base += "-" + slug(game.id, "game", 32)
         self.path: Path = Path(folder) / (base + SUFFIX)
         try:
             folder = Path(folder)
@@ -133,6 +146,10 @@ class Transcript:
                 "content_hash": story.content_hash,
                 "engine": ENGINE_VERSION,
                 "started": started.isoformat(timespec="seconds"),
+                "game": game.id if game is not None else None,
+                "seed": game.seed if game is not None else None,
+                "chapter": game.chapter if game is not None else None,
+                "given": list(given),
             }
         )
 
@@ -185,6 +202,13 @@ class Transcript:
     def undo(self, state: State) -> None:
         try:
             self._write({"event": "undo", "scene": state.scene, "step": len(state.path)})
+            self._path = tuple(state.path)
+        except Exception as exc:  # noqa: BLE001
+            self._fail(exc)
+
+    def restart(self, state: State) -> None:
+        try:
+            self._write({"event": "restart", "scene": state.scene, "step": len(state.path)})
             self._path = tuple(state.path)
         except Exception as exc:  # noqa: BLE001
             self._fail(exc)
@@ -287,6 +311,7 @@ class ChoiceMade:
     text: str
     seconds: float | None
     to: str
+    given: bool = False  # on the historical path before the chapter the game started at
 
 
 @dataclass
@@ -306,6 +331,8 @@ class Playthrough:
     choices: list[ChoiceMade] = field(default_factory=list)  # the final path, in order
     scenes_shown: int = 0
     undos: int = 0
+    restarts: int = 0  # times the student started again (their choices before are not counted)
+    played: float = 0.0  # seconds spent deciding, over every choice made (undone ones too)
     restores: int = 0  # saved games loaded or resumed during the playthrough
     resumed: tuple[str, ...] | None = None  # the path it began from, if it continued a saved game
     continues: tuple[str, ...] = ()  # earlier transcripts joined into this one (by the report)
@@ -314,6 +341,18 @@ class Playthrough:
     last_scene: str | None = None
     problems: list[str] = field(default_factory=list)  # damage: lines skipped, missing end...
     complete: bool = False  # has a header and a closing `end` event, no damaged line
+    game: str | None = None  # the game's id (format 2)
+    seed: int | None = None
+    chapter: str | None = None
+    header: bool = False  # its first line is a transcript's header
+    closed: bool = False  # it has the closing `end` event (the game was left normally)
+    cut_short: bool = False  # its last line was half written (a crash or a kill mid-write): ignored
+    serious: list[str] = field(default_factory=list)  # problems beyond being closed before the end
+
+    @property
+    def usable(self) -> bool:
+        """Counted in a report: a header and nothing wrong but, perhaps, an end cut off."""
+        return self.header and not self.serious
 
     @property
     def name(self) -> str:
@@ -351,6 +390,7 @@ def read_transcript(path: str | os.PathLike[str]) -> Playthrough:
     truncated_tail = bool(lines and lines[-1].strip())  # the last line has no newline
     if not lines[-1]:
         lines.pop()
+    benign: set[str] = set()
     header = False
     ended = False
     path_seconds: list[ChoiceMade] = []
@@ -369,7 +409,9 @@ def read_transcript(path: str | os.PathLike[str]) -> Playthrough:
             event = json.loads(text)
         except (UnicodeDecodeError, ValueError, RecursionError):
             if last and truncated_tail:
-                out.problems.append(f"line {n} is cut short (the file ends mid-line)")
+                out.cut_short = True
+                out.problems.append(note := f"line {n} is cut short (the file ends mid-line)")
+                benign.add(note)
             else:
                 out.problems.append(f"line {n} is not valid JSON")
             continue
@@ -381,7 +423,7 @@ def read_transcript(path: str | os.PathLike[str]) -> Playthrough:
             if kind != "start":
                 out.problems.append("the first line is not the transcript's header")
                 return out
-            header = True
+            header = out.header = True
             fmt = event.get("format")
             if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt > FORMAT:
                 out.problems.append(f"unknown transcript format {fmt!r}")
@@ -395,6 +437,15 @@ def read_transcript(path: str | os.PathLike[str]) -> Playthrough:
             out.started = _str(event.get("started"), 50) or ""
             if not out.scenario:
                 out.problems.append("the header names no scenario")
+            out.game = _str(event.get("game"), 100)
+            seed = event.get("seed")
+            out.seed = seed if type(seed) is int and 0 <= seed <= 0xFFFFFFFF else None
+            out.chapter = _str(event.get("chapter"), 100)
+            given = event.get("given")
+            if isinstance(given, list) and len(given) <= 100_000 and all(
+                    isinstance(c, str) and len(c) <= 200 for c in given):
+                path_seconds = [ChoiceMade(choice=c, scene="", mark="historical", historical=c, text="",
+                                           seconds=None, to="", given=True) for c in given]
             continue
         if ended:
             out.problems.append(f"line {n}: an event after the end")
@@ -415,6 +466,8 @@ def read_transcript(path: str | os.PathLike[str]) -> Playthrough:
             if cid is None or scene is None or to is None:
                 out.problems.append(f"line {n}: a choice event without its choice, scene or target")
                 continue
+            if isinstance(secs, int | float) and not isinstance(secs, bool) and 0 <= secs < 1e6:
+                out.played += float(secs)
             if isinstance(step, int) and step != len(path_seconds) + 1:
                 out.problems.append(f"line {n}: the choice is step {step}, expected {len(path_seconds) + 1}")
             mark = event.get("mark")
@@ -443,6 +496,15 @@ def read_transcript(path: str | os.PathLike[str]) -> Playthrough:
             out.undos += 1
             out.ending = out.ending_kind = None
             out.last_scene = _str(event.get("scene"), 200) or out.last_scene
+        elif kind == "restart":
+            step = event.get("step")
+            if not isinstance(step, int) or isinstance(step, bool) or not 0 <= step <= len(path_seconds):
+                out.problems.append(f"line {n}: a restart to an impossible step {step!r}")
+                continue
+            del path_seconds[step:]
+            out.restarts += 1
+            out.ending = out.ending_kind = None
+            out.last_scene = _str(event.get("scene"), 200) or out.last_scene
         elif kind == "restore":
             taken = event.get("path")
             if (not isinstance(taken, list) or len(taken) > 100_000
@@ -456,7 +518,7 @@ def read_transcript(path: str | os.PathLike[str]) -> Playthrough:
                 for i, cid in enumerate(taken)
             ]
             out.restores += 1
-            if out.scenes_shown == 0 and out.undos == 0 and out.resumed is None:
+            if out.scenes_shown == 0 and out.undos == 0 and out.resumed is None and out.restarts == 0:
                 out.resumed = tuple(taken)
             out.ending = out.ending_kind = None
             out.last_scene = _str(event.get("scene"), 200) or out.last_scene
@@ -481,8 +543,11 @@ def read_transcript(path: str | os.PathLike[str]) -> Playthrough:
         out.problems.append("empty, or not a transcript")
         return out
     out.choices = path_seconds
+    out.closed = ended
     if not ended:
-        out.problems.append("no closing end event (the game was interrupted or the file is cut short)")
+        out.problems.append(note := "no closing end event (the game was interrupted or the file is cut short)")
+        benign.add(note)
+    out.serious = [m for m in out.problems if m not in benign]
     out.complete = header and ended and not out.problems
     return out
 
