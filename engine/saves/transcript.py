@@ -13,7 +13,7 @@ The events (``"event"`` key), in order:
 
 - ``start``: format, student, class, scenario, title, content_hash, engine, started
 - ``scene``: scene, title, place, clock (formatted), step (choices taken so far)
-- ``choice``: choice (stable id), scene, mark (historical / counterfactual / null),
+- ``choice``: choice (stable id), scene, mark (historical / counterfactual / neutral / null),
   historical (the scene's historical choice id or null), text, seconds, to, step
 - ``undo``: scene, step (the state after undoing)
 - ``restore``: scene, step, path -- written before a scene whose path is not the one the
@@ -423,7 +423,7 @@ def read_transcript(path: str | os.PathLike[str]) -> Playthrough:
                 ChoiceMade(
                     choice=cid,
                     scene=scene,
-                    mark=mark if mark in ("historical", "counterfactual") else None,
+                    mark=mark if mark in ("historical", "counterfactual", "neutral") else None,
                     historical=_str(hist, 200),
                     text=_str(event.get("text")) or "",
                     seconds=float(secs)
