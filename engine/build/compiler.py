@@ -23,6 +23,7 @@ from typing import Any
 
 from engine import ENGINE_VERSION
 
+from engine.base.codes import codes_with
 from engine.format import safeyaml
 from engine.base.durable import ReadRefused, read_capped
 from engine.core.calendar import day_offset, parse_time
@@ -39,24 +40,7 @@ from engine.format.validate import validate
 
 SPLIT_BYTES = 512 << 10  # scene files this big in all are shared with a forked helper (engine.build.workers)
 
-CODES = {
-    "E020": "the file's format version is missing, older or newer than this engine supports",
-    "E011": "the file is empty or is not a mapping of keys",
-    "E201": "a scene id that does not exist (start or goto)",
-    "E202": "the same scene id is defined twice",
-    "E203": "two choices of a scene have the same id",
-    "E204": "an ending with choices, or a scene with neither choices nor an ending",
-    "E205": "the scenario id does not match its folder",
-    "E206": "the folder has no scenario.yaml or no scene files",
-    "E207": "a date that is not a real date",
-    "E208": "a variable whose initial value or bounds do not fit its type",
-    "E209": "a choice with more than one of the marks historical, counterfactual and neutral",
-    "E210": "a `locked` reason without a `when` condition",
-    "E211": "a citation of a source id that does not exist",
-    "E401": "a quote that is not found in the source it cites",
-    "E402": "a historical choice without a citation",
-    "E403": "a scene without a citation",
-}
+CODES: dict[str, str] = {**codes_with("E0"), **codes_with("E2"), **codes_with("E4")}  # engine.base.codes
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 

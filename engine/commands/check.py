@@ -6,8 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from engine.base.codes import CODES
 from engine.base.diagnostics import Diagnostic
-from engine.build.compiler import CODES as COMPILER_CODES
 from engine.build.compiler import analyze
 from engine.build.loader import resolve_scenarios
 
@@ -20,27 +20,8 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def all_codes() -> dict[str, str]:
-    from engine.expressions.language import CODES as EXPR_CODES
-    from engine.format.safeyaml import __doc__ as _  # noqa: F401
-    from engine.format.validate import CODES as SCHEMA_CODES
-
-    codes = {
-        "E001": "the file is larger than 1 MiB", "E002": "bytes that are not UTF-8",
-        "E003": "a control character", "E004": "a YAML syntax error", "E005": "nesting deeper than 64 levels",
-        "E006": "too many aliases, or aliases expanding too far", "E007": "a YAML tag",
-        "E008": "a duplicate key", "E009": "several documents in one file", "E010": "a key that is not text",
-        "E012": "an alias to an unknown anchor",
-    }
-    codes.update(SCHEMA_CODES)
-    codes.update(COMPILER_CODES)
-    codes.update(EXPR_CODES)
-    try:
-        from engine.tools.lint import CODES as LINT_CODES  # type: ignore[import-not-found,unused-ignore]
-
-        codes.update(LINT_CODES)
-    except ImportError:  # pragma: no cover - lint not present
-        pass
-    return dict(sorted(codes.items()))
+    """Every diagnostic code with its severity and meaning, from the one table."""
+    return {code: f"{row.severity:<7}  {row.meaning}" for code, row in sorted(CODES.items())}
 
 
 def check_folders(folders: list[Path]) -> list[Diagnostic]:

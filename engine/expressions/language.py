@@ -70,6 +70,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
+from engine.base.codes import codes_with
 from engine.base.diagnostics import did_you_mean
 
 __all__ = [
@@ -102,42 +103,7 @@ MAX_STRING_VALUE = 1000
 
 BUILTINS = ("visited", "visits", "min", "max")
 
-CODES: dict[str, str] = {
-    "E301": "expression is longer than 500 characters",
-    "E302": "expression has more than 200 tokens",
-    "E303": "expression is nested more than 32 levels deep",
-    "E304": "character that cannot appear in an expression",
-    "E305": "string is not closed",
-    "E306": "unsupported escape in a string (only \\' \\\" \\\\)",
-    "E307": "string literal longer than 200 characters",
-    "E308": "integer literal larger than 1,000,000,000",
-    "E309": "unknown variable",
-    "E310": "reserved name (starts with _ or contains __)",
-    "E311": "unsupported operator (such as **, /, %, &&, ||, !)",
-    "E312": "attribute access with . is not allowed",
-    "E313": "brackets [ ] or braces { } are not allowed (subscripts, lists, comprehensions)",
-    "E314": "Python keyword that is not part of the language (lambda, if, for, import, ...)",
-    "E315": "call to something that is not a built-in",
-    "E316": "wrong arguments to a built-in",
-    "E317": "unknown scene in visited()/visits()",
-    "E318": "type error: operator applied to the wrong kind of value",
-    "E319": "chained comparison (a < b < c)",
-    "E320": "condition is not a true/false expression",
-    "E321": "assignment where an expression is expected",
-    "E322": "syntax error: unexpected token",
-    "E323": "empty expression or effect",
-    "E324": "malformed effect (needs: name =, += or -= expression)",
-    "E325": "assigned value has the wrong type for the variable",
-    "E326": "+= or -= on a variable of the wrong type",
-    "E327": "string is not one of the variable's declared values",
-    "E328": "string prefixes (f-strings, raw, bytes) are not allowed",
-    "E329": "expression ends too early",
-    "E330": "malformed number (only whole decimal numbers)",
-    "E331": "expression is not text",
-    "E332": "parenthesis is never closed",
-    "E333": "`not` needs parentheses here",
-    "E334": "more than 64 assignments in one effect",
-}
+CODES: dict[str, str] = codes_with("E3")  # this area of the one table, engine.base.codes
 
 VarType = Literal["int", "bool", "str"]
 

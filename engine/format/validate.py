@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from engine.base.codes import codes_with
 from engine.base.diagnostics import Diagnostic, did_you_mean
 from engine.format.safeyaml import YAML11_WORDS, Doc
 from engine.format.schema import part_schema
@@ -20,13 +21,7 @@ _TYPE_NAMES = {
     "array": "a list", "null": "nothing",
 }
 
-CODES = {
-    "E101": "unknown key",
-    "E102": "a required key is missing",
-    "E103": "a value has the wrong type",
-    "E104": "a value is not allowed (form, choice of words, length)",
-    "E105": "a list or mapping has too few or too many entries",
-}
+CODES: dict[str, str] = codes_with("E1")  # this area of the one table, engine.base.codes
 
 
 @cache

@@ -11,23 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from engine.base.codes import codes_with
 from engine.base.diagnostics import ChronicleError, Diagnostic
 from engine.build.compiler import Analysis, build
 from engine.core.machine import historical_path, is_ending, replay
 from engine.format import safeyaml
 
-CODES: dict[str, str] = {
-    "W501": "a scene that no path of gotos from the start reaches",
-    "W502": "a variable that is never read or written",
-    "W503": "a variable that conditions read but no effect ever changes",
-    "W505": "two choices of a scene with the same text",
-    "W506": "an ending without a debrief",
-    "W507": "a scenario without discussion questions",
-    "W508": "a scene from which no ending can be reached by any goto",
-    "W509": "a condition that is always true or always false",
-    "W510": "the historical path stops before an ending",
-    "W511": "the historical path ends in a counterfactual ending",
-}
+CODES: dict[str, str] = codes_with("W5")  # this area of the one table, engine.base.codes
 
 
 class _Files:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.base.codes import codes_with
 from engine.base.diagnostics import ChronicleError, Diagnostic
 from engine.core.machine import ChoiceError, choices, choose, is_ending, start, variables
 from engine.core.model import State, Story
@@ -33,10 +34,7 @@ PLAN_FORMAT = 1
 MAX_STEPS = 100_000
 MAX_INPUT = 16 << 20  # bytes of a transcript or save
 
-CODES = {
-    "E601": "a test plan that is not in the plan format",
-    "E602": "a transcript or save that cannot be read",
-}
+CODES: dict[str, str] = codes_with("E6")  # this area of the one table, engine.base.codes
 
 
 @dataclass
