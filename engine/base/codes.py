@@ -105,6 +105,14 @@ CODES: dict[str, Code] = {
         "E601": "a test plan that is not in the plan format",
         "E602": "a transcript or save that cannot be read",
     }),
+    # E7xx: fidelity: the marks say truly what is the record's and what is ours (lint and check)
+    **_rows("error", {
+        "E701": "at a decision with a historical option, another option marked neither counterfactual nor neutral",
+        "E702": "a historical choice that leads into a scene marked invented",
+        "E703": "a historical choice whose only citations are its scene's: none of its own shows the act",
+        "E704": "a scene with shared events but no time of its own",
+        "E705": "two scenarios give the same shared event different times",
+    }),
     # W5xx: lint: probably not what the author meant
     **_rows("warning", {
         "W501": "a scene that no path of gotos from the start reaches",
