@@ -27,7 +27,7 @@ CODES: dict[str, str] = {**codes_with("W5"), **codes_with("E70")}  # these areas
 FIDELITY = ("E701", "E702", "E703", "E704")  # per scenario; E705 compares scenarios (engine.tools.timeline)
 
 
-class _Files:
+class SourceFiles:
     """Re-read scenario files (only when a diagnostic needs a column) and locate paths in them."""
 
     def __init__(self) -> None:
@@ -50,7 +50,7 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
     ir = analysis.ir
     if ir is None:
         return []
-    files = _Files()
+    files = SourceFiles()
     out: list[Diagnostic] = []
     meta_file = str(Path(ir["scenes"][0]["file"]).parent.parent / "scenario.yaml") if ir["scenes"] else ""
     meta_file = _meta_path(folder, ir, meta_file)
