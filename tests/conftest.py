@@ -24,6 +24,18 @@ os.environ.setdefault("CHRONICLE_CACHE", tempfile.mkdtemp(prefix="chronicle-test
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SCENARIOS = ROOT / "scenarios"
+VERIFY_QUOTES = ROOT.parent / "shared" / "tools" / "verify_quotes.py"
+
+
+def verify_quotes_tool() -> Path:
+    """The independent quote checker in ../shared/tools. Outside CI a missing copy skips the test that needs it;
+    in CI (CI set) it fails with what is missing, so a check can never silently not run."""
+    if not VERIFY_QUOTES.exists():
+        message = f"{VERIFY_QUOTES} is missing: the shared folder must sit beside the project"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return VERIFY_QUOTES
 
 
 @pytest.fixture

@@ -115,10 +115,8 @@ def test_read_capped_reads_small_files(tmp_path: Path) -> None:
 def test_read_capped_refuses_fifo_without_hanging(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    start = time.monotonic()
     with pytest.raises(ReadRefused):
-        read_capped(fifo, 1 << 20)
-    assert time.monotonic() - start < 2
+        read_capped(fifo, 1 << 20)  # a FIFO with no writer: opened without blocking, refused, never read
 
 
 def test_read_capped_refuses_devices_and_folders(tmp_path: Path) -> None:

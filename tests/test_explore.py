@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -154,26 +153,22 @@ def test_cli_bad_scenario(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Traceback" not in capsys.readouterr().err
 
 
-def test_speed_smoke() -> None:
-    """A loose floor (the benchmark of issue 9 holds the real one): 1,000 scenes in well under a second."""
+def test_synthetic_1000_explores_completely() -> None:
+    """The benchmark's 1,000-scene scenario is walked to the end (its speed is `chronicle bench`'s business)."""
     story = synthetic_story(1000)
-    t0 = time.perf_counter()
     r = explore(story)
-    seconds = time.perf_counter() - t0
     assert r.complete and r.endings["s999"]["reachable"]
-    assert seconds < 1.0, f"{r.states} states took {seconds:.2f} s"
 
 
-@pytest.mark.parametrize("name", ["malachite_hall", "duma_march"])
+SHIPPED = sorted(p.name for p in (Path(__file__).parent.parent / "scenarios").iterdir()
+                 if (p / "scenario.yaml").is_file())
+
+
+@pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_scenarios_explore_completely(name: str) -> None:
-    folder = Path(__file__).parent.parent / "scenarios" / name
-    try:
-        story = load_story(folder)
-    except ChronicleError:  # a scenario being written may not load yet
-        pytest.skip(f"{name} does not load")
-    t0 = time.perf_counter()
+    story = load_story(Path(__file__).parent.parent / "scenarios" / name)
     r = explore(story)
-    assert r.complete and time.perf_counter() - t0 < 1.0
+    assert r.complete
     assert all(e["reachable"] for e in r.endings.values())
 
 

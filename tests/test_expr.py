@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -199,16 +198,12 @@ ESCAPES = [
 
 
 @pytest.mark.parametrize("src", ESCAPES, ids=range(len(ESCAPES)))
-def test_escape_attempts_rejected_quickly(src: str) -> None:
+def test_escape_attempts_rejected(src: str) -> None:
     for parse in (parse_condition, parse_effects):
-        start = time.perf_counter()
         with pytest.raises(ExprError):
             parse(src, VARS, SCENES)
-        assert time.perf_counter() - start < 1.0
-    start = time.perf_counter()
     with pytest.raises(ExprError):
         parse_effects(["resolve = 1", "note = " + src], VARS, SCENES)
-    assert time.perf_counter() - start < 1.0
 
 
 def test_specific_escape_codes() -> None:
@@ -621,15 +616,17 @@ def test_multiline_and_whitespace() -> None:
 # Speed: bound closures are tight
 
 
-def test_bound_closures_are_fast() -> None:
+def test_bound_closures_compute_over_many_steps() -> None:
+    """Bound closures are plain functions of (vars, visits) — their speed is `chronicle bench`'s business."""
     c = cond("defenders < 500 and not aurora_fired").bind(VISIT_INDEX)
     e = eff("defenders -= 200").bind(VISIT_INDEX)
-    v, s = BASE, NO_VISITS
-    start = time.perf_counter()
-    for _ in range(100_000):
-        c(v, s)
-        e(v, s)
-    assert time.perf_counter() - start < 1.0  # typically ~0.06 s
+    v: tuple[object, ...] = BASE
+    seen = []
+    for _ in range(20):
+        seen.append(c(v, NO_VISITS))
+        v = e(v, NO_VISITS)
+    assert v[0] == 0  # clamped at the declared minimum
+    assert seen == [d < 500 for d in [max(3000 - 200 * k, 0) for k in range(20)]]
 
 
 # ------------------------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from engine.build.compiler import analyze
 from engine.build.loader import list_scenarios, load_story
 from engine.record.sources import load_record
 from engine.tools.grounding import GroundingReport, ScenarioGrounding, ground, ground_scenario
+from tests.conftest import verify_quotes_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "grounding"
-TOOL = ROOT.parent / "shared" / "tools" / "verify_quotes.py"
 FIXED_KEYS = ["id", "scenes", "scenes_cited", "citations", "citations_verified",
               "historical_choices", "historical_choices_cited"]
 RABINOWITCH, PEARSON, P376 = "002_eb6aad302f5dba75.txt", "003_73bc7ea624367f32.txt", "004_a18fca1e7b5f9acc.txt"
@@ -182,19 +182,17 @@ def test_seed_counts(report: GroundingReport) -> None:
 
 
 def _tool_counts(*folders: Path) -> dict[str, int]:
-    proc = subprocess.run([sys.executable, str(TOOL), "--by-seed", *map(str, folders)],
+    proc = subprocess.run([sys.executable, str(verify_quotes_tool()), "--by-seed", *map(str, folders)],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     counts = dict(re.findall(r"^(\S+\.txt): (\d+)$", proc.stdout, re.M))
     assert counts, proc.stdout + proc.stderr
     return {k: int(v) for k, v in counts.items()}
 
 
-@pytest.mark.skipif(not TOOL.exists(), reason="shared/tools/verify_quotes.py not present")
 def test_grounded_fixture_agrees_with_verify_quotes() -> None:
     assert ground([FIX / "grounded"]).seeds == _tool_counts(FIX / "grounded")
 
 
-@pytest.mark.skipif(not TOOL.exists(), reason="shared/tools/verify_quotes.py not present")
 def test_differences_from_verify_quotes_are_exactly_errata_and_unknown_sources(tmp_path: Path) -> None:
     """The tool knows no errata (it misses a corrected quote from the scanned page) and ignores the
     source a citation names (it finds a "rabinowich" quote in Rabinowitch's text)."""
@@ -225,7 +223,6 @@ def shipped() -> GroundingReport:
     return ground(SHIPPED)
 
 
-@pytest.mark.skipif(not TOOL.exists(), reason="shared/tools/verify_quotes.py not present")
 def test_shipped_per_seed_counts_agree_with_verify_quotes(shipped: GroundingReport) -> None:
     theirs = _tool_counts(*SHIPPED)
     record = load_record()

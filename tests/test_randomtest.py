@@ -54,16 +54,11 @@ def test_uniform_over_open_choices() -> None:
     assert good.endings["arrest"] + good.endings["home"] == 4000 and not good.capped
 
 
-def test_steps_per_second_smoke() -> None:
-    """A loose floor; the benchmark of issue 9 holds the real one."""
-    import time
-
+def test_synthetic_1000_games_all_end() -> None:
+    """Every game of the benchmark's 1,000-scene scenario ends (its speed is `chronicle bench`'s business)."""
     story = synthetic_story(1000)
-    t0 = time.perf_counter()
     r = random_play(story, 20, seed=3, max_steps=100_000)
-    rate = r.steps / (time.perf_counter() - t0)
-    assert r.endings["s999"] == 20
-    assert rate > 100_000
+    assert r.endings["s999"] == 20 and r.steps > 0
 
 
 def test_cli(capsys: pytest.CaptureFixture[str]) -> None:

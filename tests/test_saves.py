@@ -6,8 +6,6 @@ import errno
 import json
 import os
 import shutil
-import statistics
-import time
 from pathlib import Path
 from typing import Any
 
@@ -114,11 +112,14 @@ def test_a_fresh_store_also_checks_the_old_version_before_keeping_it(story: Stor
     assert SaveStore(tmp_path).load("g", story).state == play(story, PATH[:3])
 
 
-def test_slots_newest_first_and_latest_autosave(story: Story, store: SaveStore) -> None:
+def test_slots_newest_first_and_latest_autosave(story: Story, store: SaveStore,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.saves.store
+
+    ticks = iter(f"2026-12-02T10:00:0{n}.000+00:00" for n in range(10))
+    monkeypatch.setattr(engine.saves.store, "_now", lambda: next(ticks))  # an injected clock, no sleeps
     store.save("old", story, play(story, PATH[:1]))
-    time.sleep(0.002)
     store.autosave(story, play(story, PATH[:2]))
-    time.sleep(0.002)
     store.save("new", story, play(story, PATH[:4]))
     infos = store.slots()
     assert [i.slot for i in infos] == ["new", AUTOSAVE_PREFIX + "vigil", "old"]
@@ -399,11 +400,10 @@ def test_crafted_huge_file_is_refused_by_size(story: Story, store: SaveStore,
         return real(fd, n)
 
     monkeypatch.setattr(os, "read", spy)
-    start = time.monotonic()
     with pytest.raises(SaveError, match="too large"):
         store.load("huge", story)
     assert store.slots()[0].problem is not None
-    assert reads == [] and time.monotonic() - start < 1
+    assert reads == []  # refused by its size, before a byte is read
 
 
 def test_file_just_over_the_cap(story: Story, store: SaveStore) -> None:
@@ -599,26 +599,18 @@ def test_edit_changes_an_effect(story: Story, store: SaveStore, tmp_path: Path) 
 # --- speed ------------------------------------------------------------------------------------
 
 
-def test_autosave_speed(story: Story, store: SaveStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Autosave costs at most ~5 ms besides the fsyncs (which the disk decides), for a long game."""
+def test_every_autosave_of_a_long_game_is_synced(story: Story, store: SaveStore,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each autosave of a long game reaches the disk (its speed is measured by `chronicle bench`)."""
     state = play(story, ("hall.pace",) * 300 + PATH)
     store.autosave(story, state)
     synced: list[int] = []
     monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd))
-    times = []
-    for _ in range(25):
-        t = time.perf_counter()
+    for n in range(1, 6):
         store.autosave(story, state)
-        times.append(time.perf_counter() - t)
+        assert len(synced) >= n  # the file (and its folder) synced on every save
     monkeypatch.undo()
-    assert len(synced) >= 25  # the data is still synced on every save
-    assert statistics.median(times) < 0.005, times
-    real = []
-    for _ in range(5):
-        t = time.perf_counter()
-        store.autosave(story, state)
-        real.append(time.perf_counter() - t)
-    assert statistics.median(real) < 0.1, real  # with real fsyncs: bounded by the disk
+    assert store.load("autosave-" + story.id, story).state == state
 
 
 def test_a_state_of_another_scenario_is_not_saved(story: Story, store: SaveStore) -> None:

@@ -14,6 +14,7 @@ from engine.build.compiler import analyze
 from engine.build.loader import list_scenarios, load_story
 from engine.core import machine
 from engine.core.model import State, Story
+from tests.conftest import verify_quotes_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = [p.name for p in list_scenarios(ROOT / "scenarios")]
@@ -110,9 +111,7 @@ def test_shared_events_happen_at_the_same_time() -> None:
 
 
 def test_independent_quote_check_agrees() -> None:
-    tool = ROOT.parent / "shared" / "tools" / "verify_quotes.py"
-    if not tool.exists():
-        pytest.skip("shared/tools/verify_quotes.py not present")
+    tool = verify_quotes_tool()
     proc = subprocess.run([sys.executable, str(tool), "scenarios"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert re.search(r"\b0 not found", proc.stdout)
