@@ -38,7 +38,8 @@ def check_folders(folders: list[Path]) -> list[Diagnostic]:
         out.extend(analysis.diagnostics)
         if analysis.ir is not None:
             out.extend(lint(folder, analysis))
-            stories.append(build(analysis.ir, analysis))
+            if len(folders) > 1:  # the shared events are compared across scenarios
+                stories.append(build(analysis.ir, analysis))
     if len(stories) > 1:
         out.extend(conflicts(stories))
     return out
