@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "map": "draw the story graph (mermaid, dot, svg)",
     "replay": "run a golden test plan, or --bless one from a transcript or save",
     "stats": "scenes, choices, endings, citations and words per scenario",
+    "timeline": "the scenes of every scenario on one clock, in both calendars",
     "report": "a class report from students' transcripts",
     "export": "export a transcript or a worksheet as Markdown or HTML",
     "bench": "measure load, step, exploration, start-up and save speed",

@@ -286,3 +286,30 @@ def test_a_split_load_reports_every_problem_as_the_serial_one(tmp_path: Path, mo
     assert {"E201", "E202", "E401"} <= found and any(c.startswith("E3") for c in found)
     assert serial.ir is None  # type: ignore[attr-defined]
     _same(serial, shared)
+
+
+def test_invented_scene_and_neutral_choice_compile_into_the_story(tmp_path: Path) -> None:
+    scenes = SCENES.replace("  two:\n    title: Two\n",
+                            "  two:\n    invented: \"  the whole scene is ours  \"\n    title: Two\n")
+    scenes = scenes.replace("        goto: two\n", "        goto: two\n        neutral: true\n", 1)
+    story, found = compile_folder(make(tmp_path, scenes=scenes))
+    assert story is not None, [d.format() for d in found]
+    assert story.scenes["two"].invented == "the whole scene is ours"
+    assert story.scenes["one"].invented == ""
+    assert story.scenes["one"].choices[0].mark == "neutral"
+
+
+@pytest.mark.parametrize("marks", [("historical", "neutral"), ("counterfactual", "neutral")])
+def test_neutral_excludes_the_other_marks(tmp_path: Path, marks: tuple[str, str]) -> None:
+    extra = "".join(f"        {m}: true\n" for m in marks)
+    scenes = SCENES.replace("        goto: two\n", "        goto: two\n" + extra
+                            + "        record: [{source: rabinowitch, quote: 'This ultimatum expires at 7:10'}]\n", 1)
+    d = one(make(tmp_path, scenes=scenes), "E209")
+    assert d.line == 12 and " and ".join(marks) in d.message
+
+
+@pytest.mark.parametrize("value", ['""', '"   "', "[ours]"])
+def test_invented_must_say_what_is_ours(tmp_path: Path, value: str) -> None:
+    scenes = SCENES.replace("  two:\n    title: Two\n", f"  two:\n    invented: {value}\n    title: Two\n")
+    found = [d for d in diags(make(tmp_path, scenes=scenes)) if d.severity == "error"]
+    assert {(d.code, d.line) for d in found} in ({("E104", 16)}, {("E103", 16)}), [d.format() for d in found]

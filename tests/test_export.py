@@ -210,3 +210,20 @@ def test_teachers_guide(capsys: pytest.CaptureFixture[str]) -> None:
     code, html, _ = run_cli(capsys, "export", "guide", "duma_march", "--format", "html")
     _, text = parse_safe(html)
     assert code == 0 and "Teacher's guide: The Duma March" in text
+
+
+def test_transcript_shows_what_is_ours(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    shutil.copytree(CLASSROOM / "lesson", tmp_path / "lesson")
+    scenes = tmp_path / "lesson" / "scenes" / "night.yaml"
+    text = scenes.read_text(encoding="utf-8")
+    scenes.write_text(text.replace("  bloodshed:\n", "  bloodshed:\n    invented: the last stand and its dead\n", 1),
+                      encoding="utf-8")
+    code, out, err = run_cli(capsys, "export", "transcript", str(DMITRI), "--scenarios", str(tmp_path))
+    assert code == 0, err
+    scene = out.split("### A last stand", 1)[1].split("###", 1)[0]
+    assert "*Ours, not the record's: the last stand and its dead*" in scene
+    debrief = out.split("## Debrief", 1)[1]
+    assert "### What was ours on this path (invented, not in the record)" in debrief
+    assert "A last stand: the last stand and its dead" in debrief

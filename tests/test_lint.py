@@ -27,12 +27,12 @@ def test_broken_fixture_known_warnings() -> None:
         ("scenario.yaml", "W507", 1),   # no questions
         ("scenario.yaml", "W503", 9),   # money: read, never written
         ("scenario.yaml", "W502", 12),  # mood: never used
-        ("night.yaml", "W508", 62),     # bridge: no ending by any goto
-        ("night.yaml", "W508", 73),     # embankment
-        ("night.yaml", "W505", 85),     # embankment: two choices "Walk on"
-        ("night.yaml", "W501", 87),     # attic: unreachable
-        ("night.yaml", "W501", 108),    # fortress: unreachable
-        ("night.yaml", "W506", 115),    # fortress: no debrief
+        ("night.yaml", "W508", 66),     # bridge: no ending by any goto
+        ("night.yaml", "W508", 77),     # embankment
+        ("night.yaml", "W505", 89),     # embankment: two choices "Walk on"
+        ("night.yaml", "W501", 91),     # attic: unreachable
+        ("night.yaml", "W501", 112),    # fortress: unreachable
+        ("night.yaml", "W506", 119),    # fortress: no debrief
     ])
 
 
@@ -40,9 +40,9 @@ def test_columns_point_at_the_thing() -> None:
     analysis = analyze(TOOLS / "broken")
     diags = {(d.code, d.line): d for d in lint(TOOLS / "broken", analysis)}
     lines = (TOOLS / "broken" / "scenes" / "night.yaml").read_text().splitlines()
-    attic = diags[("W501", 87)]
+    attic = diags[("W501", 91)]
     assert lines[attic.line - 1][attic.column - 1:].startswith("attic:")
-    dup = diags[("W505", 85)]
+    dup = diags[("W505", 89)]
     assert lines[dup.line - 1][dup.column - 1:].startswith("Walk on")
 
 
@@ -77,9 +77,51 @@ def test_constant_condition(tmp_path: Path) -> None:
 def test_check_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(TOOLS / "broken")]) == 0  # warnings only
     out = capsys.readouterr().out
-    assert "warning W501" in out and "night.yaml:87:3" in out
+    assert "warning W501" in out and "night.yaml:91:3" in out
     assert main(["check", "--strict", str(TOOLS / "broken")]) == 1
     capsys.readouterr()
     assert main(["check", "--codes"]) == 0
     listed = capsys.readouterr().out
     assert all(code in listed for code in CODES)
+
+
+FIDELITY_CASES = [
+    # code, the edit to day.yaml (old, new), the line of the diagnostic
+    ("E701", ("        goto: home\n        counterfactual: true\n        do: warned = true\n",
+              "        goto: home\n        do: warned = true\n"), 21),
+    ("E702", ("  arrest:\n    title: Arrest\n", "  arrest:\n    invented: the arrest is ours\n    title: Arrest\n"),
+     38),
+    ("E703", ('            quote: "Here Konovalov convened a cabinet session at noon"\n',
+              '            quote: "Here Konovalov convened a cabinet session at noon, an hour after Kerensky\'s '
+              'hurried departure for the front."\n'), 17),
+    ("E704", ('    place: Millionnaya Street\n', '    place: Millionnaya Street\n    events: [walk_home]\n'), 63),
+]
+
+
+@pytest.mark.parametrize("code, edit, line", FIDELITY_CASES, ids=[c[0] for c in FIDELITY_CASES])
+def test_fidelity_rules_are_errors_at_the_thing(tmp_path: Path, code: str, edit: tuple[str, str], line: int) -> None:
+    folder = tmp_path / "good"
+    shutil.copytree(TOOLS / "good", folder)
+    day = folder / "scenes" / "day.yaml"
+    old, new = edit
+    text = day.read_text()
+    assert old in text
+    day.write_text(text.replace(old, new, 1))
+    got = run_lint(folder)
+    assert [(f, c, ln, sev) for f, c, ln, sev in got if c.startswith("E7")] == [("day.yaml", code, line, "error")]
+    assert main(["check", str(folder)]) == 1
+
+
+def test_a_neutral_option_beside_a_historical_one_is_faithful(tmp_path: Path) -> None:
+    folder = tmp_path / "good"
+    shutil.copytree(TOOLS / "good", folder)
+    day = folder / "scenes" / "day.yaml"
+    day.write_text(day.read_text().replace("        goto: home\n        counterfactual: true\n        do: warned",
+                                           "        goto: home\n        neutral: true\n        do: warned", 1))
+    assert run_lint(folder) == []
+
+
+def test_the_shipped_new_scenarios_are_faithful() -> None:
+    shipped = Path(__file__).resolve().parent.parent / "scenarios"
+    for name in ("july_days", "second_congress", "walk_to_smolny", "fortress_aurora"):
+        assert [c for _, c, _, _ in run_lint(shipped / name)] == [], name

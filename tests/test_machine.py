@@ -100,6 +100,23 @@ def test_debrief_sets_path_beside_record(story: Story) -> None:
     assert on.on_record and on.followed == 1
 
 
+def test_debrief_names_the_invented_scenes_of_the_path(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "mini"
+    shutil.copytree(FIXTURE, folder)
+    night = folder / "scenes" / "night.yaml"
+    text = night.read_text(encoding="utf-8")
+    for sid in ("hall_again", "surrender"):
+        text = text.replace(f"  {sid}:\n", f"  {sid}:\n    invented: {sid} is ours\n", 1)
+    night.write_text(text, encoding="utf-8")
+    ours = load_story(folder)
+    d = debrief(ours, machine.replay(ours, ["hall.wait", "hall_again.back", "hall.yield_now"]))
+    assert [(sc.id, sc.invented) for sc in d.invented] == [("hall_again", "hall_again is ours"),
+                                                            ("surrender", "surrender is ours")]
+    assert debrief(ours, machine.replay(ours, ["hall.ignore", "late.brave"])).invented == ()
+
+
 def valid(story: Story, s: State) -> bool:
     if s.scene not in story.scenes:
         return False

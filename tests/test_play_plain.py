@@ -172,3 +172,29 @@ def test_plain_mode_never_imports_rich_or_prompt_toolkit(tmp_path: Path) -> None
     r = subprocess.run([sys.executable, "-c", code], input="1\nsources\n", capture_output=True, text=True,
                        env=env_for(), timeout=30, cwd=tmp_path)
     assert r.stdout.splitlines()[-1] == "LOADED [] 0", r.stderr
+
+
+def ours_tour(tmp_path: Path) -> Path:
+    """A copy of the tour whose counterfactual ending is marked as ours."""
+    import shutil
+
+    home = tmp_path / "ours"
+    shutil.copytree(PLAY / "tour", home / "tour")
+    night = home / "tour" / "scenes" / "night.yaml"
+    text = night.read_text(encoding="utf-8")
+    night.write_text(text.replace("  surrender:\n", "  surrender:\n    invented: the surrender and its aftermath\n", 1),
+                     encoding="utf-8")
+    return home
+
+
+def test_an_invented_scene_is_labelled_in_play_and_in_the_debrief(tmp_path: Path) -> None:
+    r = play(tmp_path, "tour", lines=["2"], CHRONICLE_SCENARIOS=str(ours_tour(tmp_path)))
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    first = out.index("[Ours, not the record's: the surrender and its aftermath]")
+    assert out.index("Surrender") < first < out.index("You give up before the night is out.")
+    debrief = out[out.index("Debrief: your path beside the record"):]
+    assert "What was ours on your path (invented, not in the record)" in debrief
+    assert '- "Surrender": the surrender and its aftermath' in debrief
+    # a scene that is not marked carries no label
+    assert out.count("Ours, not the record's") == 1

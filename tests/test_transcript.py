@@ -96,7 +96,7 @@ def test_read_back_with_undo(tmp_path: Path, story: Story) -> None:
     assert p.undos == 1
     assert p.ending == "surrender" and p.ending_kind == "counterfactual"
     assert [c.seconds for c in p.choices] == [3.0, 3.0, 3.0]
-    assert p.choices[0].historical == "hall.ignore" and p.choices[0].mark is None
+    assert p.choices[0].historical == "hall.ignore" and p.choices[0].mark == "neutral"  # read back as written
 
 
 def test_never_overwrites_and_sanitises_names(tmp_path: Path, story: Story) -> None:

@@ -186,3 +186,15 @@ def test_the_full_ui_does_not_need_rich_for_its_screens() -> None:
                        cwd=Path(__file__).resolve().parent.parent)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+def test_an_invented_scene_is_labelled_in_the_full_ui(tmp_path: Path) -> None:
+    from test_play_plain import ours_tour
+
+    t = Term(tmp_path, "tour", env={"CHRONICLE_SCENARIOS": str(ours_tour(tmp_path))})
+    t.wait("2. Surrender at once")
+    assert "Ours, not the record's" not in t.screen.text
+    t.send("2\r")
+    t.wait("Ours, not the record's: the surrender and its aftermath")
+    t.send("quit\r")
+    assert t.finish() == 0

@@ -53,7 +53,7 @@ CODES: dict[str, Code] = {
         "E206": "the folder has no scenario.yaml or no scene files",
         "E207": "a date that is not a real date",
         "E208": "a variable whose initial value or bounds do not fit its type",
-        "E209": "a choice marked both historical and counterfactual",
+        "E209": "a choice with more than one of the marks historical, counterfactual and neutral",
         "E210": "a `locked` reason without a `when` condition",
         "E211": "a citation of a source id that does not exist",
     }),
@@ -104,6 +104,14 @@ CODES: dict[str, Code] = {
     **_rows("error", {
         "E601": "a test plan that is not in the plan format",
         "E602": "a transcript or save that cannot be read",
+    }),
+    # E7xx: fidelity: the marks say truly what is the record's and what is ours (lint and check)
+    **_rows("error", {
+        "E701": "at a decision with a historical option, another option marked neither counterfactual nor neutral",
+        "E702": "a historical choice that leads into a scene marked invented",
+        "E703": "a historical choice whose only citations are its scene's: none of its own shows the act",
+        "E704": "a scene with shared events but no time of its own",
+        "E705": "two scenarios give the same shared event different times",
     }),
     # W5xx: lint: probably not what the author meant
     **_rows("warning", {

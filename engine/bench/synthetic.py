@@ -171,8 +171,8 @@ def _scene_yaml(i: int, n: int, rng: random.Random, pool: tuple[tuple[str, str],
                 f"          - source: {hist_source}",
                 f"            quote: {_q(hist_quote)}",
             ]
-        elif k == 2:
-            out.append("        counterfactual: true")
+        else:  # the fidelity rules: beside a historical option every other one is marked
+            out.append("        counterfactual: true" if k == 2 else "        neutral: true")
     return out
 
 

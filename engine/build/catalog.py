@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.base.paths import MAX_FILE_BYTES, scenario_files
 from engine.build.loader import list_scenarios
 from engine.format.safeyaml import load
 
@@ -21,5 +22,24 @@ def scenario_summaries(root: str | None = None) -> list[dict[str, object]]:
         rows.append({"id": folder.name, "title": meta.get("title", folder.name), "role": meta.get("role", ""),
                      "date": clock.get("date", ""), "calendar": clock.get("calendar", ""),
                      "summary": meta.get("summary", ""), "length": meta.get("length", ""),
-                     "path": str(folder)})
+                     "events": scenario_events(folder), "path": str(folder)})
     return rows
+
+
+def scenario_events(folder: Path) -> list[str]:
+    """The ids of the shared events its scenes list (read from the scene files, not compiled;
+    a file that cannot be read adds none, and `check` explains it)."""
+    found: set[str] = set()
+    for path in scenario_files(folder)[1:]:
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                continue
+            doc = load(path.read_bytes(), str(path)).value
+        except Exception:
+            continue
+        scenes = doc.get("scenes") if isinstance(doc, dict) else None
+        for scene in scenes.values() if isinstance(scenes, dict) else ():
+            events = scene.get("events") if isinstance(scene, dict) else None
+            if isinstance(events, list):
+                found.update(e for e in events if isinstance(e, str))
+    return sorted(found)

@@ -42,14 +42,16 @@ from engine.core.model import (
 )
 from engine.expressions.language import Condition, Effect
 
-FORMAT = 4  # 3: packed from the IR; the visit slots and `conditional` are set when unpacked; 4: chapters, fixed order
+# 3: packed from the IR; visit slots and `conditional` set when unpacked; 4: chapters, fixed order;
+# 5: `invented`, `neutral`
+FORMAT = 5
 CHUNK = 500  # scenes per chunk: packed, written and decoded piece by piece
 
 # the row layouts: the fields of each class, in order (checked against the classes below)
 CHOICE_FIELDS = ("id", "key", "scene", "text", "target", "mark", "when", "do", "locked", "note", "record", "line",
                  "test", "apply", "to_time", "to_day", "to_visit", "to_visit_cap")
 SCENE_FIELDS = ("id", "title", "place", "text", "time", "day", "record", "disputed", "events", "choices", "ending",
-                "file", "line", "conditional")
+                "file", "line", "conditional", "invented")
 CITATION_FIELDS = ("source", "quote", "note", "found", "corrected")
 VARIABLE_FIELDS = ("name", "index", "type", "initial", "min", "max", "values", "visible", "label")
 META = ("id", "title", "summary", "role", "start", "date", "calendar", "clock", "questions", "teacher_note",
@@ -111,6 +113,11 @@ def pack_scenes(scenes: list[dict[str, Any]]) -> list[tuple[tuple[str, ...], byt
     return out
 
 
+def _row(names: tuple[str, ...], values: dict[str, Any]) -> tuple[Any, ...]:
+    """A row in the order of `names`, from values named by field: adding a field is one entry."""
+    return tuple(values[n] for n in names)
+
+
 def _pack_chunk(scenes: list[dict[str, Any]]) -> bytes:
     table: dict[tuple[str, str, str], int] = {}
     cite_rows: list[tuple[Any, ...]] = []
@@ -136,18 +143,22 @@ def _pack_chunk(scenes: list[dict[str, Any]]) -> bytes:
     rows = []
     for s in scenes:
         sid = s["id"]
-        choices = tuple((f"{sid}.{c['key']}", c["key"], sid, c["text"], c["target"], c["mark"], c["when"],
-                         tuple(c["do"]), c["locked"], c["note"], numbers(c["record"]), c["line"], None, None,
-                         None, None, -1, 0) for c in s["choices"])
+        choices = tuple(_row(CHOICE_FIELDS, {
+            "id": f"{sid}.{c['key']}", "key": c["key"], "scene": sid, "text": c["text"], "target": c["target"],
+            "mark": c["mark"], "when": c["when"], "do": tuple(c["do"]), "locked": c["locked"], "note": c["note"],
+            "record": numbers(c["record"]), "line": c["line"], "test": None, "apply": None, "to_time": None,
+            "to_day": None, "to_visit": -1, "to_visit_cap": 0}) for c in s["choices"])
         e = s["ending"]
         disputed = tuple(
             (d["topic"], tuple((a["source"], a["quote"], a.get("says", ""), _tuple(a.get("found")))
                                for a in d["accounts"]))
             for d in s["disputed"])
-        rows.append((sid, s["title"], s["place"], s["text"], s["time"], s["day"], numbers(s["record"]),
-                     disputed, tuple(s["events"]), choices,
-                     (e["kind"], e.get("epilogue") or "", e.get("debrief") or "") if e else None,
-                     s["file"], s["line"], False))
+        rows.append(_row(SCENE_FIELDS, {
+            "id": sid, "title": s["title"], "place": s["place"], "text": s["text"], "time": s["time"],
+            "day": s["day"], "record": numbers(s["record"]), "disputed": disputed, "events": tuple(s["events"]),
+            "choices": choices,
+            "ending": (e["kind"], e.get("epilogue") or "", e.get("debrief") or "") if e else None,
+            "file": s["file"], "line": s["line"], "conditional": False, "invented": s.get("invented") or ""}))
     return marshal.dumps((tuple(cite_rows), tuple(rows)))
 
 

@@ -314,10 +314,12 @@ def _scene(ck: _Checker, doc: safeyaml.Doc, scid: str, sc: dict[str, Any], line:
                      "give one of them a distinct id: key")
             continue
         keys_seen[key] = ci
-        hist, cf = ch.get("historical") is True, ch.get("counterfactual") is True
-        if hist and cf:
-            ck.error(doc, cp, "E209", "a choice cannot be both historical and counterfactual",
-                     "keep the one that is true")
+        hist, cf, neutral = (ch.get(m) is True for m in ("historical", "counterfactual", "neutral"))
+        if hist + cf + neutral > 1:
+            both = " and ".join(m for m, on in (("historical", hist), ("counterfactual", cf), ("neutral", neutral))
+                                if on)
+            ck.error(doc, cp, "E209", f"a choice cannot be both {both}",
+                     "keep the one mark that is true: historical, counterfactual or neutral")
         if ch.get("locked") is not None and ch.get("when") is None:
             ck.error(doc, cp + ("locked",), "E210", "'locked' explains a closed choice but there is no 'when'",
                      "add a when: condition or remove locked", key=True)
@@ -330,7 +332,7 @@ def _scene(ck: _Checker, doc: safeyaml.Doc, scid: str, sc: dict[str, Any], line:
             if isinstance(do, list) else ()
         choices_ir.append({
             "key": key, "text": ch["text"], "target": target if isinstance(target, str) else None,
-            "mark": "historical" if hist else "counterfactual" if cf else None,
+            "mark": "historical" if hist else "counterfactual" if cf else "neutral" if neutral else None,
             "when": when if isinstance(when, str) else None, "do": list(do_t),
             "locked": ch.get("locked"), "note": ch.get("note") or "", "record": crec,
             "line": safeyaml.position(item_marks[ci])[0] if item_marks is not None else doc.mark(cp)[0], "at": ci,
@@ -341,6 +343,7 @@ def _scene(ck: _Checker, doc: safeyaml.Doc, scid: str, sc: dict[str, Any], line:
         "events": [e for e in events if isinstance(e, str)] if isinstance(events := sc.get("events"), list) else [],
         "choices": choices_ir,
         "ending": ending if isinstance(ending, dict) else None,
+        "invented": invented.strip() if isinstance(invented := sc.get("invented"), str) else "",
         "file": doc.path, "line": line, "order": sc.get("order") if sc.get("order") == "fixed" else None,
     }
 

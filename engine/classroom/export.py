@@ -98,6 +98,8 @@ def _mark(mark: str | None) -> str:
         return " (what really happened)"
     if mark == "counterfactual":
         return " (counterfactual: this did not happen)"
+    if mark == "neutral":
+        return " (neutral: the record says neither way)"
     return ""
 
 
@@ -130,6 +132,8 @@ def transcript_document(p: Playthrough, story: Story, record: Record | None) -> 
         sc = story.scenes[state.scene]
         doc.add(Heading(sc.title, 3))
         doc.add(Para(", ".join(x for x in (sc.place, _clock(story, state)) if x), muted=True))
+        if sc.invented:
+            doc.add(Para(f"Ours, not the record's: {sc.invented}", muted=True))
         doc.add(Para(sc.text))
         for c in sc.record:
             doc.add(cites.quote(c))
@@ -178,6 +182,10 @@ def transcript_document(p: Playthrough, story: Story, record: Record | None) -> 
             doc.add(Para(dep.historical.note, muted=True))
     if db.ending is not None and db.ending.debrief:
         doc.add(Para(db.ending.debrief))
+    if db.invented:
+        doc.add(Heading("What was ours on this path (invented, not in the record)", 3))
+        for scene in db.invented:
+            doc.add(Para(f"{scene.title}: {scene.invented}"))
     if db.disputes:
         doc.add(Heading("Where the sources disagree", 3))
         for scene, d in db.disputes:

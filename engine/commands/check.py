@@ -10,6 +10,7 @@ from engine.base.codes import CODES
 from engine.base.diagnostics import Diagnostic
 from engine.build.compiler import analyze
 from engine.build.loader import resolve_scenarios
+from engine.core.model import Story
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -25,16 +26,22 @@ def all_codes() -> dict[str, str]:
 
 
 def check_folders(folders: list[Path]) -> list[Diagnostic]:
+    """Every problem of each folder, then (E705) the shared events the folders give different times."""
+    from engine.build.compiler import build
+    from engine.tools.lint import lint
+    from engine.tools.timeline import conflicts
+
     out: list[Diagnostic] = []
+    stories: list[Story] = []
     for folder in folders:
         analysis = analyze(folder)
         out.extend(analysis.diagnostics)
         if analysis.ir is not None:
-            try:
-                from engine.tools.lint import lint  # type: ignore[import-not-found,unused-ignore]
-            except ImportError:  # pragma: no cover
-                continue
             out.extend(lint(folder, analysis))
+            if len(folders) > 1:  # the shared events are compared across scenarios
+                stories.append(build(analysis.ir, analysis))
+    if len(stories) > 1:
+        out.extend(conflicts(stories))
     return out
 
 

@@ -2,7 +2,8 @@
 
 At each scene where the player chose differently from the scene's `historical` choice, it
 gives what the real person did, with that choice's citation; it lists the disputes among the
-sources the player passed through; and it carries the ending's own debrief and the
+sources the player passed through; it names the scenes of the path that are ours (marked
+`invented`, with what in them we made up); and it carries the ending's own debrief and the
 scenario's discussion questions.
 """
 
@@ -32,6 +33,7 @@ class Debrief:
     decisions: int  # how many scenes with a historical choice the player passed
     disputes: tuple[tuple[Scene, Dispute], ...]
     questions: tuple[str, ...]
+    invented: tuple[Scene, ...] = ()  # scenes of the path that are ours, in the order first met
 
     @property
     def on_record(self) -> bool:
@@ -44,9 +46,12 @@ def debrief(story: Story, state: State, skip: int = 0) -> Debrief:
     departures: list[Departure] = []
     disputes: list[tuple[Scene, Dispute]] = []
     seen_disputes: set[tuple[str, str]] = set()
+    invented: dict[str, Scene] = {}
     followed = decisions = 0
 
     def note_disputes(sc: Scene) -> None:
+        if sc.invented and sc.id not in invented:
+            invented[sc.id] = sc
         for d in sc.disputed:
             if (sc.id, d.topic) not in seen_disputes:
                 seen_disputes.add((sc.id, d.topic))
@@ -70,4 +75,4 @@ def debrief(story: Story, state: State, skip: int = 0) -> Debrief:
             note_disputes(target)
     final = story.scenes[state.scene]
     return Debrief(final.ending, final, tuple(departures), followed, decisions, tuple(disputes),
-                   story.questions)
+                   story.questions, tuple(invented.values()))

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, Literal, NamedTuple, TypeVar
 
 Mark = Literal["historical", "counterfactual"]
+ChoiceMark = Literal["historical", "counterfactual", "neutral"]  # neutral: no claim either way
 VISIT_CAP = 20  # visits() counts up to this many; keeps the state space finite
 Vars = tuple[object, ...]
 Visits = tuple[int, ...]
@@ -58,7 +59,7 @@ class Choice:
     scene: str
     text: str
     target: str
-    mark: Mark | None = None
+    mark: ChoiceMark | None = None
     when: str | None = None  # the author's condition, as written
     do: tuple[str, ...] = ()  # the author's effects, as written
     locked: str | None = None
@@ -91,6 +92,7 @@ class Scene:
     file: str = ""
     line: int = 0
     conditional: bool = False  # any choice has a condition
+    invented: str = ""  # what in this scene is ours, not the record's ("" when nothing is)
 
     @property
     def historical_choice(self) -> Choice | None:

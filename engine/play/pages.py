@@ -29,6 +29,7 @@ Kind = Literal[
     "heading",  # a section of a page: "Sources", "Debrief"
     "text",  # prose, wrapped; blank lines separate paragraphs
     "note",  # what follows from the choice just taken
+    "ours",  # a label: what in this scene is our invention, not the record's
     "choice",  # an open choice: number and text
     "closed",  # a closed choice shown with the author's reason
     "item",  # a bulleted line, wrapped with a hanging indent
@@ -53,7 +54,7 @@ class Block:
 
 def block(kind: Kind, text: str = "", **kw: object) -> Block:
     """A block with its text cleaned (one-line kinds also lose their newlines)."""
-    one_line = kind in ("header", "title", "heading", "choice", "closed", "hint")
+    one_line = kind in ("header", "title", "heading", "choice", "closed", "hint", "ours")
     text = clean_line(text) if one_line else clean(text)
     for key in ("extra", "after"):
         if isinstance(kw.get(key), str):
@@ -144,7 +145,10 @@ def scene_page(session: Session, note: str = "") -> list[Block]:
     out: list[Block] = []
     if note:
         out += [block("note", note), GAP]
-    out += [block("header", header_line(story, state)), block("title", sc.title), GAP]
+    out += [block("header", header_line(story, state)), block("title", sc.title)]
+    if sc.invented:
+        out.append(ours_block(sc))
+    out.append(GAP)
     out += [block("text", p) for p in _paragraphs(sc.text)]
     if sc.ending is not None:
         out += [GAP, *ending_blocks(session)]
@@ -158,6 +162,14 @@ def scene_page(session: Session, note: str = "") -> list[Block]:
     if sc.disputed:
         out += [GAP, block("hint", "The sources disagree about this moment: type disputes.")]
     return out
+
+
+OURS_LABEL = "Ours, not the record's"
+
+
+def ours_block(sc: Scene, level: int = 0) -> Block:
+    """The label of an invented scene: "Ours, not the record's: <what we made up>"."""
+    return block("ours", f"{OURS_LABEL}: {sc.invented}", level=level)
 
 
 def ending_blocks(session: Session) -> list[Block]:
@@ -186,6 +198,10 @@ def ending_blocks(session: Session) -> list[Block]:
                 out += citation_blocks(c, context=False, level=1)
     elif d.decisions:
         out.append(block("text", "You never left the record: every decision was the one really taken."))
+    if d.invented:
+        out += [GAP, block("heading", "What was ours on your path (invented, not in the record)")]
+        for sc in d.invented:
+            out.append(block("item", f'"{sc.title}": {sc.invented}'))
     if d.disputes:
         out += [GAP, block("heading", "Where the sources disagree, on your path")]
         for sc, dispute in d.disputes:
@@ -254,9 +270,11 @@ def history_page(session: Session) -> list[Block]:
     before = len(session.origin.path)  # a chapter: the historical path up to its start was not chosen
     for n, (st, choice) in enumerate(steps):
         sc: Scene = story.scenes[st.scene]
-        out.append(block("item", f"{clock_line(story, st)} — {sc.title}, {sc.place}"))
+        ours = " (ours)" if sc.invented else ""
+        out.append(block("item", f"{clock_line(story, st)} — {sc.title}, {sc.place}{ours}"))
         if choice is not None:
-            mark = {"historical": " (as it happened)", "counterfactual": " (it did not happen)"}.get(
+            mark = {"historical": " (as it happened)", "counterfactual": " (it did not happen)",
+                    "neutral": " (the record says neither way)"}.get(
                 choice.mark or "", "")
             who = "Before this chapter, as it happened" if n < before else "You chose"
             out.append(block("item", f"{who}: {choice.text}{mark if n >= before else ''}", level=1))
@@ -361,6 +379,8 @@ def to_plain(blocks: Iterable[Block], width: int) -> str:
             lines += _wrap(b.text, width, pad, pad)
         elif b.kind == "error":
             lines += _wrap(f"! {b.text}", width, pad, pad + "  ")
+        elif b.kind == "ours":
+            lines += _wrap(f"[{b.text}]", width, pad, pad + " ")
         else:
             lines += _wrap(b.text, width, pad, pad)
         previous = b.kind

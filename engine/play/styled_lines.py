@@ -19,7 +19,8 @@ Line = list[Span]
 _TOKEN = re.compile(r"\n|[^\S\n]+|\S+")
 
 _PLAIN_STYLE = {"title": "bold", "heading": "bold underline", "header": "bold", "hint": "dim",
-                "message": "dim", "error": "bold fg:ansired"}
+                "message": "dim", "error": "bold fg:ansired",
+                "ours": "italic fg:ansimagenta"}
 
 
 def wrap(spans: list[Span], width: int) -> list[Line]:

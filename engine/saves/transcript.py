@@ -16,7 +16,7 @@ The events (``"event"`` key), in order:
   shown in, `engine.core.order`), chapter (null: from the beginning) and given (the choice ids
   of the historical path before the chapter, which the student did not make)
 - ``scene``: scene, title, place, clock (formatted), step (choices taken so far)
-- ``choice``: choice (stable id), scene, mark (historical / counterfactual / null),
+- ``choice``: choice (stable id), scene, mark (historical / counterfactual / neutral / null),
   historical (the scene's historical choice id or null), text, seconds, to, step
 - ``undo``: scene, step (the state after undoing)
 - ``restart``: scene, step -- the student started again (everything undone; one playthrough)
@@ -476,7 +476,7 @@ def read_transcript(path: str | os.PathLike[str]) -> Playthrough:
                 ChoiceMade(
                     choice=cid,
                     scene=scene,
-                    mark=mark if mark in ("historical", "counterfactual") else None,
+                    mark=mark if mark in ("historical", "counterfactual", "neutral") else None,
                     historical=_str(hist, 200),
                     text=_str(event.get("text")) or "",
                     seconds=float(secs)

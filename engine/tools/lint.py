@@ -1,4 +1,9 @@
-"""Lint: warnings about a scenario that compiles but is probably not what its author meant.
+"""Lint: a scenario that compiles but is probably not what its author meant, or not faithful.
+
+Warnings (W5xx) for what is probably a slip; errors (E7xx) for the fidelity rules: where a
+decision has a historical option the others are marked counterfactual or neutral; a historical
+choice never leads into a scene marked as ours, and cites the act itself, not only its scene;
+a scene that shares an event with other scenarios has its own time.
 
 `chronicle check` runs `lint(folder, analysis)` after a clean compile. The checks are static
 (they look at the gotos, conditions and effects, not at every state; `chronicle explore` does
@@ -11,16 +16,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from engine.base.codes import CODES as TABLE
 from engine.base.codes import codes_with
 from engine.base.diagnostics import ChronicleError, Diagnostic
 from engine.build.compiler import Analysis, build
 from engine.core.machine import historical_path, is_ending, replay
 from engine.format import safeyaml
 
-CODES: dict[str, str] = codes_with("W5")  # this area of the one table, engine.base.codes
+CODES: dict[str, str] = {**codes_with("W5"), **codes_with("E70")}  # these areas of engine.base.codes
+FIDELITY = ("E701", "E702", "E703", "E704")  # per scenario; E705 compares scenarios (engine.tools.timeline)
 
 
-class _Files:
+class SourceFiles:
     """Re-read scenario files (only when a diagnostic needs a column) and locate paths in them."""
 
     def __init__(self) -> None:
@@ -43,7 +50,7 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
     ir = analysis.ir
     if ir is None:
         return []
-    files = _Files()
+    files = SourceFiles()
     out: list[Diagnostic] = []
     meta_file = str(Path(ir["scenes"][0]["file"]).parent.parent / "scenario.yaml") if ir["scenes"] else ""
     meta_file = _meta_path(folder, ir, meta_file)
@@ -53,7 +60,13 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
         ln, col = files.mark(file, path, line, key=key)
         out.append(Diagnostic(file, ln, col, "warning", code, message, hint))
 
+    def report(file: str, path: tuple[Any, ...], line: int, code: str, message: str, hint: str,
+               *, key: bool = False) -> None:
+        ln, col = files.mark(file, path, line, key=key)
+        out.append(Diagnostic(file, ln, col, TABLE[code].severity, code, message, hint))
+
     scenes = {s["id"]: s for s in ir["scenes"]}
+    _fidelity(ir["scenes"], scenes, report)
     # -- reachability by gotos, forwards from the start and backwards from the endings -------
     forward: set[str] = set()
     todo = [ir["start"]]
@@ -144,6 +157,51 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
              f'the historical path ends in "{state.scene}", a counterfactual ending',
              "check the historical: marks along the way, or the ending's kind")
     return sorted(out)
+
+
+def _citations(items: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    return {(c["source"], " ".join(c["quote"].split())) for c in items}
+
+
+def _fidelity(ordered: list[dict[str, Any]], scenes: dict[str, dict[str, Any]], report: Any) -> None:
+    """The fidelity rules (E701-E704), each on the scene or choice that breaks it."""
+    for s in ordered:
+        sp = ("scenes", s["id"])
+        choices = s["choices"]
+        historical = [c for c in choices if c["mark"] == "historical"]
+        if historical and len(choices) > 1:
+            for c in choices:
+                if c["mark"] is None:
+                    report(s["file"], sp + ("choices", c["at"], "text"), c["line"], "E701",
+                           f'scene "{s["id"]}" has a historical option, but "{_short(c["text"])}" '
+                           "is marked neither counterfactual nor neutral",
+                           "add counterfactual: true (it did not happen) or neutral: true (the record "
+                           "says neither way)")
+        scene_cites = _citations(s["record"])
+        for c in historical:
+            target = scenes.get(c["target"])
+            if target is not None and target["invented"]:
+                report(s["file"], sp + ("choices", c["at"], "goto"), c["line"], "E702",
+                       f'the historical choice "{_short(c["text"])}" leads into "{target["id"]}", '
+                       "a scene marked invented",
+                       "what really happened cannot lead into what is ours: send the choice to a "
+                       "scene on the record, or mark it counterfactual")
+            own = _citations(c["record"])
+            if own and own <= scene_cites:
+                report(s["file"], sp + ("choices", c["at"], "record"), c["line"], "E703",
+                       f'the historical choice "{_short(c["text"])}" cites only what its scene cites',
+                       "cite the passage that shows the act itself on the choice (it may stay on the "
+                       "scene too)", key=True)
+        if s["events"] and s["time"] is None:
+            report(s["file"], sp + ("events",), s["line"], "E704",
+                   f'scene "{s["id"]}" shares the events {", ".join(s["events"])} but has no time',
+                   'give the scene the time: "HH:MM" the record gives the event, the same in every '
+                   "scenario that shares it", key=True)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _meta_path(folder: Path, ir: dict[str, Any], guess: str) -> str:
