@@ -22,20 +22,20 @@ from pathlib import Path
 from typing import Any
 
 from engine import ENGINE_VERSION
-
-from engine.format import safeyaml
-from engine.base.durable import ReadRefused, read_capped
-from engine.core.calendar import day_offset, parse_time
 from engine.base.diagnostics import ChronicleError, Diagnostic, did_you_mean
-from engine.expressions.language import Condition, Effect, ExprError, VarSpec, parse_condition, parse_effects
+from engine.base.durable import ReadRefused, read_capped
 from engine.base.gcpause import paused_gc
 from engine.base.paths import scenario_files
-from engine.core.model import Story
 from engine.build.compiled import pack, pack_scenes, unpack
-from engine.record.sources import Record, load_record
-from engine.format.schema import FORMAT_VERSION
 from engine.build.workers import split_map
+from engine.core.calendar import day_offset, parse_time
+from engine.core.model import Story
+from engine.expressions.language import Condition, Effect, ExprError, VarSpec, parse_condition, parse_effects
+from engine.expressions.template import Template, is_template, parse_template
+from engine.format import safeyaml
+from engine.format.schema import FORMAT_VERSION
 from engine.format.validate import validate
+from engine.record.sources import Record, load_record
 
 SPLIT_BYTES = 512 << 10  # scene files this big in all are shared with a forked helper (engine.build.workers)
 
@@ -102,6 +102,7 @@ class Analysis:
     ir: dict[str, Any] | None = None
     conditions: dict[str, Condition] = field(default_factory=dict)
     effects: dict[tuple[str, ...], Effect] = field(default_factory=dict)
+    templates: dict[str, Template] = field(default_factory=dict)
     # the scenes packed file by file as they were checked (`engine.build.compiled.pack_scenes`)
     chunks: list[tuple[tuple[str, ...], bytes]] = field(default_factory=list)
 
@@ -114,13 +115,12 @@ class _Checker:
         self.quote_memo = quote_memo  # (source, quote) -> its match: shared by every file
         self.cited = cited  # a citation's items -> its IR: shared by every file
     def error(self, doc: safeyaml.Doc, path: tuple[Any, ...], code: str, message: str, hint: str = "",
-              *, key: bool = False, offset: int = 0, severity: str = "error") -> None:
+              *, key: bool = False, offset: int = 0, severity: str = "error", inside: bool = False) -> None:
+        """A diagnostic at the value at `path` (its key with `key`), or at character `offset`
+        of that text (`inside`: also offset 0, the text's first character rather than its mark)."""
         line, col = doc.mark(path, key=key)
-        if offset:
-            style = doc.style(path)
-            single_line = style in (None, "'", '"')
-            if single_line:
-                col += offset + (1 if style in ("'", '"') else 0)
+        if offset or inside:
+            line, col = doc.locate(path, offset)
         self.out.append(Diagnostic(doc.path, line, col, severity, code, message, hint))  # type: ignore[arg-type]
 
     # -- citations ---------------------------------------------------------------------------
@@ -276,6 +276,7 @@ def _scene_file(job: tuple[str, bytes], ck0: _Checker, start_date: date | None, 
 def _lean(ir: dict[str, Any]) -> dict[str, Any]:
     """What the checks across files and the packed frame need of a scene's IR."""
     return {"id": ir["id"], "file": ir["file"], "line": ir["line"], "time": ir["time"], "day": ir["day"],
+            "templates": ir["templates"],
             "choices": [{"target": c["target"], "when": c["when"], "do": c["do"], "at": c["at"]}
                         for c in ir["choices"]]}
 
@@ -351,7 +352,13 @@ def _scene(ck: _Checker, doc: safeyaml.Doc, scid: str, sc: dict[str, Any], line:
             "locked": ch.get("locked"), "note": ch.get("note") or "", "record": crec,
             "line": safeyaml.position(item_marks[ci])[0] if item_marks is not None else doc.mark(cp)[0], "at": ci,
         })
+    templates = [[field_, sc[field_]] for field_ in ("text",) if is_template(sc.get(field_))]
+    for ch in choices_ir:
+        templates += [[("choices", ch["at"], f), ch[f]] for f in ("text", "note") if is_template(ch[f])]
+    if isinstance(ending, dict):
+        templates += [[("ending", f), ending[f]] for f in ("epilogue", "debrief") if is_template(ending.get(f))]
     return {
+        "templates": [[p if isinstance(p, tuple) else (p,), t] for p, t in templates],
         "id": scid, "title": sc.get("title", ""), "place": sc.get("place", ""), "text": sc.get("text", ""),
         "time": time, "day": day, "record": record_ir, "disputed": disputes_ir,
         "events": [e for e in events if isinstance(e, str)] if isinstance(events := sc.get("events"), list) else [],
@@ -377,7 +384,21 @@ def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list
             located[path] = safeyaml.load(sources[path], path)
         return located[path]
 
+    templates = result.templates
+    bad_text: dict[str, ExprError] = {}
     for s in scenes_ir:
+        for where, text in s["templates"]:
+            if text in templates:
+                continue
+            exc = bad_text.get(text)
+            if exc is None:
+                try:
+                    templates[text] = parse_template(text, variables, scene_ids)
+                except ExprError as error:
+                    exc = bad_text[text] = error
+            if exc is not None:
+                ck.error(doc_of(s["file"]), ("scenes", s["id"], *where), exc.code, exc.message, exc.hint,
+                         offset=exc.offset, inside=True)
         for c in s["choices"]:
             cp = ("scenes", s["id"], "choices", c["at"])
             target = c["target"]
@@ -542,7 +563,7 @@ def build(ir: Mapping[str, Any], analysis: Analysis | None = None) -> Story:
     (`engine.build.compiled`, the form the cache stores) and unpacked, scenes decoded when first used."""
     if analysis is None:
         return unpack(pack(ir))
-    return unpack(pack(ir, analysis.chunks), analysis.conditions, analysis.effects)
+    return unpack(pack(ir, analysis.chunks), analysis.conditions, analysis.effects, analysis.templates)
 
 
 def compile_folder(

@@ -14,7 +14,6 @@ from engine.base.paths import PROJECT
 from engine.core.model import Story
 
 
-
 def scenarios_root() -> Path:
     """$CHRONICLE_SCENARIOS, else ./scenarios when it exists, else the project's scenarios/."""
     env = os.environ.get("CHRONICLE_SCENARIOS")
@@ -84,8 +83,7 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
     An unchanged scenario comes from the compiled cache (`engine.build.cache`); any change to its
     files, the seeds or the engine makes a new key, and a damaged entry is ignored and rebuilt.
     """
-    from engine.build import cache
-    from engine.build import compiled
+    from engine.build import cache, compiled
 
     folder = find_scenario(ref)
     directory = cache.cache_dir()
@@ -107,7 +105,7 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
         if analysis.ir is None:
             raise ChronicleError(analysis.diagnostics)
         chunks = compiled.pack(analysis.ir, analysis.chunks)  # the compiled form: what the cache stores, unpacked below
-        conditions, effects = analysis.conditions, analysis.effects
+        conditions, effects, templates = analysis.conditions, analysis.effects, analysis.templates
         del analysis  # the IR is not needed any more: keep the peak low
         if key is not None:
             try:
@@ -115,4 +113,4 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
                     cache.store(folder, key, chunks, directory)
             except MemoryError:  # no room for the entry: the story itself is loaded
                 pass
-        return compiled.unpack(chunks, conditions, effects)
+        return compiled.unpack(chunks, conditions, effects, templates)

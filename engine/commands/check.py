@@ -21,6 +21,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def all_codes() -> dict[str, str]:
     from engine.expressions.language import CODES as EXPR_CODES
+    from engine.expressions.template import CODES as TEMPLATE_CODES
     from engine.format.safeyaml import __doc__ as _  # noqa: F401
     from engine.format.validate import CODES as SCHEMA_CODES
 
@@ -34,6 +35,7 @@ def all_codes() -> dict[str, str]:
     codes.update(SCHEMA_CODES)
     codes.update(COMPILER_CODES)
     codes.update(EXPR_CODES)
+    codes.update(TEMPLATE_CODES)
     try:
         from engine.tools.lint import CODES as LINT_CODES  # type: ignore[import-not-found,unused-ignore]
 

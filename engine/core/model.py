@@ -12,6 +12,8 @@ from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from typing import Any, Literal, NamedTuple, TypeVar
 
+from engine.expressions.template import BoundTemplate
+
 Mark = Literal["historical", "counterfactual"]
 VISIT_CAP = 20  # visits() counts up to this many; keeps the state space finite
 Vars = tuple[object, ...]
@@ -133,6 +135,8 @@ class Story:
     tracked: tuple[str, ...] = ()  # scenes whose visits conditions can ask about
     initial_visits: Visits = ()
     choices_by_id: Mapping[str, Choice] = field(default_factory=dict)
+    # every text with a brace, compiled (`engine.expressions.template`); rendered by `engine.core.prose`
+    templates: Mapping[str, BoundTemplate] = field(default_factory=dict)
 
     def var(self, name: str) -> Variable:
         for v in self.variables:

@@ -85,10 +85,12 @@ __all__ = [
     "Condition",
     "Effect",
     "ExprError",
+    "Value",
     "VarSpec",
     "evaluate",
     "parse_condition",
     "parse_effects",
+    "parse_value",
 ]
 
 MAX_SOURCE = 500
@@ -360,7 +362,7 @@ def _show(tok: _Tok) -> str:
 
 class _Parser:
     def __init__(self, src: str, variables: Mapping[str, VarSpec], scene_ids: Collection[str],
-                 context: Literal["condition", "effect"]) -> None:
+                 context: Literal["condition", "effect", "value"]) -> None:
         self.src = src
         self.variables = variables
         self.scene_ids = scene_ids
@@ -385,8 +387,8 @@ class _Parser:
         """The error for a token left over where an operator, `)` or the end was expected."""
         t = tok.text
         if tok.kind == "op" and t in _ASSIGN_OPS:
-            if self.context == "condition":
-                return ExprError("E321", f"`{t}` assigns a value and cannot appear in a condition",
+            if self.context != "effect":
+                return ExprError("E321", f"`{t}` assigns a value and cannot appear in a {self.context}",
                                  tok.offset, "to compare, use `==`" if t == "=" else "")
             return ExprError("E321", f"unexpected `{t}`: one effect assigns only once", tok.offset,
                              "separate effects with `;`, e.g. `a = 1; b = 2`")
@@ -603,6 +605,15 @@ class _Parser:
         if node.type != "bool":
             raise ExprError("E320", f"a condition must be true or false, but this is {_desc(node.type)}",
                             node.offset, "compare it, e.g. `x > 0` or `mood == 'calm'`")
+        return node
+
+    def value(self) -> _Node:
+        if self.peek().kind == "end":
+            raise ExprError("E323", "the value is empty", 0, "write the name of a variable, e.g. `{resolve}`")
+        node = self.expr(0, 1)
+        tok = self.peek()
+        if tok.kind != "end":
+            raise self.unexpected(tok)
         return node
 
     def statements(self) -> tuple[list[_Stmt], set[str]]:
@@ -998,6 +1009,22 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Value:
+    """An expression of any type whose value is shown (a text template's `{...}`)."""
+
+    source: str
+    type: VarType
+    reads: frozenset[str]
+    scenes: frozenset[str]
+    tree: _Node = field(repr=False, compare=False)
+
+    def bind(self, visit_index: Mapping[str, int]) -> Callable[[tuple[object, ...], tuple[int, ...]], object]:
+        """Compile into fn(vars, visits) -> the value (int, bool or str)."""
+        _check_scenes(self.scenes, visit_index)
+        return _compile(self.tree, visit_index)
+
+
+@dataclass(frozen=True)
 class Effect:
     source: str
     reads: frozenset[str]  # variables read, including the targets of += and -=
@@ -1029,6 +1056,14 @@ def parse_condition(source: str, variables: Mapping[str, VarSpec], scene_ids: Co
     parser = _Parser(text, variables, scene_ids, "condition")
     tree = parser.condition()
     return Condition(text, frozenset(parser.reads), frozenset(parser.scenes), tree)
+
+
+def parse_value(source: str, variables: Mapping[str, VarSpec], scene_ids: Collection[str]) -> Value:
+    """Parse and type-check an expression of any type (shown by a text template)."""
+    text = _check_source(source, "a value")
+    parser = _Parser(text, variables, scene_ids, "value")
+    tree = parser.value()
+    return Value(text, tree.type, frozenset(parser.reads), frozenset(parser.scenes), tree)
 
 
 def parse_effects(

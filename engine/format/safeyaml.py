@@ -70,6 +70,61 @@ class Doc:
     styles: dict[int, dict[str, str | None]] = field(default_factory=dict)
     # a document read with `marks_depth` keeps its text: deeper marks are read again when asked
     source: bytes | None = field(default=None, repr=False, compare=False)
+    # the decoded text, for `locate`
+    text: str | None = field(default=None, repr=False, compare=False)
+
+    def locate(self, path: tuple[Any, ...], offset: int) -> Mark:
+        """The line and column of character `offset` of the text value at `path` (plain, quoted
+        or block scalar, over several lines too); the value's own mark when it cannot tell."""
+        line, col = self.mark(path)
+        node: Any = self.value
+        for step in path:
+            try:
+                node = node[step]
+            except (KeyError, IndexError, TypeError):
+                return line, col
+        text = self.text
+        if text is None or not isinstance(node, str):
+            return line, col
+        style = self.style(path)
+        q = 0
+        for _ in range(line - 1):
+            q = text.find("\n", q) + 1
+            if q <= 0:
+                return line, col
+        q += col - 1
+        skip = 1 << 30  # spaces skipped after a line break inside the value
+        if style in ("|", ">"):
+            q = text.find("\n", q) + 1
+            if q <= 0:
+                return line, col
+            k = q
+            while k < len(text) and text[k] == "\n":
+                k += 1
+            rest = text[k:k + 200]
+            skip = len(rest) - len(rest.lstrip(" "))
+            q = k + skip
+        elif style in ("'", '"'):
+            q += 1
+        n = len(text)
+        for ch in node[:offset]:
+            if q >= n:
+                break
+            if text[q] == "\n":
+                q += 1
+                k = 0
+                while q < n and k < skip and text[q] in " \t":
+                    q += 1
+                    k += 1
+                if ch in " \n":
+                    continue
+            if style == '"' and text[q] == "\\" and ch != "\\":
+                q += 2
+            elif style == "'" and ch == "'" and text.startswith("''", q):
+                q += 2
+            else:
+                q += 1
+        return _position(text, q)
 
     def mark(self, path: tuple[Any, ...], *, key: bool = False) -> Mark:
         """The mark of the value at ``path`` (or of its key), or of the nearest ancestor."""
@@ -214,7 +269,7 @@ def load(data: bytes | str, path: str = "<string>", *, marks_depth: int | None =
 
 
 def _load(text: str, path: str, marks_depth: int | None) -> Doc:
-    doc = Doc(path, None)
+    doc = Doc(path, None, text=text)
     deep = MAX_DEPTH + 1 if marks_depth is None else marks_depth
     marks = doc.marks
     styles = doc.styles

@@ -18,6 +18,7 @@ from engine.base.sanitize import clean, clean_line
 from engine.core import machine
 from engine.core.calendar import format_clock
 from engine.core.model import Choice, Citation, Scene, State, Story
+from engine.core.prose import render
 
 if TYPE_CHECKING:
     from engine.play.session import Session
@@ -145,16 +146,16 @@ def scene_page(session: Session, note: str = "") -> list[Block]:
     if note:
         out += [block("note", note), GAP]
     out += [block("header", header_line(story, state)), block("title", sc.title), GAP]
-    out += [block("text", p) for p in _paragraphs(sc.text)]
+    out += [block("text", p) for p in _paragraphs(render(story, state, sc.text))]
     if sc.ending is not None:
         out += [GAP, *ending_blocks(session)]
         return out
     out.append(GAP)
     for number, choice, reason in session.rows():
         if number is not None:
-            out.append(block("choice", choice.text, number=number))
+            out.append(block("choice", render(story, state, choice.text), number=number))
         else:
-            out.append(block("closed", choice.text, extra=reason or ""))
+            out.append(block("closed", render(story, state, choice.text), extra=reason or ""))
     if sc.disputed:
         out += [GAP, block("hint", "The sources disagree about this moment: type disputes.")]
     return out
@@ -171,17 +172,18 @@ def ending_blocks(session: Session) -> list[Block]:
         "A road not taken: this did not happen")
     out.append(block("heading", f"The end — {kind}"))
     if ending is not None and ending.epilogue:
-        out += [block("text", p) for p in _paragraphs(ending.epilogue)]
+        out += [block("text", p) for p in _paragraphs(render(story, state, ending.epilogue))]
     out += [GAP, block("heading", "Debrief: your path beside the record")]
     if ending is not None and ending.debrief:
-        out += [block("text", p) for p in _paragraphs(ending.debrief)]
+        out += [block("text", p) for p in _paragraphs(render(story, state, ending.debrief))]
     if d.decisions:
         out.append(block("text", f"You followed the record at {d.followed} of {d.decisions} decisions."))
     if d.departures:
         out += [GAP, block("heading", "Where you left the record")]
         for dep in d.departures:
-            out.append(block("item", f'At "{dep.scene.title}" you chose: {dep.taken.text}'))
-            out.append(block("item", f"What really happened: {dep.historical.text}", level=1))
+            out.append(block("item", f'At "{dep.scene.title}" you chose: {render(story, dep.before, dep.taken.text)}'))
+            out.append(block("item", f"What really happened: {render(story, dep.before, dep.historical.text)}",
+                             level=1))
             for c in dep.historical.record:
                 out += citation_blocks(c, context=False, level=1)
     elif d.decisions:
@@ -217,7 +219,7 @@ def sources_page(session: Session) -> list[Block]:
         out += citation_blocks(c, context=True)
     shown = [choice for _, choice, _ in session.rows() if choice.record]
     for choice in shown:
-        out += [GAP, block("heading", f"Choice: {choice.text}")]
+        out += [GAP, block("heading", f"Choice: {render(story, state, choice.text)}")]
         for c in choice.record:
             out += citation_blocks(c, context=True)
     return out
@@ -257,7 +259,7 @@ def history_page(session: Session) -> list[Block]:
         if choice is not None:
             mark = {"historical": " (as it happened)", "counterfactual": " (it did not happen)"}.get(
                 choice.mark or "", "")
-            out.append(block("item", f"You chose: {choice.text}{mark}", level=1))
+            out.append(block("item", f"You chose: {render(story, st, choice.text)}{mark}", level=1))
     return out
 
 
