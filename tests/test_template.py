@@ -158,3 +158,4 @@ def test_explore_reports_unshown_branches_and_randomtest_counts_them(mini: Path)
     text = subprocess.run([sys.executable, "-m", "engine", "randomtest", str(mini), "-n", "50"], capture_output=True,
                           text=True, cwd=ROOT, timeout=60).stdout
     assert "NEVER SHOWN" in text and "late, text: {if warned}" in text
+

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]  # a note: what was not checked, and why
 
 
 @dataclass(frozen=True, order=True)
@@ -59,6 +59,24 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     pool = [c for c in candidates if isinstance(c, str)]
     close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     return f'did you mean "{close[0]}"?' if close else ""
+
+
+def differing_words(quote: str, passage: str, limit: int = 3) -> str:
+    """The words where a near-miss quote differs from the passage, e.g. "Fifth → Fourth"."""
+    strip = ".,;:!?\"'“”‘’()"
+    a = [w.strip(strip) for w in quote.split()]
+    b = [w.strip(strip) for w in passage.split()]
+    sm = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    ops = sm.get_opcodes()
+    out = []
+    for n, (tag, i1, i2, j1, j2) in enumerate(ops):
+        if tag == "equal" or (tag != "replace" and n in (0, len(ops) - 1)):
+            continue  # the passage's window may run on at either end
+        was, now = " ".join(a[i1:i2]), " ".join(b[j1:j2])
+        out.append(f"{was} → {now}" if was and now else f"{was} → (nothing)" if was else f"(missing) → {now}")
+    if len(out) > limit:
+        out = out[:limit] + ["…"]
+    return "; ".join(out)
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

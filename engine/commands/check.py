@@ -30,7 +30,7 @@ def all_codes() -> dict[str, str]:
         "E003": "a control character", "E004": "a YAML syntax error", "E005": "nesting deeper than 64 levels",
         "E006": "too many aliases, or aliases expanding too far", "E007": "a YAML tag",
         "E008": "a duplicate key", "E009": "several documents in one file", "E010": "a key that is not text",
-        "E012": "an alias to an unknown anchor",
+        "E012": "an alias to an unknown anchor", "E013": "a YAML anchor or alias in a scenario file",
     }
     codes.update(SCHEMA_CODES)
     codes.update(COMPILER_CODES)
@@ -50,7 +50,7 @@ def check_folders(folders: list[Path]) -> list[Diagnostic]:
     for folder in folders:
         analysis = analyze(folder)
         out.extend(analysis.diagnostics)
-        if analysis.ir is not None:
+        if analysis.ir is not None or analysis.partial is not None:  # warnings too, for what compiled
             try:
                 from engine.tools.lint import lint  # type: ignore[import-not-found,unused-ignore]
             except ImportError:  # pragma: no cover
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     folders, problems = resolve_scenarios(args.paths)
     problems.extend(check_folders(folders))
     errors = sum(d.severity == "error" for d in problems)
-    warnings = len(problems) - errors
+    warnings = sum(d.severity == "warning" for d in problems)
     if args.format == "json":
         print(json.dumps({"diagnostics": [d.as_json() for d in problems]}, indent=2, ensure_ascii=False))
     else:

@@ -349,6 +349,7 @@ _NOT_BP = 3
 _UNARY_BP = 6
 _CMP_KIND = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _TYPE_WORDS = {"int": "a number", "bool": "true/false", "str": "text"}
+_EXAMPLE = {"int": "3", "bool": "true", "str": "'calm'"}
 _ASSIGN_OPS = ("=", "+=", "-=")
 
 
@@ -466,7 +467,8 @@ class _Parser:
             operand = self.expr(_UNARY_BP, depth + 1)
             if operand.type != "int":
                 raise ExprError("E318", f"unary `-` needs a number, but this is {_desc(operand.type)}",
-                                operand.offset, "")
+                                operand.offset, "only numbers can be negated; for true/false use `not`"
+                                if operand.type == "bool" else "only numbers can be negated")
             return _fold(_Node("neg", "int", tok.offset, args=(operand,)))
         if kind == "end":
             return self.missing(tok)
@@ -550,7 +552,7 @@ class _Parser:
         for arg_node in (first, second):
             if arg_node.type != "int":
                 raise ExprError("E318", f"{name}() works on numbers, but this is {_desc(arg_node.type)}",
-                                arg_node.offset, "")
+                                arg_node.offset, f"give {name}() two numbers, e.g. {name}(resolve, 3)")
         return _fold(_Node(name, "int", name_tok.offset, args=(first, second)))
 
     def binary(self, op: _Tok, left: _Node, right: _Node) -> _Node:
@@ -565,8 +567,12 @@ class _Parser:
             result: VarType = "bool"
         elif t in ("==", "!="):
             if lt != rt:
+                side = self.src[left.offset:op.offset].strip() or "the left side"
+                hint = f"`{side}` is {_desc(lt)}: compare it with {_desc(lt)}, e.g. `{side} {t} {_EXAMPLE[lt]}`"
+                if lt == "int" and rt == "str":
+                    hint += "; for words, declare the variable as type: str with values"
                 raise ExprError("E318", f"`{t}` compares two values of the same kind, but here "
-                                f"{_desc(lt)} is compared with {_desc(rt)}", op.offset, "")
+                                f"{_desc(lt)} is compared with {_desc(rt)}", op.offset, hint)
             kind, result = _CMP_KIND[t], "bool"
         elif t in ("<", "<=", ">", ">="):
             for side, node in (("left", left), ("right", right)):
@@ -583,11 +589,15 @@ class _Parser:
             else:
                 bad = left if lt == "bool" else right if rt == "bool" else None
                 raise ExprError("E318", f"`+` adds two numbers or joins two texts, but here it has "
-                                f"{_desc(lt)} and {_desc(rt)}", op.offset if bad is None else bad.offset, "")
+                                f"{_desc(lt)} and {_desc(rt)}", op.offset if bad is None else bad.offset,
+                                "give both sides the same kind: numbers with numbers, text with text "
+                                "(a number cannot be joined to text in an expression; in a text template, "
+                                "write `{name}` instead)")
         else:  # "-" or "*"
             for side, node in (("left", left), ("right", right)):
                 if node.type != "int":
-                    hint = "text cannot be repeated or subtracted" if node.type == "str" else ""
+                    hint = "text cannot be repeated or subtracted" if node.type == "str" else \
+                        "true/false values cannot be counted: use a number variable, or `if`-style conditions"
                     raise ExprError("E318", f"`{t}` works only on numbers, but its {side} side is "
                                     f"{_desc(node.type)}", node.offset, hint)
             kind, result = ("sub" if t == "-" else "mul"), "int"
@@ -656,14 +666,15 @@ class _Parser:
     def check_assignment(self, spec: VarSpec, op: _Tok, node: _Node) -> None:
         name = spec.name
         mismatch = f"`{name}` holds {_desc(spec.type)}, but this value is {_desc(node.type)}"
+        fix = f"give it {_desc(spec.type)}, e.g. `{name} {op.text} {_EXAMPLE[spec.type]}`"
         if op.text == "=":
             if node.type != spec.type:
-                raise ExprError("E325", mismatch, node.offset, "")
+                raise ExprError("E325", mismatch, node.offset, fix)
         elif spec.type == "bool" or (spec.type == "str" and op.text == "-="):
             raise ExprError("E326", f"`{op.text}` cannot be used on `{name}`, which holds {_desc(spec.type)}",
                             op.offset, "assign with `=` instead")
         elif node.type != spec.type:
-            raise ExprError("E325", mismatch, node.offset, "")
+            raise ExprError("E325", mismatch, node.offset, fix)
         if spec.type == "str" and spec.values is not None and op.text == "=" and node.kind == "const":
             if node.value not in spec.values:
                 hint = did_you_mean(str(node.value), spec.values) or (

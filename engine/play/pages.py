@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from engine.base.sanitize import clean, clean_line
 from engine.core import machine
-from engine.core.calendar import format_clock
+from engine.core.calendar import format_clock, is_date_only
 from engine.core.model import Choice, Citation, Scene, State, Story
 from engine.core.prose import render
 
@@ -76,7 +76,8 @@ def header_line(story: Story, state: State) -> str:
 def clock_line(story: Story, state: State) -> str:
     """The historical clock; "after 18:00" when the record gives this scene no time of its own."""
     text = format_clock(story.start_date, story.calendar, state.clock)
-    if state.clock is not None and state.path and machine.scene(story, state).time is None:
+    if state.clock is not None and not is_date_only(state.clock) and state.path \
+            and machine.scene(story, state).time is None:
         day, time = text.rsplit(", ", 1)
         text = f"{day}, after {time}"
     return text
@@ -193,13 +194,22 @@ def ending_blocks(session: Session) -> list[Block]:
         for sc, dispute in d.disputes:
             out.append(block("item", f"{dispute.topic} ({sc.title})"))
             for acc in dispute.accounts:
-                out.append(block("item", f"{_short(acc.source)}: {acc.says}", level=1))
+                out.append(block("item", account_line(_short(acc.source), acc.says), level=1))
                 out += citation_blocks(acc, context=False, level=1)
     if d.questions:
         out += [GAP, block("heading", "Questions for discussion")]
         out += [block("item", q, number=n) for n, q in enumerate(d.questions, 1)]
     out += [GAP, block("hint", "Type restart to play again, undo to step back, or quit.")]
     return out
+
+
+def account_line(name: str, says: str) -> str:
+    """One side of a dispute: "Rabinowitch: the shot was a blank". An author who began `says`
+    with the author's name ("Rabinowitch says ...") is not shown it twice."""
+    first = says.split(maxsplit=1)[0].strip(",:;").casefold() if says.split() else ""
+    if first and first == name.split(maxsplit=1)[0].strip(",:;").casefold():
+        return says
+    return f"{name}: {says}"
 
 
 def _short(source: str) -> str:
@@ -233,7 +243,7 @@ def disputes_page(session: Session) -> list[Block]:
     for dispute in sc.disputed:
         out += [GAP, block("heading", dispute.topic)]
         for acc in dispute.accounts:
-            out.append(block("item", f"{_short(acc.source)}: {acc.says}"))
+            out.append(block("item", account_line(_short(acc.source), acc.says)))
             out += citation_blocks(acc, context=False, level=1)
     return out
 
