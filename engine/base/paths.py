@@ -14,12 +14,14 @@ SEEDS_DIR = PROJECT / "seeds"
 
 
 def scenario_files(folder: Path) -> list[Path]:
-    """scenario.yaml first, then every other YAML file except those in plans/."""
+    """scenario.yaml first, then every other YAML file except those in plans/ and sources/ (the
+    scenario's own source texts, read by `engine.record.sources.record_for`)."""
     files = []
     for p in sorted(folder.rglob("*")):
         if p.suffix not in (".yaml", ".yml") or not p.is_file() or p.name == "scenario.yaml":
             continue
-        if "plans" in p.relative_to(folder).parts[:-1]:
+        inside = p.relative_to(folder).parts[:-1]
+        if "plans" in inside or (inside and inside[0] == "sources"):
             continue
         files.append(p)
     return [folder / "scenario.yaml", *files]

@@ -36,7 +36,7 @@ from engine.expressions.template import Template, is_template, parse_template
 from engine.format import safeyaml
 from engine.format.schema import FORMAT_VERSION
 from engine.format.validate import validate
-from engine.record.sources import Record, load_record
+from engine.record.sources import Record, load_record, record_for
 
 SPLIT_BYTES = 512 << 10  # scene files this big in all are shared with a forked helper (engine.build.workers)
 
@@ -146,7 +146,7 @@ class _Checker:
         if match is None:
             passage, ratio = self.record.closest(source, quote)
             other = self.record.find_any(quote)
-            changes = differing_words(quote, passage) if ratio >= 0.6 else ""
+            changes = differing_words(quote, passage, same=self.record.sources[source].errata) if ratio >= 0.6 else ""
             hint = f'the closest passage in {source} ({ratio:.0%} alike) is: "{passage.strip()[:200]}"'
             if changes:
                 hint = f"{hint} — it differs at: {changes}"
@@ -472,10 +472,16 @@ _UNKNOWN = re.compile(r"unknown variable `(\w+)`")
 
 def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes | None] | None,
              lean: bool) -> Analysis:
-    record = record or load_record()
     result = Analysis()
+    out: list[Diagnostic] = []
+    if record is None:
+        try:  # the seeds and the scenario's own sources/
+            record = record_for(folder)
+        except ChronicleError as exc:
+            out.extend(exc.diagnostics)
+            record = load_record()
     ck = _Checker(record, {}, {})
-    out = ck.out
+    ck.out = out
     files = list(sources) if sources else scenario_files(folder)
     if not files[0].is_file():
         out.append(Diagnostic(display_path(files[0]), 0, 0, "error", "E206",

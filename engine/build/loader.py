@@ -109,7 +109,7 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
         del analysis  # the IR is not needed any more: keep the peak low
         if key is not None:
             try:
-                if cache.seeds_digest() == read.seeds:  # and the seed texts did not change meanwhile
+                if cache.sources_digest(folder) == read.seeds:  # and the seed texts did not change meanwhile
                     cache.store(folder, key, chunks, directory)
             except MemoryError:  # no room for the entry: the story itself is loaded
                 pass

@@ -28,11 +28,11 @@ def configure(p: argparse.ArgumentParser) -> None:
         q.add_argument("--scenarios", metavar="DIR", help="the folder holding the scenario")
 
 
-def _record() -> Record | None:
-    from engine.record.sources import load_record
+def _record(folder: str = "") -> Record | None:
+    from engine.record.sources import record_for
 
     try:
-        return load_record()
+        return record_for(folder or None)
     except ChronicleError as exc:
         print(f"warning: the record cannot be read, citations are shown without places: {exc}",
               file=sys.stderr)
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             if not p.complete:
                 print(f"warning: {Path(args.file)}: " + "; ".join(p.problems), file=sys.stderr)
             story = load_scenario(p.scenario, args.scenarios)
-            doc = transcript_document(p, story, _record())
+            doc = transcript_document(p, story, _record(story.folder))
         else:
             if args.scenarios:
                 story = load_scenario(args.scenario, args.scenarios)
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
                 from engine.build.loader import load_story
 
                 story = load_story(args.scenario)
-            doc = worksheet_document(story, _record())
+            doc = worksheet_document(story, _record(story.folder))
     except ChronicleError as exc:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)

@@ -83,11 +83,12 @@ def clock_line(story: Story, state: State) -> str:
     return text
 
 
-def _record() -> Record | None:
+def _record(folder: str = "") -> Record | None:
+    """The record of the story in `folder`: the seeds and the scenario's own sources."""
     try:
-        from engine.record.sources import load_record
+        from engine.record.sources import load_record, record_for
 
-        return load_record()
+        return record_for(folder) if folder else load_record()
     except Exception:  # the record is missing or damaged: show the quotes without places
         return None
 
@@ -101,12 +102,12 @@ def _match(record: Record | None, source: str, quote: str) -> Match | None:
         return None
 
 
-def citation_blocks(c: Citation | object, *, context: bool, level: int = 0) -> list[Block]:
+def citation_blocks(c: Citation | object, *, context: bool, level: int = 0, folder: str = "") -> list[Block]:
     """A cited passage: the quote, its place in the record, optionally its surroundings."""
     source = str(getattr(c, "source", ""))
     quote = str(getattr(c, "quote", ""))
     note = str(getattr(c, "note", "") or "")
-    record = _record()
+    record = _record(folder)
     match = _match(record, source, quote)
     where = source
     out: list[Block] = []
@@ -186,7 +187,7 @@ def ending_blocks(session: Session) -> list[Block]:
             out.append(block("item", f"What really happened: {render(story, dep.before, dep.historical.text)}",
                              level=1))
             for c in dep.historical.record:
-                out += citation_blocks(c, context=False, level=1)
+                out += citation_blocks(c, context=False, level=1, folder=story.folder)
     elif d.decisions:
         out.append(block("text", "You never left the record: every decision was the one really taken."))
     if d.disputes:
@@ -194,8 +195,8 @@ def ending_blocks(session: Session) -> list[Block]:
         for sc, dispute in d.disputes:
             out.append(block("item", f"{dispute.topic} ({sc.title})"))
             for acc in dispute.accounts:
-                out.append(block("item", account_line(_short(acc.source), acc.says), level=1))
-                out += citation_blocks(acc, context=False, level=1)
+                out.append(block("item", account_line(_short(acc.source, story.folder), acc.says), level=1))
+                out += citation_blocks(acc, context=False, level=1, folder=story.folder)
     if d.questions:
         out += [GAP, block("heading", "Questions for discussion")]
         out += [block("item", q, number=n) for n, q in enumerate(d.questions, 1)]
@@ -212,8 +213,8 @@ def account_line(name: str, says: str) -> str:
     return f"{name}: {says}"
 
 
-def _short(source: str) -> str:
-    record = _record()
+def _short(source: str, folder: str = "") -> str:
+    record = _record(folder)
     if record is not None and source in record.sources:
         return record.sources[source].short
     return source
@@ -226,12 +227,12 @@ def sources_page(session: Session) -> list[Block]:
     if not sc.record:
         out.append(block("text", "This scene cites no passage."))
     for c in sc.record:
-        out += citation_blocks(c, context=True)
+        out += citation_blocks(c, context=True, folder=story.folder)
     shown = [choice for _, choice, _ in session.rows() if choice.record]
     for choice in shown:
         out += [GAP, block("heading", f"Choice: {render(story, state, choice.text)}")]
         for c in choice.record:
-            out += citation_blocks(c, context=True)
+            out += citation_blocks(c, context=True, folder=story.folder)
     return out
 
 
@@ -243,8 +244,8 @@ def disputes_page(session: Session) -> list[Block]:
     for dispute in sc.disputed:
         out += [GAP, block("heading", dispute.topic)]
         for acc in dispute.accounts:
-            out.append(block("item", account_line(_short(acc.source), acc.says)))
-            out += citation_blocks(acc, context=False, level=1)
+            out.append(block("item", account_line(_short(acc.source, session.story.folder), acc.says)))
+            out += citation_blocks(acc, context=False, level=1, folder=session.story.folder)
     return out
 
 
