@@ -159,3 +159,13 @@ def test_explore_reports_unshown_branches_and_randomtest_counts_them(mini: Path)
                           text=True, cwd=ROOT, timeout=60).stdout
     assert "NEVER SHOWN" in text and "late, text: {if warned}" in text
 
+
+
+def test_an_outline_labels_a_template_where_no_state_is_at_hand() -> None:
+    from engine.expressions.template import outline
+    from engine.tools.stats import words
+
+    text = "Go back{if resolve > 5}, resolute,{else} slowly{end} to the {{table}} with {who}"
+    assert outline(text) == "Go back, resolute, slowly to the {table} with …"
+    assert outline("plain text") == "plain text"
+    assert words(text) == 8

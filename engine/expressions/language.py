@@ -497,6 +497,8 @@ class _Parser:
         spec = self.variables.get(name)
         if spec is None:
             hint = did_you_mean(name, self.variables)
+            if not hint and (near := did_you_mean(name, BUILTINS)):
+                hint = f"{near[:-1]} — a built-in, called with parentheses?"
             if not hint:
                 if name in BUILTINS:
                     hint = f'`{name}` is a built-in; call it, e.g. {name}("scene_id")' if name.startswith(

@@ -29,6 +29,7 @@ rendering also says which arms were shown, for `explore` and `randomtest`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -43,7 +44,7 @@ from engine.expressions.language import (
     parse_value,
 )
 
-__all__ = ["CODES", "MAX_NESTING", "MAX_TAGS", "Arm", "BoundTemplate", "Template", "is_template",
+__all__ = ["CODES", "MAX_NESTING", "MAX_TAGS", "Arm", "BoundTemplate", "Template", "is_template", "outline",
            "parse_template", "show"]
 
 MAX_TAGS = 200
@@ -67,6 +68,24 @@ _MISSPELT = {"endif": "end", "end if": "end", "fi": "end", "/if": "end", "elsif"
 def is_template(text: object) -> bool:
     """Whether a text is a template (holds a brace); any other text shows as it is."""
     return isinstance(text, str) and ("{" in text or "}" in text)
+
+
+_TAG = re.compile(r"\{\{|\}\}|\{[^{}\n]*\}")
+
+
+def outline(text: str) -> str:
+    """A template as a label where no state is at hand (a class report, a story map): the text of
+    every arm, control tags left out, each shown value as `…`, escapes decoded."""
+    if not is_template(text):
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        tag = m.group()
+        if tag in ("{{", "}}"):
+            return tag[0]
+        return "" if _keyword(tag[1:-1])[0] else "…"
+
+    return " ".join(_TAG.sub(one, text).split())
 
 
 def show(value: object) -> str:
