@@ -5,12 +5,29 @@ Kept free of the YAML reader so that a start from the compiled cache never impor
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 MAX_FILE_BYTES = 1 << 20  # the largest scenario file read (1 MiB)
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # engine/
 PROJECT = PACKAGE_DIR.parent
 SEEDS_DIR = PROJECT / "seeds"
+
+
+OWN_SOURCES = "sources"  # a scenario folder's (or a folder of scenarios') own source texts
+
+
+def own_source_dirs(scenario_folder: str | os.PathLike[str]) -> list[Path]:
+    """The folders of source texts a scenario brings: `sources/` (with an index.yaml in the
+    format of seeds/index.yaml) in the scenario's folder, then in the folder that holds it."""
+    folder = Path(scenario_folder).resolve()
+    seeds = SEEDS_DIR.resolve()
+    found = []
+    for home in (folder, folder.parent):
+        d = home / OWN_SOURCES
+        if (d / "index.yaml").is_file() and d.resolve() != seeds:
+            found.append(d)
+    return found
 
 
 def scenario_files(folder: Path) -> list[Path]:

@@ -106,10 +106,8 @@ def seeds_digest(seeds_dir: Path | None = None) -> bytes:
 
 def sources_digest(folder: Path, seeds_dir: Path | None = None) -> bytes:
     """`seeds_digest`, and the scenario's own source texts (`engine.record.sources.own_source_dirs`)."""
-    from engine.record.sources import own_source_dirs
-
     h = hashlib.blake2b(seeds_digest(seeds_dir), digest_size=32)
-    for d in own_source_dirs(folder):
+    for d in paths.own_source_dirs(folder):
         h.update(str(d).encode() + b"\0")
         _files_digest(h, sorted(p for p in d.iterdir() if p.is_file()), None)
     return h.digest()

@@ -714,20 +714,7 @@ def _load(folder_name: str) -> Record:
 
 load_record.cache_clear = _load.cache_clear  # type: ignore[attr-defined]
 
-OWN_SOURCES = "sources"  # a scenario folder's (or a folder of scenarios') own source texts
-
-
-def own_source_dirs(scenario_folder: str | os.PathLike[str]) -> list[Path]:
-    """The folders of source texts a scenario brings: `sources/` (with an index.yaml in the
-    format of seeds/index.yaml) in the scenario's folder, then in the folder that holds it."""
-    folder = Path(scenario_folder).resolve()
-    seeds = paths.SEEDS_DIR.resolve()
-    found = []
-    for home in (folder, folder.parent):
-        d = home / OWN_SOURCES
-        if (d / INDEX_NAME).is_file() and d.resolve() != seeds:
-            found.append(d)
-    return found
+own_source_dirs = paths.own_source_dirs  # the folders a scenario's own sources are in
 
 
 def record_for(scenario_folder: str | os.PathLike[str] | None) -> Record:
