@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from engine.core.calendar import (
     advance,
     both_dates,
+    date_only,
     day_offset,
     format_clock,
     format_date,
@@ -98,7 +100,7 @@ def test_advance_rules() -> None:
     assert advance(3 * 1440 + 100, 50) == 4 * 1440 + 50
     assert advance(600, None) == 600  # no time: unchanged
     assert advance(None, None) is None
-    assert advance(600, None, day=2) == 600  # a date without a time leaves the clock alone
+    assert advance(600, None, day=2) == date_only(2)  # a date without a time: that day, the hour unknown
     assert advance(600, 300, day=0) == 300  # explicit day: that day, even if earlier
     assert advance(600, 300, day=2) == 2 * 1440 + 300
     assert advance(None, 300, day=1) == 1440 + 300
@@ -178,3 +180,37 @@ def test_advance_never_goes_back_and_lands_on_the_time(clock: int, time_of_day: 
     assert new is not None
     assert clock <= new < clock + 1440
     assert new % 1440 == time_of_day
+
+
+def test_a_date_without_a_time_moves_the_clock_to_that_day_hour_unknown() -> None:
+    from engine.core.calendar import date_only, is_date_only
+
+    start = date(1917, 7, 4)
+    clock = advance(19 * 60, None, 60)  # a scene two months on, with no time
+    assert is_date_only(clock) and clock == date_only(60)
+    assert format_clock(start, "julian", clock) == "2 September 1917 (15 September N.S.)"
+    assert format_clock(start, "gregorian", clock) == "2 September 1917 (20 August O.S.)"
+    assert advance(clock, None, None) == clock  # a later scene without time or date keeps it
+    assert advance(clock, None, 60) == clock
+    assert advance(clock, 9 * 60, None) == 60 * 1440 + 9 * 60  # then a time on the same day
+    assert advance(19 * 60, None, 0) == 19 * 60  # the same day: the known hour stays
+    far = advance(0, None, 200)
+    assert format_clock(start, "julian", far) == "20 January 1918 (2 February N.S.)"
+    new_year = format_clock(date(1917, 12, 25), "gregorian", advance(0, None, 10))
+    assert new_year == "4 January 1918 (22 December 1917 O.S.)"
+
+
+def test_a_scene_dated_without_a_time_shows_the_date_alone_in_the_header(mini: Path) -> None:
+    from engine.build.loader import load_story
+    from engine.core import machine
+    from engine.play.pages import clock_line
+
+    night = mini / "scenes" / "night.yaml"
+    text = night.read_text()
+    assert '    time: "01:50"\n' in text
+    night.write_text(text.replace('    time: "01:50"\n', "    date: 1918-02-10\n", 1))
+    story = load_story(mini)
+    state = machine.replay(story, ["hall.ignore"])
+    assert clock_line(story, state) == "10 February 1918 (23 February N.S.)"
+    state = machine.choose(story, state, "late.brave")  # no time, no date: still that day, no hour
+    assert clock_line(story, state) == "10 February 1918 (23 February N.S.)"

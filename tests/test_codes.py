@@ -10,7 +10,7 @@ from pathlib import Path
 from engine.base.codes import CODES, codes_with
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
-CODE_LITERAL = re.compile(r"[\"']([EW]\d{3})[\"']")
+CODE_LITERAL = re.compile(r"[\"']([EWN]\d{3})[\"']")
 
 
 def codes_used_in_the_engine() -> dict[str, str]:
@@ -35,8 +35,8 @@ def test_every_row_is_used_somewhere() -> None:
 
 def test_rows_are_consistent() -> None:
     for code, row in CODES.items():
-        assert re.fullmatch(r"[EW]\d{3}", code)
-        assert row.severity == ("error" if code[0] == "E" else "warning"), code
+        assert re.fullmatch(r"[EWN]\d{3}", code)
+        assert row.severity == {"E": "error", "W": "warning", "N": "note"}[code[0]], code
         assert row.meaning and "\n" not in row.meaning and row.meaning == row.meaning.strip(), code
 
 
@@ -44,7 +44,10 @@ def test_areas_are_views_of_the_table() -> None:
     from engine.expressions.language import CODES as EXPR
     from engine.tools.lint import CODES as LINT
 
-    assert EXPR == codes_with("E3") and LINT == {**codes_with("W5"), **codes_with("E70")}
+    from engine.expressions.template import CODES as TEMPLATE
+
+    assert {**EXPR, **TEMPLATE} == codes_with("E3") and not set(EXPR) & set(TEMPLATE)
+    assert LINT == {**codes_with("W5"), **codes_with("E70")}
 
 
 def test_check_codes_lists_every_row() -> None:

@@ -159,3 +159,22 @@ def test_shipped_plans(plan_file: Path | None) -> None:
     assert story.id == plan.scenario
     out = run_plan(plan, story)
     assert out.ok, f"{plan_file}: {out.message}"
+
+
+def test_a_plan_outside_the_scenario_finds_it_from_its_own_folder_or_scenario(
+        good: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", "--bless-historical", str(good)]) == 0
+    text = (good / "plans" / "historical.yaml").read_text()
+    beside = write(tmp_path / "historical.yaml", text)  # next to the scenario's folder, not in scenarios/
+    elsewhere = tmp_path / "a" / "b" / "c" / "d" / "plans"  # too far up to look
+    elsewhere.mkdir(parents=True)
+    far = write(elsewhere / "far.yaml", text)
+    capsys.readouterr()
+    assert main(["replay", str(beside)]) == 0
+    assert "1 passed, 0 failed" in capsys.readouterr().out
+    assert main(["replay", str(far)]) == 1  # not found from there, nor in scenarios/
+    assert 'scenario "good" cannot be loaded' in capsys.readouterr().out
+    assert main(["replay", str(far), "--scenario", str(good)]) == 0
+    capsys.readouterr()
+    assert main(["replay", str(elsewhere), "--scenario", str(good), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["plans"][0]["ok"] is True

@@ -25,6 +25,13 @@ def test_new_scenario_checks_clean(tmp_path: Path, capsys: pytest.CaptureFixture
     story = load_story(folder)
     assert [c.id for c in historical_path(story)] == ["noon.stay"]
     assert story.scenes["arrest"].ending is not None
+    # the scaffold shows a text template: the arrest remembers what the player did
+    from engine.core.machine import replay
+    from engine.core.prose import render
+
+    arrest = story.scenes["arrest"].text
+    assert "your resolve at 5." in render(story, replay(story, ["noon.stay"]), arrest)
+    assert "no door left" in render(story, replay(story, ["noon.slip_away"]), arrest)
     capsys.readouterr()
 
 

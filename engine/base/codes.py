@@ -10,11 +10,11 @@ from typing import Literal, NamedTuple
 
 
 class Code(NamedTuple):
-    severity: Literal["error", "warning"]
+    severity: Literal["error", "warning", "note"]
     meaning: str
 
 
-def _rows(severity: Literal["error", "warning"], rows: dict[str, str]) -> dict[str, Code]:
+def _rows(severity: Literal["error", "warning", "note"], rows: dict[str, str]) -> dict[str, Code]:
     return {code: Code(severity, meaning) for code, meaning in rows.items()}
 
 
@@ -33,6 +33,7 @@ CODES: dict[str, Code] = {
         "E010": "a key that is not text",
         "E011": "the file is empty or is not a mapping of keys",
         "E012": "an alias to an unknown anchor",
+        "E013": "a YAML anchor or alias in a scenario file",
         "E020": "the file's format version is missing, older or newer than this engine supports",
     }),
     # E1xx: the schema
@@ -94,6 +95,16 @@ CODES: dict[str, Code] = {
         "E333": "`not` needs parentheses here",
         "E334": "more than 64 assignments in one effect",
     }),
+    # E34x: text templates in prose
+    **_rows("error", {
+        "E340": "a text tag `{` that is not closed on its line",
+        "E341": "a lone `}` in a text (write `}}` for a brace)",
+        "E342": "an empty tag `{}`",
+        "E343": "`{elif}`, `{else}` or `{end}` without an `{if}`",
+        "E344": "an `{if}` that is never closed with `{end}`",
+        "E345": "`{elif}` or `{else}` after the `{else}` of the same `{if}`",
+        "E346": "text tags nested too deep, or too many tags in one text",
+    }),
     # E4xx: quotes and the record
     **_rows("error", {
         "E401": "a quote that is not found in the source it cites",
@@ -125,6 +136,10 @@ CODES: dict[str, Code] = {
         "W509": "a condition that is always true or always false",
         "W510": "the historical path stops before an ending",
         "W511": "the historical path ends in a counterfactual ending",
+    }),
+    # N0xx: notes — what a check could not look at, and why
+    **_rows("note", {
+        "N001": "references into a file that could not be read were not checked",
     }),
 }
 

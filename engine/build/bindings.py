@@ -1,4 +1,4 @@
-"""Compile a story's conditions and effects once: each distinct source parsed and bound.
+"""Compile a story's conditions, effects and text templates once: each distinct source parsed and bound.
 
 Visits of scenes that conditions or effects ask about are given slots (`tracked`); the bound
 closures read those slots. Used by the compiler and by the compiled cache (which stores only
@@ -13,6 +13,7 @@ from typing import Any
 
 from engine.core.model import Variable
 from engine.expressions.language import Condition, Effect, VarSpec, parse_condition, parse_effects
+from engine.expressions.template import BoundTemplate, Template, parse_template
 
 
 @dataclass
@@ -23,12 +24,14 @@ class Compiled:
     visit_index: dict[str, int]
     tests: dict[str, Any]
     applies: dict[tuple[str, ...], Any]
+    templates: dict[str, BoundTemplate]
 
 
 def compile_expressions(variables: tuple[Variable, ...], scene_ids: list[str], whens: Iterable[str],
                         dos: Iterable[tuple[str, ...]], conditions: Mapping[str, Condition] | None = None,
-                        effects: Mapping[tuple[str, ...], Effect] | None = None) -> Compiled:
-    """Parse (unless already parsed) and bind every distinct condition and effect."""
+                        effects: Mapping[tuple[str, ...], Effect] | None = None,
+                        texts: Iterable[str] = (), templates: Mapping[str, Template] | None = None) -> Compiled:
+    """Parse (unless already parsed) and bind every distinct condition, effect and text template."""
     specs = {v.name: VarSpec(v.name, v.index, v.type, v.min, v.max, v.values) for v in variables}
     conds = dict(conditions or {})
     effs = dict(effects or {})
@@ -38,7 +41,13 @@ def compile_expressions(variables: tuple[Variable, ...], scene_ids: list[str], w
     for do in dos:
         if do and do not in effs:
             effs[do] = parse_effects(list(do) if len(do) > 1 else do[0], specs, scene_ids)
+    temps = dict(templates or {})
+    for text in texts:
+        if text not in temps:
+            temps[text] = parse_template(text, specs, scene_ids)
     tracked_set: set[str] = set()
+    for temp in temps.values():
+        tracked_set |= temp.scenes
     for cond in conds.values():
         tracked_set |= cond.scenes
     for eff in effs.values():
@@ -47,4 +56,5 @@ def compile_expressions(variables: tuple[Variable, ...], scene_ids: list[str], w
     visit_index = {sid: i for i, sid in enumerate(tracked)}
     return Compiled(tracked, visit_index,
                     {src: cond.bind(visit_index) for src, cond in conds.items()},
-                    {src: eff.bind(visit_index) for src, eff in effs.items()})
+                    {src: eff.bind(visit_index) for src, eff in effs.items()},
+                    {src: temp.bind(visit_index) for src, temp in temps.items()})

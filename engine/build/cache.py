@@ -104,6 +104,15 @@ def seeds_digest(seeds_dir: Path | None = None) -> bytes:
     return h.digest()
 
 
+def sources_digest(folder: Path, seeds_dir: Path | None = None) -> bytes:
+    """`seeds_digest`, and the scenario's own source texts (`engine.record.sources.own_source_dirs`)."""
+    h = hashlib.blake2b(seeds_digest(seeds_dir), digest_size=32)
+    for d in paths.own_source_dirs(folder):
+        h.update(str(d).encode() + b"\0")
+        _files_digest(h, sorted(p for p in d.iterdir() if p.is_file()), None)
+    return h.digest()
+
+
 def cache_key(folder: Path, seeds_dir: Path | None = None, read: Read | None = None) -> str | None:
     """A hash of every byte that decides the compiled story (cheap: it reads, never parses).
 
@@ -119,7 +128,7 @@ def cache_key(folder: Path, seeds_dir: Path | None = None, read: Read | None = N
         if read is not None:
             read.files.clear()
         return None
-    seeds = seeds_digest(seeds_dir)
+    seeds = sources_digest(folder, seeds_dir)
     if read is not None:
         read.seeds = seeds
     h.update(seeds)

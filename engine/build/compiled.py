@@ -41,10 +41,11 @@ from engine.core.model import (
     fast_twin,
 )
 from engine.expressions.language import Condition, Effect
+from engine.expressions.template import Template
 
 # 3: packed from the IR; visit slots and `conditional` set when unpacked; 4: chapters, fixed order;
-# 5: `invented`, `neutral`
-FORMAT = 5
+# 5: `invented`, `neutral`; 6: text templates
+FORMAT = 6
 CHUNK = 500  # scenes per chunk: packed, written and decoded piece by piece
 
 # the row layouts: the fields of each class, in order (checked against the classes below)
@@ -87,6 +88,7 @@ def pack(ir: Mapping[str, Any], chunks: Sequence[tuple[tuple[str, ...], bytes]] 
     with paused_gc():
         whens = sorted({c["when"] for s in scenes for c in s["choices"] if c["when"] is not None})
         dos = sorted({tuple(c["do"]) for s in scenes for c in s["choices"] if c["do"]})
+        texts = sorted({text for s in scenes for _, text in s.get("templates", ())})
         times = tuple((s["id"], s["time"], s["day"]) for s in scenes if s["time"] is not None or s["day"] is not None)
         variables = tuple((v["name"], i, v["type"], v["initial"], v["min"], v["max"],
                            tuple(v["values"]) if v["values"] is not None else None, v["visible"], v["label"])
@@ -94,7 +96,7 @@ def pack(ir: Mapping[str, Any], chunks: Sequence[tuple[tuple[str, ...], bytes]] 
         meta = tuple(tuple(ir.get(n) or ()) if n in ("questions", "fixed") else
                      tuple(tuple(c) for c in ir.get(n) or ()) if n == "chapters" else ir[n] for n in META)
         frame = marshal.dumps((FORMAT, CHOICE_FIELDS, SCENE_FIELDS, CITATION_FIELDS, VARIABLE_FIELDS, meta, variables,
-                               (tuple(whens), tuple(dos)), times, tuple(ids for ids, _ in chunks)))
+                               (tuple(whens), tuple(dos), tuple(texts)), times, tuple(ids for ids, _ in chunks)))
     return [frame, *(data for _, data in chunks)]
 
 
@@ -163,7 +165,8 @@ def _pack_chunk(scenes: list[dict[str, Any]]) -> bytes:
 
 
 def unpack(chunks: Sequence[bytes | memoryview], conditions: Mapping[str, Condition] | None = None,
-           effects: Mapping[tuple[str, ...], Effect] | None = None) -> Story:
+           effects: Mapping[tuple[str, ...], Effect] | None = None,
+           templates: Mapping[str, Template] | None = None) -> Story:
     """A Story from `pack`'s chunks; raises (anything) if they are not what `pack` made.
 
     Only the frame is decoded here; the scenes are decoded a chunk at a time when first asked
@@ -181,8 +184,9 @@ def unpack(chunks: Sequence[bytes | memoryview], conditions: Mapping[str, Condit
         raise ValueError("a packed story with chunks missing")
     m = dict(zip(META, meta, strict=True))
     variables = tuple(Variable(*row) for row in var_rows)
-    whens, dos = expressions
-    comp = compile_expressions(variables, [sid for part in ids for sid in part], whens, dos, conditions, effects)
+    whens, dos, texts = expressions
+    comp = compile_expressions(variables, [sid for part in ids for sid in part], whens, dos, conditions, effects,
+                               texts, templates)
     known: dict[str, Choice] = {}
     decode = _chunk_decoder(comp.tests, comp.applies, comp.visit_index,
                             {sid: (time, day) for sid, time, day in times}, known)
@@ -193,7 +197,7 @@ def unpack(chunks: Sequence[bytes | memoryview], conditions: Mapping[str, Condit
         variables=variables, scenes=scenes, questions=m["questions"], teacher_note=m["teacher_note"],
         length=m["length"], folder=m["folder"], content_hash=m["hash"], tracked=comp.tracked,
         initial_visits=(0,) * len(comp.tracked), choices_by_id=LazyChoices(scenes, known),
-        chapters=m["chapters"], fixed_order=frozenset(m["fixed"]))
+        chapters=m["chapters"], fixed_order=frozenset(m["fixed"]), templates=comp.templates)
 
 
 def _chunk_decoder(tests: dict[str, Any], applies: dict[tuple[str, ...], Any], visit_index: dict[str, int],

@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 
 from engine import ENGINE_VERSION
 from engine.base.codes import codes_with
-from engine.base.diagnostics import ChronicleError, Diagnostic, did_you_mean
+from engine.base.diagnostics import ChronicleError, Diagnostic, did_you_mean, differing_words
 from engine.base.durable import ReadRefused, read_capped
 from engine.base.gcpause import paused_gc
 from engine.base.paths import scenario_files
@@ -32,10 +33,11 @@ from engine.build.workers import split_map
 from engine.core.calendar import day_offset, parse_time
 from engine.core.model import Story
 from engine.expressions.language import Condition, Effect, ExprError, VarSpec, parse_condition, parse_effects
+from engine.expressions.template import Template, is_template, parse_template
 from engine.format import safeyaml
 from engine.format.schema import FORMAT_VERSION
 from engine.format.validate import validate
-from engine.record.sources import Record, load_record
+from engine.record.sources import Record, load_record, record_for
 
 SPLIT_BYTES = 512 << 10  # scene files this big in all are shared with a forked helper (engine.build.workers)
 
@@ -85,8 +87,12 @@ class Analysis:
     ir: dict[str, Any] | None = None
     conditions: dict[str, Condition] = field(default_factory=dict)
     effects: dict[tuple[str, ...], Effect] = field(default_factory=dict)
+    templates: dict[str, Template] = field(default_factory=dict)
     # the scenes packed file by file as they were checked (`engine.build.compiled.pack_scenes`)
     chunks: list[tuple[tuple[str, ...], bytes]] = field(default_factory=list)
+    # when there are errors: what did compile, for the warnings (`engine.tools.lint`); "unread"
+    # lists the scene files that could not be parsed
+    partial: dict[str, Any] | None = None
 
 
 class _Checker:
@@ -97,13 +103,12 @@ class _Checker:
         self.quote_memo = quote_memo  # (source, quote) -> its match: shared by every file
         self.cited = cited  # a citation's items -> its IR: shared by every file
     def error(self, doc: safeyaml.Doc, path: tuple[Any, ...], code: str, message: str, hint: str = "",
-              *, key: bool = False, offset: int = 0, severity: str = "error") -> None:
+              *, key: bool = False, offset: int = 0, severity: str = "error", inside: bool = False) -> None:
+        """A diagnostic at the value at `path` (its key with `key`), or at character `offset`
+        of that text (`inside`: also offset 0, the text's first character rather than its mark)."""
         line, col = doc.mark(path, key=key)
-        if offset:
-            style = doc.style(path)
-            single_line = style in (None, "'", '"')
-            if single_line:
-                col += offset + (1 if style in ("'", '"') else 0)
+        if offset or inside:
+            line, col = doc.locate(path, offset)
         self.out.append(Diagnostic(doc.path, line, col, severity, code, message, hint))  # type: ignore[arg-type]
 
     # -- citations ---------------------------------------------------------------------------
@@ -125,7 +130,10 @@ class _Checker:
         if match is None:
             passage, ratio = self.record.closest(source, quote)
             other = self.record.find_any(quote)
+            changes = differing_words(quote, passage, same=self.record.sources[source].errata) if ratio >= 0.6 else ""
             hint = f'the closest passage in {source} ({ratio:.0%} alike) is: "{passage.strip()[:200]}"'
+            if changes:
+                hint = f"{hint} — it differs at: {changes}"
             if other is not None:
                 hint = f'this quote is in "{other.source}", not "{source}": change the source'
             self.error(doc, path + ("quote",), "E401", f'quote not found in source "{source}"', hint)
@@ -203,7 +211,7 @@ def _read_doc(ck: _Checker, data: bytes, shown: str, kind: str) -> safeyaml.Doc 
     """One file parsed and validated, or None (its problems reported) when it cannot be used."""
     out = ck.out
     try:
-        doc = safeyaml.load(data, shown, marks_depth=4)  # deeper marks are read when a diagnostic asks
+        doc = safeyaml.load(data, shown, marks_depth=4, aliases=False)  # deeper marks: read when a diagnostic asks
     except ChronicleError as exc:
         out.extend(exc.diagnostics)
         return None
@@ -226,7 +234,16 @@ def _read_doc(ck: _Checker, data: bytes, shown: str, kind: str) -> safeyaml.Doc 
 Mark = tuple[int, int]
 # what one scene file gives: its diagnostics as plain rows, each scene's id, key mark and IR, and
 # (when the file has no errors) its scenes packed
-FileResult = tuple[list[tuple[Any, ...]], list[tuple[str, Mark, dict[str, Any]]], list[tuple[tuple[str, ...], bytes]]]
+# ... and, when the file cannot be parsed, the scene ids its text seems to hold (else None)
+FileResult = tuple[list[tuple[Any, ...]], list[tuple[str, Mark, dict[str, Any]]], list[tuple[tuple[str, ...], bytes]],
+                   list[str] | None]
+_SCENE_KEY = re.compile(r"^  ([a-z][a-z0-9_]{0,63})\s*:", re.MULTILINE)
+
+
+def _scene_ids_in(data: bytes) -> list[str]:
+    """The scene ids a scene file that cannot be parsed seems to define (keys indented by two)."""
+    text = data.decode("utf-8", "replace")
+    return list(dict.fromkeys(_SCENE_KEY.findall(text)))
 
 
 def _scene_file(job: tuple[str, bytes], ck0: _Checker, start_date: date | None, calendar: str | None,
@@ -251,15 +268,15 @@ def _scene_file(job: tuple[str, bytes], ck0: _Checker, start_date: date | None, 
     rows = [(d.path, d.line, d.column, d.severity, d.code, d.message, d.hint) for d in ck.out]
     errors = any(d.severity == "error" for d in ck.out)
     chunks = [] if errors else pack_scenes([ir for _, _, ir in found])
-    if lean:
+    if lean and not errors:
         found = [(scid, kmark, _lean(ir)) for scid, kmark, ir in found]
-    return rows, found, chunks
+    return rows, found, chunks, _scene_ids_in(data) if doc is None else None
 
 
 def _lean(ir: dict[str, Any]) -> dict[str, Any]:
     """What the checks across files and the packed frame need of a scene's IR."""
     return {"id": ir["id"], "file": ir["file"], "line": ir["line"], "time": ir["time"], "day": ir["day"],
-            "order": ir["order"],
+            "order": ir["order"], "templates": ir["templates"],
             "choices": [{"target": c["target"], "when": c["when"], "do": c["do"], "at": c["at"]}
                         for c in ir["choices"]]}
 
@@ -337,7 +354,13 @@ def _scene(ck: _Checker, doc: safeyaml.Doc, scid: str, sc: dict[str, Any], line:
             "locked": ch.get("locked"), "note": ch.get("note") or "", "record": crec,
             "line": safeyaml.position(item_marks[ci])[0] if item_marks is not None else doc.mark(cp)[0], "at": ci,
         })
+    templates = [[field_, sc[field_]] for field_ in ("text",) if is_template(sc.get(field_))]
+    for ch in choices_ir:
+        templates += [[("choices", ch["at"], f), ch[f]] for f in ("text", "note") if is_template(ch[f])]
+    if isinstance(ending, dict):
+        templates += [[("ending", f), ending[f]] for f in ("epilogue", "debrief") if is_template(ending.get(f))]
     return {
+        "templates": [[p if isinstance(p, tuple) else (p,), t] for p, t in templates],
         "id": scid, "title": sc.get("title", ""), "place": sc.get("place", ""), "text": sc.get("text", ""),
         "time": time, "day": day, "record": record_ir, "disputed": disputes_ir,
         "events": [e for e in events if isinstance(e, str)] if isinstance(events := sc.get("events"), list) else [],
@@ -349,11 +372,29 @@ def _scene(ck: _Checker, doc: safeyaml.Doc, scid: str, sc: dict[str, Any], line:
 
 
 def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list[str],
-                  variables: dict[str, VarSpec], result: Analysis, sources: dict[str, bytes]) -> None:
+                  variables: dict[str, VarSpec], result: Analysis, sources: dict[str, bytes],
+                  unchecked: AbstractSet[str] = frozenset(), vague: AbstractSet[str] = frozenset()) -> int:
     """What needs every file: each goto names a scene, each condition and effect compiles
     (they may name scenes). Each distinct expression is parsed once; a file is read again, with
-    every mark, only to locate a problem in it."""
+    every mark, only to locate a problem in it.
+
+    `unchecked` are the scene ids of files that could not be read, `vague` the variables whose
+    declaration is too broken to know their type ("*": all of them): references to them are
+    not reported, but counted; the count is returned."""
     known = frozenset(scene_ids)
+    skipped = 0
+    if unchecked:
+        scene_ids = [*scene_ids, *sorted(unchecked)]
+
+    def reported(exc: ExprError) -> bool:
+        """False (and counted) for an unknown name that a broken file or declaration may define."""
+        nonlocal skipped
+        name = _UNKNOWN.match(exc.message)
+        if exc.code == "E309" and name is not None and ("*" in vague or name.group(1) in vague):
+            skipped += 1
+            return False
+        return True
+
     conditions, effects = result.conditions, result.effects
     bad_when: dict[str, ExprError] = {}
     bad_do: dict[tuple[str, ...], ExprError] = {}
@@ -364,11 +405,27 @@ def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list
             located[path] = safeyaml.load(sources[path], path)
         return located[path]
 
+    templates = result.templates
+    bad_text: dict[str, ExprError] = {}
     for s in scenes_ir:
+        for where, text in s["templates"]:
+            if text in templates:
+                continue
+            exc = bad_text.get(text)
+            if exc is None:
+                try:
+                    templates[text] = parse_template(text, variables, scene_ids)
+                except ExprError as error:
+                    exc = bad_text[text] = error
+            if exc is not None and reported(exc):
+                ck.error(doc_of(s["file"]), ("scenes", s["id"], *where), exc.code, exc.message, exc.hint,
+                         offset=exc.offset, inside=True)
         for c in s["choices"]:
             cp = ("scenes", s["id"], "choices", c["at"])
             target = c["target"]
-            if target is not None and target not in known:
+            if target is not None and target in unchecked:
+                skipped += 1
+            elif target is not None and target not in known:
                 ck.error(doc_of(s["file"]), cp + ("goto",), "E201", f'goto "{_short(target)}": no such scene',
                          did_you_mean(target, scene_ids) or "create the scene or fix the id")
             when = c["when"]
@@ -379,7 +436,7 @@ def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list
                         conditions[when] = parse_condition(when, variables, scene_ids)
                     except ExprError as error:
                         exc = bad_when[when] = error
-                if exc is not None:
+                if exc is not None and reported(exc):
                     ck.error(doc_of(s["file"]), cp + ("when",), exc.code, exc.message, exc.hint, offset=exc.offset)
             do_t = tuple(c["do"])
             if do_t and do_t not in effects:
@@ -389,19 +446,29 @@ def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list
                         effects[do_t] = parse_effects(list(do_t), variables, scene_ids)
                     except ExprError as error:
                         exc = bad_do[do_t] = error
-                if exc is not None:
+                if exc is not None and reported(exc):
                     doc = doc_of(s["file"])
                     raw = doc.value["scenes"][s["id"]]["choices"][c["at"]].get("do")
                     where = cp + ("do",) + ((getattr(exc, "item", 0),) if isinstance(raw, list) else ())
                     ck.error(doc, where, exc.code, exc.message, exc.hint, offset=exc.offset)
+    return skipped
+
+
+_UNKNOWN = re.compile(r"unknown variable `(\w+)`")
 
 
 def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes | None] | None,
              lean: bool) -> Analysis:
-    record = record or load_record()
     result = Analysis()
+    out: list[Diagnostic] = []
+    if record is None:
+        try:  # the seeds and the scenario's own sources/
+            record = record_for(folder)
+        except ChronicleError as exc:
+            out.extend(exc.diagnostics)
+            record = load_record()
     ck = _Checker(record, {}, {})
-    out = ck.out
+    ck.out = out
     files = list(sources) if sources else scenario_files(folder)
     if not files[0].is_file():
         out.append(Diagnostic(display_path(files[0]), 0, 0, "error", "E206",
@@ -433,17 +500,20 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
 
     variables: dict[str, VarSpec] = {}
     var_ir: list[dict[str, Any]] = []
+    vague: set[str] = set()  # declared so badly that their type is unknown
     raw_vars = meta.get("variables")
     if meta_doc is not None and isinstance(raw_vars, dict):
         for name, spec in raw_vars.items():
             if not isinstance(spec, dict) or spec.get("type") not in ("int", "bool", "str"):
+                vague.add(name)  # its uses are not reported as unknown: the schema reports the declaration
                 continue
             vtype = spec["type"]
             initial = spec.get("initial")
             lo, hi = spec.get("min"), spec.get("max")
             values = spec.get("values")
             if values is not None and not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
-                continue  # not a list of texts: the schema says so
+                variables[name] = VarSpec(name, -1, vtype)  # not a list of texts: the schema says so
+                continue
             p = ("variables", name)
             pytype = {"int": int, "bool": bool, "str": str}[vtype]
             ok = isinstance(initial, pytype) and (vtype == "bool" or not isinstance(initial, bool))
@@ -452,15 +522,18 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
                          f'variable "{name}" is {vtype} but its initial value is {_short(initial)}',
                          {"int": "write a whole number", "bool": "write true or false",
                           "str": "write text in quotes"}[vtype])
+                variables[name] = VarSpec(name, -1, vtype)  # still declared: no follow-on "unknown variable"
                 continue
             if (lo is not None or hi is not None) and vtype != "int":
                 ck.error(meta_doc, p, "E208", f'only int variables have min/max ("{name}" is {vtype})',
                          "remove min and max")
+                variables[name] = VarSpec(name, -1, vtype)
                 continue
             if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
                 ck.error(meta_doc, p + ("min",), "E208",
                          f'variable "{name}": min {_short(lo)} is above max {_short(hi)}',
                          "swap them")
+                variables[name] = VarSpec(name, -1, vtype)
                 continue
             if isinstance(initial, int) and (
                 (isinstance(lo, int) and initial < lo) or (isinstance(hi, int) and initial > hi)
@@ -468,11 +541,13 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
                 ck.error(meta_doc, p + ("initial",), "E208",
                          f'variable "{name}": initial value {_short(initial)} is outside {_short(lo)}..{_short(hi)}',
                          "change the initial value or the bounds")
+                variables[name] = VarSpec(name, -1, vtype, lo, hi)
                 continue
             if values is not None and (vtype != "str" or initial not in values):
                 ck.error(meta_doc, p + ("values",), "E208",
                          f'variable "{name}": values are for str variables and must include the initial value',
                          f'add "{_short(initial)}" to values' if vtype == "str" else "remove values")
+                variables[name] = VarSpec(name, -1, vtype)
                 continue
             variables[name] = VarSpec(name, len(var_ir), vtype, lo, hi,
                                       tuple(values) if values is not None else None)
@@ -486,8 +561,11 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
                          [len(data) for _, data in jobs], SPLIT_BYTES)
     scenes_ir: list[dict[str, Any]] = []
     first_at: dict[str, tuple[str, int]] = {}
-    for rows, found, chunks in per_file:
+    unread: dict[str, list[str]] = {}  # scene files that could not be parsed -> the scene ids they seem to hold
+    for (shown_file, _), (rows, found, chunks, guessed) in zip(jobs, per_file, strict=True):
         out.extend(Diagnostic(*row) for row in rows)
+        if guessed is not None:
+            unread[shown_file] = guessed
         result.chunks.extend(chunks)
         for scid, (kline, kcol), ir in found:
             if scid in first_at:
@@ -501,20 +579,38 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
     del per_file
     scene_ids = [s["id"] for s in scenes_ir]
     start = meta.get("start")
-    if meta_doc is not None and isinstance(start, str) and scene_ids and start not in first_at:
+    unchecked = {sid for ids in unread.values() for sid in ids if sid not in first_at}
+    if meta_doc is not None and isinstance(start, str) and scene_ids and start not in first_at \
+            and start not in unchecked:
         ck.error(meta_doc, ("start",), "E201", f'the start scene "{_short(start)}" does not exist',
                  did_you_mean(start, scene_ids) or "set start to the id of a scene")
-    _check_across(ck, scenes_ir, scene_ids, variables, result, {shown: data for _, shown, data in read})
+    if meta_doc is None and read:
+        vague.add("*")  # scenario.yaml could not be read: no variable is known
+    skipped = _check_across(ck, scenes_ir, scene_ids, variables, result, {shown: data for _, shown, data in read},
+                            unchecked, vague)
+    if skipped:
+        files_named = ", ".join(sorted(unread)) or "scenario.yaml"
+        what = "scene" if unread else "variable"
+        out.append(Diagnostic(sorted(unread)[0] if unread else display_path(files[0]), 0, 0, "note", "N001",
+                              f"{skipped} reference(s) to a {what} of a file that could not be read "
+                              f"({files_named}) were not checked",
+                              "fix the error in that file; the next check covers them"))
     raw_chapters = meta.get("chapters")
     chapters: dict[str, Any] = raw_chapters if isinstance(raw_chapters, dict) else {}
     for name, where in chapters.items():
-        if meta_doc is not None and isinstance(where, str) and scene_ids and where not in first_at:
+        if meta_doc is not None and isinstance(where, str) and scene_ids and where not in first_at \
+                and where not in unchecked:
             ck.error(meta_doc, ("chapters", name), "E201", f'chapter "{_short(name)}" starts at the scene '
                      f'"{_short(where)}", which does not exist',
                      did_you_mean(where, scene_ids) or "name a scene on the historical path")
 
     result.diagnostics = sorted(out)
     if any(d.severity == "error" for d in out) or meta_doc is None:
+        result.partial = {"variables": var_ir, "scenes": scenes_ir, "start": meta.get("start"),
+                          "questions": meta.get("questions") if meta_doc is not None else ["(unread)"],
+                          "unread": sorted(unread) + ([] if meta_doc is not None else [display_path(files[0])]),
+                          "expressions": [c["when"] for s in scenes_ir for c in s["choices"] if c["when"]]
+                          + [d for s in scenes_ir for c in s["choices"] for d in c["do"]]}
         return result
     clock = meta["clock"]
     result.ir = {
@@ -538,7 +634,7 @@ def build(ir: Mapping[str, Any], analysis: Analysis | None = None) -> Story:
     (`engine.build.compiled`, the form the cache stores) and unpacked, scenes decoded when first used."""
     if analysis is None:
         return unpack(pack(ir))
-    return unpack(pack(ir, analysis.chunks), analysis.conditions, analysis.effects)
+    return unpack(pack(ir, analysis.chunks), analysis.conditions, analysis.effects, analysis.templates)
 
 
 def compile_folder(

@@ -105,12 +105,12 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
         if analysis.ir is None:
             raise ChronicleError(analysis.diagnostics)
         chunks = compiled.pack(analysis.ir, analysis.chunks)  # the compiled form: what the cache stores, unpacked below
-        conditions, effects = analysis.conditions, analysis.effects
+        conditions, effects, templates = analysis.conditions, analysis.effects, analysis.templates
         del analysis  # the IR is not needed any more: keep the peak low
         if key is not None:
             try:
-                if cache.seeds_digest() == read.seeds:  # and the seed texts did not change meanwhile
+                if cache.sources_digest(folder) == read.seeds:  # and the seed texts did not change meanwhile
                     cache.store(folder, key, chunks, directory)
             except MemoryError:  # no room for the entry: the story itself is loaded
                 pass
-        return compiled.unpack(chunks, conditions, effects)
+        return compiled.unpack(chunks, conditions, effects, templates)

@@ -30,6 +30,7 @@ from engine.core import machine
 from engine.core.calendar import format_clock, format_date
 from engine.core.debrief import debrief
 from engine.core.model import Citation, Scene, State, Story
+from engine.core.prose import render as as_shown
 from engine.record.sources import Record
 from engine.saves.transcript import Playthrough
 
@@ -134,7 +135,7 @@ def transcript_document(p: Playthrough, story: Story, record: Record | None) -> 
         doc.add(Para(", ".join(x for x in (sc.place, _clock(story, state)) if x), muted=True))
         if sc.invented:
             doc.add(Para(f"Ours, not the record's: {sc.invented}", muted=True))
-        doc.add(Para(sc.text))
+        doc.add(Para(as_shown(story, state, sc.text)))
         for c in sc.record:
             doc.add(cites.quote(c))
         _disputes(doc, cites, sc)
@@ -146,14 +147,15 @@ def transcript_document(p: Playthrough, story: Story, record: Record | None) -> 
             leftover = [c.text or c.choice for c in made[n:]]
             break
         choice = story.choices_by_id[made_choice.choice]
-        took = f"Chose: {choice.text}{_mark(choice.mark)}"
+        shown = as_shown(story, state, choice.text)
+        took = f"Chose: {shown}{_mark(choice.mark)}"
         if made_choice.given:
-            took = f"Before the chapter {p.chapter or ''} (not the student's choice): {choice.text}"
+            took = f"Before the chapter {p.chapter or ''} (not the student's choice): {shown}"
         if made_choice.seconds is not None:
             took += f" — decided in {made_choice.seconds:.0f} s"
         doc.add(Para(took))
         if choice.note:
-            doc.add(Para(choice.note, muted=True))
+            doc.add(Para(as_shown(story, after, choice.note), muted=True))
         state = after
     if leftover:
         doc.add(Warning("These choices could not be followed in the current version of the scenario: "
@@ -162,7 +164,7 @@ def transcript_document(p: Playthrough, story: Story, record: Record | None) -> 
     if sc.ending is not None:
         doc.add(Heading(f"Ending: {sc.title}", 3, tag=sc.ending.kind))
         if sc.ending.epilogue:
-            doc.add(Para(sc.ending.epilogue))
+            doc.add(Para(as_shown(story, state, sc.ending.epilogue)))
     else:
         doc.add(Para("The game was stopped here, before an ending.", muted=True))
 
@@ -174,14 +176,14 @@ def transcript_document(p: Playthrough, story: Story, record: Record | None) -> 
         doc.add(Para("At every decision this playthrough followed the historical path."))
     for dep in db.departures:
         doc.add(Heading(f"Decision {dep.step}: {dep.scene.title}", 3))
-        doc.add(Para(f"Chose: {dep.taken.text}"))
-        doc.add(Para(f"What really happened: {dep.historical.text}"))
+        doc.add(Para(f"Chose: {as_shown(story, dep.before, dep.taken.text)}"))
+        doc.add(Para(f"What really happened: {as_shown(story, dep.before, dep.historical.text)}"))
         for c in dep.historical.record:
             doc.add(cites.quote(c))
         if dep.historical.note:
-            doc.add(Para(dep.historical.note, muted=True))
+            doc.add(Para(as_shown(story, dep.before, dep.historical.note), muted=True))
     if db.ending is not None and db.ending.debrief:
-        doc.add(Para(db.ending.debrief))
+        doc.add(Para(as_shown(story, state, db.ending.debrief)))
     if db.invented:
         doc.add(Heading("What was ours on this path (invented, not in the record)", 3))
         for scene in db.invented:
@@ -307,10 +309,10 @@ def worksheet_document(story: Story, record: Record | None, passages: int = 6,
         if len(st_scene.choices) < 2 or st_scene.historical_choice is None:
             continue
         n += 1
-        at = next((_clock(story, st) for st in states if st.scene == st_scene.id), "")
-        hour = at.rpartition(", ")[2]
+        first_at = next(st for st in states if st.scene == st_scene.id)
+        hour = _clock(story, first_at).rpartition(", ")[2]
         doc.add(Heading(f"{n}. {st_scene.title}" + (f" ({hour})" if hour else ""), 3))
-        doc.add(Numbered(_neutral([c.text for c in st_scene.choices])))
+        doc.add(Numbered(_neutral([as_shown(story, first_at, c.text) for c in st_scene.choices])))
         doc.add(Lines(1))  # what would you do, and why (asked once, above)
     if story.questions:
         doc.add(Heading("Questions for discussion"))

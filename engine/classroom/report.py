@@ -46,6 +46,7 @@ from engine.classroom.document import Bars, Document, Facts, Heading, Para, Tabl
 from engine.classroom.htmlkit import Bar
 from engine.core import machine
 from engine.core.model import Story
+from engine.expressions.template import outline
 from engine.saves.transcript import Playthrough, find_transcripts, read_transcript
 
 __all__ = [
@@ -481,7 +482,7 @@ def build_report(story: Story, playthroughs: Sequence[Playthrough],
         all_seconds += seconds
         hc = sc.historical_choice
         decisions.append(Decision(sid, sc.title, hc.id if hc else None, reached, counts,
-                                  {c.id: c.text for c in sc.choices}, tuple(seconds)))
+                                  {c.id: outline(c.text) for c in sc.choices}, tuple(seconds)))
 
     flagged = tuple((r.file, "; ".join(r.flags)) for r in rows if r.flags)
     classes = tuple(sorted({r.class_name for r in rows if r.class_name}))

@@ -36,9 +36,9 @@ def check_folders(folders: list[Path]) -> list[Diagnostic]:
     for folder in folders:
         analysis = analyze(folder)
         out.extend(analysis.diagnostics)
-        if analysis.ir is not None:
+        if analysis.ir is not None or analysis.partial is not None:  # warnings too, for what compiled
             out.extend(lint(folder, analysis))
-            if len(folders) > 1:  # the shared events are compared across scenarios
+            if len(folders) > 1 and analysis.ir is not None:  # shared events are compared across scenarios
                 stories.append(build(analysis.ir, analysis))
     if len(stories) > 1:
         out.extend(conflicts(stories))
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     folders, problems = resolve_scenarios(args.paths)
     problems.extend(check_folders(folders))
     errors = sum(d.severity == "error" for d in problems)
-    warnings = len(problems) - errors
+    warnings = sum(d.severity == "warning" for d in problems)
     if args.format == "json":
         print(json.dumps({"diagnostics": [d.as_json() for d in problems]}, indent=2, ensure_ascii=False))
     else:

@@ -61,8 +61,12 @@ def render(r: ExploreResult, seconds: float) -> str:
         for b in r.bounds:
             where = f": {_path(b.path)}" if b.path else ""
             out.append(f"  {b.choice} would set {b.variable} to {b.raw} ({b.side} {b.limit}){where}")
+    if r.unshown_arms:
+        problems += 1
+        out += ["", "Text branches no reachable state shows:"]
+        out += [f"  {a.describe()}" for a in r.unshown_arms]
     if not problems and r.complete:
-        out += ["", "No unreachable scenes, dead choices, softlocks or inescapable cycles."]
+        out += ["", "No unreachable scenes, dead choices, unshown text, softlocks or inescapable cycles."]
     return "\n".join(out)
 
 

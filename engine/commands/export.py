@@ -32,11 +32,11 @@ def configure(p: argparse.ArgumentParser) -> None:
         q.add_argument("--scenarios", metavar="DIR", help="the folder holding the scenario")
 
 
-def _record() -> Record | None:
-    from engine.record.sources import load_record
+def _record(folder: str = "") -> Record | None:
+    from engine.record.sources import record_for
 
     try:
-        return load_record()
+        return record_for(folder or None)
     except ChronicleError as exc:
         print(f"warning: the record cannot be read, citations are shown without places: {exc}",
               file=sys.stderr)
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             if not p.complete:
                 print(f"warning: {Path(args.file)}: " + "; ".join(p.problems), file=sys.stderr)
             story = load_scenario(p.scenario, args.scenarios)
-            doc = transcript_document(p, story, _record())
+            doc = transcript_document(p, story, _record(story.folder))
         else:
             if args.scenarios:
                 story = load_scenario(args.scenario, args.scenarios)
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
 
                 story = load_story(args.scenario)
             if args.what == "guide":
-                doc = guide_document(story, _record())
+                doc = guide_document(story, _record(story.folder))
             else:
                 chapter = args.chapter
                 if chapter is not None and chapter not in dict(story.chapters):
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
                     print(f'chronicle export: "{story.title}" has no chapter "{chapter}" (its chapters: {names})',
                           file=sys.stderr)
                     return 1
-                doc = worksheet_document(story, _record(), chapter=chapter)
+                doc = worksheet_document(story, _record(story.folder), chapter=chapter)
     except ChronicleError as exc:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)

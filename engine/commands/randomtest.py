@@ -40,6 +40,9 @@ def render(r: RandomReport) -> str:
     out += [f"  {k:>8,}  {sid}" for sid, k in r.scene_hits.items()]
     out += ["", "Choices (taken):"]
     out += [f"  {k:>8,}  {cid}" for cid, k in r.choice_hits.items()]
+    if r.arm_hits:
+        out += ["", "Text branches (times shown):"]
+        out += [f"  {k:>8,}  {a.describe()}" + ("   NEVER SHOWN" if not k else "") for a, k in r.arm_hits]
     return "\n".join(out)
 
 

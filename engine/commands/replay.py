@@ -28,7 +28,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--bless", metavar="FILE", help="write a plan from a transcript (.jsonl) or save (.json)")
     p.add_argument("-o", "--output", metavar="PLAN", help="with --bless: where to write (default: print)")
-    p.add_argument("--scenario", help="with --bless: the scenario, if the file does not name it")
+    p.add_argument("--scenario", help="the scenario (an id or a folder): for plans, instead of the one each names "
+                   "(which is otherwise looked for beside the plan, then in scenarios/); with --bless, "
+                   "when the file does not name it")
     p.add_argument("--bless-historical", metavar="SCENARIO",
                    help="write plans/historical.yaml: the historical path")
     p.add_argument("--bless-endings", metavar="SCENARIO",
@@ -54,11 +56,24 @@ def _plan_files(ref: str) -> list[Path]:
     return sorted(p for p in path.glob("*.yaml") if p.is_file()) + sorted(path.glob("*.yml"))
 
 
-def _story_for(plan: Plan, plan_path: Path, cache: dict[str, Story | None]) -> Story | None:
-    # a plan inside <scenario>/plans/ belongs to that folder; otherwise look the id up
-    home = plan_path.resolve().parent.parent
-    ref = str(home) if plan_path.resolve().parent.name == "plans" and is_scenario(home) \
-        and home.name == plan.scenario else plan.scenario
+def _scenario_near(plan_path: Path, scenario_id: str) -> Path | None:
+    """The folder of the plan's scenario found from the plan's own folder: the plan's folder or
+    one above it (a plan in <scenario>/plans/), or a folder of that name beside one of them."""
+    here = plan_path.resolve().parent
+    for _ in range(4):
+        for candidate in (here, here / scenario_id):
+            if candidate.name == scenario_id and is_scenario(candidate):
+                return candidate
+        if here.parent == here:
+            break
+        here = here.parent
+    return None
+
+
+def _story_for(plan: Plan, plan_path: Path, cache: dict[str, Story | None], given: str | None = None) -> Story | None:
+    # --scenario, else the scenario found from the plan's folder, else the id looked up in scenarios/
+    near = _scenario_near(plan_path, plan.scenario) if given is None else None
+    ref = given or (str(near) if near is not None else plan.scenario)
     if ref not in cache:
         cache[ref] = story_or_none(ref)
     return cache[ref]
@@ -146,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             results.append({"plan": str(f), "ok": False, "message": exc.diagnostics[0].format()})
             continue
-        story = _story_for(plan, f, cache)
+        story = _story_for(plan, f, cache, args.scenario)
         if story is None:
             failed += 1
             results.append({"plan": str(f), "ok": False, "message": f'scenario "{plan.scenario}" cannot be loaded'})

@@ -110,7 +110,7 @@ def render(report: GroundingReport, *, brief: bool = False) -> str:
     for sc in report.scenarios:
         lines += render_scenario(sc, brief=brief)
         lines.append("")
-    lines.append("Seed documents, verified citations across these scenarios:")
+    lines.append("Source documents (the seeds and the scenarios' own), verified citations across these scenarios:")
     width = max((len(n) for n in report.seeds), default=0)
     for name, count in report.seeds.items():
         lines.append(f"  {name.ljust(width)}  {report.sources.get(name, '').ljust(16)}  {count}")

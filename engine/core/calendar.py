@@ -14,7 +14,10 @@ has no ``date`` object, because ``datetime`` knows only Gregorian leap years; th
 ValueError.)
 
 A clock value is an ``int``: minutes since 00:00 of the start date (day 0), or None when the
-time is unknown. ``divmod(clock, 1440)`` gives (day, minutes into the day).
+time is unknown. ``divmod(clock, 1440)`` gives (day, minutes into the day). A scene with a
+``date:`` but no ``time:`` moves the clock to that day with the hour unknown: such a clock is
+``date_only(day)`` (``DATE_ONLY`` below day 0; ``is_date_only`` tells them apart), and is shown
+as the date alone.
 """
 
 from __future__ import annotations
@@ -26,8 +29,11 @@ from typing import Literal
 __all__ = [
     "CALENDARS",
     "MINUTES_PER_DAY",
+    "DATE_ONLY",
     "advance",
     "both_dates",
+    "date_only",
+    "is_date_only",
     "check_calendar",
     "day_offset",
     "format_clock",
@@ -138,27 +144,47 @@ def format_time(minutes: int) -> str:
 
 
 def split_clock(clock: int) -> tuple[int, int]:
-    """A clock value -> (day offset, minutes into that day)."""
+    """A clock value -> (day offset, minutes into that day); a date-only clock: 00:00 of its day."""
+    if is_date_only(clock):
+        return clock + DATE_ONLY, 0
     day, minutes = divmod(clock, MINUTES_PER_DAY)
     return day, minutes
+
+
+DATE_ONLY = 500_000_000  # a date-only clock is day - DATE_ONLY (far below any real clock; saves allow +/-10**9)
+
+
+def date_only(day: int) -> int:
+    """The clock of day `day` with the hour unknown (a scene with a date and no time)."""
+    return day - DATE_ONLY
+
+
+def is_date_only(clock: int | None) -> bool:
+    return clock is not None and clock <= -DATE_ONLY // 2
 
 
 def advance(clock: int | None, time_of_day: int | None, day: int | None = None) -> int | None:
     """The clock after moving to a scene set at `time_of_day` (minutes after midnight).
 
-    - `time_of_day` None: the scene gives no time; the clock is unchanged.
+    - `time_of_day` None: the scene gives no time; the clock is unchanged, unless the scene
+      gives a `day` other than the clock's: then that day, the hour unknown (`date_only`).
     - an explicit `day` offset (the scene's date): that day, at that time.
+    - a date-only clock: the same day, at that time.
     - otherwise the same day if the time of day is not earlier than the current one, else
       the next day (the clock crossed midnight). With the clock unknown (None), day 0.
     """
     if time_of_day is None:
-        return clock
+        if day is None or (clock is not None and split_clock(clock)[0] == day):
+            return clock
+        return date_only(day)
     if not 0 <= time_of_day < MINUTES_PER_DAY:
         raise ValueError(f"time of day out of range: {time_of_day} minutes")
     if day is not None:
         return day * MINUTES_PER_DAY + time_of_day
     if clock is None:
         return time_of_day
+    if is_date_only(clock):
+        return split_clock(clock)[0] * MINUTES_PER_DAY + time_of_day
     current_day, current = split_clock(clock)
     if time_of_day < current:
         current_day += 1
@@ -203,4 +229,6 @@ def format_clock(start: date, calendar: str, clock: int | None) -> str:
     if clock is None:
         return format_date(start, calendar, 0)
     day, minutes = split_clock(clock)
+    if is_date_only(clock):
+        return format_date(start, calendar, day)
     return f"{format_date(start, calendar, day)}, {format_time(minutes)}"

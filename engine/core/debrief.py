@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.core import machine
 from engine.core.model import Choice, Dispute, Ending, Scene, State, Story
 
 
@@ -22,6 +23,7 @@ class Departure:
     taken: Choice
     historical: Choice  # what the real person did, with its record
     step: int  # 1-based index of the choice in the path
+    before: State  # the state in which the choice was made (its texts are shown as they were then)
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,15 @@ def debrief(story: Story, state: State, skip: int = 0) -> Debrief:
                 disputes.append((sc, d))
 
     note_disputes(story.scenes[story.start])
+    now = machine.start(story)
     for step, cid in enumerate(state.path, 1):
         choice = story.choices_by_id.get(cid)
         if choice is None:
             continue
+        before = now
+        if now.scene == choice.scene:
+            vars_, visits, clock = machine.transition(choice, now.vars, now.visits, now.clock)
+            now = State(choice.target, vars_, visits, clock, now.path + (cid,))
         sc = story.scenes[choice.scene]
         hist = sc.historical_choice
         if hist is not None and len(sc.choices) > 1 and step > skip:
@@ -69,7 +76,7 @@ def debrief(story: Story, state: State, skip: int = 0) -> Debrief:
             if hist.id == choice.id:
                 followed += 1
             else:
-                departures.append(Departure(sc, choice, hist, step))
+                departures.append(Departure(sc, choice, hist, step, before))
         target = story.scenes.get(choice.target)
         if target is not None:
             note_disputes(target)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from engine.core.calendar import advance
 from engine.core.model import Choice, Scene, State, Story, Vars, Visits
 
 
@@ -62,12 +63,15 @@ def choice_points(story: Story, state: State) -> tuple[tuple[Choice, bool], ...]
 
 
 def _advance(clock: int | None, time: int | None, day: int | None) -> int | None:
+    """`engine.core.calendar.advance`, with the common cases inline."""
     if time is None:
-        return clock
+        return clock if day is None else advance(clock, time, day)
     if day is not None:
         return day * 1440 + time
     if clock is None:
         return time
+    if clock < 0:  # perhaps a date-only clock
+        return advance(clock, time, day)
     today, now = divmod(clock, 1440)
     return (today + (1 if time < now else 0)) * 1440 + time
 

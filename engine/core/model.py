@@ -12,6 +12,8 @@ from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from typing import Any, Literal, NamedTuple, TypeVar
 
+from engine.expressions.template import BoundTemplate
+
 Mark = Literal["historical", "counterfactual"]
 ChoiceMark = Literal["historical", "counterfactual", "neutral"]  # neutral: no claim either way
 VISIT_CAP = 20  # visits() counts up to this many; keeps the state space finite
@@ -137,6 +139,8 @@ class Story:
     choices_by_id: Mapping[str, Choice] = field(default_factory=dict)
     chapters: tuple[tuple[str, str], ...] = ()  # (name, start scene), in the author's order
     fixed_order: frozenset[str] = frozenset()  # scenes whose choices are always in the author's order
+    # every text with a brace, compiled (`engine.expressions.template`); rendered by `engine.core.prose`
+    templates: Mapping[str, BoundTemplate] = field(default_factory=dict)
 
     def var(self, name: str) -> Variable:
         for v in self.variables:

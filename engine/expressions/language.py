@@ -86,10 +86,12 @@ __all__ = [
     "Condition",
     "Effect",
     "ExprError",
+    "Value",
     "VarSpec",
     "evaluate",
     "parse_condition",
     "parse_effects",
+    "parse_value",
 ]
 
 MAX_SOURCE = 500
@@ -103,7 +105,7 @@ MAX_STRING_VALUE = 1000
 
 BUILTINS = ("visited", "visits", "min", "max")
 
-CODES: dict[str, str] = codes_with("E3")  # this area of the one table, engine.base.codes
+CODES: dict[str, str] = {c: m for c, m in codes_with("E3").items() if not c.startswith("E34")}  # engine.base.codes
 
 VarType = Literal["int", "bool", "str"]
 
@@ -313,6 +315,7 @@ _NOT_BP = 3
 _UNARY_BP = 6
 _CMP_KIND = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _TYPE_WORDS = {"int": "a number", "bool": "true/false", "str": "text"}
+_EXAMPLE = {"int": "3", "bool": "true", "str": "'calm'"}
 _ASSIGN_OPS = ("=", "+=", "-=")
 
 
@@ -326,7 +329,7 @@ def _show(tok: _Tok) -> str:
 
 class _Parser:
     def __init__(self, src: str, variables: Mapping[str, VarSpec], scene_ids: Collection[str],
-                 context: Literal["condition", "effect"]) -> None:
+                 context: Literal["condition", "effect", "value"]) -> None:
         self.src = src
         self.variables = variables
         self.scene_ids = scene_ids
@@ -351,8 +354,8 @@ class _Parser:
         """The error for a token left over where an operator, `)` or the end was expected."""
         t = tok.text
         if tok.kind == "op" and t in _ASSIGN_OPS:
-            if self.context == "condition":
-                return ExprError("E321", f"`{t}` assigns a value and cannot appear in a condition",
+            if self.context != "effect":
+                return ExprError("E321", f"`{t}` assigns a value and cannot appear in a {self.context}",
                                  tok.offset, "to compare, use `==`" if t == "=" else "")
             return ExprError("E321", f"unexpected `{t}`: one effect assigns only once", tok.offset,
                              "separate effects with `;`, e.g. `a = 1; b = 2`")
@@ -430,7 +433,8 @@ class _Parser:
             operand = self.expr(_UNARY_BP, depth + 1)
             if operand.type != "int":
                 raise ExprError("E318", f"unary `-` needs a number, but this is {_desc(operand.type)}",
-                                operand.offset, "")
+                                operand.offset, "only numbers can be negated; for true/false use `not`"
+                                if operand.type == "bool" else "only numbers can be negated")
             return _fold(_Node("neg", "int", tok.offset, args=(operand,)))
         if kind == "end":
             return self.missing(tok)
@@ -459,6 +463,8 @@ class _Parser:
         spec = self.variables.get(name)
         if spec is None:
             hint = did_you_mean(name, self.variables)
+            if not hint and (near := did_you_mean(name, BUILTINS)):
+                hint = f"{near[:-1]} — a built-in, called with parentheses?"
             if not hint:
                 if name in BUILTINS:
                     hint = f'`{name}` is a built-in; call it, e.g. {name}("scene_id")' if name.startswith(
@@ -514,7 +520,7 @@ class _Parser:
         for arg_node in (first, second):
             if arg_node.type != "int":
                 raise ExprError("E318", f"{name}() works on numbers, but this is {_desc(arg_node.type)}",
-                                arg_node.offset, "")
+                                arg_node.offset, f"give {name}() two numbers, e.g. {name}(resolve, 3)")
         return _fold(_Node(name, "int", name_tok.offset, args=(first, second)))
 
     def binary(self, op: _Tok, left: _Node, right: _Node) -> _Node:
@@ -529,8 +535,12 @@ class _Parser:
             result: VarType = "bool"
         elif t in ("==", "!="):
             if lt != rt:
+                side = self.src[left.offset:op.offset].strip() or "the left side"
+                hint = f"`{side}` is {_desc(lt)}: compare it with {_desc(lt)}, e.g. `{side} {t} {_EXAMPLE[lt]}`"
+                if lt == "int" and rt == "str":
+                    hint += "; for words, declare the variable as type: str with values"
                 raise ExprError("E318", f"`{t}` compares two values of the same kind, but here "
-                                f"{_desc(lt)} is compared with {_desc(rt)}", op.offset, "")
+                                f"{_desc(lt)} is compared with {_desc(rt)}", op.offset, hint)
             kind, result = _CMP_KIND[t], "bool"
         elif t in ("<", "<=", ">", ">="):
             for side, node in (("left", left), ("right", right)):
@@ -547,11 +557,15 @@ class _Parser:
             else:
                 bad = left if lt == "bool" else right if rt == "bool" else None
                 raise ExprError("E318", f"`+` adds two numbers or joins two texts, but here it has "
-                                f"{_desc(lt)} and {_desc(rt)}", op.offset if bad is None else bad.offset, "")
+                                f"{_desc(lt)} and {_desc(rt)}", op.offset if bad is None else bad.offset,
+                                "give both sides the same kind: numbers with numbers, text with text "
+                                "(a number cannot be joined to text in an expression; in a text template, "
+                                "write `{name}` instead)")
         else:  # "-" or "*"
             for side, node in (("left", left), ("right", right)):
                 if node.type != "int":
-                    hint = "text cannot be repeated or subtracted" if node.type == "str" else ""
+                    hint = "text cannot be repeated or subtracted" if node.type == "str" else \
+                        "true/false values cannot be counted: use a number variable, or `if`-style conditions"
                     raise ExprError("E318", f"`{t}` works only on numbers, but its {side} side is "
                                     f"{_desc(node.type)}", node.offset, hint)
             kind, result = ("sub" if t == "-" else "mul"), "int"
@@ -569,6 +583,15 @@ class _Parser:
         if node.type != "bool":
             raise ExprError("E320", f"a condition must be true or false, but this is {_desc(node.type)}",
                             node.offset, "compare it, e.g. `x > 0` or `mood == 'calm'`")
+        return node
+
+    def value(self) -> _Node:
+        if self.peek().kind == "end":
+            raise ExprError("E323", "the value is empty", 0, "write the name of a variable, e.g. `{resolve}`")
+        node = self.expr(0, 1)
+        tok = self.peek()
+        if tok.kind != "end":
+            raise self.unexpected(tok)
         return node
 
     def statements(self) -> tuple[list[_Stmt], set[str]]:
@@ -611,14 +634,15 @@ class _Parser:
     def check_assignment(self, spec: VarSpec, op: _Tok, node: _Node) -> None:
         name = spec.name
         mismatch = f"`{name}` holds {_desc(spec.type)}, but this value is {_desc(node.type)}"
+        fix = f"give it {_desc(spec.type)}, e.g. `{name} {op.text} {_EXAMPLE[spec.type]}`"
         if op.text == "=":
             if node.type != spec.type:
-                raise ExprError("E325", mismatch, node.offset, "")
+                raise ExprError("E325", mismatch, node.offset, fix)
         elif spec.type == "bool" or (spec.type == "str" and op.text == "-="):
             raise ExprError("E326", f"`{op.text}` cannot be used on `{name}`, which holds {_desc(spec.type)}",
                             op.offset, "assign with `=` instead")
         elif node.type != spec.type:
-            raise ExprError("E325", mismatch, node.offset, "")
+            raise ExprError("E325", mismatch, node.offset, fix)
         if spec.type == "str" and spec.values is not None and op.text == "=" and node.kind == "const":
             if node.value not in spec.values:
                 hint = did_you_mean(str(node.value), spec.values) or (
@@ -964,6 +988,22 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Value:
+    """An expression of any type whose value is shown (a text template's `{...}`)."""
+
+    source: str
+    type: VarType
+    reads: frozenset[str]
+    scenes: frozenset[str]
+    tree: _Node = field(repr=False, compare=False)
+
+    def bind(self, visit_index: Mapping[str, int]) -> Callable[[tuple[object, ...], tuple[int, ...]], object]:
+        """Compile into fn(vars, visits) -> the value (int, bool or str)."""
+        _check_scenes(self.scenes, visit_index)
+        return _compile(self.tree, visit_index)
+
+
+@dataclass(frozen=True)
 class Effect:
     source: str
     reads: frozenset[str]  # variables read, including the targets of += and -=
@@ -995,6 +1035,14 @@ def parse_condition(source: str, variables: Mapping[str, VarSpec], scene_ids: Co
     parser = _Parser(text, variables, scene_ids, "condition")
     tree = parser.condition()
     return Condition(text, frozenset(parser.reads), frozenset(parser.scenes), tree)
+
+
+def parse_value(source: str, variables: Mapping[str, VarSpec], scene_ids: Collection[str]) -> Value:
+    """Parse and type-check an expression of any type (shown by a text template)."""
+    text = _check_source(source, "a value")
+    parser = _Parser(text, variables, scene_ids, "value")
+    tree = parser.value()
+    return Value(text, tree.type, frozenset(parser.reads), frozenset(parser.scenes), tree)
 
 
 def parse_effects(

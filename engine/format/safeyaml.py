@@ -70,6 +70,61 @@ class Doc:
     styles: dict[int, dict[str, str | None]] = field(default_factory=dict)
     # a document read with `marks_depth` keeps its text: deeper marks are read again when asked
     source: bytes | None = field(default=None, repr=False, compare=False)
+    # the decoded text, for `locate`
+    text: str | None = field(default=None, repr=False, compare=False)
+
+    def locate(self, path: tuple[Any, ...], offset: int) -> Mark:
+        """The line and column of character `offset` of the text value at `path` (plain, quoted
+        or block scalar, over several lines too); the value's own mark when it cannot tell."""
+        line, col = self.mark(path)
+        node: Any = self.value
+        for step in path:
+            try:
+                node = node[step]
+            except (KeyError, IndexError, TypeError):
+                return line, col
+        text = self.text
+        if text is None or not isinstance(node, str):
+            return line, col
+        style = self.style(path)
+        q = 0
+        for _ in range(line - 1):
+            q = text.find("\n", q) + 1
+            if q <= 0:
+                return line, col
+        q += col - 1
+        skip = 1 << 30  # spaces skipped after a line break inside the value
+        if style in ("|", ">"):
+            q = text.find("\n", q) + 1
+            if q <= 0:
+                return line, col
+            k = q
+            while k < len(text) and text[k] == "\n":
+                k += 1
+            rest = text[k:k + 200]
+            skip = len(rest) - len(rest.lstrip(" "))
+            q = k + skip
+        elif style in ("'", '"'):
+            q += 1
+        n = len(text)
+        for ch in node[:offset]:
+            if q >= n:
+                break
+            if text[q] == "\n":
+                q += 1
+                k = 0
+                while q < n and k < skip and text[q] in " \t":
+                    q += 1
+                    k += 1
+                if ch in " \n":
+                    continue
+            if style == '"' and text[q] == "\\" and ch != "\\":
+                q += 2
+            elif style == "'" and ch == "'" and text.startswith("''", q):
+                q += 2
+            else:
+                q += 1
+        return _position(text, q)
 
     def mark(self, path: tuple[Any, ...], *, key: bool = False) -> Mark:
         """The mark of the value at ``path`` (or of its key), or of the nearest ancestor."""
@@ -194,32 +249,42 @@ class _NeedAllMarks(Exception):
     """A diagnostic needs a mark that a shallow read did not keep."""
 
 
-def load(data: bytes | str, path: str = "<string>", *, marks_depth: int | None = None) -> Doc:
+def load(data: bytes | str, path: str = "<string>", *, marks_depth: int | None = None,
+         aliases: bool = True) -> Doc:
     """Parse one YAML document safely. Raises ChronicleError with one located diagnostic.
 
     With `marks_depth`, only mappings and sequences nested at most that deep keep their marks
     and styles as they are read (faster, smaller); asking the document for a deeper mark reads
-    the text again, so every answer is the same as without it.
+    the text again, so every answer is the same as without it. With `aliases` False (scenario
+    files), an anchor (`&name`) or alias (`*name`) is refused (E013): it hides content from the
+    checks and adds nothing an author needs.
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     text = decode(raw, path)
     if marks_depth is None:
-        return _load(text, path, None)
+        return _load(text, path, None, aliases)
     try:
-        doc = _load(text, path, marks_depth)
+        doc = _load(text, path, marks_depth, aliases)
     except _NeedAllMarks:
-        return _load(text, path, None)  # raises the same error, with every mark at hand
+        return _load(text, path, None, aliases)  # raises the same error, with every mark at hand
     doc.source = raw  # the bytes, not the text: often half the size
     return doc
 
 
-def _load(text: str, path: str, marks_depth: int | None) -> Doc:
-    doc = Doc(path, None)
+def _no_anchor(path: str, ev: Any) -> ChronicleError:
+    what = f'the alias "*{ev.anchor}"' if isinstance(ev, _AliasEvent) else f'the anchor "&{ev.anchor}"'
+    return _fail(path, position(ev.start_mark), "E013",
+                 f"{what}: YAML anchors and aliases are not allowed in scenario files",
+                 "write the value out in full everywhere it is needed (an alias hides it from the checks)")
+
+
+def _load(text: str, path: str, marks_depth: int | None, aliases: bool = True) -> Doc:
+    doc = Doc(path, None, text=text)
     deep = MAX_DEPTH + 1 if marks_depth is None else marks_depth
     marks = doc.marks
     styles = doc.styles
     anchors: dict[str, tuple[Any, int]] = {}
-    aliases = 0
+    alias_count = 0
     expanded = 0  # values built, counting each alias as the size of what it repeats
     documents = 0
     # frame: [container, marks table, styles table or None, pending key, key mark, anchor, start size,
@@ -252,6 +317,8 @@ def _load(text: str, path: str, marks_depth: int | None) -> Doc:
                     top[7] = False
                     value: Any = intern(ev.value)
                     if ev.anchor is not None:
+                        if not aliases:
+                            raise _no_anchor(path, ev)
                         anchors[ev.anchor] = (value, 1)
                     if value in top[0]:
                         if not top[10]:
@@ -273,6 +340,8 @@ def _load(text: str, path: str, marks_depth: int | None) -> Doc:
                         elif value and value[0] in numeric and int_match(value):
                             value = int(value)
                     if ev.anchor is not None:
+                        if not aliases:
+                            raise _no_anchor(path, ev)
                         anchors[ev.anchor] = (value, 1)
                     if top is None:
                         result, have_result = value, True
@@ -299,6 +368,8 @@ def _load(text: str, path: str, marks_depth: int | None) -> Doc:
                     raise _fail(path, position(ev.start_mark), "E010", "a key must be a plain word or string",
                                 "write the key as text, not a list or mapping")
                 expanded += 1
+                if ev.anchor is not None and not aliases:
+                    raise _no_anchor(path, ev)
                 keep = len(stack) < deep
                 if cls is _MappingStartEvent:
                     container: Any = {}
@@ -327,13 +398,15 @@ def _load(text: str, path: str, marks_depth: int | None) -> Doc:
                     doc.root = position(frame[8])
                 continue
             elif cls is _AliasEvent:
-                aliases += 1
+                if not aliases:
+                    raise _no_anchor(path, ev)
+                alias_count += 1
                 if ev.anchor not in anchors:
                     raise _fail(path, position(ev.start_mark), "E012", f'unknown alias "*{ev.anchor}"',
                                 "define the anchor (&name) before using it")
                 value, size = anchors[ev.anchor]
                 expanded += size
-                if aliases > MAX_ALIASES or expanded > MAX_EXPANDED:
+                if alias_count > MAX_ALIASES or expanded > MAX_EXPANDED:
                     raise _fail(path, position(ev.start_mark), "E006",
                                 f"too many aliases (more than {MAX_ALIASES}, or expanding past "
                                 f"{MAX_EXPANDED:,} values)", "write the values out instead of aliasing them")
@@ -363,8 +436,8 @@ def _load(text: str, path: str, marks_depth: int | None) -> Doc:
         if "nesting" in msg and ("depth" in msg or "level" in msg):  # libyaml's own nesting limit
             raise _fail(path, where, "E005", f"nesting is deeper than {MAX_DEPTH} levels",
                         "flatten the structure") from None
-        raise _fail(path, where, "E004", f"YAML syntax: {msg}",
-                    "check indentation, colons and quotes on this line and the one before") from None
+        said, fix = _plain_words(msg, exc.context or "", text, where[0])
+        raise _fail(path, where, "E004", f"{said} (YAML: {msg})", fix) from None
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked libyaml errors
         raise _fail(path, _last(ev), "E004", f"YAML syntax: {exc}", "check the file's syntax") from None
     except (RecursionError, MemoryError):  # pragma: no cover - defensive: the limits above prevent these
@@ -376,6 +449,51 @@ def _load(text: str, path: str, marks_depth: int | None) -> Doc:
         result = None
     doc.value = result
     return doc
+
+
+# what the YAML reader's complaints mean in an author's terms, and the fix: (words in the
+# problem, words in the context or "", message, hint); the first row that matches is used
+_PLAIN: tuple[tuple[str, str, str, str], ...] = (
+    ("mapping values are not allowed", "", "a colon followed by a space inside text that is not in quotes",
+     'put the text in quotes ("..."), or write it as a block: `text: >` with the text on the lines below'),
+    ("could not find expected ':'", "", "a line here is neither `key: value` nor part of a quoted text",
+     "a text over several lines needs quotes or a block (`text: >`); otherwise check the indentation"),
+    ("found character '\\t'", "", "a tab character", "indent with spaces, not tabs"),
+    ("found a tab character", "", "a tab character", "indent with spaces, not tabs"),
+    ("found unexpected end of stream", "quoted scalar", "a quote that is never closed",
+     "close the quote at the end of the text"),
+    ("found unknown escape character", "", "an unknown escape after a backslash in double quotes",
+     "write \\\\ for a backslash, or use single quotes"),
+    ("did not find expected ',' or ']'", "", "a `[` opens a YAML list here",
+     "put text that starts with `[` in quotes"),
+    ("did not find expected ',' or '}'", "", "a `{` opens a YAML mapping here",
+     'put text that starts with `{` in quotes (a text template: "{if ...}...")'),
+    ("did not find expected key", "", "this line is not lined up with the keys around it",
+     "indent it like the other keys of the same block, or quote a text that runs over several lines"),
+    ("did not find expected '-' indicator", "", "a list item is not lined up with the others",
+     "start every item of the list with `- ` at the same indentation"),
+    ("expected <block end>", "", "this line is not lined up with the keys around it",
+     "indent it like the other keys of the same block"),
+    ("found character that cannot start any token", "", "text that starts with a character YAML reserves",
+     "put the text in quotes"),
+    ("found undefined", "", "an alias to an anchor that does not exist", "write the value out in full"),
+)
+
+
+_FLOW_START = re.compile(r"^\s*(?:- )?(?:[^\s:#][^:#]*:\s+)?[\[{]")
+
+
+def _plain_words(problem: str, context: str, text: str = "", line: int = 0) -> tuple[str, str]:
+    lines = text.split("\n", line)[line - 1:line] if line else []
+    if any(ln[:len(ln) - len(ln.lstrip())].count("\t") for ln in lines):
+        return "a tab character", "indent with spaces, not tabs"
+    if any(_FLOW_START.match(ln) for ln in lines):
+        return ("a text that starts with `{` or `[` is read by YAML as a mapping or a list",
+                'put the whole text in quotes, e.g. text: "{if calm}...{end}"')
+    for words, where, said, fix in _PLAIN:
+        if words in problem and where in context:
+            return said, fix
+    return "YAML syntax error", "check indentation, colons and quotes on this line and the one before"
 
 
 def _last(ev: Any) -> Mark:

@@ -18,6 +18,11 @@ _TEXT = {"type": "string", "minLength": 1, "maxLength": 20000}
 _LINE = {"type": "string", "minLength": 1, "maxLength": 500}
 _TIME = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
 _DATE = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_TEMPLATES = ("may answer the player with text templates: {variable} shows a value; "
+              "{if CONDITION}...{elif CONDITION}...{else}...{end} shows text conditionally (conditions as in "
+              "when:); {{ and }} write braces")
+_PROSE = {**_TEXT, "description": "prose; " + _TEMPLATES}
+_PROSE_LINE = {**_LINE, "description": "one line; " + _TEMPLATES}
 
 _CITATION = {
     "type": "object",
@@ -49,7 +54,7 @@ _CHOICE = {
     "type": "object",
     "properties": {
         "id": _ID,
-        "text": _LINE,
+        "text": _PROSE_LINE,
         "goto": _ID,
         "when": _EXPR,
         "locked": _LINE,
@@ -59,7 +64,7 @@ _CHOICE = {
         "neutral": {"type": "boolean",
                     "description": "explicitly neutral: the choice makes no claim either way about the record"},
         "record": {"type": "array", "items": {"$ref": "#/$defs/citation"}, "minItems": 1, "maxItems": 20},
-        "note": _TEXT,
+        "note": _PROSE,
     },
     "required": ["text", "goto"],
     "additionalProperties": False,
@@ -69,8 +74,8 @@ _ENDING = {
     "type": "object",
     "properties": {
         "kind": {"enum": ["historical", "counterfactual"]},
-        "epilogue": _TEXT,
-        "debrief": _TEXT,
+        "epilogue": _PROSE,
+        "debrief": _PROSE,
     },
     "required": ["kind"],
     "additionalProperties": False,
@@ -83,7 +88,7 @@ _SCENE = {
         "place": _LINE,
         "time": {**_TIME, "description": '"HH:MM", 24-hour, quoted'},
         "date": {**_DATE, "description": "YYYY-MM-DD in the scenario's calendar"},
-        "text": _TEXT,
+        "text": _PROSE,
         "record": {"type": "array", "items": {"$ref": "#/$defs/citation"}, "maxItems": 20},
         "disputed": {
             "type": "array",

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Literal
 
 from engine.base.sanitize import clean, clean_line
 from engine.core import machine
-from engine.core.calendar import format_clock
+from engine.core.calendar import format_clock, is_date_only
 from engine.core.model import Choice, Citation, Scene, State, Story
+from engine.core.prose import render
 
 if TYPE_CHECKING:
     from engine.play.session import Session
@@ -76,17 +77,19 @@ def header_line(story: Story, state: State) -> str:
 def clock_line(story: Story, state: State) -> str:
     """The historical clock; "after 18:00" when the record gives this scene no time of its own."""
     text = format_clock(story.start_date, story.calendar, state.clock)
-    if state.clock is not None and state.path and machine.scene(story, state).time is None:
+    if state.clock is not None and not is_date_only(state.clock) and state.path \
+            and machine.scene(story, state).time is None:
         day, time = text.rsplit(", ", 1)
         text = f"{day}, after {time}"
     return text
 
 
-def _record() -> Record | None:
+def _record(folder: str = "") -> Record | None:
+    """The record of the story in `folder`: the seeds and the scenario's own sources."""
     try:
-        from engine.record.sources import load_record
+        from engine.record.sources import load_record, record_for
 
-        return load_record()
+        return record_for(folder) if folder else load_record()
     except Exception:  # the record is missing or damaged: show the quotes without places
         return None
 
@@ -100,12 +103,12 @@ def _match(record: Record | None, source: str, quote: str) -> Match | None:
         return None
 
 
-def citation_blocks(c: Citation | object, *, context: bool, level: int = 0) -> list[Block]:
+def citation_blocks(c: Citation | object, *, context: bool, level: int = 0, folder: str = "") -> list[Block]:
     """A cited passage: the quote, its place in the record, optionally its surroundings."""
     source = str(getattr(c, "source", ""))
     quote = str(getattr(c, "quote", ""))
     note = str(getattr(c, "note", "") or "")
-    record = _record()
+    record = _record(folder)
     match = _match(record, source, quote)
     where = source
     out: list[Block] = []
@@ -149,16 +152,16 @@ def scene_page(session: Session, note: str = "") -> list[Block]:
     if sc.invented:
         out.append(ours_block(sc))
     out.append(GAP)
-    out += [block("text", p) for p in _paragraphs(sc.text)]
+    out += [block("text", p) for p in _paragraphs(render(story, state, sc.text))]
     if sc.ending is not None:
         out += [GAP, *ending_blocks(session)]
         return out
     out.append(GAP)
     for number, choice, reason in session.rows():
         if number is not None:
-            out.append(block("choice", choice.text, number=number))
+            out.append(block("choice", render(story, state, choice.text), number=number))
         else:
-            out.append(block("closed", choice.text, extra=reason or ""))
+            out.append(block("closed", render(story, state, choice.text), extra=reason or ""))
     if sc.disputed:
         out += [GAP, block("hint", "The sources disagree about this moment: type disputes.")]
     return out
@@ -183,19 +186,20 @@ def ending_blocks(session: Session) -> list[Block]:
         "A road not taken: this did not happen")
     out.append(block("heading", f"The end — {kind}"))
     if ending is not None and ending.epilogue:
-        out += [block("text", p) for p in _paragraphs(ending.epilogue)]
+        out += [block("text", p) for p in _paragraphs(render(story, state, ending.epilogue))]
     out += [GAP, block("heading", "Debrief: your path beside the record")]
     if ending is not None and ending.debrief:
-        out += [block("text", p) for p in _paragraphs(ending.debrief)]
+        out += [block("text", p) for p in _paragraphs(render(story, state, ending.debrief))]
     if d.decisions:
         out.append(block("text", f"You followed the record at {d.followed} of {d.decisions} decisions."))
     if d.departures:
         out += [GAP, block("heading", "Where you left the record")]
         for dep in d.departures:
-            out.append(block("item", f'At "{dep.scene.title}" you chose: {dep.taken.text}'))
-            out.append(block("item", f"What really happened: {dep.historical.text}", level=1))
+            out.append(block("item", f'At "{dep.scene.title}" you chose: {render(story, dep.before, dep.taken.text)}'))
+            out.append(block("item", f"What really happened: {render(story, dep.before, dep.historical.text)}",
+                             level=1))
             for c in dep.historical.record:
-                out += citation_blocks(c, context=False, level=1)
+                out += citation_blocks(c, context=False, level=1, folder=story.folder)
     elif d.decisions:
         out.append(block("text", "You never left the record: every decision was the one really taken."))
     if d.invented:
@@ -207,8 +211,8 @@ def ending_blocks(session: Session) -> list[Block]:
         for sc, dispute in d.disputes:
             out.append(block("item", f"{dispute.topic} ({sc.title})"))
             for acc in dispute.accounts:
-                out.append(block("item", f"{_short(acc.source)}: {acc.says}", level=1))
-                out += citation_blocks(acc, context=False, level=1)
+                out.append(block("item", account_line(_short(acc.source, story.folder), acc.says), level=1))
+                out += citation_blocks(acc, context=False, level=1, folder=story.folder)
     if d.questions:
         out += [GAP, block("heading", "Questions for discussion")]
         out += [block("item", q, number=n) for n, q in enumerate(d.questions, 1)]
@@ -216,8 +220,17 @@ def ending_blocks(session: Session) -> list[Block]:
     return out
 
 
-def _short(source: str) -> str:
-    record = _record()
+def account_line(name: str, says: str) -> str:
+    """One side of a dispute: "Rabinowitch: the shot was a blank". An author who began `says`
+    with the author's name ("Rabinowitch says ...") is not shown it twice."""
+    first = says.split(maxsplit=1)[0].strip(",:;").casefold() if says.split() else ""
+    if first and first == name.split(maxsplit=1)[0].strip(",:;").casefold():
+        return says
+    return f"{name}: {says}"
+
+
+def _short(source: str, folder: str = "") -> str:
+    record = _record(folder)
     if record is not None and source in record.sources:
         return record.sources[source].short
     return source
@@ -230,12 +243,12 @@ def sources_page(session: Session) -> list[Block]:
     if not sc.record:
         out.append(block("text", "This scene cites no passage."))
     for c in sc.record:
-        out += citation_blocks(c, context=True)
+        out += citation_blocks(c, context=True, folder=story.folder)
     shown = [choice for _, choice, _ in session.rows() if choice.record]
     for choice in shown:
-        out += [GAP, block("heading", f"Choice: {choice.text}")]
+        out += [GAP, block("heading", f"Choice: {render(story, state, choice.text)}")]
         for c in choice.record:
-            out += citation_blocks(c, context=True)
+            out += citation_blocks(c, context=True, folder=story.folder)
     return out
 
 
@@ -247,8 +260,8 @@ def disputes_page(session: Session) -> list[Block]:
     for dispute in sc.disputed:
         out += [GAP, block("heading", dispute.topic)]
         for acc in dispute.accounts:
-            out.append(block("item", f"{_short(acc.source)}: {acc.says}"))
-            out += citation_blocks(acc, context=False, level=1)
+            out.append(block("item", account_line(_short(acc.source, session.story.folder), acc.says)))
+            out += citation_blocks(acc, context=False, level=1, folder=session.story.folder)
     return out
 
 
@@ -277,7 +290,7 @@ def history_page(session: Session) -> list[Block]:
                     "neutral": " (the record says neither way)"}.get(
                 choice.mark or "", "")
             who = "Before this chapter, as it happened" if n < before else "You chose"
-            out.append(block("item", f"{who}: {choice.text}{mark if n >= before else ''}", level=1))
+            out.append(block("item", f"{who}: {render(story, st, choice.text)}{mark if n >= before else ''}", level=1))
     return out
 
 

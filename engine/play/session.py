@@ -23,6 +23,7 @@ from engine.base.diagnostics import did_you_mean
 from engine.core import machine
 from engine.core.model import Choice, Game, Scene, State, Story
 from engine.core.order import arrange
+from engine.core.prose import render
 
 if TYPE_CHECKING:
     from engine.saves.store import SaveStore
@@ -240,12 +241,13 @@ class Session:
             return Reply().say(f"There is no choice {number}: type {span}, or help.", "error")
         choice = opened[number - 1]
         seconds = self._clock() - self._shown_at
+        shown = render(self.story, self.state, choice.text)
         self.state = machine.choose(self.story, self.state, choice)
         if self.transcript is not None:
-            self.transcript.choice(choice, self.state, seconds)
+            self.transcript.choice(choice, self.state, seconds, shown)
         self.autosave()
         self._shown()
-        return Reply("scene", note=choice.note)
+        return Reply("scene", note=render(self.story, self.state, choice.note))
 
     def undo(self) -> Reply:
         if len(self.state.path) <= len(self.origin.path):

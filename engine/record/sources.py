@@ -24,6 +24,7 @@ a map from normalised offsets back to raw ones.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import difflib
 import functools
 import hashlib
@@ -46,6 +47,8 @@ __all__ = [
     "Source",
     "load_record",
     "normalize",
+    "own_source_dirs",
+    "record_for",
 ]
 
 INDEX_NAME = "index.yaml"
@@ -341,11 +344,19 @@ def _prepare(source: Source) -> _Prepared:
 class Record:
     """The seed texts, prepared for fast matching. Build it with `load_record()`."""
 
-    def __init__(self, sources: Mapping[str, Source], content_hash: str) -> None:
+    def __init__(self, sources: Mapping[str, Source], content_hash: str,
+                 prepared: Mapping[str, _Prepared] | None = None) -> None:
         self.sources: Mapping[str, Source] = MappingProxyType(dict(sources))
         self._hash = content_hash
-        self._prepared = {sid: _prepare(src) for sid, src in self.sources.items()}
+        known = prepared or {}
+        self._prepared = {sid: known.get(sid) or _prepare(src) for sid, src in self.sources.items()}
         self._found: dict[tuple[str, str], Match | None] = {}
+
+    @classmethod
+    def _from_prepared(cls, sources: Mapping[str, Source], content_hash: str,
+                       prepared: Mapping[str, _Prepared]) -> Record:
+        """A record of sources already prepared in other records (the seeds and a scenario's own)."""
+        return cls(sources, content_hash, prepared)
 
     @property
     def content_hash(self) -> str:
@@ -702,3 +713,47 @@ def _load(folder_name: str) -> Record:
 
 
 load_record.cache_clear = _load.cache_clear  # type: ignore[attr-defined]
+
+own_source_dirs = paths.own_source_dirs  # the folders a scenario's own sources are in
+
+
+def record_for(scenario_folder: str | os.PathLike[str] | None) -> Record:
+    """The record a scenario cites: the seeds, and the sources it brings (`own_source_dirs`),
+    verified, located and shown exactly like the seeds. Raises ChronicleError (with a diagnostic
+    per problem) when its own index is broken or one of its ids is also a seed's (or another
+    of its folders') id."""
+    seeds = load_record()
+    if scenario_folder is None:
+        return seeds
+    dirs = own_source_dirs(scenario_folder)
+    if not dirs:
+        return seeds
+    return _merged(tuple(str(d) for d in dirs))
+
+
+@functools.lru_cache(maxsize=8)
+def _merged(dirs: tuple[str, ...]) -> Record:
+    seeds = load_record()
+    records = [(Path(d), load_record(d)) for d in dirs]
+    taken = {sid: "seeds/index.yaml" for sid in seeds.sources}
+    problems: list[Diagnostic] = []
+    digest = hashlib.sha256(seeds.content_hash.encode())
+    merged: dict[str, Source] = dict(seeds.sources)
+    prepared = dict(seeds._prepared)
+    for folder, rec in records:
+        index = os.path.relpath(folder / INDEX_NAME) if not os.path.relpath(folder).startswith("..") \
+            else str(folder / INDEX_NAME)
+        digest.update(rec.content_hash.encode())
+        for sid, src in rec.sources.items():
+            if sid in taken:
+                problems.append(Diagnostic(index, 0, 0, "error", "SEED006",
+                                           f'the source id "{sid}" is already the id of a source in {taken[sid]}',
+                                           "give this source another id (and cite it by that id)"))
+                continue
+            taken[sid] = index
+            shown = os.path.relpath(folder / src.file)
+            merged[sid] = dataclasses.replace(src, file=shown if not shown.startswith("..") else str(folder / src.file))
+            prepared[sid] = rec._prepared[sid]
+    if problems:
+        raise ChronicleError(problems)
+    return Record._from_prepared(merged, digest.hexdigest(), prepared)

@@ -175,7 +175,8 @@ class Transcript:
         except Exception as exc:  # noqa: BLE001
             self._fail(exc)
 
-    def choice(self, choice: Choice, state_after: State, seconds: float) -> None:
+    def choice(self, choice: Choice, state_after: State, seconds: float, shown: str | None = None) -> None:
+        """A choice taken; `shown` is its text as the player saw it (default: as written)."""
         try:
             sc = self._story.scenes.get(choice.scene)
             hist = sc.historical_choice if sc is not None else None
@@ -189,7 +190,7 @@ class Transcript:
                     "scene": choice.scene,
                     "mark": choice.mark,
                     "historical": hist.id if hist is not None else None,
-                    "text": _text(choice.text),
+                    "text": _text(choice.text if shown is None else shown),
                     "seconds": round(secs, 2),
                     "to": state_after.scene,
                     "step": len(state_after.path),

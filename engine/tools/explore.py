@@ -31,6 +31,7 @@ from engine.core.machine import start
 from engine.core.model import Choice, Story, Vars, Visits
 from engine.expressions.language import VarSpec, parse_effects
 from engine.tools.step_tables import Interner, cleared, per_story, visit_readers
+from engine.tools.text_branches import ArmInfo, TextBranches
 
 DEFAULT_MAX_STATES = 1_000_000
 EXAMPLES = 20  # how many softlocks / bound crossings are listed in detail
@@ -82,6 +83,8 @@ class ExploreResult:
     doomed_states: int = 0  # states from which no ending can be reached
     traps: list[Trap] = field(default_factory=list)
     bounds: list[BoundCrossing] = field(default_factory=list)
+    # arms of text templates ({if}/{elif}/{else}) that no explored state shows
+    unshown_arms: list[ArmInfo] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -109,6 +112,7 @@ class ExploreResult:
             "doomed_states": self.doomed_states,
             "traps": [vars(t) for t in self.traps],
             "bounds": [vars(b) for b in self.bounds],
+            "unshown_text_branches": [vars(a) for a in self.unshown_arms],
         }
 
 
@@ -530,6 +534,17 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
         c = all_choices[cn]
         crossing_path = path(k) + [c.id] if len(result.bounds) < EXAMPLES else []
         result.bounds.append(BoundCrossing(name, side, limit, x, c.id, crossing_path))
+    branches = TextBranches(story)
+    if branches:
+        shown: set[tuple[str, str, int]] = set()
+        for k in range(len(order)):
+            sid = scene_ids[order[k] & mask]
+            cx = order[k] >> shift
+            vars_, visits = (vlist[cx], story.initial_visits) if ctxs is None else (vlist[ctxs[cx][0]], ctxs[cx][1])
+            shown.update(branches.shown(sid, vars_, visits))
+            if k < expanded:
+                shown.update(branches.notes_from(sid, vars_, visits))
+        result.unshown_arms = [a for a in branches.arms if (a.scene, a.where, a.number) not in shown]
     return result
 
 

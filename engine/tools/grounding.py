@@ -35,7 +35,7 @@ from engine.base.diagnostics import ChronicleError, Diagnostic
 from engine.base.paths import scenario_files
 from engine.build.compiler import analyze, display_path, slug
 from engine.format import safeyaml
-from engine.record.sources import Record, load_record
+from engine.record.sources import Record, load_record, record_for
 
 __all__ = [
     "CitationCheck",
@@ -385,7 +385,11 @@ def ground_scenario(folder: str | os.PathLike[str], record: Record | None = None
     Raises ChronicleError only if the seed texts themselves cannot be loaded.
     """
     folder = Path(folder)
-    record = record or load_record()
+    if record is None:
+        try:  # the seeds and the scenario's own sources/; a clash is reported by the compiler
+            record = record_for(folder)
+        except ChronicleError:
+            record = load_record()
     analysis = analyze(folder, record)
     grounder = _Grounder(record, analysis.diagnostics)
     files = scenario_files(folder)
@@ -425,13 +429,23 @@ def ground_scenario(folder: str | os.PathLike[str], record: Record | None = None
 
 def ground(folders: Iterable[str | os.PathLike[str]], record: Record | None = None) -> GroundingReport:
     """The grounding report over several scenario folders, with the per-seed counts."""
-    record = record or load_record()
-    scenarios = tuple(ground_scenario(f, record) for f in folders)
-    names = sorted(src.file for src in record.sources.values())
+    records = []
+    for f in folders:
+        rec = record
+        if rec is None:
+            try:
+                rec = record_for(f)
+            except ChronicleError:
+                rec = load_record()
+        records.append((f, rec))
+    scenarios = tuple(ground_scenario(f, rec) for f, rec in records)
+    sources: dict[str, str] = {}  # file -> id, over the seeds and every scenario's own sources
+    for rec in [record or load_record()] + [rec for _, rec in records]:
+        sources.update({src.file: sid for sid, src in rec.sources.items()})
+    names = sorted(sources)
     seeds = dict.fromkeys(names, 0)
     for sc in scenarios:
         for _, _, c in sc.citations():
             if c.verified:
                 seeds[c.seed] += 1
-    sources = {src.file: sid for sid, src in record.sources.items()}
     return GroundingReport(scenarios, seeds, {name: sources[name] for name in names})

@@ -5,7 +5,8 @@ decision has a historical option the others are marked counterfactual or neutral
 choice never leads into a scene marked as ours, and cites the act itself, not only its scene;
 a scene that shares an event with other scenarios has its own time.
 
-`chronicle check` runs `lint(folder, analysis)` after a clean compile. The checks are static
+`chronicle check` runs `lint(folder, analysis)` after every compile: after one with errors, on
+the parts that compiled (`analysis.partial`), leaving out what the errors make uncertain. The checks are static
 (they look at the gotos, conditions and effects, not at every state; `chronicle explore` does
 that). Scenes and historical choices without a citation are compiler errors (E403, E402) and
 are not repeated here.
@@ -13,6 +14,7 @@ are not repeated here.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +48,13 @@ class SourceFiles:
 
 
 def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
-    """Warnings for a scenario that compiled cleanly (`analysis.ir` is not None)."""
-    ir = analysis.ir
+    """Warnings for a scenario: all of them after a clean compile (`analysis.ir`), those the
+    errors leave certain after one with errors (`analysis.partial`)."""
+    ir = analysis.ir if analysis.ir is not None else analysis.partial
     if ir is None:
         return []
+    partial = analysis.ir is None
+    unread = bool(ir.get("unread"))
     files = SourceFiles()
     out: list[Diagnostic] = []
     meta_file = str(Path(ir["scenes"][0]["file"]).parent.parent / "scenario.yaml") if ir["scenes"] else ""
@@ -90,18 +95,22 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
         todo.extend(back.get(sid, []))
     for s in ir["scenes"]:
         sp = ("scenes", s["id"])
-        if s["id"] not in forward:
+        if unread or ir["start"] not in scenes:
+            pass  # a path may run through a scene of a file that could not be read
+        elif s["id"] not in forward:
             warn(s["file"], sp, s["line"], "W501", f'scene "{s["id"]}" cannot be reached from the start',
                  "add a choice whose goto leads here, or delete the scene", key=True)
         elif s["id"] not in to_end:
             warn(s["file"], sp, s["line"], "W508", f'no ending can be reached from scene "{s["id"]}"',
                  "the player is caught in a loop or a dead end: add a choice that leads on to an ending",
                  key=True)
-        if s["ending"] is not None and not (s["ending"].get("debrief") or "").strip():
+        if s.get("ending") is not None and not (s["ending"].get("debrief") or "").strip():
             warn(s["file"], sp + ("ending",), s["line"], "W506", f'ending "{s["id"]}" has no debrief',
                  "add debrief: how this ending relates to the record", key=True)
         texts: dict[str, int] = {}
         for ci, c in enumerate(s["choices"]):
+            if "text" not in c:
+                continue  # a lean scene (not kept for warnings)
             norm = " ".join(c["text"].split()).casefold()
             if norm in texts:
                 warn(s["file"], sp + ("choices", ci, "text"), c["line"], "W505",
@@ -125,6 +134,13 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
     for eff in analysis.effects.values():
         writes |= eff.writes
         all_reads |= eff.reads
+    for temp in analysis.templates.values():
+        all_reads |= temp.reads
+    if partial:  # an expression with an error still uses the names it mentions
+        mentioned = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", " ".join(
+            [*ir.get("expressions", ()), *(t for s in ir["scenes"] for _, t in s.get("templates", ()))])))
+        all_reads |= mentioned
+        writes |= mentioned
     for v in ir["variables"]:
         name = v["name"]
         vp = ("variables", name)
@@ -143,6 +159,8 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
              "add questions: a list of questions shown after every ending")
 
     # -- the historical path --------------------------------------------------------------------
+    if partial:
+        return sorted(out)
     story = build(ir, analysis)
     taken = historical_path(story)
     state = replay(story, [c.id for c in taken])

@@ -33,6 +33,7 @@ from engine.base.gcpause import paused_gc
 from engine.core.machine import start
 from engine.core.model import Story, Vars, Visits
 from engine.tools.step_tables import Interner, Memo, cleared, per_story, visit_readers
+from engine.tools.text_branches import ArmInfo, TextBranches
 
 DEFAULT_MAX_STEPS = 1000
 BLOCK = 1 << 14  # random bytes drawn at a time (a multiple of 4: the stream is one randbytes call)
@@ -55,6 +56,8 @@ class RandomReport:
     capped: int = 0  # games that hit max_steps
     longest: int = 0
     longest_game: int = -1  # the number (0-based) of the first longest game
+    # how many times each arm of a text template ({if}/{elif}/{else}) was shown
+    arm_hits: list[tuple[ArmInfo, int]] = field(default_factory=list)
 
     @property
     def mean_length(self) -> float:
@@ -74,6 +77,7 @@ class RandomReport:
             "endings": self.endings, "stuck": self.stuck, "capped": self.capped,
             "scene_hits": self.scene_hits, "choice_hits": self.choice_hits,
             "unvisited_scenes": self.unvisited_scenes(), "unused_choices": self.unused_choices(),
+            "text_branches": [{**vars(a), "shown": k} for a, k in self.arm_hits],
         }
 
 
@@ -215,6 +219,9 @@ def _random_play(story: Story, tables: _Tables, n: int, seed: int, max_steps: in
         cache[state] = found
         return found
 
+    branches = TextBranches(story)
+    # with text branches: how often each state was entered, and by which choice (-1: the start)
+    entered: dict[tuple[int, int], int] | None = {} if branches else None
     rng = random.Random(seed)
     draw = chain.from_iterable(map(rng.randbytes, repeat(BLOCK))).__next__
     total = 0
@@ -223,6 +230,8 @@ def _random_play(story: Story, tables: _Tables, n: int, seed: int, max_steps: in
     most = max(0, max_steps)
     for game in range(n):
         state = first
+        if entered is not None:
+            entered[(state, -1)] = entered.get((state, -1), 0) + 1
         for steps in range(most):  # noqa: B007 - steps is read after the loop
             entry = get(state)
             if entry is None:
@@ -236,6 +245,8 @@ def _random_play(story: Story, tables: _Tables, n: int, seed: int, max_steps: in
                 b = _uniform(m, draw, None if limit else b)
             state, number = opts[b % m]
             choice_hits[number] += 1
+            if entered is not None:
+                entered[(state, number)] = entered.get((state, number), 0) + 1
         else:  # max_steps choices taken (or none allowed)
             steps = most
             if table[state & mask] is None:
@@ -256,6 +267,18 @@ def _random_play(story: Story, tables: _Tables, n: int, seed: int, max_steps: in
                           longest=max(longest, 0), longest_game=longest_game)
     report.scene_hits = dict(zip(scene_ids, scene_hits, strict=True))
     report.choice_hits = dict(zip(tables.choice_ids, choice_hits, strict=True))
+    if entered is not None:
+        counts = dict.fromkeys(((a.scene, a.where, a.number) for a in branches.arms), 0)
+        for (st, number), times in entered.items():
+            vid, visits = ctxs[st >> shift] if track else (st >> shift, s0.visits)
+            sid = scene_ids[st & mask]
+            for key in branches.shown(sid, vlist[vid], visits):
+                counts[key] += times
+            if number >= 0:
+                choice = story.choices_by_id[tables.choice_ids[number]]
+                for key in branches.shown_note(choice, vlist[vid], visits):
+                    counts[key] += times
+        report.arm_hits = [(a, counts[(a.scene, a.where, a.number)]) for a in branches.arms]
     for sid, is_end, count in zip(scene_ids, tables.endings, ends, strict=True):
         if is_end:
             report.endings[sid] = count

@@ -88,13 +88,20 @@ scenes:
         counterfactual: true    # a branch the record makes plausible but that did not happen
         goto: arrest
         note: You turn back at the door; there is nowhere to go.   # shown after choosing
+  # Text can answer the player: {{resolve}} shows a variable; {{if CONDITION}}...{{else}}...{{end}}
+  # shows text only when the condition (written as in when:) is true. See scenarios/README.md.
   arrest:
     title: Under arrest
     place: Malachite Hall, Winter Palace
     time: "02:10"
     date: 1917-10-26            # the day after: write the date when the day changes
-    text: >
+    text: |
       The door opens and the hall fills with armed men.
+      {{if resolve < 5}}
+      You had thought of slipping away; now there is no door left.
+      {{else}}
+      You stayed at your post to the end, your resolve at {{resolve}}.
+      {{end}}
     record:
       - source: rabinowitch
         quote: "The Provisional Government is deposed and most of its members are under arrest."

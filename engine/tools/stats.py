@@ -6,13 +6,15 @@ import re
 from typing import Any
 
 from engine.core.model import Story
+from engine.expressions.template import outline
 
 _WORD = re.compile(r"[^\W_]+(?:['’:-][^\W_]+)*")
 
 
 def words(text: str) -> int:
-    """Words in a text: runs of letters or digits, joined by inner apostrophes, hyphens and colons (19:00)."""
-    return len(_WORD.findall(text))
+    """Words in a text: runs of letters or digits, joined by inner apostrophes, hyphens and colons (19:00);
+    in a text template, the words of every arm (its tags are not words)."""
+    return len(_WORD.findall(outline(text)))
 
 
 def story_stats(story: Story) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from engine.core.machine import historical_path
 from engine.core.model import Scene, Story
+from engine.expressions.template import outline
 
 GROUPS = ("hour", "place", "none")
 LABEL_LIMIT = 48
@@ -102,7 +103,7 @@ def to_mermaid(story: Story, group: str = "hour") -> str:
         for c in sc.choices:
             if c.target not in ids:
                 continue
-            label = mermaid_text(_short(c.text, 32) + (" [if]" if c.when else ""))
+            label = mermaid_text(_short(outline(c.text), 32) + (" [if]" if c.when else ""))
             arrow = "==>" if c.id in hist else "-.->" if c.when else "-->"
             lines.append(f'  {ids[sc.id]} {arrow}|"{label}"| {ids[c.target]}')
             if c.id in hist:
@@ -151,7 +152,7 @@ def to_dot(story: Story, group: str = "hour") -> str:
         for c in sc.choices:
             if c.target not in story.scenes:
                 continue
-            attrs = [f"label={q(_short(c.text, 32) + (' [if]' if c.when else ''))}"]
+            attrs = [f"label={q(_short(outline(c.text), 32) + (' [if]' if c.when else ''))}"]
             if c.id in hist:
                 attrs += ["penwidth=4", 'color="#2e6b1f"']
             elif c.when:
