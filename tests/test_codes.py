@@ -42,9 +42,8 @@ def test_rows_are_consistent() -> None:
 
 def test_areas_are_views_of_the_table() -> None:
     from engine.expressions.language import CODES as EXPR
-    from engine.tools.lint import CODES as LINT
-
     from engine.expressions.template import CODES as TEMPLATE
+    from engine.tools.lint import CODES as LINT
 
     assert {**EXPR, **TEMPLATE} == codes_with("E3") and not set(EXPR) & set(TEMPLATE)
     assert LINT == {**codes_with("W5"), **codes_with("E70")}
