@@ -40,6 +40,14 @@ def _usage() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command with sys.stdout and sys.stderr behind the one terminal writer."""
+    from engine.base.terminal import guarded
+
+    with guarded():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets '?'
         reconfigure = getattr(stream, "reconfigure", None)

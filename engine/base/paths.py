@@ -14,10 +14,13 @@ SEEDS_DIR = PROJECT / "seeds"
 
 
 def scenario_files(folder: Path) -> list[Path]:
-    """scenario.yaml first, then every other YAML file except those in plans/."""
+    """scenario.yaml first, then every other YAML file except those in plans/.
+
+    Whatever is named *.yaml but a folder is listed, links, FIFOs and devices too: reading it
+    (`engine.base.durable.read_capped` within the folder) refuses it with the reason."""
     files = []
     for p in sorted(folder.rglob("*")):
-        if p.suffix not in (".yaml", ".yml") or not p.is_file() or p.name == "scenario.yaml":
+        if p.suffix not in (".yaml", ".yml") or p.is_dir() or p.name == "scenario.yaml":
             continue
         if "plans" in p.relative_to(folder).parts[:-1]:
             continue

@@ -10,13 +10,15 @@ APC strings (up to ST), and two-byte ESC sequences -- then every remaining C0 co
 the newline, DEL, every C1 control (U+0080..U+009F), and the bidirectional-override characters
 that can make text read differently from what it is. A tab becomes a space; a carriage return
 or form feed becomes a newline or a space, so nothing can overwrite a line already printed.
+
+`scrub()` is the same for whole output streams (engine.base.terminal): it keeps tabs.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["clean", "clean_line"]
+__all__ = ["clean", "clean_line", "scrub"]
 
 # string-type sequences: OSC, DCS, SOS, PM, APC -- the payload goes too, up to its terminator
 _STRING_SEQ = r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
@@ -43,3 +45,12 @@ def clean(text: str) -> str:
 def clean_line(text: str) -> str:
     """`clean()`, and newlines become spaces (for one-line fields: titles, places, choices)."""
     return " ".join(clean(text).split("\n"))
+
+
+def scrub(text: str) -> str:
+    """`clean()` keeping tabs: what the terminal writer lets through of any output."""
+    if not _ANY.search(text):
+        return text
+    if "\t" not in text:
+        return clean(text)
+    return "\t".join(clean(part) for part in text.split("\t"))

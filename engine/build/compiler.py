@@ -22,20 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from engine import ENGINE_VERSION
-
-from engine.format import safeyaml
-from engine.base.durable import ReadRefused, read_capped
-from engine.core.calendar import day_offset, parse_time
 from engine.base.diagnostics import ChronicleError, Diagnostic, did_you_mean
-from engine.expressions.language import Condition, Effect, ExprError, VarSpec, parse_condition, parse_effects
+from engine.base.durable import ReadRefused, read_capped
 from engine.base.gcpause import paused_gc
 from engine.base.paths import scenario_files
-from engine.core.model import Story
 from engine.build.compiled import pack, pack_scenes, unpack
-from engine.record.sources import Record, load_record
-from engine.format.schema import FORMAT_VERSION
 from engine.build.workers import split_map
+from engine.core.calendar import day_offset, parse_time
+from engine.core.model import Story
+from engine.expressions.language import Condition, Effect, ExprError, VarSpec, parse_condition, parse_effects
+from engine.format import safeyaml
+from engine.format.schema import FORMAT_VERSION
 from engine.format.validate import validate
+from engine.record.sources import Record, load_record
 
 SPLIT_BYTES = 512 << 10  # scene files this big in all are shared with a forked helper (engine.build.workers)
 
@@ -201,7 +200,7 @@ def _read_files(files: list[Path], out: list[Diagnostic],
             got.append((f, shown, data))
             continue
         try:
-            got.append((f, shown, read_capped(f, safeyaml.MAX_BYTES)))
+            got.append((f, shown, read_capped(f, safeyaml.MAX_BYTES, within=files[0].parent)))
         except ReadRefused as exc:
             size = exc.size
             if size > safeyaml.MAX_BYTES:
@@ -210,7 +209,7 @@ def _read_files(files: list[Path], out: list[Diagnostic],
                                       "split the scenes over several files"))
             else:
                 out.append(Diagnostic(shown, 0, 0, "error", "E206", f"cannot read the file: {exc}",
-                                      "a scenario file must be a regular file"))
+                                      "a scenario file must be a regular file inside the scenario folder"))
         except OSError as exc:
             out.append(Diagnostic(shown, 0, 0, "error", "E206", f"cannot read the file: {exc.strerror}"))
     return got

@@ -141,10 +141,16 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
 
     # -- the historical path --------------------------------------------------------------------
     story = build(ir, analysis)
-    taken = historical_path(story)
+    limit = max(10_000, 4 * len(story.scenes))  # a path longer than that loops
+    taken = historical_path(story, limit)
     state = replay(story, [c.id for c in taken])
     last = scenes.get(state.scene)
-    if last is not None and not is_ending(story, state):
+    if last is not None and not is_ending(story, state) and len(taken) >= limit:
+        warn(last["file"], ("scenes", state.scene), last["line"], "W510",
+             f"the historical path does not end: after {len(taken):,} choices it is still going, "
+             f'at scene "{state.scene}"',
+             "a loop of historical choices: mark the way out of it historical: true", key=True)
+    elif last is not None and not is_ending(story, state):
         warn(last["file"], ("scenes", state.scene), last["line"], "W510",
              f'the historical path stops at scene "{state.scene}": no open choice is marked historical',
              "mark what really happened with historical: true (the debrief compares the player's "
