@@ -110,3 +110,14 @@ def test_main_in_process_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "check" in out and "play" in out
+
+
+def test_no_ending_reachable_is_an_error(mini: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A story whose start reaches no ending by any goto fails `check` (exit 1), not just a warning."""
+    night = mini / "scenes" / "night.yaml"
+    text = night.read_text("utf-8").replace("goto: late", "goto: hall_again").replace("goto: surrender",
+                                                                                     "goto: hall_again")
+    night.write_text(text, "utf-8")
+    assert main(["check", str(mini)]) == 1
+    out = capsys.readouterr().out
+    assert "error E512" in out and 'start scene "hall"' in out

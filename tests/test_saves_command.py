@@ -97,9 +97,13 @@ def test_delete_export_import(capsys: pytest.CaptureFixture[str], folder: Path, 
     assert (out_dir / "late.save.json").is_file()
     assert run(capsys, "delete", "late", "--saves", str(folder))[0] == 0
     assert not (folder / "late.save.json").exists()
-    code, out, _ = run(capsys, "import", str(out_dir / "late.save.json"), "--saves", str(folder))
+    code, _, err = run(capsys, "import", str(out_dir / "late.save.json"), "--saves", str(folder))
+    assert code == 1 and "cannot be checked" in err and "--unchecked" in err  # vigil is not in scenarios/
+    code, out, _ = run(capsys, "import", str(out_dir / "late.save.json"), "--saves", str(folder),
+                       "--root", str(FIXTURES))
     assert code == 0 and '"late"' in out
-    code, out, _ = run(capsys, "import", str(out_dir / "late.save.json"), "--as", "copy", "--saves", str(folder))
+    code, out, _ = run(capsys, "import", str(out_dir / "late.save.json"), "--as", "copy", "--saves", str(folder),
+                       "--unchecked")
     assert code == 0 and (folder / "copy.save.json").is_file()
 
 

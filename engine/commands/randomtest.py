@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from engine.commands._load import story_or_none
 from engine.tools.randomtest import DEFAULT_MAX_STEPS, RandomReport, random_play
@@ -49,4 +50,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     report = random_play(story, args.playthroughs, args.seed, args.max_steps)
     print(json.dumps(report.as_json(), indent=2, ensure_ascii=False) if args.json else render(report))
+    if report.problems:  # exit 1 tells CI: the story is not sound
+        print(f"chronicle randomtest: {'; '.join(report.problems)}", file=sys.stderr)
+        return 1
     return 0

@@ -73,7 +73,7 @@ class _Stories:
                 if not match:
                     return None, f'the scenario "{scenario}" is not in {self.root}'
                 return load_story(match[0]), ""
-            return load_story(scenario), ""
+            return load_story(scenario, by_id=True), ""  # a save's scenario is an id, never a path
         except ChronicleError as exc:
             first = exc.errors[0].message if exc.errors else str(exc)
             return None, f'the scenario "{scenario}" cannot be loaded: {first}'

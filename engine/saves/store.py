@@ -478,12 +478,13 @@ class SaveStore:
         data = self.examine(src)
         if not unchecked:
             if story is None or story.id != data.scenario:
-                raise SaveError(f'{src} is a save of the scenario "{data.scenario}", which cannot be loaded '
-                                "here, so it cannot be checked; import it anyway with --unchecked")
+                raise SaveError(f'{src} cannot be imported: it is a save of the scenario "{data.scenario}", '
+                                "which cannot be loaded here, so it cannot be checked; import it anyway with "
+                                "--unchecked")
             try:
                 self.restore(data, story)
             except SaveError as exc:
-                raise SaveError(f"{src} does not fit its scenario: {exc.message} "
+                raise SaveError(f"{src} cannot be imported: it does not fit its scenario: {exc.message} "
                                 "Import it anyway with --unchecked.") from None
         if slot is not None:
             name = check_slot_name(slot)

@@ -1,4 +1,5 @@
-"""Lint: warnings about a scenario that compiles but is probably not what its author meant.
+"""Lint: warnings about a scenario that compiles but is probably not what its author meant, and
+one error: a story whose start can reach no ending (E512).
 
 `chronicle check` runs `lint(folder, analysis)` after a clean compile. The checks are static
 (they look at the gotos, conditions and effects, not at every state; `chronicle explore` does
@@ -27,6 +28,7 @@ CODES: dict[str, str] = {
     "W509": "a condition that is always true or always false",
     "W510": "the historical path stops before an ending",
     "W511": "the historical path ends in a counterfactual ending",
+    "E512": "no ending can be reached from the start by any goto (an error: the story cannot end)",
 }
 
 
@@ -85,6 +87,13 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
             continue
         to_end.add(sid)
         todo.extend(back.get(sid, []))
+    start = scenes.get(ir["start"])
+    if start is not None and ir["start"] not in to_end:
+        ln, col = files.mark(start["file"], ("scenes", ir["start"]), start["line"], key=True)
+        out.append(Diagnostic(start["file"], ln, col, "error", "E512",
+                              f'no ending can be reached from the start scene "{ir["start"]}" by any goto',
+                              "every game would go on forever or get stuck: add a scene with ending: and "
+                              "a choice that leads to it"))
     for s in ir["scenes"]:
         sp = ("scenes", s["id"])
         if s["id"] not in forward:
