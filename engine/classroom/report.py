@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.base.diagnostics import ChronicleError, Diagnostic
+from engine.base.sanitize import json_text
 from engine.build.loader import is_scenario, load_story
 from engine.classroom.document import Bars, Document, Facts, Heading, Para, Table, Warning, to_html, to_markdown
 from engine.classroom.htmlkit import Bar
@@ -576,9 +577,8 @@ def render_text(report: ClassReport, width: int = 100, color: bool = False) -> s
 
 def render(report: ClassReport, fmt: str, *, width: int = 100, color: bool = False) -> str:
     if fmt == "json":
-        import json
 
-        return json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
+        return json_text(to_json(report)) + "\n"
     if fmt == "md":
         return to_markdown(document(report))
     if fmt == "html":

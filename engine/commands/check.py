@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from engine.base.diagnostics import Diagnostic
+from engine.base.sanitize import json_text
 from engine.build.compiler import CODES as COMPILER_CODES
 from engine.build.compiler import analyze
 from engine.build.loader import resolve_scenarios
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     errors = sum(d.severity == "error" for d in problems)
     warnings = len(problems) - errors
     if args.format == "json":
-        print(json.dumps({"diagnostics": [d.as_json() for d in problems]}, indent=2, ensure_ascii=False))
+        print(json_text({"diagnostics": [d.as_json() for d in problems]}))
     else:
         for d in problems:
             print(d.format())

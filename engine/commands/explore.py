@@ -5,10 +5,10 @@ Exit status 1 when the exploration finds a problem (`ExploreResult.problems`) or
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 
+from engine.base.sanitize import json_text
 from engine.commands._load import story_or_none
 from engine.tools.explore import DEFAULT_MAX_MEMORY, DEFAULT_MAX_STATES, ExploreResult, explore
 
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         data = result.as_json()
         data["seconds"] = round(seconds, 4)
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print(json_text(data))
     else:
         print(render(result, seconds))
     if result.problems:  # exit 1 tells CI: the story is not sound, or not all of it was seen

@@ -8,10 +8,11 @@ and whether the slot still fits its scenario (null when the scenario cannot be l
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from engine.base.sanitize import json_text
 
 if TYPE_CHECKING:
     from engine.core.model import Story
@@ -144,7 +145,7 @@ def _list(store: SaveStore, args: argparse.Namespace) -> int:
             item = info.as_json()
             item["message"] = message or None
             out.append(item)
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        print(json_text(out))
         return 0
     if not rows:
         print(f"No saved games in {store.folder}.")
@@ -182,7 +183,7 @@ def _show(store: SaveStore, args: argparse.Namespace) -> int:
         if data is not None:
             item.update(engine=data.engine, format=data.format, content_hash=data.content_hash,
                         variables=variables, choices=list(data.path))
-        print(json.dumps(item, indent=2, ensure_ascii=False))
+        print(json_text(item))
         return 0
     print(f"Save:       {info.slot}  ({info.path})")
     if data is None:
