@@ -172,3 +172,12 @@ def test_plain_mode_never_imports_rich_or_prompt_toolkit(tmp_path: Path) -> None
     r = subprocess.run([sys.executable, "-c", code], input="1\nsources\n", capture_output=True, text=True,
                        env=env_for(), timeout=30, cwd=tmp_path)
     assert r.stdout.splitlines()[-1] == "LOADED [] 0", r.stderr
+
+
+def test_closed_stdin_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    """`chronicle play malachite_hall <&-`: standard input closed (Python sees None)."""
+    done = subprocess.run([sys.executable, "-m", "engine", "play", "malachite_hall", "--saves", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60, preexec_fn=lambda: os.close(0),  # noqa: PLW1509
+                          cwd=Path(__file__).resolve().parent.parent, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "standard input is closed" in done.stderr and "Traceback" not in done.stderr

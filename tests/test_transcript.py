@@ -235,3 +235,21 @@ def test_a_resumed_game_is_recorded_with_a_restore_event(tmp_path: Path, story: 
     assert p.complete, p.problems
     assert p.choice_ids == ("hall.yield_now",) and p.restores == 2 and p.ending == "surrender"
     assert p.choices[0].seconds is None and p.choices[0].scene == ""
+
+
+def test_a_folder_gives_only_the_files_inside_it(tmp_path: Path) -> None:
+    """Transcripts read from a folder: a link that leads out of it, or a FIFO, is named with the
+    reason and not read (a FIFO would make the read wait for ever)."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    secret = tmp_path / "secret.jsonl"
+    secret.write_text('{"event": "start"}\n', "utf-8")
+    (folder / "a.jsonl").write_text('{"event": "start"}\n', "utf-8")
+    (folder / "link.jsonl").symlink_to(secret)
+    os.mkfifo(folder / "pipe.jsonl")
+    files, problems = find_transcripts([folder])
+    assert files == [folder / "a.jsonl"]
+    assert any("link.jsonl" in p and "outside the folder" in p for p in problems), problems
+    assert any("pipe.jsonl" in p and "FIFO" in p for p in problems), problems
+    got = read_transcript(folder / "pipe.jsonl")  # named directly: refused, not waited on
+    assert got.problems and "FIFO" in got.problems[0]

@@ -141,7 +141,8 @@ def read_capped(path: Path, cap: int, within: Path | None = None) -> bytes:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise ReadRefused("it is not a regular file")
+            kind = next((kind for test, kind in _KINDS if test(st.st_mode)), "")
+            raise ReadRefused(f"it is {kind}, not a regular file" if kind else "it is not a regular file")
         if st.st_size > cap:
             raise ReadRefused("it is too large", st.st_size)
         chunks: list[bytes] = []
