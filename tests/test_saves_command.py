@@ -144,3 +144,13 @@ def test_real_command_with_environment_variable(folder: Path) -> None:
 def test_default_action_is_list(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
     code, out, _ = run(capsys, "--saves", str(folder))
     assert code == 0 and "early" in out and "late" in out
+
+
+def test_a_save_from_the_future_is_marked(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    from engine.saves.savefile import encode
+
+    doc = json.loads((folder / "late.save.json").read_bytes())
+    doc.pop("checksum")
+    (folder / "late.save.json").write_bytes(encode(dict(doc, saved_at="2999-01-01T00:00:00+00:00")))
+    code, out, _ = run(capsys, "show", "late", "--saves", str(folder))
+    assert code == 0 and "(in the future?)" in out

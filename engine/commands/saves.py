@@ -123,12 +123,18 @@ def _engine_note(engine: str) -> str:
 
 
 def _local(iso: str) -> str:
-    from datetime import datetime
+    """A save's saved_at in local time (validated when the save was read); one in the future is
+    marked, for the file's clock (or the file) is wrong."""
+    from datetime import UTC, datetime, timedelta
 
     try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+        when = datetime.fromisoformat(iso)
     except ValueError:
-        return iso
+        return _line(iso)
+    if when.tzinfo is None:
+        return _line(iso)
+    shown = when.astimezone().strftime("%Y-%m-%d %H:%M")
+    return shown + (" (in the future?)" if when > datetime.now(UTC) + timedelta(days=1) else "")
 
 
 def _list(store: SaveStore, args: argparse.Namespace) -> int:
