@@ -41,6 +41,21 @@ def _usage() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command with sys.stdout and sys.stderr behind the one terminal writer.
+
+    As the program (`argv` None) the writer stays for the rest of the process, so even what the
+    interpreter prints at exit passes it; called with arguments (tests, embedding) it is removed
+    again when the command returns."""
+    from engine.base.terminal import guarded, install
+
+    if argv is None:
+        install()
+        return _main(argv)
+    with guarded():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets '?'
         reconfigure = getattr(stream, "reconfigure", None)

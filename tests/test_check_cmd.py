@@ -110,3 +110,57 @@ def test_main_in_process_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "check" in out and "play" in out
+
+
+def test_no_ending_reachable_is_an_error(mini: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A story whose start reaches no ending by any goto fails `check` (exit 1), not just a warning."""
+    night = mini / "scenes" / "night.yaml"
+    text = night.read_text("utf-8").replace("goto: late", "goto: hall_again").replace("goto: surrender",
+                                                                                     "goto: hall_again")
+    night.write_text(text, "utf-8")
+    assert main(["check", str(mini)]) == 1
+    out = capsys.readouterr().out
+    assert "error E512" in out and 'start scene "hall"' in out
+
+
+def _contained_run(mini: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "engine", "check", str(mini)], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, check=False)
+
+
+def test_a_link_out_of_the_scenario_folder_is_refused(mini: Path, tmp_path: Path) -> None:
+    """Scenario files are read only from inside the folder: a link elsewhere (even to a valid
+    scene file, or to /etc/passwd) is an error naming the file and the reason, never read."""
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_text("format: 1\nscenes:\n  outside:\n    title: T\n", "utf-8")
+    (mini / "scenes" / "outside.yaml").symlink_to(elsewhere)
+    (mini / "scenes" / "passwd.yaml").symlink_to("/etc/passwd")
+    done = _contained_run(mini)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    for name, target in (("outside.yaml", str(elsewhere)), ("passwd.yaml", "/etc/passwd")):
+        line = next(ln for ln in done.stdout.splitlines() if name in ln)
+        assert "E206" in line and f"a link to {target}, outside the folder" in line, line
+    assert "E004" not in done.stdout  # /etc/passwd was not parsed
+    from engine.base.diagnostics import ChronicleError
+    from engine.build.loader import load_story
+
+    with pytest.raises(ChronicleError):
+        load_story(mini)
+
+
+def test_fifos_sockets_and_devices_are_refused(mini: Path) -> None:
+    import socket
+
+    os.mkfifo(mini / "scenes" / "pipe.yaml")  # opening it to read would wait for ever
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(mini / "scenes" / "sock.yaml"))
+        (mini / "scenes" / "zero.yaml").symlink_to("/dev/zero")
+        done = _contained_run(mini)
+    finally:
+        sock.close()
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    out = done.stdout
+    assert "pipe.yaml" in out and "it is a FIFO (named pipe), not a regular file" in out
+    assert "sock.yaml" in out and "it is a socket, not a regular file" in out
+    assert "zero.yaml" in out and "a link to /dev/zero, outside the folder" in out

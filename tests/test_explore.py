@@ -129,7 +129,7 @@ def test_state_cap(broken: Story) -> None:
 
 
 def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["explore", str(TOOLS / "broken"), "--json"]) == 0
+    assert main(["explore", str(TOOLS / "broken"), "--json"]) == 1  # softlocks, traps: exit 1
     data = json.loads(capsys.readouterr().out)
     for key in ("states", "transitions", "unreachable_scenes", "never_enabled_choices", "softlocks",
                 "endings", "max_depth", "complete"):
@@ -139,11 +139,14 @@ def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_text_and_cap(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["explore", str(TOOLS / "broken"), "--max-states", "3"]) == 0
-    out = capsys.readouterr().out
-    assert "INCOMPLETE" in out and "--max-states 3" in out
-    assert main(["explore", str(TOOLS / "broken")]) == 0
-    out = capsys.readouterr().out
+    assert main(["explore", str(TOOLS / "broken"), "--max-states", "3"]) == 1
+    got = capsys.readouterr()
+    assert "INCOMPLETE" in got.out and "--max-states 3" in got.out
+    assert "incomplete" in got.err
+    assert main(["explore", str(TOOLS / "broken")]) == 1
+    got = capsys.readouterr()
+    out = got.out
+    assert "softlock" in got.err and "no way out" in got.err
     assert "fortress (counterfactual): NEVER REACHED" in out
     assert "in cellar with" in out and "scenes bridge, embankment" in out
 
@@ -239,3 +242,29 @@ def test_shipped_scenarios_agree_with_reference(name: str) -> None:
     except ChronicleError:  # a scenario being written may not load yet
         pytest.skip(f"{name} does not load")
     assert _as_reference(explore(story)) == reference_explore(story)
+
+
+def test_exit_status_tells_ci(capsys: pytest.CaptureFixture[str]) -> None:
+    """0 for a sound story explored completely; 1 for an incomplete one (the state limit)."""
+    assert main(["explore", str(TOOLS / "good")]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["explore", str(TOOLS / "good"), "--max-states", "2"]) == 1
+    assert "incomplete" in capsys.readouterr().err
+
+
+def test_memory_budget_stops_with_coverage() -> None:
+    """An unbounded counter in a loop: every state is new. A budget smaller than the process
+    stops the search at its first check, reported as incomplete, by memory, with coverage."""
+    from tools_statespace import _choice, _int, _scene, _story
+
+    from engine.tools.explore import Budget
+
+    story = _story([_scene("a", [_choice("again", "b", do=["n += 1"]), _choice("leave", "end", when="n > 1000000")]),
+                    _scene("b", [_choice("back", "a")]),
+                    _scene("end", [], "historical")], [_int("n", 0, None, None)])
+    r = explore(story, max_states=10 * Budget.CHECK_EVERY, max_memory=1 << 20)
+    assert not r.complete and r.stopped_by == "memory" and r.states == 1 + Budget.CHECK_EVERY
+    assert r.as_json()["coverage"] == {"states": r.states, "expanded": r.expanded, "scenes_reached": 2, "scenes": 3}
+    assert any("--max-memory" in p for p in r.problems)
+    r = explore(story, max_states=Budget.CHECK_EVERY + 5, max_memory=None)
+    assert not r.complete and r.stopped_by == "states" and r.states == Budget.CHECK_EVERY + 5

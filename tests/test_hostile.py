@@ -86,6 +86,11 @@ def generate(spec: dict[str, Any], dest: Path) -> None:
                  "        quote: \"This ultimatum expires at 7:10\"\n    choices:\n      - {{text: On, goto: s{j}}}\n")
         body = "format: 1\nscenes:\n" + scene.format(i="x", j=0).replace("sx:", "hall:")
         body += "".join(scene.format(i=i, j=(i + 1) % n) for i in range(n))
+        # one way out of the ring, so that an ending can be reached (else `check` fails with E512)
+        body = body.replace("      - {text: On, goto: s0}\n", "      - {text: On, goto: s0}\n"
+                            "      - {text: Leave, goto: out}\n", 1)
+        body += ("  out:\n    title: Out\n    place: P\n    text: X.\n    record:\n      - source: rabinowitch\n"
+                 "        quote: \"This ultimatum expires at 7:10\"\n    ending: {kind: historical, debrief: D.}\n")
         dest.write_text(body, "utf-8")
     elif kind == "deep_json":
         dest.write_text("[" * n + "]" * n)
@@ -340,7 +345,7 @@ def save_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str
                      "slot": "hostile"})
         imports = folder / "imported"
         jobs.append({"id": item["id"] + "#import", "kind": "cli",
-                     "argv": ["saves", "import", str(source), "--saves", str(imports)]})
+                     "argv": ["saves", "import", str(source), "--saves", str(imports), "--root", str(base)]})
         jobs.append({"id": item["id"] + "#play", "kind": "cli", "stdin": "no\nquit\n",
                      "argv": ["play", str(base / "mini"), "--load", "hostile", "--plain", "--saves", str(slots)]})
     results = run_jobs(jobs, base)
@@ -366,7 +371,7 @@ def test_save(item: dict[str, Any], save_results: dict[str, dict[str, Any]]) -> 
     else:
         assert load["error"] in ("SaveError", "TooNew"), load
         assert load["message"]
-    # import checks the file alone (not against a scenario): only well-formed saves go in
+    # import checks the file and replays its path through its scenario: only saves that fit go in
     if item.get("import", "refused") == "refused":
         assert imp["rc"] == 1 and "cannot be imported" in imp["err"], imp
         assert imp["files"] == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,3 +126,27 @@ def test_the_shipped_new_scenarios_are_faithful() -> None:
     shipped = Path(__file__).resolve().parent.parent / "scenarios"
     for name in ("july_days", "second_congress", "walk_to_smolny", "fortress_aurora"):
         assert [c for _, c, _, _ in run_lint(shipped / name)] == [], name
+def _chain_ir(n: int, loop: bool = False) -> dict[str, Any]:
+    """n scenes in a row, each with one historical choice to the next; the last an ending (or, with
+    `loop`, a historical choice back to the first)."""
+    from tests.tools_synthetic import _choice, _scene, synthetic_ir
+
+    ir = synthetic_ir(2)
+    ir["variables"] = []
+    ir["questions"] = ["Why?"]
+    scenes = [_scene(f"s{i}", [_choice("on", f"s{i + 1}", mark="historical")], None) for i in range(n - 1)]
+    if loop:
+        scenes.append(_scene(f"s{n - 1}", [_choice("on", "s0", mark="historical")], None))
+    else:
+        scenes.append(_scene(f"s{n - 1}", [], {"kind": "historical", "debrief": "d"}))
+    ir["scenes"] = scenes
+    return ir
+
+
+def test_a_long_historical_chain_is_not_cut_short(tmp_path: Path) -> None:
+    from engine.build.compiler import Analysis
+
+    got = [d.code for d in lint(tmp_path, Analysis(ir=_chain_ir(50_000)))]
+    assert "W510" not in got and "W511" not in got
+    looping = [d for d in lint(tmp_path, Analysis(ir=_chain_ir(50, loop=True))) if d.code == "W510"]
+    assert len(looping) == 1 and "does not end" in looping[0].message

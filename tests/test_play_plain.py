@@ -198,3 +198,10 @@ def test_an_invented_scene_is_labelled_in_play_and_in_the_debrief(tmp_path: Path
     assert '- "Surrender": the surrender and its aftermath' in debrief
     # a scene that is not marked carries no label
     assert out.count("Ours, not the record's") == 1
+def test_closed_stdin_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    """`chronicle play malachite_hall <&-`: standard input closed (Python sees None)."""
+    done = subprocess.run([sys.executable, "-m", "engine", "play", "malachite_hall", "--saves", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60, preexec_fn=lambda: os.close(0),  # noqa: PLW1509
+                          cwd=Path(__file__).resolve().parent.parent, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "standard input is closed" in done.stderr and "Traceback" not in done.stderr

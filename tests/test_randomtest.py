@@ -63,15 +63,30 @@ def test_synthetic_1000_games_all_end() -> None:
 
 def test_cli(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["randomtest", str(TOOLS / "broken"), "-n", "200", "--seed", "9", "--max-steps", "25"]
-    assert main(args + ["--json"]) == 0
+    assert main(args + ["--json"]) == 1  # some games get stuck: exit 1
     first = json.loads(capsys.readouterr().out)
-    assert main(args + ["--json"]) == 0
+    assert main(args + ["--json"]) == 1
     assert json.loads(capsys.readouterr().out) == first
     assert first["playthroughs"] == 200 and first["endings"]["fortress"] == 0
-    assert main(args) == 0
-    out = capsys.readouterr().out
-    assert "NEVER REACHED" in out and "Stuck" in out and "Gave up after 25 choices" in out
+    assert main(args) == 1
+    got = capsys.readouterr()
+    assert "NEVER REACHED" in got.out and "Stuck" in got.out and "Gave up after 25 choices" in got.out
+    assert "got stuck" in got.err
     assert main(["randomtest", str(TOOLS / "good"), "-n", "0"]) == 2
+    assert main(["randomtest", str(TOOLS / "good"), "-n", "50"]) == 0
+
+
+def test_every_game_stuck_exits_1(mini: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A start scene whose only choice is closed: every game is stuck at once."""
+    night = mini / "scenes" / "night.yaml"
+    text = night.read_text("utf-8")
+    for key in ("ignore", "yield_now"):
+        text = text.replace(f"      - id: {key}\n", f"      - id: {key}\n        when: resolve > 99\n", 1)
+    text = text.replace('when: not visited("hall_again")', "when: resolve > 99")
+    night.write_text(text, "utf-8")
+    assert main(["randomtest", str(mini), "-n", "20"]) == 1
+    got = capsys.readouterr()
+    assert "20 of 20 game(s) got stuck" in got.err and "no game reached an ending" in got.err
 
 
 # --- agreement with a plain reference player over engine.core.machine (tests/tools_statespace.py) ---

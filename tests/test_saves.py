@@ -162,13 +162,31 @@ def test_export_and_import(story: Story, store: SaveStore, tmp_path: Path) -> No
     assert out == tmp_path / "g.save.json"
     with pytest.raises(SaveError, match="already exists"):
         store.export("g", tmp_path)
-    assert store.import_(out) == "g-2"
-    assert store.import_(out, "shared") == "shared"
+    with pytest.raises(SaveError, match="cannot be checked; import it anyway with --unchecked"):
+        store.import_(out)  # no story to replay it through
+    assert store.import_(out, story=story) == "g-2"
+    assert store.import_(out, "shared", story=story) == "shared"
     with pytest.raises(SaveError, match="already"):
-        store.import_(out, "shared")
+        store.import_(out, "shared", story=story)
     for slot in ("g-2", "shared"):
         assert store.load(slot, story).state == play(story)
         assert store.read(slot).slot == slot
+
+
+def test_import_refuses_a_save_that_does_not_fit(story: Story, store: SaveStore, tmp_path: Path) -> None:
+    """A save whose path does not replay through its scenario is refused unless `unchecked`."""
+    from engine.saves.savefile import decode, encode
+
+    store.save("g", story, play(story))
+    out = store.export("g", tmp_path)
+    doc = json.loads(out.read_bytes())
+    doc.pop("checksum")
+    doc["path"] = doc["path"][:1] + ["no_such.choice"]
+    out.write_bytes(encode(doc))
+    decode(out.read_bytes())  # a well-formed save, with a checksum anyone can recompute
+    with pytest.raises(SaveError, match="does not fit its scenario.*--unchecked"):
+        store.import_(out, "forged", story=story)
+    assert store.import_(out, "forged", story=story, unchecked=True) == "forged"
 
 
 def test_import_refuses_bad_files(store: SaveStore, tmp_path: Path) -> None:
@@ -624,6 +642,6 @@ def test_import_over_an_existing_slot_keeps_its_backup(story: Story, store: Save
     store.save("g", story, play(story, PATH[:1]))
     out = store.export("g", tmp_path)
     store.save("g", story, play(story, PATH[:3]))
-    assert store.import_(out, "g", overwrite=True) == "g"
+    assert store.import_(out, "g", overwrite=True, story=story) == "g"
     assert store.load("g", story).state == play(story, PATH[:1])
     assert store.load("g", story, use_backup=True).state == play(story, PATH[:3])

@@ -97,9 +97,13 @@ def test_delete_export_import(capsys: pytest.CaptureFixture[str], folder: Path, 
     assert (out_dir / "late.save.json").is_file()
     assert run(capsys, "delete", "late", "--saves", str(folder))[0] == 0
     assert not (folder / "late.save.json").exists()
-    code, out, _ = run(capsys, "import", str(out_dir / "late.save.json"), "--saves", str(folder))
+    code, _, err = run(capsys, "import", str(out_dir / "late.save.json"), "--saves", str(folder))
+    assert code == 1 and "cannot be checked" in err and "--unchecked" in err  # vigil is not in scenarios/
+    code, out, _ = run(capsys, "import", str(out_dir / "late.save.json"), "--saves", str(folder),
+                       "--root", str(FIXTURES))
     assert code == 0 and '"late"' in out
-    code, out, _ = run(capsys, "import", str(out_dir / "late.save.json"), "--as", "copy", "--saves", str(folder))
+    code, out, _ = run(capsys, "import", str(out_dir / "late.save.json"), "--as", "copy", "--saves", str(folder),
+                       "--unchecked")
     assert code == 0 and (folder / "copy.save.json").is_file()
 
 
@@ -140,3 +144,13 @@ def test_real_command_with_environment_variable(folder: Path) -> None:
 def test_default_action_is_list(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
     code, out, _ = run(capsys, "--saves", str(folder))
     assert code == 0 and "early" in out and "late" in out
+
+
+def test_a_save_from_the_future_is_marked(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    from engine.saves.savefile import encode
+
+    doc = json.loads((folder / "late.save.json").read_bytes())
+    doc.pop("checksum")
+    (folder / "late.save.json").write_bytes(encode(dict(doc, saved_at="2999-01-01T00:00:00+00:00")))
+    code, out, _ = run(capsys, "show", "late", "--saves", str(folder))
+    assert code == 0 and "(in the future?)" in out

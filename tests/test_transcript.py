@@ -262,3 +262,19 @@ def test_a_half_written_last_line_is_ignored_and_the_rest_counts(tmp_path: Path,
     p = read_transcript(t.path)
     assert p.usable and not p.closed and p.cut_short and not p.complete
     assert p.choice_ids == ("hall.ignore",) and p.serious == []
+def test_a_folder_gives_only_the_files_inside_it(tmp_path: Path) -> None:
+    """Transcripts read from a folder: a link that leads out of it, or a FIFO, is named with the
+    reason and not read (a FIFO would make the read wait for ever)."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    secret = tmp_path / "secret.jsonl"
+    secret.write_text('{"event": "start"}\n', "utf-8")
+    (folder / "a.jsonl").write_text('{"event": "start"}\n', "utf-8")
+    (folder / "link.jsonl").symlink_to(secret)
+    os.mkfifo(folder / "pipe.jsonl")
+    files, problems = find_transcripts([folder])
+    assert files == [folder / "a.jsonl"]
+    assert any("link.jsonl" in p and "outside the folder" in p for p in problems), problems
+    assert any("pipe.jsonl" in p and "FIFO" in p for p in problems), problems
+    got = read_transcript(folder / "pipe.jsonl")  # named directly: refused, not waited on
+    assert got.problems and "FIFO" in got.problems[0]

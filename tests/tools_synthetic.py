@@ -47,7 +47,8 @@ def _choice(key: str, target: str, when: str | None = None, do: list[str] | None
 
 def _scene(sid: str, choices: list[dict[str, Any]], ending: dict[str, Any] | None) -> dict[str, Any]:
     return {"id": sid, "title": sid, "place": "here", "text": "t", "time": None, "day": None, "record": [],
-            "disputed": [], "events": [], "choices": choices, "ending": ending, "file": "x.yaml", "line": 1}
+            "disputed": [], "events": [], "choices": choices, "ending": ending, "file": "x.yaml", "line": 1,
+            "invented": "", "order": None, "templates": []}
 
 
 def synthetic_story(n: int = 1000) -> Story:

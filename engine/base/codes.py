@@ -137,6 +137,10 @@ CODES: dict[str, Code] = {
         "W510": "the historical path stops before an ending",
         "W511": "the historical path ends in a counterfactual ending",
     }),
+    # E51x: the story as a whole (lint)
+    **_rows("error", {
+        "E512": "no ending can be reached from the start by any goto (the story cannot end)",
+    }),
     # N0xx: notes — what a check could not look at, and why
     **_rows("note", {
         "N001": "references into a file that could not be read were not checked",

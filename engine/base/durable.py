@@ -106,16 +106,43 @@ def link_or_copy(source: Path, dest: Path, data: bytes) -> None:
         raise
 
 
-def read_capped(path: Path, cap: int) -> bytes:
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def confined(path: Path, folder: Path) -> Path:
+    """`path` resolved, if it is a regular file inside `folder` (links followed); else ReadRefused
+    saying why: a link that leads outside the folder or nowhere, a device, a FIFO, a socket."""
+    real = Path(os.path.realpath(path))
+    root = Path(os.path.realpath(folder))
+    link = os.path.islink(path) or real != Path(os.path.abspath(path))
+    if real != root and root not in real.parents:
+        raise ReadRefused(f"it is a link to {real}, outside the folder {folder}; only files inside it are read")
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        raise ReadRefused("it is a link to a file that does not exist" if link else "it does not exist") from None
+    for test, kind in _KINDS:
+        if test(st.st_mode):
+            raise ReadRefused(f"it is {kind}, not a regular file")
+    return real
+
+
+def read_capped(path: Path, cap: int, within: Path | None = None) -> bytes:
     """The bytes of a regular file of at most `cap` bytes; the size is checked before reading.
 
-    Raises ReadRefused for devices, FIFOs, folders and files over the cap, OSError otherwise.
+    With `within`, only a file inside that folder is read (`confined`: no link leads out of it).
+    Raises ReadRefused for devices, FIFOs, sockets, folders, files over the cap and files outside
+    `within`, OSError otherwise.
     """
+    if within is not None:
+        path = confined(path, within)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _BINARY | _CLOEXEC)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise ReadRefused("it is not a regular file")
+            kind = next((kind for test, kind in _KINDS if test(st.st_mode)), "")
+            raise ReadRefused(f"it is {kind}, not a regular file" if kind else "it is not a regular file")
         if st.st_size > cap:
             raise ReadRefused("it is too large", st.st_size)
         chunks: list[bytes] = []

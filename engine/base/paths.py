@@ -32,10 +32,13 @@ def own_source_dirs(scenario_folder: str | os.PathLike[str]) -> list[Path]:
 
 def scenario_files(folder: Path) -> list[Path]:
     """scenario.yaml first, then every other YAML file except those in plans/ and sources/ (the
-    scenario's own source texts, read by `engine.record.sources.record_for`)."""
+    scenario's own source texts, read by `engine.record.sources.record_for`).
+
+    Whatever is named *.yaml but a folder is listed, links, FIFOs and devices too: reading it
+    (`engine.base.durable.read_capped` within the folder) refuses it with the reason."""
     files = []
     for p in sorted(folder.rglob("*")):
-        if p.suffix not in (".yaml", ".yml") or not p.is_file() or p.name == "scenario.yaml":
+        if p.suffix not in (".yaml", ".yml") or p.is_dir() or p.name == "scenario.yaml":
             continue
         inside = p.relative_to(folder).parts[:-1]
         if "plans" in inside or (inside and inside[0] == "sources"):

@@ -10,13 +10,17 @@ APC strings (up to ST), and two-byte ESC sequences -- then every remaining C0 co
 the newline, DEL, every C1 control (U+0080..U+009F), and the bidirectional-override characters
 that can make text read differently from what it is. A tab becomes a space; a carriage return
 or form feed becomes a newline or a space, so nothing can overwrite a line already printed.
+
+`scrub()` is the same for whole output streams (engine.base.terminal): it keeps tabs.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
-__all__ = ["clean", "clean_line"]
+__all__ = ["clean", "clean_line", "json_text", "scrub"]
 
 # string-type sequences: OSC, DCS, SOS, PM, APC -- the payload goes too, up to its terminator
 _STRING_SEQ = r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
@@ -43,3 +47,23 @@ def clean(text: str) -> str:
 def clean_line(text: str) -> str:
     """`clean()`, and newlines become spaces (for one-line fields: titles, places, choices)."""
     return " ".join(clean(text).split("\n"))
+
+
+def scrub(text: str) -> str:
+    """`clean()` keeping tabs: what the terminal writer lets through of any output."""
+    if not _ANY.search(text):
+        return text
+    if "\t" not in text:
+        return clean(text)
+    return "\t".join(clean(part) for part in text.split("\t"))
+
+
+# what json.dumps(ensure_ascii=False) leaves raw that a terminal would act on (C0 it escapes itself)
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def json_text(value: Any, indent: int | None = 2) -> str:
+    """JSON with non-ASCII text kept readable, but every character a terminal would act on written
+    as a \\u escape: the data stays whole, the text stays JSON, and nothing reaches a terminal."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)

@@ -31,6 +31,7 @@ from typing import Any
 
 from engine import ENGINE_VERSION
 from engine.base import paths
+from engine.base.durable import ReadRefused, read_capped
 from engine.base.paths import MAX_FILE_BYTES, PACKAGE_DIR, scenario_files
 from engine.build import compiled
 from engine.core.model import Story
@@ -77,15 +78,16 @@ class Read:
     seeds: bytes = b""
 
 
-def _files_digest(h: Any, files: list[Path], limit: int | None, keep: dict[Path, bytes | None] | None = None) -> None:
+def _files_digest(h: Any, files: list[Path], limit: int | None, keep: dict[Path, bytes | None] | None = None,
+                  within: Path | None = None) -> None:
     for f in files:
         data: bytes | None
         try:
-            with open(f, "rb") as stream:
-                size = os.fstat(stream.fileno()).st_size
-                if limit is not None and size > limit:
-                    raise _TooBig
-                data = stream.read()
+            data = read_capped(f, limit if limit is not None else 1 << 40, within=within)
+        except ReadRefused as exc:  # the compiler reads it again and says why
+            if limit is not None and exc.size > limit:
+                raise _TooBig from None
+            data = None
         except OSError:
             data = None
         if keep is not None:
@@ -123,7 +125,8 @@ def cache_key(folder: Path, seeds_dir: Path | None = None, read: Read | None = N
     h = hashlib.sha256(engine_fingerprint())
     h.update(f"{os.getcwd()}\0{folder}\0".encode())
     try:
-        _files_digest(h, scenario_files(folder), MAX_FILE_BYTES, read.files if read is not None else None)
+        _files_digest(h, scenario_files(folder), MAX_FILE_BYTES, read.files if read is not None else None,
+                      within=folder)
     except _TooBig:
         if read is not None:
             read.files.clear()

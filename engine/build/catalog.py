@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.base.durable import read_capped
 from engine.base.paths import MAX_FILE_BYTES, scenario_files
 from engine.build.loader import list_scenarios
 from engine.format.safeyaml import load
@@ -14,7 +15,8 @@ def scenario_summaries(root: str | None = None) -> list[dict[str, object]]:
     rows = []
     for folder in list_scenarios(Path(root) if root else None):
         try:
-            meta = load((folder / "scenario.yaml").read_bytes(), str(folder / "scenario.yaml")).value
+            data = read_capped(folder / "scenario.yaml", MAX_FILE_BYTES, within=folder)
+            meta = load(data, str(folder / "scenario.yaml")).value
         except Exception:  # a broken scenario is listed, and `check` explains it
             meta = {}
         meta = meta if isinstance(meta, dict) else {}
@@ -32,9 +34,7 @@ def scenario_events(folder: Path) -> list[str]:
     found: set[str] = set()
     for path in scenario_files(folder)[1:]:
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                continue
-            doc = load(path.read_bytes(), str(path)).value
+            doc = load(read_capped(path, MAX_FILE_BYTES, within=folder), str(path)).value
         except Exception:
             continue
         scenes = doc.get("scenes") if isinstance(doc, dict) else None

@@ -192,7 +192,7 @@ def _read_files(files: list[Path], out: list[Diagnostic],
             got.append((f, shown, data))
             continue
         try:
-            got.append((f, shown, read_capped(f, safeyaml.MAX_BYTES)))
+            got.append((f, shown, read_capped(f, safeyaml.MAX_BYTES, within=files[0].parent)))
         except ReadRefused as exc:
             size = exc.size
             if size > safeyaml.MAX_BYTES:
@@ -201,7 +201,7 @@ def _read_files(files: list[Path], out: list[Diagnostic],
                                       "split the scenes over several files"))
             else:
                 out.append(Diagnostic(shown, 0, 0, "error", "E206", f"cannot read the file: {exc}",
-                                      "a scenario file must be a regular file"))
+                                      "a scenario file must be a regular file inside the scenario folder"))
         except OSError as exc:
             out.append(Diagnostic(shown, 0, 0, "error", "E206", f"cannot read the file: {exc.strerror}"))
     return got

@@ -38,12 +38,15 @@ def list_scenarios(root: Path | None = None) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and is_scenario(p))
 
 
-def find_scenario(ref: str | os.PathLike[str]) -> Path:
-    """A scenario folder from an id (looked up in the scenarios root) or a path."""
+def find_scenario(ref: str | os.PathLike[str], *, by_id: bool = False) -> Path:
+    """A scenario folder from an id (looked up in the scenarios root) or a path.
+
+    With `by_id` (a name a file gave, such as a save's scenario), only the scenarios root is
+    searched: the name is never taken as a path."""
     path = Path(ref)
-    if is_scenario(path):
+    if not by_id and is_scenario(path):
         return path
-    if path.name == "scenario.yaml" and path.is_file():
+    if not by_id and path.name == "scenario.yaml" and path.is_file():
         return path.parent
     candidates = list_scenarios()
     for c in candidates:
@@ -77,7 +80,7 @@ def resolve_scenarios(refs: list[str]) -> tuple[list[Path], list[Diagnostic]]:
     return folders, problems
 
 
-def load_story(ref: str | os.PathLike[str]) -> Story:
+def load_story(ref: str | os.PathLike[str], *, by_id: bool = False) -> Story:
     """Load and compile a scenario (by id or path); ChronicleError if it has errors.
 
     An unchanged scenario comes from the compiled cache (`engine.build.cache`); any change to its
@@ -85,7 +88,7 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
     """
     from engine.build import cache, compiled
 
-    folder = find_scenario(ref)
+    folder = find_scenario(ref, by_id=by_id)
     directory = cache.cache_dir()
     read = cache.Read()
     try:

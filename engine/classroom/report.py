@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.base.diagnostics import ChronicleError, Diagnostic
+from engine.base.sanitize import json_text
 from engine.build.loader import is_scenario, load_story
 from engine.classroom.document import Bars, Document, Facts, Heading, Para, Table, Warning, to_html, to_markdown
 from engine.classroom.htmlkit import Bar
@@ -831,10 +832,9 @@ def render(report: ClassReport, fmt: str, *, width: int = 100, color: bool = Fal
 def render_all(reports: Sequence[ClassReport], fmt: str, *, width: int = 100, color: bool = False) -> str:
     """One or several scenarios' reports in one output (one section per scenario)."""
     if fmt == "json":
-        import json
 
         body: Any = to_json(reports[0]) if len(reports) == 1 else {"reports": [to_json(r) for r in reports]}
-        return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+        return json_text(body) + "\n"
     if fmt == "csv":
         return to_csv(reports)
     if fmt in ("md", "html"):

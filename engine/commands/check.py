@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from engine.base.codes import CODES
 from engine.base.diagnostics import Diagnostic
+from engine.base.sanitize import json_text
 from engine.build.compiler import analyze
 from engine.build.loader import resolve_scenarios
 from engine.core.model import Story
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     errors = sum(d.severity == "error" for d in problems)
     warnings = sum(d.severity == "warning" for d in problems)
     if args.format == "json":
-        print(json.dumps({"diagnostics": [d.as_json() for d in problems]}, indent=2, ensure_ascii=False))
+        print(json_text({"diagnostics": [d.as_json() for d in problems]}))
     else:
         for d in problems:
             print(d.format())

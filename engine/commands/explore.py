@@ -1,13 +1,23 @@
-"""`chronicle explore SCENARIO [--json] [--max-states N]`: every reachable state, checked."""
+"""`chronicle explore SCENARIO [--json] [--max-states N] [--max-memory MB]`: every reachable state, checked.
+
+Exit status 1 when the exploration finds a problem (`ExploreResult.problems`) or is incomplete."""
 
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 import time
 
+from engine.base.sanitize import json_text
 from engine.commands._load import story_or_none
-from engine.tools.explore import DEFAULT_MAX_STATES, ExploreResult, explore
+from engine.tools.explore import DEFAULT_MAX_MEMORY, DEFAULT_MAX_STATES, ExploreResult, explore
+
+
+def _megabytes(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
+    return value
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -15,6 +25,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--max-states", type=int, default=DEFAULT_MAX_STATES, metavar="N",
                    help=f"stop after N distinct states (default {DEFAULT_MAX_STATES:,})")
+    p.add_argument("--max-memory", type=_megabytes, default=DEFAULT_MAX_MEMORY >> 20, metavar="MB",
+                   help=f"stop when the process holds more than MB megabytes (default {DEFAULT_MAX_MEMORY >> 20:,}; "
+                        "0: no limit)")
 
 
 def _path(ids: list[str]) -> str:
@@ -25,7 +38,9 @@ def render(r: ExploreResult, seconds: float) -> str:
     out = [f"{r.story_id}: {r.states:,} states, {r.transitions:,} transitions, "
            f"longest path {r.max_depth} choices ({seconds:.2f} s)"]
     if not r.complete:
-        out.append(f"INCOMPLETE: stopped at --max-states {r.max_states:,}; {r.expanded:,} states fully "
+        limit = (f"--max-memory {(r.max_memory or 0) >> 20:,} MB" if r.stopped_by == "memory"
+                 else f"--max-states {r.max_states:,}")
+        out.append(f"INCOMPLETE: stopped at {limit}; {r.expanded:,} states fully "
                    f"explored, {len(r.reached_scenes)} of {len(r.reached_scenes) + len(r.unreachable_scenes)} "
                    "scenes reached so far. The lists below cover only what was explored.")
     out.append("")
@@ -75,12 +90,16 @@ def run(args: argparse.Namespace) -> int:
     if story is None:
         return 1
     t0 = time.perf_counter()
-    result = explore(story, max_states=args.max_states)
+    result = explore(story, max_states=args.max_states,
+                     max_memory=(args.max_memory << 20) if args.max_memory else None)
     seconds = time.perf_counter() - t0
     if args.json:
         data = result.as_json()
         data["seconds"] = round(seconds, 4)
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print(json_text(data))
     else:
         print(render(result, seconds))
+    if result.problems:  # exit 1 tells CI: the story is not sound, or not all of it was seen
+        print(f"chronicle explore: {'; '.join(result.problems)}", file=sys.stderr)
+        return 1
     return 0

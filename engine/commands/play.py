@@ -45,8 +45,22 @@ def _tty(stream: object) -> bool:
         return False
 
 
+def _readable(stream: object) -> bool:
+    if stream is None:
+        return False
+    try:
+        return not stream.closed  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     from engine.play.session import plain_requested
+
+    if not _readable(sys.stdin):
+        print("chronicle play: standard input is closed, so there is nothing to read your choices from.\n"
+              "  Run it from a terminal, or give it input: chronicle play SCENARIO < choices.txt", file=sys.stderr)
+        return 1
 
     if plain_requested(args.plain, stdin_tty=_tty(sys.stdin), stdout_tty=_tty(sys.stdout)):
         from engine.play.plain import main

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 
+from engine.base.sanitize import json_text
 from engine.commands._load import story_or_none
 from engine.tools.randomtest import DEFAULT_MAX_STEPS, RandomReport, random_play
 
@@ -51,5 +52,8 @@ def run(args: argparse.Namespace) -> int:
     if story is None:
         return 1
     report = random_play(story, args.playthroughs, args.seed, args.max_steps)
-    print(json.dumps(report.as_json(), indent=2, ensure_ascii=False) if args.json else render(report))
+    print(json_text(report.as_json()) if args.json else render(report))
+    if report.problems:  # exit 1 tells CI: the story is not sound
+        print(f"chronicle randomtest: {'; '.join(report.problems)}", file=sys.stderr)
+        return 1
     return 0

@@ -10,11 +10,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from engine.base.diagnostics import ChronicleError
+from engine.base.sanitize import json_text
 from engine.build.loader import find_scenario, is_scenario
 from engine.commands._load import story_or_none
 from engine.core.machine import ChoiceError, historical_path
@@ -171,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
         results.append({"plan": str(f), "ok": out.ok, "steps": out.steps_run, "step": out.step,
                         "scene": out.scene, "message": out.message})
     if args.json:
-        print(json.dumps({"plans": results, "failed": failed}, indent=2, ensure_ascii=False))
+        print(json_text({"plans": results, "failed": failed}))
     else:
         for r in results:
             if r["ok"]:

@@ -76,4 +76,11 @@ def run(args: argparse.Namespace) -> int:
         import shutil
 
         width = max(60, min(160, shutil.get_terminal_size().columns))
-    return write_output(render_all(reports, args.format, width=width, color=color), args.output)
+    text = render_all(reports, args.format, width=width, color=color)
+    if color:  # rich's colours, over text clean()ed piece by piece: the one styled stream of a report
+        from engine.base.terminal import raw
+
+        raw(sys.stdout).write(text)
+        raw(sys.stdout).flush()
+        return 0
+    return write_output(text, args.output)

@@ -8,14 +8,15 @@ and whether the slot still fits its scenario (null when the scenario cannot be l
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.base.sanitize import json_text
+
 if TYPE_CHECKING:
     from engine.core.model import Story
-    from engine.saves.store import SaveStore, SlotInfo
+    from engine.saves.store import Loaded, SaveStore, SlotInfo
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -41,6 +42,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     imp.add_argument("file")
     imp.add_argument("--as", dest="slot", metavar="SLOT", help="the slot name (default: the name in the file)")
     imp.add_argument("--force", action="store_true", help="replace an existing slot of that name")
+    imp.add_argument("--unchecked", action="store_true",
+                     help="import even a save that does not fit its scenario, or whose scenario cannot be loaded")
     for parser in (ls, show, delete, export, imp):
         folder_option(parser, argparse.SUPPRESS)
         parser.add_argument("--root", default=argparse.SUPPRESS,
@@ -71,7 +74,7 @@ class _Stories:
                 if not match:
                     return None, f'the scenario "{scenario}" is not in {self.root}'
                 return load_story(match[0]), ""
-            return load_story(scenario), ""
+            return load_story(scenario, by_id=True), ""  # a save's scenario is an id, never a path
         except ChronicleError as exc:
             first = exc.errors[0].message if exc.errors else str(exc)
             return None, f'the scenario "{scenario}" cannot be loaded: {first}'
@@ -79,41 +82,68 @@ class _Stories:
             return None, f'the scenario "{scenario}" cannot be loaded: {exc}'
 
 
-def _check(store: SaveStore, info: SlotInfo, stories: _Stories) -> tuple[bool | None, str]:
-    """(fits, message): whether the slot loads into its scenario, and the notice or the problem."""
+def _judge(store: SaveStore, info: SlotInfo, stories: _Stories) -> tuple[SlotInfo, str, Loaded | None]:
+    """The slot judged against its scenario: (info, message, the loaded game or None).
+
+    When the path replays, the info shown is recomputed from the replayed game (`verified`);
+    otherwise it stays what the file claims, marked unverified.
+    """
+    from dataclasses import replace
+
     from engine.saves.store import SaveError
 
     if info.problem is not None:
-        return False, info.problem
+        return replace(info, fits=False), info.problem, None
     story, why = stories.get(info.scenario)
     if story is None:
-        return None, why
+        return replace(info, fits=None), why, None
     try:
         loaded = store.load(info.slot, story)
     except SaveError as exc:
-        return False, exc.message
-    return True, loaded.notice or ""
+        return replace(info, fits=False), exc.message, None
+    return info.verified_by(story, loaded.state), loaded.notice or "", loaded
+
+
+def _line(text: object) -> str:
+    from engine.base.sanitize import clean_line
+
+    return clean_line(str(text))
+
+
+def _engine_note(engine: str) -> str:
+    from engine import ENGINE_VERSION
+    from engine.saves.savefile import version_tuple
+
+    theirs, ours = version_tuple(engine), version_tuple(ENGINE_VERSION)
+    if not engine:
+        return "Chronicle version not recorded"
+    if theirs is not None and ours is not None and theirs > ours:
+        return f"claims Chronicle {engine}, newer than this {ENGINE_VERSION}"
+    return f"Chronicle {engine}"
 
 
 def _local(iso: str) -> str:
-    from datetime import datetime
+    """A save's saved_at in local time (validated when the save was read); one in the future is
+    marked, for the file's clock (or the file) is wrong."""
+    from datetime import UTC, datetime, timedelta
 
     try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+        when = datetime.fromisoformat(iso)
     except ValueError:
-        return iso
+        return _line(iso)
+    if when.tzinfo is None:
+        return _line(iso)
+    shown = when.astimezone().strftime("%Y-%m-%d %H:%M")
+    return shown + (" (in the future?)" if when > datetime.now(UTC) + timedelta(days=1) else "")
 
 
 def _list(store: SaveStore, args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     stories = _Stories(getattr(args, "root", None))
     rows: list[tuple[SlotInfo, str]] = []
     for info in store.slots():
         message = info.problem or ""
         if not args.no_check:
-            fits, message = _check(store, info, stories)
-            info = replace(info, fits=fits)
+            info, message, _ = _judge(store, info, stories)
         rows.append((info, message))
     if args.json:
         out = []
@@ -121,7 +151,7 @@ def _list(store: SaveStore, args: argparse.Namespace) -> int:
             item = info.as_json()
             item["message"] = message or None
             out.append(item)
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        print(json_text(out))
         return 0
     if not rows:
         print(f"No saved games in {store.folder}.")
@@ -130,44 +160,53 @@ def _list(store: SaveStore, args: argparse.Namespace) -> int:
     for info, message in rows:
         mark = {True: "fits", False: "DOES NOT FIT", None: "not checked"}[info.fits]
         if info.problem is not None:
-            print(f"  {info.slot:<24} damaged: {info.problem}")
+            print(f"  {info.slot:<24} damaged: {_line(info.problem)}")
             continue
-        print(f"  {info.slot:<24} {info.scenario} — {info.scene_title or info.scene} ({info.place}), {info.clock}; "
-              f"saved {_local(info.saved_at)} [{mark}]")
+        claim = "" if info.verified else "unverified: "
+        print(f"  {info.slot:<24} {info.scenario} — {claim}{_line(info.scene_title or info.scene)} "
+              f"({_line(info.place)}), {_line(info.clock)}; saved {_local(info.saved_at)} [{mark}]")
         if message and info.fits is not True:
-            print(f"  {'':<24} {message}")
+            print(f"  {'':<24} {_line(message)}")
     return 0
 
 
 def _show(store: SaveStore, args: argparse.Namespace) -> int:
     info = store.info(args.slot)
-    fits, message = _check(store, info, _Stories(getattr(args, "root", None)))
+    stories = _Stories(getattr(args, "root", None))
+    info, message, loaded = _judge(store, info, stories)
+    fits = info.fits
     data = None
     if info.problem is None:
         data = store.read(info.slot)
+    variables: dict[str, object] = dict(data.variables) if data is not None else {}
+    if loaded is not None and data is not None:  # what the replayed game holds, not what the file says
+        story, _ = stories.get(info.scenario)
+        if story is not None:
+            variables = {v.name: loaded.state.vars[v.index] for v in story.variables}
     if args.json:
         item = info.as_json()
         item.update(fits=fits, message=message or None)
         if data is not None:
             item.update(engine=data.engine, format=data.format, content_hash=data.content_hash,
-                        variables=data.variables, choices=list(data.path))
-        print(json.dumps(item, indent=2, ensure_ascii=False))
+                        variables=variables, choices=list(data.path))
+        print(json_text(item))
         return 0
     print(f"Save:       {info.slot}  ({info.path})")
     if data is None:
-        print(f"Damaged:    {info.problem}")
+        print(f"Damaged:    {_line(info.problem)}")
         if store.backup_available(info.slot):
             print("Backup:     its previous version is intact; load it in the game (load " + info.slot + ")")
         return 1
-    print(f"Scenario:   {data.scenario} ({data.title})")
-    print(f"Scene:      {data.scene_title or data.scene}, {data.place}")
-    print(f"Time:       {data.clock_text}")
-    print(f"Saved:      {_local(data.saved_at)} (Chronicle {data.engine}, save format {data.format})")
+    claim = "" if info.verified else "  [unverified: as the file says; its path was not replayed]"
+    print(f"Scenario:   {data.scenario} ({_line(info.title)}){claim}")
+    print(f"Scene:      {_line(info.scene_title or info.scene)}, {_line(info.place)}")
+    print(f"Time:       {_line(info.clock)}")
+    print(f"Saved:      {_local(data.saved_at)} ({_engine_note(data.engine)}, save format {data.format})")
     print(f"Choices:    {len(data.path)}")
-    if data.variables:
-        print("Variables:  " + ", ".join(f"{k} = {v!r}" for k, v in data.variables.items()))
+    if variables:
+        print("Variables:  " + ", ".join(f"{k} = {v!r}" for k, v in variables.items()))
     state = {True: "yes", False: "no", None: "cannot tell"}[fits]
-    print(f"Fits:       {state}" + (f" — {message}" if message else ""))
+    print(f"Fits:       {state}" + (f" — {_line(message)}" if message else ""))
     return 0
 
 
@@ -189,7 +228,11 @@ def run(args: argparse.Namespace) -> int:
             print(f'Exported "{args.slot}" to {dest}.')
             return 0
         if args.action == "import":
-            name = store.import_(Path(args.file), args.slot, overwrite=args.force)
+            story = None
+            if not args.unchecked:
+                story, _ = _Stories(getattr(args, "root", None)).get(store.examine(Path(args.file)).scenario)
+            name = store.import_(Path(args.file), args.slot, overwrite=args.force, story=story,
+                                 unchecked=args.unchecked)
             print(f'Imported {args.file} as "{name}".')
             return 0
     except SaveError as exc:

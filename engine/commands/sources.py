@@ -9,11 +9,11 @@ cited. Exit status 1 when any citation fails or a scene or historical choice lac
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from engine.base.diagnostics import ChronicleError, Diagnostic
+from engine.base.sanitize import json_text
 from engine.build.loader import resolve_scenarios
 from engine.tools.grounding import CitationCheck, GroundingReport, ScenarioGrounding, ground
 
@@ -146,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
             print(d.format(), file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        print(json_text(report.as_json()))
     else:
         print(render(report, brief=args.brief))
     return 0 if report.grounded and not problems else 1

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
+from engine.base.sanitize import json_text
 from engine.build.loader import list_scenarios
 from engine.commands._load import story_or_none
 from engine.tools.stats import story_stats
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         rows.append(story_stats(story))
     if args.json:
-        print(json.dumps({"scenarios": rows}, indent=2, ensure_ascii=False))
+        print(json_text({"scenarios": rows}))
     elif rows:
         head = ("scenario", "scenes", "choices", "decisions", "endings (hist/cf)", "citations", "words")
         table = [head] + [(r["id"], str(r["scenes"]), str(r["choices"]), str(r["decision_points"]),

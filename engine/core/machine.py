@@ -150,8 +150,14 @@ def chapter_start(story: Story, chapter: str | None) -> State:
     raise ChoiceError(f'the historical path never comes to "{scene_id}", where chapter "{chapter}" begins')
 
 
-def historical_path(story: Story, limit: int = 10_000) -> list[Choice]:
-    """Always take the historical choice (or the only open one) from the start."""
+def historical_path(story: Story, limit: int | None = None) -> list[Choice]:
+    """Always take the historical choice (or the only open one) from the start.
+
+    It stops at an ending, where no choice is historical or alone, or after `limit` choices
+    (default: four times the number of scenes, at least 10,000 -- a path that long loops).
+    """
+    if limit is None:
+        limit = max(10_000, 4 * len(story.scenes))
     state = start(story)
     taken: list[Choice] = []
     while not is_ending(story, state) and len(taken) < limit:

@@ -63,12 +63,12 @@ def plan(args: argparse.Namespace) -> Plan:
         if scenario is not None and scenario != latest.scenario:
             raise LaunchError(f'The latest game is of "{latest.scenario}", not "{scenario}". '
                               f"To continue it: chronicle play --continue")
-        scenario, slot = latest.scenario, latest.slot
+        scenario, slot = _folder_of(latest.scenario), latest.slot
     elif args.load and store is not None:
         slot = args.load
         if scenario is None:
             try:
-                scenario = store.scenario_of(args.load)
+                scenario = _folder_of(store.scenario_of(args.load))
             except (SaveError, OSError) as exc:
                 raise LaunchError(f'Cannot load "{args.load}": {exc}') from None
     seed = getattr(args, "seed", None)
@@ -92,6 +92,19 @@ def check_chapter(story: Story, chapter: str | None) -> None:
         machine.chapter_start(story, chapter)
     except machine.ChoiceError as exc:
         raise LaunchError(f'The chapter "{chapter}" cannot start: {exc}') from None
+
+
+def _folder_of(scenario_id: str) -> str:
+    """The folder of the scenario a save names: its id is looked up in the scenarios folder only,
+    never taken as a path (LaunchError if there is no such scenario)."""
+    from engine.base.diagnostics import ChronicleError
+    from engine.build.loader import find_scenario
+
+    try:
+        return str(find_scenario(scenario_id, by_id=True))
+    except ChronicleError as exc:
+        d = exc.diagnostics[0]
+        raise LaunchError(f"The save is of {d.message}" + (f"; {d.hint}" if d.hint else "")) from None
 
 
 def load(ref: str) -> Story:

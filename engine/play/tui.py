@@ -28,9 +28,11 @@ from prompt_toolkit.layout import ConditionalContainer, Float, FloatContainer, H
 from prompt_toolkit.layout.controls import BufferControl, FormattedTextControl
 from prompt_toolkit.layout.menus import CompletionsMenu
 from prompt_toolkit.layout.processors import BeforeInput
+from prompt_toolkit.output import create_output
 from prompt_toolkit.styles import Style
 
 from engine.base.sanitize import clean, clean_line
+from engine.base.terminal import raw
 from engine.play import pages, styled_lines
 from engine.play.launch import LaunchError, Plan, check_chapter, load, open_session, plan
 from engine.play.session import COMMANDS, Reply, Session
@@ -82,7 +84,7 @@ class Screen:
         self.body = Window(FormattedTextControl(self._body_text, focusable=False), wrap_lines=False)
         self.app: Application[None] = Application(
             layout=self._layout(), key_bindings=self._keys(), style=STYLE, full_screen=True,
-            mouse_support=False,
+            mouse_support=False, output=create_output(stdout=raw(sys.stdout)),
         )
         self.app.ttimeoutlen = 0.05
 

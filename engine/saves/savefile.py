@@ -14,8 +14,10 @@ A save is one JSON object (never pickle, never YAML)::
 The checksum is the SHA-256 of the canonical JSON (sorted keys, no spaces, ASCII) of every
 other key; it catches truncated, empty and bit-flipped files (it is not a signature: a crafted
 save can carry a valid one, so everything is also checked for type and size, and the path is
-replayed through the scenario). The ``kind``, ``format`` and ``checksum`` keys and the checksum
-rule are the envelope, kept by every later format, so a newer save can be told from a damaged one.
+replayed through the scenario; what is shown of a save is recomputed from the replayed path, and
+``scenario`` must be an id, ``engine`` a version number, ``saved_at`` a date with a time zone).
+The ``kind``, ``format`` and ``checksum`` keys and the checksum rule are the envelope, kept by
+every later format, so a newer save can be told from a damaged one.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ MAX_STEPS = 100_000
 MAX_TEXT = 2_000
 MAX_ITEMS = 10_000
 _BRACKETS = re.compile(rb'[\[\]{}"\\]')
+# a scenario is named by its id, never by a path: what `chronicle play --load` looks up
+SCENARIO_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
+VERSION = re.compile(r"(\d{1,4})\.(\d{1,4})\.(\d{1,4})(?:[.+-][0-9A-Za-z.+-]{1,40})?")
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,43 @@ def _text(doc: dict[str, Any], key: str, *, empty: bool = False, limit: int = MA
     return value
 
 
+def _scenario_id(doc: dict[str, Any]) -> str:
+    value = _text(doc, "scenario", limit=200)
+    if not SCENARIO_ID.fullmatch(value):
+        raise SaveError('the file is not a valid save: "scenario" must be a scenario id (small letters, digits '
+                        f"and _, like malachite_hall), not {json.dumps(value[:60])}; a save never names a "
+                        "path or a folder")
+    return value
+
+
+def _engine(doc: dict[str, Any]) -> str:
+    value = _text(doc, "engine", empty=True, limit=100)
+    if value and not VERSION.fullmatch(value):
+        raise SaveError('the file is not a valid save: "engine" must be a version number like 0.1.0')
+    return value
+
+
+def _saved_at(doc: dict[str, Any]) -> str:
+    from datetime import datetime
+
+    value = _text(doc, "saved_at", empty=True, limit=100)
+    if value:
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:
+            raise SaveError('the file is not a valid save: "saved_at" must be a date and time with its '
+                            "time zone, like 2024-05-01T14:03:22.120+00:00")
+    return value
+
+
+def version_tuple(version: str) -> tuple[int, int, int] | None:
+    """(major, minor, patch) of a version number, or None."""
+    m = VERSION.fullmatch(version)
+    return (int(m[1]), int(m[2]), int(m[3])) if m else None
+
+
 def validate(doc: dict[str, Any]) -> SaveData:
     """Check the shape and types of every field; SaveError names the first wrong one."""
     path = doc.get("path")
@@ -206,11 +248,11 @@ def validate(doc: dict[str, Any]) -> SaveData:
         raise SaveError('the file is not a valid save: "game" must have an id, a seed and a chapter')
     return SaveData(
         format=doc["format"],
-        engine=_text(doc, "engine", empty=True, limit=100),
-        scenario=_text(doc, "scenario", limit=200),
+        engine=_engine(doc),
+        scenario=_scenario_id(doc),
         content_hash=_text(doc, "content_hash", empty=True, limit=200),
         slot=_text(doc, "slot", empty=True, limit=300),
-        saved_at=_text(doc, "saved_at", empty=True, limit=100),
+        saved_at=_saved_at(doc),
         path=tuple(path),
         scene=_text(state, "scene", limit=300),
         variables=dict(variables),

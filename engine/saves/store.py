@@ -88,11 +88,24 @@ class SlotInfo:
     title: str = ""  # the scenario's title at the time of saving
     steps: int = 0
     scene_title: str = ""
+    # True when title, scene, place and clock were recomputed from the path replayed through the
+    # scenario (`verified()`); False when they are only what the file claims
+    verified: bool = False
 
     def as_json(self) -> dict[str, object]:
         return {"slot": self.slot, "scenario": self.scenario, "title": self.title, "scene": self.scene,
                 "scene_title": self.scene_title, "place": self.place, "clock": self.clock, "saved_at": self.saved_at,
-                "steps": self.steps, "fits": self.fits, "problem": self.problem, "path": str(self.path)}
+                "steps": self.steps, "fits": self.fits, "problem": self.problem, "path": str(self.path),
+                "verified": self.verified}
+
+    def verified_by(self, story: Story, state: State) -> SlotInfo:
+        """This slot as the replayed game shows it: what the file claimed is replaced."""
+        from dataclasses import replace
+
+        sc = story.scenes.get(state.scene)
+        return replace(self, fits=True, verified=True, title=story.title, scene=state.scene,
+                       scene_title=sc.title if sc else state.scene, place=sc.place if sc else "",
+                       clock=format_clock(story.start_date, story.calendar, state.clock), steps=len(state.path))
 
 
 def _why(exc: OSError) -> str:
@@ -448,19 +461,37 @@ class SaveStore:
             raise SaveError(f"could not write {dest}: {_why(exc)}") from None
         return dest
 
-    def import_(self, src: Path, slot: str | None = None, *, overwrite: bool = False) -> str:
-        """Copy a save file into the folder (checked first); the slot name it was stored under.
-
-        Without `slot`, the name recorded in the file (or the file's name) is used, with "-2",
-        "-3"... added rather than replacing an existing slot.
-        """
+    def examine(self, src: Path) -> SaveData:
+        """The checked contents of a save file outside the folder (a regular file, at most 1 MiB)."""
         src = Path(src)
         try:
-            data = decode(self._read(src))
+            return decode(self._read(src))
         except FileNotFoundError:
             raise SaveError(f"{src} does not exist") from None
         except SaveError as exc:
             raise SaveError(f"{src} cannot be imported: {exc.message}") from None
+
+    def import_(self, src: Path, slot: str | None = None, *, overwrite: bool = False,
+                story: Story | None = None, unchecked: bool = False) -> str:
+        """Copy a save file into the folder (checked first); the slot name it was stored under.
+
+        The save must fit `story`, its scenario (its path is replayed through it); SaveError if it
+        does not, or if there is no story to check it against, unless `unchecked`.
+        Without `slot`, the name recorded in the file (or the file's name) is used, with "-2",
+        "-3"... added rather than replacing an existing slot.
+        """
+        src = Path(src)
+        data = self.examine(src)
+        if not unchecked:
+            if story is None or story.id != data.scenario:
+                raise SaveError(f'{src} cannot be imported: it is a save of the scenario "{data.scenario}", '
+                                "which cannot be loaded here, so it cannot be checked; import it anyway with "
+                                "--unchecked")
+            try:
+                self.restore(data, story)
+            except SaveError as exc:
+                raise SaveError(f"{src} cannot be imported: it does not fit its scenario: {exc.message} "
+                                "Import it anyway with --unchecked.") from None
         if slot is not None:
             name = check_slot_name(slot)
             if self._file(name).exists() and not overwrite:

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import ENGINE_VERSION
+from engine.base.durable import ReadRefused, confined, read_capped
 from engine.core.calendar import format_clock
 from engine.core.model import Choice, Game, State, Story
 from engine.saves.savefile import nesting_depth
@@ -373,17 +374,20 @@ def _str(value: object, limit: int = MAX_TEXT) -> str | None:
     return value[:limit] if isinstance(value, str) else None
 
 
-def read_transcript(path: str | os.PathLike[str]) -> Playthrough:
-    """Read a transcript; never raises. Problems are listed in `problems`, `complete` tells."""
+def read_transcript(path: str | os.PathLike[str], within: Path | None = None) -> Playthrough:
+    """Read a transcript; never raises. Problems are listed in `problems`, `complete` tells.
+
+    With `within`, a file outside that folder (by a link) is refused, as are FIFOs and devices."""
     p = Path(path)
     out = Playthrough(path=p)
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE:
-            out.problems.append(f"too large ({size} bytes; the limit is {MAX_FILE})")
-            return out
-        with p.open("rb") as f:
-            data = f.read(MAX_FILE + 1)
+        data = read_capped(p, MAX_FILE, within=within)
+    except ReadRefused as exc:
+        if exc.size > MAX_FILE:
+            out.problems.append(f"too large ({exc.size} bytes; the limit is {MAX_FILE})")
+        else:
+            out.problems.append(f"cannot read it: {exc}")
+        return out
     except OSError as exc:
         out.problems.append(f"cannot read it: {exc.strerror or exc}")
         return out
@@ -565,10 +569,18 @@ def find_transcripts(paths: list[str | os.PathLike[str]], limit: int = 10_000) -
         p = Path(item)
         if p.is_dir():
             try:
-                found = sorted(f for f in p.rglob("*" + SUFFIX) if f.is_file())
+                named = sorted(f for f in p.rglob("*" + SUFFIX) if not f.is_dir())
             except OSError as exc:
                 problems.append(f"{p}: cannot list it: {exc.strerror or exc}")
                 continue
+            found = []
+            for f in named:  # what a folder holds is read only if it is a file inside it
+                try:
+                    confined(f, p)
+                except ReadRefused as exc:
+                    problems.append(f"{f}: not read: {exc}")
+                    continue
+                found.append(f)
             if not found:
                 problems.append(f"{p}: no transcripts (*{SUFFIX}) in this folder")
         elif p.is_file():

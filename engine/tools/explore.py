@@ -22,6 +22,10 @@ After the search:
 
 from __future__ import annotations
 
+import os
+import sys
+from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -34,6 +38,7 @@ from engine.tools.step_tables import Interner, cleared, per_story, visit_readers
 from engine.tools.text_branches import ArmInfo, TextBranches
 
 DEFAULT_MAX_STATES = 1_000_000
+DEFAULT_MAX_MEMORY = 1 << 30  # bytes the process may hold while exploring (--max-memory, in MB)
 EXAMPLES = 20  # how many softlocks / bound crossings are listed in detail
 
 
@@ -85,6 +90,14 @@ class ExploreResult:
     bounds: list[BoundCrossing] = field(default_factory=list)
     # arms of text templates ({if}/{elif}/{else}) that no explored state shows
     unshown_arms: list[ArmInfo] = field(default_factory=list)
+    stopped_by: str | None = None  # "states" (--max-states) or "memory" (--max-memory) when incomplete
+    max_memory: int | None = DEFAULT_MAX_MEMORY
+
+    @property
+    def coverage(self) -> dict[str, int]:
+        """How much was explored: states found and expanded, scenes reached of all."""
+        return {"states": self.states, "expanded": self.expanded, "scenes_reached": len(self.reached_scenes),
+                "scenes": len(self.reached_scenes) + len(self.unreachable_scenes)}
 
     @property
     def ok(self) -> bool:
@@ -92,11 +105,34 @@ class ExploreResult:
         return (not self.softlock_count and not self.traps and not self.unreachable_scenes
                 and all(e["reachable"] for e in self.endings.values()))
 
+    @property
+    def problems(self) -> list[str]:
+        """What makes `chronicle explore` exit 1, one line each (empty: the story is sound)."""
+        out = []
+        if not self.complete:
+            limit = "--max-memory" if self.stopped_by == "memory" else "--max-states"
+            out.append(f"the exploration is incomplete: it stopped at {limit} after {self.states:,} states")
+        if self.softlock_count:
+            out.append(f"{self.softlock_count:,} softlock(s)")
+        if self.traps:
+            out.append(f"{len(self.traps):,} cycle(s) with no way out")
+        never = [sid for sid, e in self.endings.items() if not e["reachable"]]
+        if never:
+            out.append(f"{len(never)} ending(s) never reached" + ("" if self.complete else " so far"))
+        if self.unreachable_scenes and self.complete:
+            out.append(f"{len(self.unreachable_scenes)} scene(s) never reached")
+        if self.never_enabled_choices and self.complete:
+            out.append(f"{len(self.never_enabled_choices)} choice(s) never open")
+        return out
+
     def as_json(self) -> dict[str, Any]:
         return {
             "scenario": self.story_id,
             "complete": self.complete,
+            "stopped_by": self.stopped_by,
+            "coverage": self.coverage,
             "max_states": self.max_states,
+            "max_memory_mb": None if self.max_memory is None else self.max_memory >> 20,
             "states": self.states,
             "expanded": self.expanded,
             "transitions": self.transitions,
@@ -114,6 +150,28 @@ class ExploreResult:
             "bounds": [vars(b) for b in self.bounds],
             "unshown_text_branches": [vars(a) for a in self.unshown_arms],
         }
+
+
+class Spans:
+    """The successors of state i are dst[a:b] for (a, b) = get(i): kept for the states that have
+    edges, in three flat arrays (24 bytes a state; a dict of tuples took about ten times that)."""
+
+    __slots__ = ("states", "starts", "ends")
+
+    def __init__(self) -> None:
+        self.states, self.starts, self.ends = array("q"), array("q"), array("q")
+
+    def add(self, state: int, start: int, end: int) -> None:
+        """States are added in increasing order."""
+        self.states.append(state)
+        self.starts.append(start)
+        self.ends.append(end)
+
+    def get(self, state: int, default: tuple[int, int] = (0, 0)) -> tuple[int, int]:
+        at = bisect_left(self.states, state)
+        if at < len(self.states) and self.states[at] == state:
+            return self.starts[at], self.ends[at]
+        return default
 
 
 class _Tables(NamedTuple):
@@ -271,14 +329,60 @@ def _path(back: Sequence[int], choices: Sequence[Choice], nc: int, i: int) -> li
     return out
 
 
-def explore(story: Story, max_states: int = DEFAULT_MAX_STATES) -> ExploreResult:
-    """Visit every reachable state (up to `max_states`) and report what an author must know."""
+def explore(story: Story, max_states: int = DEFAULT_MAX_STATES,
+            max_memory: int | None = DEFAULT_MAX_MEMORY) -> ExploreResult:
+    """Visit every reachable state (up to `max_states`, and while the process stays under
+    `max_memory` bytes; None: no memory limit) and report what an author must know."""
     tables = per_story(story, "explore", _tables)
+    budget = Budget(max(1, max_states), max_memory, tables.memos)
     with paused_gc(), cleared(tables.memos):
-        return _explore(story, tables, max(1, max_states))
+        result = _explore(story, tables, max(1, max_states), budget)
+    result.stopped_by = budget.why
+    result.max_memory = max_memory
+    return result
 
 
-def _explore(story: Story, tables: _Tables, max_states: int) -> ExploreResult:
+def resident_bytes() -> int:
+    """The memory the process holds now (Linux: /proc/self/statm), else its peak so far."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+
+
+class Budget:
+    """When the search must stop: at `max_states`, or when the process holds more than
+    `max_memory` bytes. Asked every `CHECK_EVERY` new states (nothing is added to the inner
+    loop: it is the state limit the search already tests, moved on in steps). The memos of
+    conditions and effects are only caches: they are emptied when they grow past `MEMO_ENTRIES`,
+    so a story whose every state has new variables does not pay for them twice."""
+
+    CHECK_EVERY = 1 << 16
+    MEMO_ENTRIES = 1 << 18
+
+    def __init__(self, max_states: int, max_memory: int | None, memos: list[dict[int, Any]]) -> None:
+        self.max_states, self.max_memory, self.memos = max_states, max_memory, memos
+        self.why: str | None = None  # "states" or "memory" once the search stopped early
+
+    def next_limit(self, n: int) -> int:
+        """The state count at which to ask again; `n` itself to stop now."""
+        if n >= self.max_states:
+            self.why = "states"
+            return n
+        if sum(map(len, self.memos)) > self.MEMO_ENTRIES:
+            for memo in self.memos:
+                memo.clear()
+        if self.max_memory is not None and n > 1 and resident_bytes() > self.max_memory:
+            self.why = "memory"
+            return n
+        return min(self.max_states, n + self.CHECK_EVERY)
+
+
+def _explore(story: Story, tables: _Tables, max_states: int, budget: Budget) -> ExploreResult:
     table, limits, sure = tables.table, tables.limits, tables.sure_live
     n_scenes = len(tables.scene_ids)
     nc = max(1, len(tables.all_choices))
@@ -303,9 +407,9 @@ def _explore(story: Story, tables: _Tables, max_states: int) -> ExploreResult:
     first = (0 if track else vid0) << shift | tables.scene_ids.index(s0.scene)
     order: list[int] = [first]
     seen: dict[int, int] = {first: 0}
-    back: list[int] = [-1]  # parent state * nc + choice number
-    dst: list[int] = []
-    span: dict[int, tuple[int, int]] = {}
+    back = array("q", [-1])  # parent state * nc + choice number
+    dst = array("q")
+    span = Spans()
     ending_states: list[int] = []
     softlock_idx: list[int] = []
     bounds_at: list[tuple[int, int, tuple[str, str, int, int]]] = []  # (state, choice number, crossing)
@@ -315,7 +419,7 @@ def _explore(story: Story, tables: _Tables, max_states: int) -> ExploreResult:
     complete = True
     i = -1
     n = 1  # states found
-    n_max = max_states
+    n_max = budget.next_limit(n)
     append_dst = dst.append
     append_order = order.append
     append_back = back.append
@@ -353,8 +457,10 @@ def _explore(story: Story, tables: _Tables, max_states: int) -> ExploreResult:
                 nkey = nvid << shift | target
                 if get(nkey) is None:
                     if n >= n_max:
-                        complete = False
-                        break
+                        n_max = budget.next_limit(n)
+                        if n >= n_max:
+                            complete = False
+                            break
                     seen[nkey] = n
                     n += 1
                     append_order(nkey)
@@ -398,8 +504,10 @@ def _explore(story: Story, tables: _Tables, max_states: int) -> ExploreResult:
                 j = get(nkey)
                 if j is None:
                     if n >= n_max:
-                        complete = False
-                        break
+                        n_max = budget.next_limit(n)
+                        if n >= n_max:
+                            complete = False
+                            break
                     j = seen[nkey] = n
                     n += 1
                     append_order(nkey)
@@ -438,8 +546,10 @@ def _explore(story: Story, tables: _Tables, max_states: int) -> ExploreResult:
                 j = get(nkey)
                 if j is None:
                     if n >= n_max:
-                        complete = False
-                        break
+                        n_max = budget.next_limit(n)
+                        if n >= n_max:
+                            complete = False
+                            break
                     j = seen[nkey] = n
                     n += 1
                     append_order(nkey)
@@ -452,7 +562,7 @@ def _explore(story: Story, tables: _Tables, max_states: int) -> ExploreResult:
             break
         end = len(dst)
         if end > mark:
-            span[i] = (mark, end)
+            span.add(i, mark, end)
         else:
             softlock_idx.append(i)
     expanded = i if not complete else len(order)
@@ -476,7 +586,7 @@ def _crossed(row: Row, vid: int, i: int, cn: int, bounds_seen: set[tuple[str, st
 
 
 def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expanded: int, transitions: int,
-            order: list[int], back: list[int], dst: list[int], span: dict[int, tuple[int, int]],
+            order: list[int], back: Sequence[int], dst: Sequence[int], span: Spans,
             ending_states: list[int],
             softlock_idx: list[int], bounds_at: list[tuple[int, int, tuple[str, str, int, int]]],
             enabled: bytearray, vlist: list[Vars], ctxs: list[tuple[int, Visits]] | None) -> ExploreResult:
@@ -549,8 +659,8 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
 
 
 def _find_traps(result: ExploreResult, scene_of: Callable[[int], str], live: bytearray,
-                span: dict[int, tuple[int, int]],
-                dst: list[int], ending_states: list[int], expanded: int, path: Callable[[int], list[str]]) -> None:
+                span: Spans,
+                dst: Sequence[int], ending_states: list[int], expanded: int, path: Callable[[int], list[str]]) -> None:
     """`live` comes with the states of surely live scenes (`_Tables.sure_live`) marked."""
     # live: an ending can be reached from it (states not expanded count as live: unknown).
     # Most edges go forward in BFS order, so one backward sweep settles nearly every state;

@@ -1,4 +1,5 @@
-"""Lint: a scenario that compiles but is probably not what its author meant, or not faithful.
+"""Lint: a scenario that compiles but is probably not what its author meant, or not faithful, and
+one error that is no slip: a story whose start can reach no ending (E512).
 
 Warnings (W5xx) for what is probably a slip; errors (E7xx) for the fidelity rules: where a
 decision has a historical option the others are marked counterfactual or neutral; a historical
@@ -25,7 +26,7 @@ from engine.build.compiler import Analysis, build
 from engine.core.machine import historical_path, is_ending, replay
 from engine.format import safeyaml
 
-CODES: dict[str, str] = {**codes_with("W5"), **codes_with("E70")}  # these areas of engine.base.codes
+CODES: dict[str, str] = {**codes_with("W5"), **codes_with("E51"), **codes_with("E70")}  # areas of base.codes
 FIDELITY = ("E701", "E702", "E703", "E704")  # per scenario; E705 compares scenarios (engine.tools.timeline)
 
 
@@ -93,6 +94,13 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
             continue
         to_end.add(sid)
         todo.extend(back.get(sid, []))
+    start = scenes.get(ir["start"])
+    if start is not None and ir["start"] not in to_end:
+        ln, col = files.mark(start["file"], ("scenes", ir["start"]), start["line"], key=True)
+        out.append(Diagnostic(start["file"], ln, col, "error", "E512",
+                              f'no ending can be reached from the start scene "{ir["start"]}" by any goto',
+                              "every game would go on forever or get stuck: add a scene with ending: and "
+                              "a choice that leads to it"))
     for s in ir["scenes"]:
         sp = ("scenes", s["id"])
         if unread or ir["start"] not in scenes:
@@ -162,10 +170,16 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
     if partial:
         return sorted(out)
     story = build(ir, analysis)
-    taken = historical_path(story)
+    limit = max(10_000, 4 * len(story.scenes))  # a path longer than that loops
+    taken = historical_path(story, limit)
     state = replay(story, [c.id for c in taken])
     last = scenes.get(state.scene)
-    if last is not None and not is_ending(story, state):
+    if last is not None and not is_ending(story, state) and len(taken) >= limit:
+        warn(last["file"], ("scenes", state.scene), last["line"], "W510",
+             f"the historical path does not end: after {len(taken):,} choices it is still going, "
+             f'at scene "{state.scene}"',
+             "a loop of historical choices: mark the way out of it historical: true", key=True)
+    elif last is not None and not is_ending(story, state):
         warn(last["file"], ("scenes", state.scene), last["line"], "W510",
              f'the historical path stops at scene "{state.scene}": no open choice is marked historical',
              "mark what really happened with historical: true (the debrief compares the player's "

@@ -26,6 +26,7 @@ from typing import Any
 
 from engine.base.codes import codes_with
 from engine.base.diagnostics import ChronicleError, Diagnostic
+from engine.base.sanitize import json_text
 from engine.core.machine import ChoiceError, choices, choose, is_ending, start, variables
 from engine.core.model import State, Story
 from engine.format import safeyaml
@@ -143,7 +144,7 @@ def _check_vars(story: Story, state: State, expect: dict[str, object]) -> str:
 def _show(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else str(value)
+    return json_text(value, None) if isinstance(value, str) else str(value)
 
 
 def run_plan(plan: Plan, story: Story) -> Outcome:
@@ -200,7 +201,7 @@ def plan_text(story: Story, path: list[str], title: str = "", source: str = "") 
         f"scenario: {story.id}",
     ]
     if title:
-        lines.append(f"title: {json.dumps(title, ensure_ascii=False)}")
+        lines.append(f"title: {json_text(title, None)}")
     lines.append("steps:" if path else "steps: []")
     previous = variables(story, state)
     for n, cid in enumerate(path, 1):

@@ -63,6 +63,17 @@ class RandomReport:
     def mean_length(self) -> float:
         return self.steps / self.playthroughs if self.playthroughs else 0.0
 
+    @property
+    def problems(self) -> list[str]:
+        """What makes `chronicle randomtest` exit 1: games stuck in a softlock, or no game ended."""
+        out = []
+        stuck = sum(self.stuck.values())
+        if stuck:
+            out.append(f"{stuck:,} of {self.playthroughs:,} game(s) got stuck (a scene with no open choice)")
+        if self.playthroughs and not any(self.endings.values()):
+            out.append("no game reached an ending")
+        return out
+
     def unvisited_scenes(self) -> list[str]:
         return [s for s, n in self.scene_hits.items() if n == 0]
 

@@ -3,7 +3,7 @@
 Scenes are grouped (Mermaid subgraphs, DOT clusters) by hour or by place; the historical path
 (`engine.core.machine.historical_path`) is drawn with thick edges; endings are styled by kind
 (historical or counterfactual); conditional choices are dashed. Every label is escaped, so any
-text an author writes renders as text.
+text an author writes renders as text, and carries no escape sequence or control character.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 
+from engine.base.sanitize import clean
 from engine.core.machine import historical_path
 from engine.core.model import Scene, Story
 from engine.expressions.template import outline
@@ -63,9 +64,10 @@ def _node_label(sc: Scene) -> str:
 # -- Mermaid ---------------------------------------------------------------------------------
 
 def mermaid_text(text: str) -> str:
-    """Escape text for a quoted Mermaid label (entity codes for the characters that matter)."""
+    """Escape text for a quoted Mermaid label (entity codes for the characters that matter);
+    escape sequences and control characters are removed first (`engine.base.sanitize.clean`)."""
     out = []
-    for ch in text:
+    for ch in clean(text):
         if ch == "\n":
             out.append("<br/>")
         elif ch in '"#<>&|[]{}()`;':
@@ -117,8 +119,9 @@ def to_mermaid(story: Story, group: str = "hour") -> str:
 # -- DOT ---------------------------------------------------------------------------------------
 
 def dot_text(text: str) -> str:
-    """Escape text for a double-quoted DOT string (newlines become centred line breaks)."""
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "\\n")
+    """Escape text for a double-quoted DOT string (newlines become centred line breaks); escape
+    sequences and control characters are removed first, so the SVG that `dot` makes is valid XML."""
+    return clean(text).replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "\\n")
 
 
 def to_dot(story: Story, group: str = "hour") -> str:
