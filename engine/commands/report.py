@@ -63,8 +63,9 @@ def run(args: argparse.Namespace) -> int:
     if not report.rows:
         print("chronicle report: no usable transcripts of this scenario", file=sys.stderr)
         return 1
-    color = (args.format == "text" and args.output is None and sys.stdout.isatty()
-             and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb")
+    from engine.base import colour
+
+    color = args.format == "text" and args.output is None and colour.wanted(sys.stdout.isatty())
     width = 100
     if args.output is None and sys.stdout.isatty():
         import shutil

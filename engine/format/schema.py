@@ -8,9 +8,12 @@ the compiler.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 FORMAT_VERSION = 1
+SCHEMA_NAME = "scenario.schema.json"  # at the root of a scenarios folder; files point at it relatively
+SCHEMA_LINE = "# yaml-language-server: $schema="
 SCHEMA_ID = "https://chronicle.invalid/schema/scenario-1.json"
 
 _ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}
@@ -199,3 +202,32 @@ def part_schema(kind: str) -> dict[str, Any]:
     """The schema for one kind of file: "scenarioFile" or "sceneFile"."""
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": DEFS,
             "$ref": f"#/$defs/{kind}"}
+
+
+def schema_text() -> str:
+    """The editor schema as the text of `scenario.schema.json`."""
+    import json
+
+    return json.dumps(json_schema(), indent=2) + "\n"
+
+
+def schema_line(relative: str) -> str:
+    """The first line of a scenario file at `relative` (a POSIX path inside its scenario folder, such as
+    "scenes/night.yaml"): the schema at the root of the scenarios folder, reached relatively."""
+    depth = len([part for part in relative.split("/") if part])
+    return SCHEMA_LINE + "../" * depth + SCHEMA_NAME
+
+
+def write_schema(folder: Path) -> Path:
+    """Write `scenario.schema.json` into `folder` (atomically, only when it differs); its path."""
+    from engine.base.durable import write_atomic
+
+    target = folder / SCHEMA_NAME
+    text = schema_text().encode("utf-8")
+    try:
+        if target.read_bytes() == text:
+            return target
+    except OSError:
+        pass
+    write_atomic(target, text)
+    return target
