@@ -110,3 +110,48 @@ def test_main_in_process_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "check" in out and "play" in out
+
+
+def test_committed_schema_of_the_scenarios_folder_is_current() -> None:
+    shipped = json.loads((ROOT / "scenarios" / "scenario.schema.json").read_text(encoding="utf-8"))
+    assert shipped == json_schema(), "run: chronicle schema --write scenarios"
+
+
+def test_every_shipped_scenario_file_points_at_the_schema_of_its_scenarios_folder() -> None:
+    files = [f for f in sorted((ROOT / "scenarios").rglob("*.yaml")) if "plans" not in f.parts]
+    assert files
+    for f in files:
+        first = f.read_text(encoding="utf-8").splitlines()[0]
+        depth = len(f.relative_to(ROOT / "scenarios").parts) - 1
+        assert first == "# yaml-language-server: $schema=" + "../" * depth + "scenario.schema.json", f
+        assert (f.parent / first.split("$schema=", 1)[1]).resolve() == ROOT / "scenarios" / "scenario.schema.json"
+
+
+def _properties(node: object, where: str = "") -> list[tuple[str, object]]:
+    """Every (path, schema) of a key the schema names, anywhere in it."""
+    out: list[tuple[str, object]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                out += [(f"{where}.{name}", sub) for name, sub in value.items()]
+            out += _properties(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for n, value in enumerate(node):
+            out += _properties(value, f"{where}[{n}]")
+    return out
+
+
+def test_every_key_of_the_schema_has_a_description() -> None:
+    keys = _properties(json_schema())
+    assert len(keys) > 50
+    missing = [where for where, sub in keys if not (isinstance(sub, dict) and sub.get("description"))]
+    assert missing == []
+    assert all(d.get("description") for d in json_schema()["$defs"].values())
+
+
+def test_schema_write_puts_the_schema_at_the_root_of_a_folder(tmp_path: Path) -> None:
+    proc = run("schema", "--write", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "scenario.schema.json").read_text(encoding="utf-8")) == json_schema()
+    proc = run("schema", "--write", str(tmp_path / "missing"))
+    assert proc.returncode == 1 and "is not a folder" in proc.stderr and "Traceback" not in proc.stderr

@@ -76,9 +76,6 @@ def _extracted(data: Traversable, name: str) -> Path:
     return dest
 
 
-SEEDS_DIR = shipped("seeds")
-
-
 def user_data_dir() -> Path:
     """The per-user data folder (saves and transcripts of an installed Chronicle)."""
     import platformdirs
@@ -91,6 +88,9 @@ def user_cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir(APP, appauthor=False))
+
+
+SEEDS_DIR = shipped("seeds")  # after user_cache_dir: a zipped package copies them there
 
 
 def default_saves_dir() -> Path:

@@ -22,6 +22,12 @@ _LINE = {"type": "string", "minLength": 1, "maxLength": 500}
 _TIME = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
 _DATE = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 
+
+def _d(schema: dict[str, Any], text: str) -> dict[str, Any]:
+    """`schema` with a description: what editors show on hover."""
+    return {**schema, "description": text}
+
+
 _CITATION = {
     "type": "object",
     "description": "A short verbatim passage from a source text.",
@@ -29,7 +35,7 @@ _CITATION = {
         "source": {**_ID, "description": "the source id from seeds/index.yaml"},
         "quote": {"type": "string", "minLength": 3, "maxLength": 600,
                   "description": "copied exactly from the source (a sentence or a phrase)"},
-        "note": _LINE,
+        "note": _d(_LINE, "a remark on the passage, for the reader (optional)"),
     },
     "required": ["source", "quote"],
     "additionalProperties": False,
@@ -37,10 +43,12 @@ _CITATION = {
 
 _ACCOUNT = {
     "type": "object",
+    "description": "One source's account of a disputed point: a verbatim quote and what it says.",
     "properties": {
-        "source": _ID,
-        "quote": {"type": "string", "minLength": 3, "maxLength": 600},
-        "says": _LINE,
+        "source": _d(_ID, "the source id from seeds/index.yaml"),
+        "quote": {"type": "string", "minLength": 3, "maxLength": 600,
+                  "description": "copied exactly from the source (a sentence or a phrase)"},
+        "says": _d(_LINE, "in our words, what this source claims about the disputed point"),
     },
     "required": ["source", "quote", "says"],
     "additionalProperties": False,
@@ -48,19 +56,26 @@ _ACCOUNT = {
 
 _EXPR = {"type": "string", "minLength": 1, "maxLength": 500}
 
+
 _CHOICE = {
     "type": "object",
+    "description": "A choice the player can take in a scene.",
     "properties": {
-        "id": _ID,
-        "text": _LINE,
-        "goto": _ID,
-        "when": _EXPR,
-        "locked": _LINE,
-        "do": {"oneOf": [_EXPR, {"type": "array", "items": _EXPR, "minItems": 1, "maxItems": 50}]},
-        "historical": {"type": "boolean"},
-        "counterfactual": {"type": "boolean"},
-        "record": {"type": "array", "items": {"$ref": "#/$defs/citation"}, "minItems": 1, "maxItems": 20},
-        "note": _TEXT,
+        "id": _d(_ID, "a stable id (lower-case letters, digits and _): saves and test plans refer to it"),
+        "text": _d(_LINE, "what the player reads in the list of choices"),
+        "goto": _d(_ID, "the id of the scene this choice leads to"),
+        "when": _d(_EXPR, "a condition on the variables: the choice is open only when it is true "
+                          "(e.g. resolve < 8)"),
+        "locked": _d(_LINE, "shown instead of the choice while its condition is false"),
+        "do": {"oneOf": [_EXPR, {"type": "array", "items": _EXPR, "minItems": 1, "maxItems": 50}],
+               "description": "effects on the variables: one string or a list (e.g. resolve -= 1)"},
+        "historical": {"type": "boolean",
+                       "description": "true: what really happened (it must cite the record)"},
+        "counterfactual": {"type": "boolean",
+                           "description": "true: a branch the record makes plausible but that did not happen"},
+        "record": {"type": "array", "items": {"$ref": "#/$defs/citation"}, "minItems": 1, "maxItems": 20,
+                   "description": "verbatim passages of the sources that ground this choice"},
+        "note": _d(_TEXT, "shown after the choice is taken"),
     },
     "required": ["text", "goto"],
     "additionalProperties": False,
@@ -68,10 +83,13 @@ _CHOICE = {
 
 _ENDING = {
     "type": "object",
+    "description": "Makes the scene an ending (an ending has no choices).",
     "properties": {
-        "kind": {"enum": ["historical", "counterfactual"]},
-        "epilogue": _TEXT,
-        "debrief": _TEXT,
+        "kind": {"enum": ["historical", "counterfactual"],
+                 "description": "historical: how it really ended; counterfactual: an ending that did not happen"},
+        "epilogue": _d(_TEXT, "what became of the people afterwards, in our own words, grounded in the sources"),
+        "debrief": _d(_TEXT, "how this ending relates to the record; for a counterfactual ending, what "
+                             "constrained the real people"),
     },
     "required": ["kind"],
     "additionalProperties": False,
@@ -79,22 +97,26 @@ _ENDING = {
 
 _SCENE = {
     "type": "object",
+    "description": "A scene: its id is the key above it.",
     "properties": {
-        "title": _LINE,
-        "place": _LINE,
+        "title": _d(_LINE, "the scene's heading"),
+        "place": _d(_LINE, "where the scene happens"),
         "time": {**_TIME, "description": '"HH:MM", 24-hour, quoted'},
         "date": {**_DATE, "description": "YYYY-MM-DD in the scenario's calendar"},
-        "text": _TEXT,
-        "record": {"type": "array", "items": {"$ref": "#/$defs/citation"}, "maxItems": 20},
+        "text": _d(_TEXT, "the scene's prose, in our own words: second person, present tense"),
+        "record": {"type": "array", "items": {"$ref": "#/$defs/citation"}, "maxItems": 20,
+                   "description": "verbatim passages of the sources that ground the scene (at least one)"},
         "disputed": {
             "type": "array",
             "maxItems": 10,
+            "description": "points the sources disagree on, each with the accounts of at least two sources",
             "items": {
                 "type": "object",
+                "description": "One disputed point.",
                 "properties": {
-                    "topic": _LINE,
+                    "topic": _d(_LINE, "what the sources disagree about"),
                     "accounts": {"type": "array", "items": {"$ref": "#/$defs/account"},
-                                 "minItems": 2, "maxItems": 6},
+                                 "minItems": 2, "maxItems": 6, "description": "the accounts of the sources"},
                 },
                 "required": ["topic", "accounts"],
                 "additionalProperties": False,
@@ -102,8 +124,9 @@ _SCENE = {
         },
         "events": {"type": "array", "items": _ID, "maxItems": 10,
                    "description": "ids of events shared with other scenarios (same event, same time)"},
-        "choices": {"type": "array", "items": {"$ref": "#/$defs/choice"}, "minItems": 1, "maxItems": 20},
-        "ending": {"$ref": "#/$defs/ending"},
+        "choices": {"type": "array", "items": {"$ref": "#/$defs/choice"}, "minItems": 1, "maxItems": 20,
+                    "description": "the choices of the scene, in the order shown (a scene has choices or an ending)"},
+        "ending": {"$ref": "#/$defs/ending", "description": "makes this scene an ending"},
     },
     "required": ["title", "place", "text"],
     "additionalProperties": False,
@@ -111,48 +134,56 @@ _SCENE = {
 
 _VARIABLE = {
     "type": "object",
+    "description": "A variable of the story's state: conditions (when:) read it, effects (do:) change it.",
     "properties": {
-        "type": {"enum": ["int", "bool", "str"]},
-        "initial": {"type": ["integer", "boolean", "string"]},
-        "min": {"type": "integer"},
-        "max": {"type": "integer"},
+        "type": {"enum": ["int", "bool", "str"], "description": "int, bool or str"},
+        "initial": {"type": ["integer", "boolean", "string"], "description": "the value at the start"},
+        "min": {"type": "integer", "description": "an int's lowest value: results of effects are clamped to it"},
+        "max": {"type": "integer", "description": "an int's highest value: results of effects are clamped to it"},
         "values": {"type": "array", "items": {"type": "string", "maxLength": 200},
-                   "minItems": 1, "maxItems": 50},
-        "visible": {"type": "boolean"},
-        "label": _LINE,
+                   "minItems": 1, "maxItems": 50, "description": "the values a str may take"},
+        "visible": {"type": "boolean", "description": "true: shown to the player by the status command"},
+        "label": _d(_LINE, "the name shown to the player"),
     },
     "required": ["type", "initial"],
     "additionalProperties": False,
 }
 
+_FORMAT = {"type": "integer", "description": "the version of the scenario format: 1"}
+
 _SCENARIO_FILE = {
     "type": "object",
+    "description": "scenario.yaml: the frame of a scenario (its scenes are in scenes/*.yaml).",
     "properties": {
-        "format": {"type": "integer"},
-        "id": _ID,
-        "title": _LINE,
-        "summary": _TEXT,
-        "role": _LINE,
-        "length": _LINE,
-        "start": _ID,
+        "format": _FORMAT,
+        "id": _d(_ID, "the scenario's id: it must match the folder's name"),
+        "title": _d(_LINE, "the scenario's title"),
+        "summary": _d(_TEXT, "one sentence that says what the player lives through"),
+        "role": _d(_LINE, "who the player is"),
+        "length": _d(_LINE, "how long a playthrough takes (e.g. about 30 minutes)"),
+        "start": _d(_ID, "the id of the first scene"),
         "clock": {
             "type": "object",
+            "description": "when the story starts, and in which calendar its dates are",
             "properties": {
-                "date": _DATE,
-                "calendar": {"enum": ["julian", "gregorian"]},
-                "time": _TIME,
+                "date": _d(_DATE, "the first scene's date (YYYY-MM-DD) in the calendar below"),
+                "calendar": {"enum": ["julian", "gregorian"],
+                             "description": "julian (Old Style, as in Russia in 1917) or gregorian"},
+                "time": _d(_TIME, 'the time of day at the start: "HH:MM", quoted'),
             },
             "required": ["date", "calendar"],
             "additionalProperties": False,
         },
         "variables": {
             "type": "object",
+            "description": "the state the story remembers, by name",
             "propertyNames": {"pattern": "^[a-z][a-z0-9_]{0,31}$"},
             "additionalProperties": {"$ref": "#/$defs/variable"},
             "maxProperties": 64,
         },
-        "questions": {"type": "array", "items": _TEXT, "maxItems": 50},
-        "teacher_note": _TEXT,
+        "questions": {"type": "array", "items": _TEXT, "maxItems": 50,
+                      "description": "questions shown after every ending, for discussion in class"},
+        "teacher_note": _d(_TEXT, "for the teacher: what the scenario is for, what to watch for, how long it takes"),
     },
     "required": ["format", "id", "title", "summary", "role", "start", "clock"],
     "additionalProperties": False,
@@ -160,10 +191,12 @@ _SCENARIO_FILE = {
 
 _SCENE_FILE = {
     "type": "object",
+    "description": "A file of scenes (scenes/*.yaml): any number of scenes per file.",
     "properties": {
-        "format": {"type": "integer"},
+        "format": _FORMAT,
         "scenes": {
             "type": "object",
+            "description": "the scenes, by id (lower-case letters, digits and _)",
             "propertyNames": {"pattern": "^[a-z][a-z0-9_]{0,63}$"},
             "additionalProperties": {"$ref": "#/$defs/scene"},
             "minProperties": 1,
