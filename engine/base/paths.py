@@ -17,11 +17,13 @@ import hashlib
 import os
 import shutil
 from dataclasses import dataclass
-from importlib import resources
-from importlib.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine import __version__
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 MAX_FILE_BYTES = 1 << 20  # the largest scenario file read (1 MiB)
 MAX_DATA_FILES = 10_000  # the most files copied out of a zipped package
@@ -37,7 +39,15 @@ def is_checkout() -> bool:
 
 
 def shipped(name: str) -> Path:
-    """The folder of shipped data `name` ("scenarios" or "seeds"): the package's, else the checkout's."""
+    """The folder of shipped data `name` ("scenarios" or "seeds"): the package's, else the checkout's.
+
+    A package on disk is read in place (without importing importlib.resources: start-up stays lean);
+    one that is not on disk (a zip) through importlib.resources."""
+    if PACKAGE_DIR.is_dir():
+        inside = PACKAGE_DIR / "_data" / name
+        return inside if inside.is_dir() else PROJECT / name
+    from importlib import resources
+
     data: Traversable = resources.files("engine").joinpath("_data", name)
     if data.is_dir():
         return data if isinstance(data, Path) else _extracted(data, name)
