@@ -155,3 +155,15 @@ def test_schema_write_puts_the_schema_at_the_root_of_a_folder(tmp_path: Path) ->
     assert json.loads((tmp_path / "scenario.schema.json").read_text(encoding="utf-8")) == json_schema()
     proc = run("schema", "--write", str(tmp_path / "missing"))
     assert proc.returncode == 1 and "is not a folder" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unreadable_seeds_are_a_diagnostic_not_a_traceback(capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import engine.base.paths
+
+    monkeypatch.setattr(engine.base.paths, "SEEDS_DIR", tmp_path / "no_seeds")
+    assert main(["check", str(ROOT / "scenarios")]) == 1
+    out = capsys.readouterr().out
+    assert out.count("SEED001") == 1 and "cannot read the seed index" in out
+    shipped = sum((p / "scenario.yaml").is_file() for p in (ROOT / "scenarios").iterdir())
+    assert f"{shipped} scenario(s) checked: 1 error(s)" in out

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from engine.base.diagnostics import Diagnostic
+from engine.base.diagnostics import ChronicleError, Diagnostic
 from engine.build.compiler import CODES as COMPILER_CODES
 from engine.build.compiler import analyze
 from engine.build.loader import resolve_scenarios
@@ -46,7 +46,11 @@ def all_codes() -> dict[str, str]:
 def check_folders(folders: list[Path]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for folder in folders:
-        analysis = analyze(folder)
+        try:
+            analysis = analyze(folder)
+        except ChronicleError as exc:  # the seed texts cannot be read: said once, not as a traceback
+            out.extend(d for d in exc.diagnostics if d not in out)
+            continue
         out.extend(analysis.diagnostics)
         if analysis.ir is not None:
             try:
