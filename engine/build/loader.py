@@ -1,6 +1,9 @@
 """Finding and loading scenarios: the one entry point the front ends use.
 
-`load_story` returns a compiled `Story` or raises `ChronicleError` with every diagnostic.
+A scenario id is looked up on the search path (`engine.base.paths.scenario_roots`: the shipped
+scenarios, ./scenarios, then every folder of $CHRONICLE_SCENARIOS); an id found in several folders
+is taken from the nearest, with a warning naming the others. `load_story` returns a compiled `Story`
+or raises `ChronicleError` with every diagnostic.
 """
 
 from __future__ import annotations
