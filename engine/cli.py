@@ -1,13 +1,16 @@
 """The `chronicle` command: a thin dispatcher over lazily imported command modules.
 
 Each command lives in `engine/commands/<name>.py` with `configure(parser)` and `run(args)`;
-only the command that runs is imported, so start-up stays fast.
+only the command that runs is imported, so start-up stays fast. `chronicle help CMD` is
+`chronicle CMD --help`; `-V` is `--version`. Shell completion (`chronicle completion SHELL`) calls
+back into `main` with argcomplete's variables set: only then is every command's parser built.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -30,12 +33,14 @@ COMMANDS: dict[str, str] = {
     "report": "a class report from students' transcripts",
     "export": "export a transcript or a worksheet as Markdown or HTML",
     "bench": "measure load, step, exploration, start-up and save speed",
+    "completion": "print a shell completion script (bash, zsh or fish)",
 }
 
 
 def _usage() -> str:
     width = max(map(len, COMMANDS))
-    lines = ["usage: chronicle [COMMAND] [ARGS ...]   (chronicle COMMAND --help for more)", "", "commands:"]
+    lines = ["usage: chronicle [COMMAND] [ARGS ...]   (chronicle help COMMAND for more)",
+             "       chronicle -V | --version", "", "commands:"]
     lines += [f"  {name.ljust(width)}  {text}" for name, text in COMMANDS.items()]
     return "\n".join(lines)
 
@@ -64,10 +69,21 @@ def _main(argv: Sequence[str] | None) -> int:
                 reconfigure(errors="replace")
             except (ValueError, OSError):
                 pass
+    if "_ARGCOMPLETE" in os.environ:  # a shell asks for completions (`chronicle completion SHELL`)
+        return _complete()
+    if args and args[0] == "help" and len(args) > 1 and args[1] in COMMANDS:
+        args = [args[1], "--help"]
     if args and args[0] in ("-h", "--help", "help"):
+        if len(args) > 1 and args[0] == "help":
+            from engine.base.diagnostics import did_you_mean
+
+            hint = did_you_mean(args[1], COMMANDS)
+            print(f"chronicle help: unknown command {args[1]!r}" + (f"; {hint}" if hint else ""), file=sys.stderr)
+            print(_usage(), file=sys.stderr)
+            return 2
         print(_usage())
         return 0
-    if args and args[0] == "--version":
+    if args and args[0] in ("-V", "--version"):
         print(f"chronicle {__version__}")
         return 0
     if not args or args[0].startswith("-"):
@@ -95,9 +111,32 @@ def _main(argv: Sequence[str] | None) -> int:
         return _quiet_pipe()
 
 
-def _quiet_pipe() -> int:
-    import os
+def full_parser() -> argparse.ArgumentParser:
+    """Every command's parser under one (for completion), scenario arguments completed with ids."""
+    from engine.commands.completion import SCENARIO_ARGUMENTS, scenario_ids
 
+    parser = argparse.ArgumentParser(prog="chronicle", description="Chronicle: interactive fiction for history")
+    parser.add_argument("-V", "--version", action="store_true", help="print the version")
+    sub = parser.add_subparsers(dest="command")
+    for name, text in COMMANDS.items():
+        module = importlib.import_module(f"engine.commands.{name}")
+        command = sub.add_parser(name, help=text, description=text)
+        module.configure(command)
+        for action in command._actions:
+            if action.dest == SCENARIO_ARGUMENTS.get(name):
+                action.completer = scenario_ids  # type: ignore[attr-defined]
+    sub.add_parser("help", help="show a command's help").add_argument("topic", choices=list(COMMANDS))
+    return parser
+
+
+def _complete() -> int:
+    import argcomplete
+
+    argcomplete.autocomplete(full_parser())  # answers and exits while argcomplete's variables are set
+    return 0
+
+
+def _quiet_pipe() -> int:
     try:  # silence the interpreter's own complaint at exit
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -164,3 +164,58 @@ def test_fifos_sockets_and_devices_are_refused(mini: Path) -> None:
     assert "pipe.yaml" in out and "it is a FIFO (named pipe), not a regular file" in out
     assert "sock.yaml" in out and "it is a socket, not a regular file" in out
     assert "zero.yaml" in out and "a link to /dev/zero, outside the folder" in out
+def test_committed_schema_of_the_scenarios_folder_is_current() -> None:
+    shipped = json.loads((ROOT / "scenarios" / "scenario.schema.json").read_text(encoding="utf-8"))
+    assert shipped == json_schema(), "run: chronicle schema --write scenarios"
+
+
+def test_every_shipped_scenario_file_points_at_the_schema_of_its_scenarios_folder() -> None:
+    files = [f for f in sorted((ROOT / "scenarios").rglob("*.yaml")) if "plans" not in f.parts]
+    assert files
+    for f in files:
+        first = f.read_text(encoding="utf-8").splitlines()[0]
+        depth = len(f.relative_to(ROOT / "scenarios").parts) - 1
+        assert first == "# yaml-language-server: $schema=" + "../" * depth + "scenario.schema.json", f
+        assert (f.parent / first.split("$schema=", 1)[1]).resolve() == ROOT / "scenarios" / "scenario.schema.json"
+
+
+def _properties(node: object, where: str = "") -> list[tuple[str, object]]:
+    """Every (path, schema) of a key the schema names, anywhere in it."""
+    out: list[tuple[str, object]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                out += [(f"{where}.{name}", sub) for name, sub in value.items()]
+            out += _properties(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for n, value in enumerate(node):
+            out += _properties(value, f"{where}[{n}]")
+    return out
+
+
+def test_every_key_of_the_schema_has_a_description() -> None:
+    keys = _properties(json_schema())
+    assert len(keys) > 50
+    missing = [where for where, sub in keys if not (isinstance(sub, dict) and sub.get("description"))]
+    assert missing == []
+    assert all(d.get("description") for d in json_schema()["$defs"].values())
+
+
+def test_schema_write_puts_the_schema_at_the_root_of_a_folder(tmp_path: Path) -> None:
+    proc = run("schema", "--write", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "scenario.schema.json").read_text(encoding="utf-8")) == json_schema()
+    proc = run("schema", "--write", str(tmp_path / "missing"))
+    assert proc.returncode == 1 and "is not a folder" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unreadable_seeds_are_a_diagnostic_not_a_traceback(capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import engine.base.paths
+
+    monkeypatch.setattr(engine.base.paths, "SEEDS_DIR", tmp_path / "no_seeds")
+    assert main(["check", str(ROOT / "scenarios")]) == 1
+    out = capsys.readouterr().out
+    assert out.count("SEED001") == 1 and "cannot read the seed index" in out
+    shipped = sum((p / "scenario.yaml").is_file() for p in (ROOT / "scenarios").iterdir())
+    assert f"{shipped} scenario(s) checked: 1 error(s)" in out

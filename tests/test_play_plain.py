@@ -26,7 +26,8 @@ ESCAPES = re.compile("[\x1b\x07\x9b\x9d\x9c\x90]")
 
 def env_for(columns: int = 80, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CHRONICLE_SAVES", "TERM")}
-    env.update(CHRONICLE_SCENARIOS=str(PLAY), COLUMNS=str(columns), LINES="24", PYTHONIOENCODING="utf-8")
+    env.update(CHRONICLE_SCENARIOS=str(PLAY), CHRONICLE_SHIPPED="off", COLUMNS=str(columns), LINES="24",
+               PYTHONIOENCODING="utf-8")
     env.update(extra)
     return env
 

@@ -216,6 +216,17 @@ def test_markdown_and_text_reports(capsys: pytest.CaptureFixture[str]) -> None:
     assert "▼" in text and "largest" in text and "9.0 s" in text and "10.5 s" in text
 
 
+def test_force_color_colours_the_text_report_without_a_terminal(capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    code, text, _ = run_cli(capsys, "report", str(CLASS), "--scenarios", str(CLASSROOM))
+    assert code == 0 and "\x1b[" in text
+    monkeypatch.setenv("NO_COLOR", "1")  # NO_COLOR wins
+    code, text, _ = run_cli(capsys, "report", str(CLASS), "--scenarios", str(CLASSROOM))
+    assert code == 0 and "\x1b[" not in text
+
+
 def _story_variant(tmp_path: Path, old: str, new: str) -> Path:
     folder = tmp_path / "variant" / "lesson"
     shutil.copytree(CLASSROOM / "lesson", folder)

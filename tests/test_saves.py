@@ -61,7 +61,7 @@ def test_saves_dir_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert (tmp_path / "opt").is_dir()
     assert saves_dir() == tmp_path / "env" and (tmp_path / "env").is_dir()
     monkeypatch.delenv("CHRONICLE_SAVES")
-    from engine.build.loader import PROJECT
+    from engine.base.paths import PROJECT
 
     assert saves_dir() == PROJECT / "saves"
 

@@ -95,9 +95,10 @@ def test_unreadable_file_fails_the_report(capsys: pytest.CaptureFixture[str]) ->
     assert "scenes:\n" not in out  # --brief leaves out the scene listing
 
 
-def test_default_is_every_scenario_of_the_root(capsys: pytest.CaptureFixture[str],
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_is_every_scenario_of_the_search_path(capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHRONICLE_SCENARIOS", str(FIX))
+    monkeypatch.setenv("CHRONICLE_SHIPPED", "off")  # only the fixtures
     code, out, _ = run(capsys, "--json")
     assert code == 1
     assert [s["id"] for s in json.loads(out)["scenarios"]] == ["broken", "gaps", "grounded"]

@@ -61,7 +61,7 @@ def test_hostile_text_in_the_scenario_picker_and_listing(tmp_path: Path) -> None
     root.mkdir()
     (root / "hostile_text").symlink_to(HOSTILE_TEXT)
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
-    env.update(CHRONICLE_SCENARIOS=str(root), CHRONICLE_CACHE=str(tmp_path / "cache"))
+    env.update(CHRONICLE_SCENARIOS=str(root), CHRONICLE_SHIPPED="off", CHRONICLE_CACHE=str(tmp_path / "cache"))
     for argv, stdin in ((["play", "--plain", "--saves", str(tmp_path / "s")], "1\n1\n"), (["list"], "")):
         p = subprocess.run([sys.executable, "-m", "engine", *argv], input=stdin.encode(), capture_output=True,
                            timeout=60, env=env)

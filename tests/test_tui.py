@@ -24,7 +24,7 @@ class Term:
     def __init__(self, tmp_path: Path, *args: str, rows: int = 24, columns: int = 80,
                  env: dict[str, str] | None = None) -> None:
         full = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CHRONICLE_SAVES", "COLUMNS", "LINES")}
-        full.update(CHRONICLE_SCENARIOS=str(PLAY), TERM="xterm-256color")
+        full.update(CHRONICLE_SCENARIOS=str(PLAY), CHRONICLE_SHIPPED="off", TERM="xterm-256color")
         full.update(env or {})
         self.child = pexpect.spawn(sys.executable, ["-m", "engine", "play", *args, "--saves",
                                                     str(tmp_path / "saves")],

@@ -135,6 +135,7 @@ CODES: dict[str, Code] = {
         "W508": "a scene from which no ending can be reached by any goto",
         "W509": "a condition that is always true or always false",
         "W510": "the historical path stops before an ending",
+        "W512": "an editor schema line (# yaml-language-server: $schema=...) that points at no file",
         "W511": "the historical path ends in a counterfactual ending",
     }),
     # E51x: the story as a whole (lint)

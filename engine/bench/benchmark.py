@@ -41,6 +41,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from engine.base import paths
 from engine.base.paths import PROJECT
 
 SIZES = (100, 1000, 10_000)
@@ -215,7 +216,7 @@ class Bench:
         from engine.tools.explore import explore
 
         with _env(CHRONICLE_CACHE=str(self.cache / "warm")):
-            for folder in list_scenarios(PROJECT / "scenarios"):
+            for folder in list_scenarios(paths.shipped("scenarios")):
                 try:
                     story = load_story(folder)
                 except ChronicleError:
@@ -241,7 +242,7 @@ class Bench:
         target: Path | None = None
         title = ""
         with _env(CHRONICLE_CACHE=env["CHRONICLE_CACHE"]):
-            for folder in [*list_scenarios(PROJECT / "scenarios"), self.folders[SIZES[0]]]:
+            for folder in [*list_scenarios(paths.shipped("scenarios")), self.folders[SIZES[0]]]:
                 try:
                     story = load_story(folder)  # warms the cache, as a second start would find it
                 except ChronicleError:

@@ -5,8 +5,9 @@ file of the scenario (names and bytes), the seed texts and their index, the engi
 files and version, and the place the files are shown from (diagnostic paths are relative to the
 working folder). Computing the key reads and hashes bytes; it never parses anything.
 
-The entry lives outside the project, in `$CHRONICLE_CACHE` (`off` turns the cache off), else
-`$XDG_CACHE_HOME/chronicle`, else `~/.cache/chronicle`: one file per scenario folder,
+The entry lives outside the project, in `$CHRONICLE_CACHE` (`off` turns the cache off), else the
+per-user cache folder (`engine.base.paths.user_cache_dir`: `$XDG_CACHE_HOME/chronicle`, else
+`~/.cache/chronicle` on Linux): one file per scenario folder,
 replaced atomically. It holds plain data only (never pickle): the chunks of a packed story
 (`engine.build.compiled`: `marshal` of tuples, strings and numbers), each after its length, with a
 header carrying the key and an HMAC of the payload under a random per-user secret (`secret`,
@@ -48,9 +49,7 @@ def cache_dir() -> Path | None:
     env = os.environ.get("CHRONICLE_CACHE")
     if env is not None:
         return None if env.strip().lower() in ("", "off", "0", "no", "false") else Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "chronicle"
+    return paths.user_cache_dir()
 
 
 @cache

@@ -6,14 +6,18 @@ from pathlib import Path
 
 from engine.base.durable import read_capped
 from engine.base.paths import MAX_FILE_BYTES, scenario_files
-from engine.build.loader import list_scenarios
+from engine.build.loader import Found, list_scenarios, search
 from engine.format.safeyaml import load
 
 
 def scenario_summaries(root: str | None = None) -> list[dict[str, object]]:
-    """Cheap summaries read from each scenario.yaml only (no compilation)."""
+    """Cheap summaries read from each scenario.yaml only (no compilation): of the scenarios in `root`,
+    else of every scenario on the search path, each with where it comes from (`origin`) and the
+    farther folders of the same id it hides (`hides`)."""
+    found = [Found(p.name, p, str(root)) for p in list_scenarios(Path(root))] if root else search()
     rows = []
-    for folder in list_scenarios(Path(root) if root else None):
+    for f in found:
+        folder = f.folder
         try:
             data = read_capped(folder / "scenario.yaml", MAX_FILE_BYTES, within=folder)
             meta = load(data, str(folder / "scenario.yaml")).value
@@ -24,7 +28,8 @@ def scenario_summaries(root: str | None = None) -> list[dict[str, object]]:
         rows.append({"id": folder.name, "title": meta.get("title", folder.name), "role": meta.get("role", ""),
                      "date": clock.get("date", ""), "calendar": clock.get("calendar", ""),
                      "summary": meta.get("summary", ""), "length": meta.get("length", ""),
-                     "events": scenario_events(folder), "path": str(folder)})
+                     "events": scenario_events(folder), "path": str(folder), "origin": f.origin,
+                     "hides": [str(h) for h in f.hides], "warning": f.warning()})
     return rows
 
 

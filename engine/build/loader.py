@@ -1,41 +1,84 @@
 """Finding and loading scenarios: the one entry point the front ends use.
 
-`load_story` returns a compiled `Story` or raises `ChronicleError` with every diagnostic.
+A scenario id is looked up on the search path (`engine.base.paths.scenario_roots`: the shipped
+scenarios, ./scenarios, then every folder of $CHRONICLE_SCENARIOS); an id found in several folders
+is taken from the nearest, with a warning naming the others. `load_story` returns a compiled `Story`
+or raises `ChronicleError` with every diagnostic.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from engine.base import paths
 from engine.base.diagnostics import ChronicleError, Diagnostic, did_you_mean
 from engine.base.gcpause import paused_gc
-from engine.base.paths import PROJECT
+from engine.base.sanitize import clean_line
 from engine.core.model import Story
 
 
+@dataclass(frozen=True)
+class Found:
+    """A scenario on the search path: its folder, where it comes from, and the farther folders of
+    the same id it hides."""
+
+    id: str
+    folder: Path
+    origin: str
+    hides: tuple[Path, ...] = ()
+
+    def warning(self) -> str:
+        """The warning about the hidden folders of the same id ('' when none)."""
+        if not self.hides:
+            return ""
+        others = ", ".join(str(h) for h in self.hides)
+        return f'scenario "{self.id}" is in two places: using {self.folder} ({self.origin}), not {others}'
+
+
 def scenarios_root() -> Path:
-    """$CHRONICLE_SCENARIOS, else ./scenarios when it exists, else the project's scenarios/."""
-    env = os.environ.get("CHRONICLE_SCENARIOS")
-    if env:
-        return Path(env)
-    here = Path.cwd() / "scenarios"
-    if here.is_dir():
-        return here
-    return PROJECT / "scenarios"
+    """The nearest scenarios folder: the last folder of $CHRONICLE_SCENARIOS, else ./scenarios when
+    it exists, else the shipped scenarios."""
+    roots = paths.scenario_roots()
+    for root in reversed(roots):
+        if root.folder.is_dir():
+            return root.folder
+    return paths.shipped("scenarios")
 
 
 def is_scenario(folder: Path) -> bool:
     return (folder / "scenario.yaml").is_file()
 
 
-def list_scenarios(root: Path | None = None) -> list[Path]:
-    root = root or scenarios_root()
+def search() -> list[Found]:
+    """Every scenario on the search path (`engine.base.paths.scenario_roots`), by id; an id found in
+    several folders is taken from the nearest (the last on the path), naming the others."""
+    by_id: dict[str, Found] = {}
+    for root in paths.scenario_roots():
+        for folder in _scenarios_in(root.folder):
+            before = by_id.get(folder.name)
+            hides = (*before.hides, before.folder) if before is not None else ()
+            by_id[folder.name] = Found(folder.name, folder, root.origin, hides)
+    return [by_id[k] for k in sorted(by_id)]
+
+
+def _scenarios_in(root: Path) -> list[Path]:
     if is_scenario(root):
         return [root]
-    if not root.is_dir():
+    try:
+        return sorted(p for p in root.iterdir() if p.is_dir() and is_scenario(p))
+    except OSError:
         return []
-    return sorted(p for p in root.iterdir() if p.is_dir() and is_scenario(p))
+
+
+def list_scenarios(root: Path | None = None) -> list[Path]:
+    """The scenario folders in `root` (or `root` itself when it is one); without a root, every
+    scenario on the search path."""
+    if root is None:
+        return [f.folder for f in search()]
+    return _scenarios_in(root)
 
 
 def find_scenario(ref: str | os.PathLike[str], *, by_id: bool = False) -> Path:
@@ -48,11 +91,13 @@ def find_scenario(ref: str | os.PathLike[str], *, by_id: bool = False) -> Path:
         return path
     if not by_id and path.name == "scenario.yaml" and path.is_file():
         return path.parent
-    candidates = list_scenarios()
+    candidates = search()
     for c in candidates:
-        if c.name == str(ref):
-            return c
-    ids = [c.name for c in candidates]
+        if c.id == str(ref):
+            if c.hides:
+                print(clean_line(f"chronicle: warning: {c.warning()}"), file=sys.stderr)
+            return c.folder
+    ids = [c.id for c in candidates]
     hint = did_you_mean(str(ref), ids) or ("the scenarios are: " + ", ".join(ids) if ids else "")
     raise ChronicleError([Diagnostic(str(ref), 0, 0, "error", "E206", f'no scenario "{ref}"', hint)])
 
@@ -63,15 +108,19 @@ def resolve_scenarios(refs: list[str]) -> tuple[list[Path], list[Diagnostic]]:
     folders: list[Path] = []
     problems: list[Diagnostic] = []
     seen: set[Path] = set()
-    for ref in refs or [str(scenarios_root())]:
-        path = Path(ref)
+    targets: list[str | None] = [*refs] or [None]  # None: every scenario on the search path
+    for ref in targets:
         try:
-            found = list_scenarios(path) if path.is_dir() and not is_scenario(path) else [find_scenario(ref)]
+            if ref is None:
+                found = list_scenarios()
+            else:
+                path = Path(ref)
+                found = list_scenarios(path) if path.is_dir() and not is_scenario(path) else [find_scenario(ref)]
         except ChronicleError as exc:
             problems.extend(exc.diagnostics)
             continue
         if not found:
-            problems.append(Diagnostic(ref, 0, 0, "error", "E206", "no scenarios here",
+            problems.append(Diagnostic(ref or "the scenario search path", 0, 0, "error", "E206", "no scenarios here",
                                        "give a scenario id or a folder with scenario.yaml"))
         for f in found:
             if f.resolve() not in seen:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from engine.base.codes import CODES
-from engine.base.diagnostics import Diagnostic
+from engine.base.diagnostics import ChronicleError, Diagnostic
 from engine.base.sanitize import json_text
 from engine.build.compiler import analyze
 from engine.build.loader import resolve_scenarios
@@ -34,7 +34,11 @@ def check_folders(folders: list[Path]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     stories: list[Story] = []
     for folder in folders:
-        analysis = analyze(folder)
+        try:
+            analysis = analyze(folder)
+        except ChronicleError as exc:  # the seed texts cannot be read: said once, not as a traceback
+            out.extend(d for d in exc.diagnostics if d not in out)
+            continue
         out.extend(analysis.diagnostics)
         if analysis.ir is not None or analysis.partial is not None:  # warnings too, for what compiled
             out.extend(lint(folder, analysis))

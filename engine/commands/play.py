@@ -18,7 +18,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--load", metavar="SLOT", help="load a saved game by name")
     p.add_argument("--plain", action="store_true",
                    help="plain text: no colour, no redraws, one input line per turn (screen readers, pipes)")
-    p.add_argument("--saves", metavar="DIR", help="the folder for saves and transcripts (default: saves/)")
+    from engine.saves.store import saves_folder
+
+    p.add_argument("--saves", metavar="DIR",
+                   help=f"the folder for saves and transcripts (now: {saves_folder()}; set by --saves, else "
+                        "$CHRONICLE_SAVES, else saves/ of a checkout or the per-user data folder)")
     p.add_argument("--student", metavar="NAME", help="the student's name, written in the transcript")
     p.add_argument("--class", dest="class_name", metavar="NAME", help="the class, written in the transcript")
     p.add_argument("--chapter", metavar="NAME",

@@ -69,8 +69,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.anonymize:
         reports = anonymize(reports)
-    color = (args.format == "text" and args.output is None and sys.stdout.isatty()
-             and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb")
+    from engine.base import colour
+
+    color = args.format == "text" and args.output is None and colour.wanted(sys.stdout.isatty())
     width = 100
     if args.output is None and sys.stdout.isatty():
         import shutil

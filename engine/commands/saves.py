@@ -1,6 +1,7 @@
 """`chronicle saves list|show|delete|export|import`: manage saved games.
 
-The saves folder is `--saves DIR`, else $CHRONICLE_SAVES, else the project's saves/.
+The saves folder is `--saves DIR`, else $CHRONICLE_SAVES, else the checkout's saves/ (from a checkout)
+or `saves` in the per-user data folder (installed); `list` and `--help` say which.
 `list --json` gives, per slot: scenario, slot, scene, place, historical time, real time saved,
 and whether the slot still fits its scenario (null when the scenario cannot be loaded).
 """
@@ -20,9 +21,14 @@ if TYPE_CHECKING:
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    from engine.saves.store import saves_folder
+
+    now = saves_folder()
+
     def folder_option(parser: argparse.ArgumentParser, default: object) -> None:
         parser.add_argument("--saves", metavar="DIR", default=default,
-                            help="the saves folder (default: $CHRONICLE_SAVES, else saves/)")
+                            help=f"the saves folder (now: {now}; default: $CHRONICLE_SAVES, else saves/ of a "
+                                 "checkout or the per-user data folder)")
 
     folder_option(p, None)
     sub = p.add_subparsers(dest="action", metavar="ACTION")
@@ -47,7 +53,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     for parser in (ls, show, delete, export, imp):
         folder_option(parser, argparse.SUPPRESS)
         parser.add_argument("--root", default=argparse.SUPPRESS,
-                            help="the scenarios folder used to check saves (default: scenarios/)")
+                            help="the scenarios folder used to check saves (default: the scenario search path)")
     p.add_argument("--root", default=None, help=argparse.SUPPRESS)
     p.set_defaults(action="list", json=False, no_check=False)
 

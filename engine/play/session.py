@@ -368,9 +368,13 @@ class Session:
 
 def plain_requested(args_plain: bool, env: dict[str, str] | None = None, *, stdin_tty: bool,
                     stdout_tty: bool) -> bool:
-    """Plain mode: asked for, no terminal on either side, NO_COLOR set, or TERM=dumb."""
+    """Plain mode: asked for, no terminal on either side, NO_COLOR set, or TERM=dumb (unless FORCE_COLOR
+    asks for colour: the full UI, which needs a terminal on both sides all the same)."""
     import os
 
+    from engine.base import colour
+
     env = dict(os.environ) if env is None else env
-    return (args_plain or not stdin_tty or not stdout_tty or bool(env.get("NO_COLOR"))
-            or env.get("TERM", "") == "dumb")
+    if args_plain or not stdin_tty or not stdout_tty:
+        return True
+    return not colour.wanted(True, env)

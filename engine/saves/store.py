@@ -39,25 +39,19 @@ __all__ = [
     "SlotInfo",
     "check_slot_name",
     "saves_dir",
+    "saves_folder",
 ]
 
 AUTOSAVE_PREFIX = "autosave-"
 
 
 def saves_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """The saves folder: `override` (--saves DIR), else $CHRONICLE_SAVES, else the project's saves/.
+    """The saves folder: `override` (--saves DIR), else $CHRONICLE_SAVES, else the checkout's saves/
+    (from a checkout) or `saves` in the per-user data folder (installed).
 
     Created if missing; SaveError if it cannot be.
     """
-    if override is not None and str(override):
-        folder = Path(override)
-    elif os.environ.get("CHRONICLE_SAVES"):
-        folder = Path(os.environ["CHRONICLE_SAVES"])
-    else:
-        from engine.base.paths import PROJECT
-
-        folder = PROJECT / "saves"
-    folder = folder.expanduser()
+    folder = saves_folder(override)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -65,6 +59,19 @@ def saves_dir(override: str | os.PathLike[str] | None = None) -> Path:
     if not folder.is_dir():
         raise SaveError(f"cannot use the saves folder {folder}: it is not a folder")
     return folder
+
+
+def saves_folder(override: str | os.PathLike[str] | None = None) -> Path:
+    """The saves folder `saves_dir` would use, without creating it."""
+    if override is not None and str(override):
+        folder = Path(override)
+    elif os.environ.get("CHRONICLE_SAVES"):
+        folder = Path(os.environ["CHRONICLE_SAVES"])
+    else:
+        from engine.base.paths import default_saves_dir
+
+        folder = default_saves_dir()
+    return folder.expanduser()
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,7 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
         warn(last["file"], ("scenes", state.scene, "ending", "kind"), last["line"], "W511",
              f'the historical path ends in "{state.scene}", a counterfactual ending',
              "check the historical: marks along the way, or the ending's kind")
+    out.extend(schema_lines(folder))
     return sorted(out)
 
 
@@ -234,6 +235,35 @@ def _fidelity(ordered: list[dict[str, Any]], scenes: dict[str, dict[str, Any]], 
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def schema_lines(folder: Path) -> list[Diagnostic]:
+    """W512 for every scenario file whose first line points editors at a schema file that is not there."""
+    from engine.base.paths import scenario_files
+    from engine.build.compiler import display_path
+    from engine.format.schema import SCHEMA_LINE, schema_line
+
+    out = []
+    for f in scenario_files(folder):
+        try:
+            with open(f, "rb") as stream:
+                first = stream.readline(4096).decode("utf-8", "replace").rstrip("\r\n")
+        except OSError:
+            continue
+        if not first.startswith(SCHEMA_LINE):
+            continue
+        ref = first[len(SCHEMA_LINE):].strip()
+        if ref.startswith(("http://", "https://")):
+            continue  # a web address: not ours to check
+        target = Path(ref[len("file://"):]) if ref.startswith("file://") else f.parent / ref
+        if ref and target.is_file():
+            continue
+        wanted = schema_line(f.relative_to(folder).as_posix())
+        out.append(Diagnostic(display_path(f), 1, len(SCHEMA_LINE) + 1, "warning", "W512",
+                              f"the editor schema line points at {ref or 'nothing'}, which is not there",
+                              f"run `chronicle schema --write {display_path(folder.parent)}` and make the first "
+                              f"line `{wanted}`"))
+    return out
 
 
 def _meta_path(folder: Path, ir: dict[str, Any], guess: str) -> str:

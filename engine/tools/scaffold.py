@@ -1,17 +1,19 @@
 """`chronicle new`: write a small, valid, playable scenario to start from.
 
 The files teach the format in their comments; `chronicle check` passes on them at once. The
-first line of each file points editors at the JSON Schema (`engine/format/scenario.schema.json`) by a
-relative path, so completion and checking work in any editor with a YAML language server.
+first line of each file points editors at the JSON Schema by a path relative to the scenarios
+folder (`scenario.schema.json` at its root, written there when missing: `schema_line`), so the
+line keeps working when the folder is moved, copied to another computer or the engine reinstalled;
+completion and checking then work in any editor with a YAML language server.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "format" / "scenario.schema.json"
+from engine.format.schema import SCHEMA_NAME, schema_line, write_schema
+
 ID_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}\Z")
 
 
@@ -19,16 +21,8 @@ class ScaffoldError(Exception):
     pass
 
 
-def schema_ref(file: Path) -> str:
-    """The schema's path relative to the folder of `file` (an absolute URI across drives)."""
-    try:
-        return Path(os.path.relpath(SCHEMA_FILE, file.parent.resolve())).as_posix()
-    except ValueError:  # pragma: no cover - another drive on Windows
-        return SCHEMA_FILE.as_uri()
-
-
 SCENARIO = """\
-# yaml-language-server: $schema={schema}
+{schema}
 # A Chronicle scenario: this file is the frame; the scenes are in scenes/*.yaml.
 # The whole format is described in scenarios/README.md. Check your work with:
 #   chronicle check {folder}
@@ -59,7 +53,7 @@ teacher_note: >
 """
 
 SCENES = """\
-# yaml-language-server: $schema={schema}
+{schema}
 # Scenes: any number per file, any number of files in scenes/.
 format: 1
 scenes:
@@ -129,9 +123,11 @@ def scaffold(scenario_id: str, root: Path) -> Path:
         scenes.parent.mkdir(parents=True)
         title = scenario_id.replace("_", " ").capitalize()
         shown = folder.as_posix()
-        scenario.write_text(SCENARIO.format(schema=schema_ref(scenario), id=scenario_id, title=title,
+        scenario.write_text(SCENARIO.format(schema=schema_line("scenario.yaml"), id=scenario_id, title=title,
                                             folder=shown), encoding="utf-8")
-        scenes.write_text(SCENES.format(schema=schema_ref(scenes)), encoding="utf-8")
+        scenes.write_text(SCENES.format(schema=schema_line("scenes/opening.yaml")), encoding="utf-8")
+        if not (root / SCHEMA_NAME).exists():
+            write_schema(root)
     except OSError as exc:
         raise ScaffoldError(f"cannot write {folder}: {exc.strerror or exc}") from None
     return folder
