@@ -27,6 +27,8 @@ ESCAPES = re.compile("[\x1b\x07\x9b\x9d\x9c\x90]")
 def env_for(columns: int = 80, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CHRONICLE_SAVES", "TERM")}
     env.update(CHRONICLE_SCENARIOS=str(PLAY), COLUMNS=str(columns), LINES="24", PYTHONIOENCODING="utf-8")
+    # this python first on the PATH, so the exit hint names it "python3 -m engine" on every machine
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
     env.update(extra)
     return env
 
@@ -34,7 +36,7 @@ def env_for(columns: int = 80, **extra: str) -> dict[str, str]:
 def play(tmp_path: Path, *args: str, lines: list[str] | None = None, columns: int = 80,
          **extra: str) -> subprocess.CompletedProcess[str]:
     text = "".join(f"{line}\n" for line in lines or [])
-    return subprocess.run([sys.executable, "-m", "engine", "play", *args, "--saves", str(tmp_path / "saves")],
+    return subprocess.run([sys.executable, "-m", "engine", "play", *args, "--saves", "saves"],  # in tmp_path
                           input=text, capture_output=True, text=True, encoding="utf-8", env=env_for(columns, **extra),
                           timeout=30, cwd=tmp_path)
 

@@ -53,7 +53,7 @@ def test_a_choice_moves_on_autosaves_and_is_in_the_transcript(tour: Story, tmp_p
     reply = s.handle(" 1 ")
     assert reply.page == "scene" and reply.note == "The messenger leaves without an answer."
     assert s.state.scene == "late"
-    loaded = SaveStore(tmp_path / "saves").load("autosave-tour", tour)
+    loaded = SaveStore(tmp_path / "saves").load("autosave-tour-anna", tour)
     assert loaded.state == s.state
     s.handle("1")
     assert s.is_ending()

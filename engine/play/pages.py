@@ -150,13 +150,20 @@ def scene_page(session: Session, note: str = "") -> list[Block]:
         out += [GAP, *ending_blocks(session)]
         return out
     out.append(GAP)
+    out += choice_blocks(session)
+    if sc.disputed:
+        out += [GAP, block("hint", "The sources disagree about this moment: type disputes.")]
+    return out
+
+
+def choice_blocks(session: Session) -> list[Block]:
+    """The scene's choices: open ones numbered, closed ones with the author's reason."""
+    out: list[Block] = []
     for number, choice, reason in session.rows():
         if number is not None:
             out.append(block("choice", choice.text, number=number))
         else:
             out.append(block("closed", choice.text, extra=reason or ""))
-    if sc.disputed:
-        out += [GAP, block("hint", "The sources disagree about this moment: type disputes.")]
     return out
 
 
@@ -236,9 +243,9 @@ def disputes_page(session: Session) -> list[Block]:
     return out
 
 
-def history_page(session: Session) -> list[Block]:
+def _steps(session: Session) -> list[tuple[State, Choice | None]]:
+    """The states the game passed through, each with the choice taken there (None for the last)."""
     story = session.story
-    out = [block("heading", "Your path so far")]
     state = machine.start(story)
     steps: list[tuple[State, Choice | None]] = []
     for cid in session.state.path:
@@ -251,13 +258,44 @@ def history_page(session: Session) -> list[Block]:
         except machine.ChoiceError:
             break
     steps.append((state, None))
-    for st, choice in steps:
+    return steps
+
+
+MAX_STORY_STEPS = 500  # the story so far shows at most the last 500 scenes
+
+
+def history_page(session: Session) -> list[Block]:
+    story = session.story
+    out = [block("heading", "Your path so far")]
+    for st, choice in _steps(session):
         sc: Scene = story.scenes[st.scene]
         out.append(block("item", f"{clock_line(story, st)} — {sc.title}, {sc.place}"))
         if choice is not None:
             mark = {"historical": " (as it happened)", "counterfactual": " (it did not happen)"}.get(
                 choice.mark or "", "")
             out.append(block("item", f"You chose: {choice.text}{mark}", level=1))
+    return out
+
+
+def story_page(session: Session) -> list[Block]:
+    """The story so far, like the page of a browser game: every scene passed through with its
+    text, the choice taken there and what followed from it; the current scene last."""
+    story = session.story
+    out = [block("heading", "The story so far")]
+    steps = _steps(session)
+    if len(steps) > MAX_STORY_STEPS:
+        out.append(block("hint", f"(the first {len(steps) - MAX_STORY_STEPS} scenes are left out)"))
+        steps = steps[-MAX_STORY_STEPS:]
+    for st, choice in steps:
+        sc: Scene = story.scenes[st.scene]
+        out += [GAP, block("header", header_line(story, st)), block("title", sc.title)]
+        out += [block("text", p) for p in _paragraphs(sc.text)]
+        if choice is not None:
+            out.append(block("item", f"You chose: {choice.text}"))
+            if choice.note:
+                out.append(block("note", choice.note))
+        else:
+            out.append(block("hint", "You are here."))
     return out
 
 
@@ -279,12 +317,14 @@ HELP: Sequence[tuple[str, str]] = (
     ("sources", "the passages from the record this scene rests on, in context"),
     ("disputes", "where the sources disagree"),
     ("history", "your path so far, with the time of each scene"),
+    ("story", "the story so far: every scene you passed through, and what you chose"),
     ("status", "what you know of the situation"),
     ("save [name]", "save the game in a slot (the game also saves itself after every choice)"),
     ("load [name]", "load a saved game; without a name, list the saves"),
     ("undo", "take back the last choice"),
     ("restart", "start the scenario again"),
-    ("quit", "leave; chronicle play --continue resumes where you left"),
+    ("choices", "show the scene's choices again (or just press Enter)"),
+    ("quit", "leave; your game is saved, and the command that continues it is shown"),
     ("help", "this list"),
 )
 
@@ -294,7 +334,8 @@ def help_page(full_ui: bool = False) -> list[Block]:
     out += [block("item", f"{name} — {text}") for name, text in HELP]
     if full_ui:
         out += [GAP, block("hint", "Up and Down pick a choice, Enter takes it; PageUp and PageDown scroll."),
-                block("hint", "F1 help, F2 sources, F3 disputes, F4 history, F5 status; Esc goes back."),
+                block("hint", "F1 help, F2 sources, F3 disputes, F4 history, F5 status, F6 the story so far;"),
+                block("hint", "Esc goes back. Click a choice to take it; the mouse wheel scrolls."),
                 block("hint", "Tab completes a command, Ctrl-P and Ctrl-N recall earlier ones;"),
                 block("hint", "Ctrl-C or Ctrl-D saves and quits.")]
     return out

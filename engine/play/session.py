@@ -26,14 +26,15 @@ if TYPE_CHECKING:
     from engine.saves.store import SaveStore
     from engine.saves.transcript import Transcript
 
-Page = Literal["scene", "help", "sources", "disputes", "history", "status", "saves"]
+Page = Literal["scene", "help", "sources", "disputes", "history", "status", "saves", "story"]
 Level = Literal["info", "warning", "error"]
 
-COMMANDS: tuple[str, ...] = ("help", "sources", "disputes", "history", "status", "save", "load", "undo",
-                             "restart", "quit")
+COMMANDS: tuple[str, ...] = ("help", "sources", "disputes", "history", "story", "status", "save", "load",
+                             "undo", "restart", "quit", "choices")
 ALIASES = {"h": "help", "?": "help", "exit": "quit", "q": "quit", "bye": "quit", "u": "undo", "back": "undo",
            "source": "sources", "record": "sources", "dispute": "disputes", "path": "history",
-           "saves": "load", "look": "scene", "l": "scene", "again": "scene"}
+           "saves": "load", "look": "scene", "l": "scene", "again": "scene", "choices": "scene", "c": "scene",
+           "so-far": "story", "scrollback": "story"}
 YES = frozenset({"y", "yes"})
 NO = frozenset({"n", "no"})
 MAX_INPUT = 1000
@@ -63,13 +64,20 @@ class _Pending:
 class Session:
     def __init__(self, story: Story, *, state: State | None = None, store: SaveStore | None = None,
                  student: str | None = None, class_name: str | None = None,
-                 transcripts: Path | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+                 transcripts: Path | None = None, clock: Callable[[], float] = time.monotonic,
+                 autosave_slot: str | None = None, resume_hint: str = "") -> None:
+        from engine.saves.slots import autosave_slot as default_slot
+
         self.story = story
         self.state = state if state is not None else machine.start(story)
         self.store = store
         self.student = student
         self.class_name = class_name
         self.transcripts = transcripts
+        # the slot this game autosaves to; None when autosaving is stopped (an earlier game in it
+        # could not be kept elsewhere, and is never overwritten)
+        self.autosave_slot: str | None = autosave_slot or default_slot(story.id, student)
+        self.resume_hint = resume_hint or "chronicle play --continue"
         self.transcript: Transcript | None = None
         self._clock = clock
         self._shown_at = clock()
@@ -150,15 +158,34 @@ class Session:
         return out
 
     def autosave(self) -> None:
-        if self.store is None:
+        if self.store is None or self.autosave_slot is None:
             return
         from engine.saves.store import SaveError
 
         try:
-            self.store.autosave(self.story, self.state)
+            self.store.autosave(self.story, self.state, self.autosave_slot)
         except (SaveError, OSError) as exc:
             self._tell_once("autosave", f"The game could not be saved automatically ({exc}); "
                                         "the game goes on.")
+
+    def set_aside(self) -> Reply:
+        """Before another game takes this game's autosave: keep the game it holds under a new name
+        (said in the reply). If that fails, autosaving stops, so the earlier game is never lost."""
+        reply = Reply()
+        if self.store is None or self.autosave_slot is None:
+            return reply
+        from engine.saves.store import SaveError
+
+        try:
+            kept = self.store.set_aside(self.autosave_slot, self.student)
+        except (SaveError, OSError) as exc:
+            self.autosave_slot = None
+            return reply.say(f"Your earlier game could not be kept under another name ({exc}), so this "
+                             "game is not saved automatically and the earlier one stays as it was. "
+                             "Type save NAME to save this one.", "warning")
+        if kept:
+            reply.say(f'Your earlier game is kept as "{kept}"; type load {kept} to go back to it.')
+        return reply
 
     def close(self) -> None:
         """Leave: autosave and close the transcript. Safe to call more than once."""
@@ -205,9 +232,11 @@ class Session:
             return self.ask("Start again from the beginning? (yes or no)", self.restart)
         if word == "quit":
             return self.quit()
+        if word == "story":
+            return Reply("story")
         hint = did_you_mean(word, COMMANDS)
         return Reply().say(f'"{text[:40]}" is not a choice or a command'
-                           + (f"; {hint}" if hint else "") + " Type help for the list.", "error")
+                           + (f"; {hint}" if hint else ".") + " Type help for the list.", "error")
 
     def ask(self, question: str, action: Callable[[], Reply]) -> Reply:
         self._pending = _Pending(question, action)
@@ -242,6 +271,8 @@ class Session:
         return Reply("scene").say("You take back your last choice.")
 
     def restart(self) -> Reply:
+        self.autosave()  # the game so far is in the autosave, and is kept from there
+        kept = self.set_aside()
         if self.transcript is not None:
             self.transcript.close()
             self.transcript = None
@@ -249,13 +280,15 @@ class Session:
         self.autosave()
         self._open_transcript()
         self._shown()
-        return Reply("scene").say("A new playthrough begins.")
+        reply = Reply("scene").say("A new playthrough begins.")
+        reply.messages += kept.messages
+        return reply
 
     def quit(self) -> Reply:
         self.close()
         reply = Reply(quit=True)
-        if self.store is not None:
-            reply.say("Your game is saved. To carry on later: chronicle play --continue")
+        if self.store is not None and self.autosave_slot is not None:
+            reply.say(f"Your game is saved. To carry on later: {self.resume_hint}")
         return reply
 
     # --- saves -------------------------------------------------------------------------------
@@ -309,7 +342,7 @@ class Session:
             partial, step = exc.partial, exc.step - 1
 
             def accept() -> Reply:
-                return self._resume(partial, f'Loaded "{name}" up to step {step}.')
+                return self._resume(partial, f'Loaded "{name}" up to step {step}.', name)
 
             return self.ask(f"{exc} Continue from there? (yes or no)", accept)
         except SaveError as exc:
@@ -320,17 +353,24 @@ class Session:
         except OSError as exc:
             return Reply().say(f"Not loaded: {exc}", "error")
         notice = str(getattr(loaded, "notice", "") or "")
-        reply = self._resume(loaded.state, f'Loaded "{name}".')
+        reply = self._resume(loaded.state, f'Loaded "{name}".', name)
         if notice:
             reply.say(notice, "warning")
         return reply
 
-    def _resume(self, state: State, message: str) -> Reply:
+    def _resume(self, state: State, message: str, slot: str) -> Reply:
+        kept = Reply()
+        if slot != self.autosave_slot:  # another game takes the autosave: keep the one it holds
+            if self.state.path:
+                self.autosave()
+            kept = self.set_aside()
         self.state = state
         self._ended = False
         self.autosave()
         self._shown()
-        return Reply("scene").say(message)
+        reply = Reply("scene").say(message)
+        reply.messages += kept.messages
+        return reply
 
 
 def plain_requested(args_plain: bool, env: dict[str, str] | None = None, *, stdin_tty: bool,
