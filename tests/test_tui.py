@@ -337,3 +337,39 @@ def test_a_player_name_gets_its_own_autosave_and_the_hint_repeats_it(tmp_path: P
     assert t.finish() == 0
     assert (b"python3 -m engine play tour --continue --student 'Anna Petrova' --saves saves"
             in t.raw.replace(b"\r\n", b""))
+
+
+def test_plain_mode_on_a_terminal_edits_lines_recalls_and_completes(tmp_path: Path) -> None:
+    """--plain on a terminal reads with prompt_toolkit's prompt: Tab completes a command, Up
+    recalls the last line, Backspace and Left edit it; after each command the choices come back."""
+    t = Term(tmp_path, "tour", "--plain")
+    t.wait("Type a number to choose")
+    t.send("statu\t")
+    t.wait("> status")
+    t.send("\r")
+    t.wait("Warned by the fortress: no")
+    t.wait("3. Wait and listen")
+    t.send("\x1b[A")  # Up: the last line again
+    t.pump(0.3)
+    assert "^[[A" not in t.screen.text
+    t.send("\x7f\x7f\x7f\x7f\x7f\x7fsources\r")  # edited into another command
+    t.wait("Sources for")
+    t.send("x1\x1b[D\x7f\r")  # Left, then delete the x: "1"
+    t.wait("The messenger leaves without an answer.")
+    t.send("\x04")  # Ctrl-D: the end of input
+    assert t.finish() == 0
+    assert b"Input ended. Your game is saved" in t.raw
+    assert b"Traceback" not in t.raw
+
+
+def test_plain_mode_on_a_terminal_asks_continue_or_start_again(tmp_path: Path) -> None:
+    _three_choices(tmp_path)
+    t = Term(tmp_path, "tour", "--plain")
+    t.wait("2. Start again")
+    t.send("2\r")
+    t.wait("Your earlier game is kept as")
+    t.send("quit\r")
+    assert t.finish() == 0
+    from test_play_plain import THREE, kept_games
+
+    assert kept_games(tmp_path) == [THREE]
