@@ -9,6 +9,7 @@ front end can print a control sequence. This module never imports rich.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ class Block:
     extra: str = ""  # closed: the reason; quote: the reference; context: the passage
     after: str = ""  # context: the text after the passage
     level: int = 0  # indentation level (0 or 1)
+    marks: tuple[tuple[int, int], ...] = ()  # context: the quoted spans of `extra` (none: all of it)
 
 
 def block(kind: Kind, text: str = "", **kw: object) -> Block:
@@ -99,8 +101,57 @@ def _match(record: Record | None, source: str, quote: str) -> Match | None:
         return None
 
 
-def citation_blocks(c: Citation | object, *, context: bool, level: int = 0) -> list[Block]:
-    """A cited passage: the quote, its place in the record, optionally its surroundings."""
+def _paragraph_key(record: Record | None, match: Match | None) -> str | None:
+    """Which paragraph of the record a match is in (None: not one that can be shared)."""
+    if record is None or match is None or not match.paragraph:
+        return None
+    try:
+        return f"{match.source} {record.place_in_text(match)}"
+    except Exception:
+        return None
+
+
+def _shared_context(record: Record, matches: list[Match]) -> Block | None:
+    """One context block for several quotes from one paragraph, each of them marked."""
+    import dataclasses
+
+    union = dataclasses.replace(matches[0], start=min(m.start for m in matches),
+                                end=max(m.end for m in matches), corrected=())
+    try:
+        before, passage, after = record.context(union)
+        spans: list[tuple[int, int]] = []
+        for m in matches:
+            piece = record.context(m)[1]
+            at = passage.find(piece)
+            if at < 0 or not piece:
+                return None
+            spans.append((at, at + len(piece)))
+    except Exception:
+        return None
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    cleaned = clean(passage)
+    if cleaned != passage:  # the offsets would not fit the cleaned text
+        return None
+    return block("context", before, extra=passage, after=after, marks=tuple(merged))
+
+
+def _at_level(b: Block, level: int) -> Block:
+    import dataclasses
+
+    return dataclasses.replace(b, level=level)
+
+
+def citation_blocks(c: Citation | object, *, context: bool, level: int = 0,
+                    together: list[Match] | None = None, repeat: bool = False) -> list[Block]:
+    """A cited passage: the quote, its place in the record, optionally its surroundings.
+
+    `together`: every match of the page in this quote's paragraph; the paragraph is shown once,
+    with all of them marked, and `repeat` quotes only point back to it."""
     source = str(getattr(c, "source", ""))
     quote = str(getattr(c, "quote", ""))
     note = str(getattr(c, "note", "") or "")
@@ -116,7 +167,17 @@ def citation_blocks(c: Citation | object, *, context: bool, level: int = 0) -> l
     out.append(block("quote", quote, extra=where, level=level))
     if note:
         out.append(block("item", note, level=level + 1))
-    if context and record is not None and match is not None:
+    shared = None
+    if context and record is not None and match is not None and together and len(together) > 1:
+        if repeat:
+            out.append(block("hint", "In context: in the paragraph shown above, where it is marked too.",
+                             level=level + 2))
+            context = False
+        else:
+            shared = _shared_context(record, together)
+    if shared is not None:
+        out.append(_at_level(shared, level + 1))
+    elif context and record is not None and match is not None:
         try:
             before, passage, after = record.context(match)
         except Exception:
@@ -220,13 +281,31 @@ def sources_page(session: Session) -> list[Block]:
     out = [block("heading", f"Sources for \"{sc.title}\"")]
     if not sc.record:
         out.append(block("text", "This scene cites no passage."))
-    for c in sc.record:
-        out += citation_blocks(c, context=True)
     shown = [choice for _, choice, _ in session.rows() if choice.record]
+    record = _record()
+    keys: dict[int, str | None] = {}
+    paragraphs: dict[str, list[Match]] = {}  # quotes from one paragraph show it once
+    for c in [*sc.record, *(c for choice in shown for c in choice.record)]:
+        match = _match(record, str(c.source), str(c.quote))
+        key = keys[id(c)] = _paragraph_key(record, match)
+        if key is not None and match is not None:
+            paragraphs.setdefault(key, []).append(match)
+    seen: set[str] = set()
+
+    def cite(c: Citation) -> list[Block]:
+        key = keys.get(id(c))
+        together = paragraphs.get(key) if key is not None else None
+        repeat = key in seen
+        if key is not None:
+            seen.add(key)
+        return citation_blocks(c, context=True, together=together, repeat=repeat)
+
+    for c in sc.record:
+        out += cite(c)
     for choice in shown:
         out += [GAP, block("heading", f"Choice: {choice.text}")]
         for c in choice.record:
-            out += citation_blocks(c, context=True)
+            out += cite(c)
     return out
 
 
@@ -351,6 +430,22 @@ def slots_page(rows: Iterable[tuple[str, str]]) -> list[Block]:
 # --- plain text ----------------------------------------------------------------------------
 
 
+def marked(passage: str, marks: Sequence[tuple[int, int]]) -> list[tuple[bool, str]]:
+    """The passage in pieces, each quoted span (or all of it, without marks) flagged True."""
+    if not marks:
+        return [(True, passage)]
+    out: list[tuple[bool, str]] = []
+    at = 0
+    for start, end in marks:
+        if start > at:
+            out.append((False, passage[at:start]))
+        out.append((True, passage[start:end]))
+        at = end
+    if at < len(passage):
+        out.append((False, passage[at:]))
+    return out
+
+
 def context_text(before: str, passage: str, after: str) -> str:
     """The three parts joined with spaces, but none before punctuation that follows the passage."""
     text = f"{before} {passage}" if before else passage
@@ -359,10 +454,23 @@ def context_text(before: str, passage: str, after: str) -> str:
     return text
 
 
+_SPACED_DOTS = re.compile(r"(?<=\.) (?=\.)")
+_HOLD = "\x00"  # never in shown text (sanitize removes control characters)
+
+
+def hold_ellipses(text: str) -> str:
+    """A printed ellipsis ". . ." as one unbreakable word (undo with `release_ellipses`)."""
+    return _SPACED_DOTS.sub(_HOLD, text) if ". ." in text else text
+
+
+def release_ellipses(text: str) -> str:
+    return text.replace(_HOLD, " ")
+
+
 def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
-    lines = textwrap.wrap(text, width=max(width, len(first) + 8), initial_indent=first,
+    lines = textwrap.wrap(hold_ellipses(text), width=max(width, len(first) + 8), initial_indent=first,
                           subsequent_indent=rest, break_on_hyphens=False) or [first.rstrip()]
-    return lines
+    return [release_ellipses(line) for line in lines]
 
 
 def to_plain(blocks: Iterable[Block], width: int) -> str:
@@ -389,7 +497,8 @@ def to_plain(blocks: Iterable[Block], width: int) -> str:
             if b.extra:
                 lines += _wrap(f"— {b.extra}", width, pad + "    ", pad + "      ")
         elif b.kind == "context":
-            lines += _wrap(f"In context: {context_text(b.text, f'[{b.extra}]', b.after)}", width,
+            shown = "".join(f"[{piece}]" if quoted else piece for quoted, piece in marked(b.extra, b.marks))
+            lines += _wrap(f"In context: {context_text(b.text, shown, b.after)}", width,
                            pad + "  ", pad + "  ")
         elif b.kind == "heading":
             if lines and lines[-1] != "" and previous not in ("gap", None):
