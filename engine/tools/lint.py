@@ -27,6 +27,7 @@ CODES: dict[str, str] = {
     "W509": "a condition that is always true or always false",
     "W510": "the historical path stops before an ending",
     "W511": "the historical path ends in a counterfactual ending",
+    "W512": "a scene whose text names a time of day or hours passing, but whose time disagrees or is missing",
 }
 
 
@@ -113,6 +114,12 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
                      "remove the condition" if cond.constant else "the choice can never be taken: "
                      "fix the condition or remove the choice")
 
+    # -- the clock: the header must keep up with the prose ------------------------------------
+    for s in ir["scenes"]:
+        own = s["time"] if s["time"] is not None or s["id"] != ir["start"] else ir.get("clock")
+        for code, message, hint in _clock_warnings(s["id"], str(s["text"] or ""), own):
+            warn(s["file"], ("scenes", s["id"], "text"), s["line"], code, message, hint, key=True)
+
     # -- variables ------------------------------------------------------------------------------
     cond_reads: set[str] = set()
     for cond in analysis.conditions.values():
@@ -154,6 +161,29 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
              f'the historical path ends in "{state.scene}", a counterfactual ending',
              "check the historical: marks along the way, or the ending's kind")
     return sorted(out)
+
+
+def _clock_warnings(scene: str, text: str, own: int | None) -> list[tuple[str, str, str]]:
+    """W512: the time the text names (or the hours it lets pass) against the scene's `time`."""
+    from engine.core.calendar import format_time
+    from engine.tools.clocktext import TOLERANCE, distance, said_spans, said_times
+
+    out: list[tuple[str, str, str]] = []
+    times = said_times(text)
+    if times and own is None:
+        out.append(("W512", f'the text of scene "{scene}" says "{times[0].phrase}", but the scene has no time: '
+                            "the header still shows the time of the scene before",
+                    'give the scene the time its text names (time: "HH:MM")'))
+    elif times and own is not None and all(distance(t, own) > TOLERANCE for t in times):
+        out.append(("W512", f'the text of scene "{scene}" says "{times[0].phrase}", but its time is '
+                            f"{format_time(own)}",
+                    "make the time agree with the text, or reword the text"))
+    spans = said_spans(text)
+    if spans and own is None:
+        out.append(("W512", f'in scene "{scene}" "{spans[0][0]}" pass, but the scene has no time: the header '
+                            "still shows the time of the scene before",
+                    'give the scene a time as late as its text (time: "HH:MM"), if the record allows'))
+    return out
 
 
 def _meta_path(folder: Path, ir: dict[str, Any], guess: str) -> str:
