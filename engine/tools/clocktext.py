@@ -78,9 +78,11 @@ def said_times(text: str) -> list[Said]:
                 h = 0
             out.append(Said(m.group(0), h * 60 + mins, twelve=not ampm and h <= 12))
         elif m.group("oc"):
-            n = m.group("ocn").lower()
-            h = NUMBERS.get(n) if n in NUMBERS else int(n)
-            if h is None or not 1 <= h <= 12 or n in ("a", "an", "several", "a few", "a couple of"):
+            n = " ".join(m.group("ocn").lower().split())
+            if n in ("a", "an", "several", "a few", "a couple of"):
+                continue
+            h = int(n) if n.isdigit() else NUMBERS.get(n, 0)
+            if not 1 <= h <= 12:
                 continue
             out.append(Said(m.group(0), (h % 12) * 60, twelve=True))
         else:
