@@ -88,7 +88,12 @@ def test_play_to_an_ending_save_quit_and_continue(tmp_path: Path) -> None:
     t.wait("3. Wait and listen")
     t.send("1\r")
     t.wait("The messenger leaves without an answer.")  # the note, before the next scene
+    t.wait("Now Resolve: 6 (was 5).")  # what the choice changed, without F5
     t.wait("1. Stand firm with the others")
+    t.send("help\r")
+    t.wait("Commands")
+    t.send(ESC)
+    t.wait("Now Resolve: 6 (was 5).")  # still there after an overlay
     assert "01:50" in t.screen.lines[0]
     t.send("save mine\r")
     t.wait('Saved as "mine"')

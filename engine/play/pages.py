@@ -199,12 +199,30 @@ def _paragraphs(text: str) -> list[str]:
 # --- pages ---------------------------------------------------------------------------------
 
 
-def scene_page(session: Session, note: str = "") -> list[Block]:
+def changes(story: Story, before: State, after: State) -> str:
+    """What the last choice changed of the values the player sees: "Resolve 6 (was 5)"."""
+    def shown(value: object) -> str:
+        return ("yes" if value else "no") if isinstance(value, bool) else str(value)
+
+    out = []
+    for v in story.variables:
+        if v.visible and before.vars[v.index] != after.vars[v.index]:
+            label = v.label or v.name.replace("_", " ")
+            out.append(f"{label}: {shown(after.vars[v.index])} (was {shown(before.vars[v.index])})")
+    return "; ".join(out[:6]) + ("; …" if len(out) > 6 else "")
+
+
+def scene_page(session: Session, note: str = "", previous: State | None = None) -> list[Block]:
     story, state = session.story, session.state
     sc = machine.scene(story, state)
     out: list[Block] = []
+    changed = changes(story, previous, state) if previous is not None else ""
     if note:
-        out += [block("note", note), GAP]
+        out.append(block("note", note))
+    if changed:
+        out.append(block("note", f"Now {changed}."))
+    if note or changed:
+        out.append(GAP)
     out += [block("header", header_line(story, state)), block("title", sc.title), GAP]
     out += [block("text", p) for p in _paragraphs(sc.text)]
     if sc.ending is not None:

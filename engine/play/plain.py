@@ -201,7 +201,7 @@ class Plain:
     def respond(self, session: Session, reply: Reply) -> None:
         blocks: list[pages.Block] = []
         if reply.page == "scene":
-            blocks = pages.scene_page(session, reply.note)
+            blocks = pages.scene_page(session, reply.note, reply.previous)
         elif reply.page == "help":
             blocks = pages.help_page()
         elif reply.page == "sources":

@@ -49,6 +49,7 @@ class Reply:
     messages: list[tuple[Level, str]] = field(default_factory=list)
     slots: list[tuple[str, str]] = field(default_factory=list)  # for page "saves"
     quit: bool = False
+    previous: State | None = None  # the state before the choice just taken (to show what changed)
 
     def say(self, text: str, level: Level = "info") -> Reply:
         self.messages.append((level, text))
@@ -251,13 +252,14 @@ class Session:
             span = "1" if len(opened) == 1 else f"1 to {len(opened)}"
             return Reply().say(f"There is no choice {number}: type {span}, or help.", "error")
         choice = opened[number - 1]
+        before = self.state
         seconds = self._clock() - self._shown_at
         self.state = machine.choose(self.story, self.state, choice)
         if self.transcript is not None:
             self.transcript.choice(choice, self.state, seconds)
         self.autosave()
         self._shown()
-        return Reply("scene", note=choice.note)
+        return Reply("scene", note=choice.note, previous=before)
 
     def undo(self) -> Reply:
         if not self.state.path:
@@ -353,7 +355,8 @@ class Session:
         except OSError as exc:
             return Reply().say(f"Not loaded: {exc}", "error")
         notice = str(getattr(loaded, "notice", "") or "")
-        reply = self._resume(loaded.state, f'Loaded "{name}".', name)
+        said = "Your game continues." if name == self.autosave_slot else f'Loaded "{name}".'
+        reply = self._resume(loaded.state, said, name)
         if notice:
             reply.say(notice, "warning")
         return reply

@@ -52,7 +52,7 @@ from engine.play.session import COMMANDS, Reply, Session
 
 if TYPE_CHECKING:
 
-    from engine.core.model import Story
+    from engine.core.model import State, Story
     from engine.play.picker import Entry
 
 MEASURE = 100  # the widest line of prose, for reading comfort on wide terminals
@@ -82,6 +82,7 @@ class Screen:
         self.page: str = "scene"  # the page shown: "scene", "picker", "name", or a command's page
         self.blocks: list[pages.Block] = []
         self.note = ""
+        self.previous: State | None = None  # before the last choice: what it changed stays shown
         self.selected = 0
         self.top = 0
         self.messages: list[tuple[str, str]] = []
@@ -295,8 +296,8 @@ class Screen:
         assert session is not None
         page = reply.page
         if page == "scene":
-            self.note = reply.note
-            self.show("scene", pages.scene_page(session, reply.note))
+            self.note, self.previous = reply.note, reply.previous
+            self.show("scene", pages.scene_page(session, self.note, self.previous))
         elif page == "help":
             self.show("help", pages.help_page(full_ui=True) + _back())
         elif page == "sources":
@@ -346,7 +347,7 @@ class Screen:
         elif self.session is not None:
             if not word and self.session.pending is None:
                 if self.page != "scene":
-                    self.show_reply(Reply("scene", note=self.note))
+                    self.show_reply(Reply("scene", note=self.note, previous=self.previous))
                 elif self._selectable():
                     self.show_reply(self.session.take(self.selected + 1))
                 return
@@ -485,7 +486,7 @@ class Screen:
             """At once, never waiting to see if it starts an Alt+key: the next key stays a key."""
             if self.mode == "game" and self.page != "scene":
                 self.messages = []
-                self.show_reply(Reply("scene", note=self.note))
+                self.show_reply(Reply("scene", note=self.note, previous=self.previous))
             elif self.buffer.text:
                 self.buffer.reset()
 
