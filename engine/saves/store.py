@@ -175,6 +175,13 @@ class SaveStore:
         except OSError as exc:
             raise SaveError(f"the file cannot be read: {_why(exc)}") from None
 
+    def _exists(self, slot: str) -> bool:
+        """Whether the slot or its backup is in the folder (as any kind of file)."""
+        try:
+            return any(os.path.lexists(self._file(slot, backup=b)) for b in (False, True))
+        except SaveError:
+            return False
+
     def _decode_file(self, path: Path) -> SaveData:
         return decode(self._read(path))
 
@@ -311,6 +318,8 @@ class SaveStore:
         then the caller must not overwrite `slot`.
         """
         slot = check_slot_name(slot)
+        if not self._exists(slot):
+            return None
         try:
             data = self._read_slot(slot)
         except SaveError as exc:
@@ -442,6 +451,8 @@ class SaveStore:
     def unfinished(self, slot: str, story: Story) -> SlotInfo | None:
         """The game in `slot` if it is one to offer to continue: readable, of this scenario, at
         least one choice made, and not at an ending."""
+        if not self._exists(slot):  # the usual case, answered without reading the folder
+            return None
         try:
             info = self.info(slot)
         except (SaveError, OSError):
