@@ -265,3 +265,14 @@ def test_a_missing_separator_and_an_empty_line_after_an_error(tmp_path: Path) ->
     after = out.split("> \n", 1)[1]  # the empty line: the choices again, nothing taken
     assert after.lstrip().startswith("1. Ignore the ultimatum") and "After midnight" not in out
     assert out.rstrip().count("1. Ignore the ultimatum") == 4  # the scene, the error, Enter, status
+
+
+def test_continue_new_and_load_conflicts_are_clear(tmp_path: Path) -> None:
+    r = play(tmp_path, "tour", "--continue", "--new")
+    assert r.returncode == 1 and "--new starts a new game" in r.stderr
+    r = play(tmp_path, "tour", "--continue")
+    assert r.returncode == 1 and "There is no game of tour to continue" in r.stderr
+    assert "Start one with: python3 -m engine play --saves saves" in r.stderr
+    play(tmp_path, "tour", lines=["3"])
+    r = play(tmp_path, "tour", "--continue", lines=["history"])
+    assert r.returncode == 0 and "Your game continues." in r.stdout and "You chose: Wait and listen" in r.stdout

@@ -213,3 +213,37 @@ def test_restart_and_load_keep_the_game_they_replace(tour: Story, tmp_path: Path
     assert s.state.path == three
     assert sorted(store.read(i.slot).path for i in store.slots()) == sorted(
         [three, three, (tour.choices_by_id["hall.yield_now"].id,)])  # nothing lost, either way
+
+
+def test_the_exit_hint_names_the_command_as_this_player_runs_it(tmp_path: Path) -> None:
+    from engine.play.launch import command_name
+
+    venv, system = tmp_path / "venv" / "bin", tmp_path / "usr" / "bin"
+    for folder in (venv, system):
+        folder.mkdir(parents=True)
+        for name in ("python3", "chronicle"):
+            (folder / name).write_text("")
+    main = str(tmp_path / "engine" / "__main__.py")
+    on_path = {"python3": str(venv / "python3"), "chronicle": str(venv / "chronicle")}
+    # python -m engine, with this python first on the PATH
+    assert command_name(main, str(venv / "python"), on_path.get) == "python3 -m engine"
+    # python -m engine with the venv's python, the venv not active: its full path
+    assert command_name(main, str(venv / "python"), {"python3": str(system / "python3")}.get) == \
+        f"{venv / 'python'} -m engine"
+    # the console script on the PATH
+    assert command_name(str(venv / "chronicle"), str(venv / "python"), on_path.get) == "chronicle"
+    # the console script of an environment that is not active: its full path
+    assert command_name(str(venv / "chronicle"), str(venv / "python"), {}.get) == str(venv / "chronicle")
+    spaced = tmp_path / "my games" / "chronicle"
+    spaced.parent.mkdir()
+    spaced.write_text("")
+    assert command_name(str(spaced), "python3", {}.get) == f"'{spaced}'"
+
+
+def test_a_session_autosaves_to_its_players_slot_and_quits_with_the_hint(tour: Story, tmp_path: Path) -> None:
+    s = make(tour, tmp_path, student="Boris", resume_hint="chronicle play tour --continue --student Boris")
+    s.handle("1")
+    assert (tmp_path / "saves" / "autosave-tour-boris.save.json").is_file()
+    reply = s.quit()
+    assert reply.messages == [("info", "Your game is saved. To carry on later: "
+                                       "chronicle play tour --continue --student Boris")]
