@@ -420,7 +420,7 @@ HELP: Sequence[tuple[str, str]] = (
     ("load [name]", "load a saved game; without a name, list the saves"),
     ("undo", "take back the last choice"),
     ("restart", "start the scenario again"),
-    ("choices", "show the scene's choices again (or just press Enter)"),
+    ("choices", "the scene's choices again (in plain mode an empty line shows them too)"),
     ("quit", "leave; your game is saved, and the command that continues it is shown"),
     ("help", "this list"),
 )
