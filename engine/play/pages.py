@@ -385,7 +385,7 @@ def story_page(session: Session) -> list[Block]:
         steps = steps[-MAX_STORY_STEPS:]
     for st, choice in steps:
         sc: Scene = story.scenes[st.scene]
-        out += [GAP, block("header", header_line(story, st)), block("title", sc.title)]
+        out += [GAP, block("title", sc.title), block("hint", header_line(story, st))]
         out += [block("text", p) for p in _paragraphs(sc.text)]
         if choice is not None:
             out.append(block("item", f"You chose: {choice.text}"))

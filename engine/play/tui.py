@@ -158,7 +158,7 @@ class Screen:
     def _header_line(self) -> str:
         if self.mode == "game" and self.session is not None:
             return pages.header_line(self.session.story, self.session.state)
-        if self.mode == "name" and self.story is not None:
+        if self.mode in ("name", "offer") and self.story is not None:
             return clean_line(self.story.title)
         return "Chronicle"
 
