@@ -270,6 +270,8 @@ def test_the_story_so_far_scrolls_back_through_scenes_and_choices(tmp_path: Path
     t.wait("The story so far")
     t.wait("You chose: Ignore the ultimatum and stay at the table")
     assert "The messenger waits by the door" in t.screen.text
+    assert "25 October 1917 (7 November N.S.), 19:00" in t.screen.text  # where and when each scene was
+    assert "26 October" in t.screen.lines[0]  # and the header: where and when the player is now
     t.send(ESC)
     t.wait("1. Stand firm with the others")
     t.send("quit\r")
