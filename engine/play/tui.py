@@ -152,8 +152,13 @@ class Screen:
     def _message_height(self) -> int:
         if not self.messages:
             return 0
-        w = self.width
-        return sum(max(1, -(-len(text) // w)) for _, text in self.messages)
+        return sum(len(self._message_lines(text)) for _, text in self.messages)
+
+    def _message_lines(self, text: str) -> list[str]:
+        """A message set at the width, broken between words (a save's name is never cut in two)."""
+        import textwrap
+
+        return textwrap.wrap(clean_line(text), width=max(8, self.width - 1), break_on_hyphens=False) or [""]
 
     def _header_line(self) -> str:
         if self.mode == "game" and self.session is not None:
@@ -195,7 +200,7 @@ class Screen:
         for n, (level, text) in enumerate(self.messages):
             style = {"error": "class:message.error", "warning": "class:message.warning"}.get(level,
                                                                                             "class:message")
-            out.append((style, ("\n" if n else "") + clean_line(text)))
+            out.append((style, ("\n" if n else "") + "\n".join(self._message_lines(text))))
         return out
 
     # --- the page ------------------------------------------------------------------------------
