@@ -313,7 +313,8 @@ def test_starting_again_in_the_full_ui_asks_and_keeps_the_game(tmp_path: Path) -
     t.send("2\r")
     t.wait("Your earlier game is kept as")
     t.wait("1. Ignore the ultimatum")
-    assert any(re.search(r"load earlier-tour-\d{4}-\d\d-\d\d-\d{4} ", line + " ") for line in t.screen.lines)
+    whole = re.compile(r"earlier-tour-\d{4}-\d\d-\d\d-\d{4}\b")  # the name, twice, never cut in two
+    assert sum(len(whole.findall(line)) for line in t.screen.lines) == 2, t.screen.text
     t.send("2\r")
     t.wait("A road not taken")
     t.send("undo\r")  # an unfinished game again, of one choice
