@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -150,3 +151,74 @@ def test_a_long_historical_chain_is_not_cut_short(tmp_path: Path) -> None:
     assert "W510" not in got and "W511" not in got
     looping = [d for d in lint(tmp_path, Analysis(ir=_chain_ir(50, loop=True))) if d.code == "W510"]
     assert len(looping) == 1 and "does not end" in looping[0].message
+
+
+def _clock_case(tmp_path: Path, text: str, time: str | None) -> list[tuple[str, str, int, str]]:
+    """The good fixture with the evening scene's text and time replaced: its W513 warnings."""
+    folder = tmp_path / "good"
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(TOOLS / "good", folder)
+    day = folder / "scenes" / "day.yaml"
+    original = day.read_text()
+    old = '    time: "19:00"\n    text: A messenger brings an ultimatum.\n'
+    assert old in original
+    new = (f'    time: "{time}"\n' if time else "") + f"    text: {json.dumps(text)}\n"
+    day.write_text(original.replace(old, new))
+    return [w for w in run_lint(folder) if w[1] == "W513"]
+
+
+@pytest.mark.parametrize(("text", "time"), [
+    ("Around eight o'clock a messenger brings an ultimatum.", "19:00"),  # the text is an hour ahead
+    ("At 21:40 a messenger brings an ultimatum.", "19:00"),
+    ("At 9.40 p.m. a messenger brings an ultimatum.", "19:00"),
+    ("Midnight, and a messenger brings an ultimatum.", "19:00"),
+    ("Around eight o'clock a messenger brings an ultimatum.", None),  # the header would say "after 12:00"
+    ("Nearly two hours go this way; then a messenger brings an ultimatum.", None),
+    ("They argue for three hours; then a messenger brings an ultimatum.", None),
+])
+def test_w513_a_scene_whose_time_lags_its_text(tmp_path: Path, text: str, time: str | None) -> None:
+    found = _clock_case(tmp_path, text, time)
+    assert [(f, c) for f, c, _, _ in found] == [("day.yaml", "W513")], found
+    lines = (tmp_path / "good" / "scenes" / "day.yaml").read_text().splitlines()
+    assert lines[found[0][2] - 1].strip().startswith("text:")  # the warning points at the text
+
+
+@pytest.mark.parametrize(("text", "time"), [
+    ("Around eight o'clock a messenger brings an ultimatum.", "20:00"),
+    ("Close to seven o'clock a messenger brings an ultimatum.", "19:00"),
+    ("At 7 p.m. sharp a messenger brings an ultimatum.", "19:00"),
+    ("A messenger brings an ultimatum; it expires at 7:10.", None),  # the future
+    ("A messenger brings an ultimatum; answer by midnight.", None),
+    ("It is well after midnight when a messenger brings an ultimatum.", None),
+    ("An hour ago the cars left; now a messenger brings an ultimatum.", None),  # the past
+    ("A messenger brings an ultimatum: in two hours the guns will fire.", None),
+    ("A messenger brings an ultimatum.", None),
+    ("Around midnight the cars left. Now, at half past seven, a messenger brings an ultimatum.", "19:30"),
+    ("The first deadline was noon. At seven the messenger brings an ultimatum.", "19:00"),
+    ("The recess gives you half an hour; a messenger brings an ultimatum.", None),
+    ("You are an hour late: a messenger brings an ultimatum.", None),
+    ("Eight o'clock was the deadline; now a messenger brings an ultimatum.", None),
+])
+def test_w513_is_quiet_when_the_clock_agrees_or_the_time_is_not_now(tmp_path: Path, text: str,
+                                                                    time: str | None) -> None:
+    assert _clock_case(tmp_path, text, time) == []
+
+
+SHIPPED = Path(__file__).parent.parent / "scenarios"
+
+
+@pytest.mark.parametrize("name", ["malachite_hall", "duma_march"])
+def test_w513_on_the_shipped_scenarios(name: str) -> None:
+    """The shipped scenes that name a time agree with it (noon, eight o'clock, midnight, one and two
+    o'clock...); the one real lag left is listed, for the revision of the scenario to remove."""
+    folder = SHIPPED / name
+    analysis = analyze(folder)
+    assert analysis.ir is not None
+    found = [d.message for d in lint(folder, analysis) if d.code == "W513"]
+    known = {"malachite_hall": ['in scene "dictator_debate" "two hours" pass, but the scene has no time: '
+                                "the header still shows the time of the scene before"]}
+    if found and found == known.get(name):
+        pytest.xfail("malachite_hall dictator_debate: two hours pass without a time; the revision of the "
+                     "shipped scenarios (another branch) gives it one")
+    assert found == []

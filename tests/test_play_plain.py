@@ -28,6 +28,8 @@ def env_for(columns: int = 80, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CHRONICLE_SAVES", "TERM")}
     env.update(CHRONICLE_SCENARIOS=str(PLAY), CHRONICLE_SHIPPED="off", COLUMNS=str(columns), LINES="24",
                PYTHONIOENCODING="utf-8")
+    # this python first on the PATH, so the exit hint names it "python3 -m engine" on every machine
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
     env.update(extra)
     return env
 
@@ -35,7 +37,7 @@ def env_for(columns: int = 80, **extra: str) -> dict[str, str]:
 def play(tmp_path: Path, *args: str, lines: list[str] | None = None, columns: int = 80,
          **extra: str) -> subprocess.CompletedProcess[str]:
     text = "".join(f"{line}\n" for line in lines or [])
-    return subprocess.run([sys.executable, "-m", "engine", "play", *args, "--saves", str(tmp_path / "saves")],
+    return subprocess.run([sys.executable, "-m", "engine", "play", *args, "--saves", "saves"],  # in tmp_path
                           input=text, capture_output=True, text=True, encoding="utf-8", env=env_for(columns, **extra),
                           timeout=30, cwd=tmp_path)
 
@@ -50,6 +52,20 @@ def golden(name: str, output: str) -> None:
 
 
 HISTORICAL = ["sources", "disputes", "1", "history", "status", "1"]
+THREE = ("hall.wait", "hall_again.back", "hall.ignore")  # the three-choice game of issue 18
+
+
+def games(tmp_path: Path) -> dict[str, tuple[str, ...]]:
+    """Every save in the folder: slot -> the path of choices it holds."""
+    from engine.saves.store import SaveStore
+
+    store = SaveStore(tmp_path / "saves")
+    return {i.slot: tuple(store.read(i.slot).path) for i in store.slots()}
+
+
+def kept_games(tmp_path: Path) -> list[tuple[str, ...]]:
+    """The games kept aside when another started (the earlier-* slots)."""
+    return [path for slot, path in sorted(games(tmp_path).items()) if slot.startswith("earlier-")]
 
 
 @pytest.mark.parametrize("columns", [20, 80, 200])
@@ -206,3 +222,91 @@ def test_closed_stdin_is_a_message_not_a_traceback(tmp_path: Path) -> None:
                           cwd=Path(__file__).resolve().parent.parent, check=False)
     assert done.returncode == 1, done.stderr
     assert "standard input is closed" in done.stderr and "Traceback" not in done.stderr
+
+
+STARTS_AGAIN = {
+    "--new": (["tour", "--new"], ["1"]),
+    "restart": (["tour", "--continue"], ["restart", "yes", "1"]),
+    "load another save": (["tour", "--load", "other"], ["2"]),
+    "load in the game": (["tour", "--continue"], ["load other", "2"]),
+    "--continue, restart, --new": (["tour", "--continue"], ["restart", "yes"]),
+}
+
+
+@pytest.mark.parametrize("way", list(STARTS_AGAIN))
+def test_the_three_choice_game_survives_every_way_of_starting_again(tmp_path: Path, way: str) -> None:
+    first = play(tmp_path, "tour", lines=["3", "1", "1", "quit"])
+    assert "Your game is saved" in first.stdout and games(tmp_path) == {"autosave-tour": THREE}
+    play(tmp_path, "tour", "--new", lines=["save other"])  # another save to load
+    assert THREE in kept_games(tmp_path)
+    play(tmp_path, "--load", kept_slot(tmp_path), lines=["quit"])  # the three-choice game, back in the autosave
+    assert games(tmp_path)["autosave-tour"] == THREE
+    for slot in [s for s in games(tmp_path) if s.startswith("earlier-")]:
+        (tmp_path / "saves" / f"{slot}.save.json").unlink()
+    args, lines = STARTS_AGAIN[way]
+    r = play(tmp_path, *args, lines=lines)
+    assert r.returncode == 0, r.stderr
+    if way == "--continue, restart, --new":
+        play(tmp_path, "tour", "--new", lines=["1", "1"])
+    kept = kept_games(tmp_path)
+    assert THREE in kept, (way, games(tmp_path), r.stdout)
+    assert "Your earlier game is kept as" in r.stdout
+    again = play(tmp_path, "--load", kept_slot(tmp_path, THREE), lines=["history"])
+    assert "You chose: Wait and listen" in again.stdout and "After midnight" in again.stdout
+
+
+def kept_slot(tmp_path: Path, path: tuple[str, ...] = THREE) -> str:
+    return next(slot for slot, p in sorted(games(tmp_path).items()) if p == path and slot.startswith("earlier-"))
+
+
+def test_piped_input_without_a_flag_continues_and_says_so(tmp_path: Path) -> None:
+    play(tmp_path, "tour", lines=["3", "1", "1"])
+    r = play(tmp_path, "tour", lines=["1"])
+    assert "Your unfinished game (After midnight" in r.stdout and "continues" in r.stdout
+    assert "To start again instead: python3 -m engine play tour --new --saves saves" in " ".join(r.stdout.split())
+    assert games(tmp_path)["autosave-tour"] == (*THREE, "late.brave")
+
+
+def test_saves_list_shows_the_kept_game(tmp_path: Path) -> None:
+    play(tmp_path, "tour", lines=["3", "1", "1"])
+    play(tmp_path, "tour", "--new", lines=[])
+    r = subprocess.run([sys.executable, "-m", "engine", "saves", "list", "--saves", "saves"], capture_output=True,
+                       text=True, env=env_for(), timeout=30, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert kept_slot(tmp_path) in r.stdout and "earlier-tour-" in r.stdout
+
+
+def test_saves_per_player_and_continue_without_a_name_lists_them(tmp_path: Path) -> None:
+    play(tmp_path, "tour", "--student", "Anna", lines=["1"])
+    play(tmp_path, "tour", "--student", "Boris Godunov", lines=["3"])
+    assert {"autosave-tour-anna", "autosave-tour-boris-godunov"} == set(games(tmp_path))
+    r = play(tmp_path, "--continue", "--student", "anna", lines=["history"])
+    assert r.returncode == 0, r.stderr
+    assert "You chose: Ignore the ultimatum" in r.stdout
+    r = play(tmp_path, "--continue", lines=[])
+    assert r.returncode == 1
+    assert "holds the games of several players" in r.stderr
+    assert "play --continue --student anna --saves saves" in r.stderr
+    assert "play --continue --student boris-godunov --saves saves" in r.stderr
+    r = play(tmp_path, "--continue", "--student", "Clara", lines=[])
+    assert r.returncode == 1 and "Clara has no game to continue" in r.stderr
+
+
+def test_a_missing_separator_and_an_empty_line_after_an_error(tmp_path: Path) -> None:
+    r = play(tmp_path, "tour", lines=["xyzzy", "", "status"])
+    out = r.stdout
+    assert '! "xyzzy" is not a choice or a command. Type help for the list.' in out
+    after = out.split("> \n", 1)[1]  # the empty line: the choices again, nothing taken
+    assert after.lstrip().startswith("1. Ignore the ultimatum") and "After midnight" not in out
+    assert out.rstrip().count("1. Ignore the ultimatum") == 4  # the scene, the error, Enter, status
+
+
+def test_continue_new_and_load_conflicts_are_clear(tmp_path: Path) -> None:
+    r = play(tmp_path, "tour", "--continue", "--new")
+    assert r.returncode == 1 and "--new starts a new game" in r.stderr
+    r = play(tmp_path, "tour", "--continue")
+    assert r.returncode == 1 and "There is no game of tour to continue" in r.stderr
+    assert "Start one with: python3 -m engine play --saves saves" in r.stderr
+    play(tmp_path, "tour", lines=["3"])
+    r = play(tmp_path, "tour", "--continue", lines=["history"])
+    assert r.returncode == 0 and "Your game continues." in r.stdout and "You chose: Wait and listen" in r.stdout

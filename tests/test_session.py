@@ -54,7 +54,7 @@ def test_a_choice_moves_on_autosaves_and_is_in_the_transcript(tour: Story, tmp_p
     reply = s.handle(" 1 ")
     assert reply.page == "scene" and reply.note == "The messenger leaves without an answer."
     assert s.state.scene == "late"
-    loaded = SaveStore(tmp_path / "saves").load("autosave-tour", tour)
+    loaded = SaveStore(tmp_path / "saves").load("autosave-tour-anna", tour)
     assert loaded.state == s.state
     s.handle("1")
     assert s.is_ending()
@@ -166,3 +166,85 @@ def test_input_is_bounded(tour: Story, tmp_path: Path) -> None:
     reply = s.handle("x" * 100_000)
     assert len(reply.messages[0][1]) < 200
     assert s.handle("1" * 50).messages[0][0] == "error"
+
+
+def test_two_quotes_from_one_paragraph_show_it_once_with_both_marked(tmp_path: Path) -> None:
+    from engine.play import pages
+
+    folder = tmp_path / "tour"
+    shutil.copytree(PLAY / "tour", folder)
+    night = folder / "scenes" / "night.yaml"
+    text = night.read_text()
+    first = '          - source: rabinowitch\n            quote: "This ultimatum expires at 7:10"\n'
+    assert first in text
+    night.write_text(text.replace(first, '          - source: rabinowitch\n'
+                                         '            quote: "You have twenty minutes to answer."\n', 1))
+    story = load_story(folder)
+    s = Session(story)
+    out = " ".join(pages.to_plain(pages.sources_page(s), 200).split())
+    assert out.count("In context:") == 2  # the paragraph once, and a pointer back to it
+    assert ("capitulate. . . . [You have twenty minutes to answer.] Your response should be given to our messenger. "
+            "[This ultimatum expires at 7:10, after which we will immediately open fire.]. . ." in out)
+    assert "In context: in the paragraph shown above, where it is marked too." in out
+    lines = [line for line in pages.to_plain(pages.sources_page(s), 24).splitlines()]
+    assert any(line.rstrip().endswith("fire.]. . .") for line in lines)  # the ellipsis is never broken
+
+
+def test_an_unknown_word_has_a_separator_before_the_help_hint(tour: Story, tmp_path: Path) -> None:
+    s = make(tour, tmp_path)
+    assert s.handle("xyzzy").messages == [("error", '"xyzzy" is not a choice or a command. Type help for the list.')]
+    assert s.handle("stauts").messages == [
+        ("error", '"stauts" is not a choice or a command; did you mean "status"? Type help for the list.')]
+
+
+def test_restart_and_load_keep_the_game_they_replace(tour: Story, tmp_path: Path) -> None:
+    s = make(tour, tmp_path)
+    for n in ("3", "1", "1"):
+        s.handle(n)
+    three = s.state.path
+    reply = s.handle("restart")
+    reply = s.handle("yes")
+    kept = [text for _, text in reply.messages if "kept as" in text]
+    assert kept and s.state.path == ()
+    store = SaveStore(tmp_path / "saves")
+    earlier = [i.slot for i in store.slots() if i.slot.startswith("earlier-tour-")]
+    assert len(earlier) == 1 and store.load(earlier[0], tour).state.path == three
+    s.handle("2")
+    s.handle(f"load {earlier[0]}")
+    assert s.state.path == three
+    assert sorted(store.read(i.slot).path for i in store.slots()) == sorted(
+        [three, three, (tour.choices_by_id["hall.yield_now"].id,)])  # nothing lost, either way
+
+
+def test_the_exit_hint_names_the_command_as_this_player_runs_it(tmp_path: Path) -> None:
+    from engine.play.launch import command_name
+
+    venv, system = tmp_path / "venv" / "bin", tmp_path / "usr" / "bin"
+    for folder in (venv, system):
+        folder.mkdir(parents=True)
+        for name in ("python3", "chronicle"):
+            (folder / name).write_text("")
+    main = str(tmp_path / "engine" / "__main__.py")
+    on_path = {"python3": str(venv / "python3"), "chronicle": str(venv / "chronicle")}
+    # python -m engine, with this python first on the PATH
+    assert command_name(main, str(venv / "python"), on_path.get) == "python3 -m engine"
+    # python -m engine with the venv's python, the venv not active: its full path
+    assert command_name(main, str(venv / "python"), {"python3": str(system / "python3")}.get) == \
+        f"{venv / 'python'} -m engine"
+    # the console script on the PATH
+    assert command_name(str(venv / "chronicle"), str(venv / "python"), on_path.get) == "chronicle"
+    # the console script of an environment that is not active: its full path
+    assert command_name(str(venv / "chronicle"), str(venv / "python"), {}.get) == str(venv / "chronicle")
+    spaced = tmp_path / "my games" / "chronicle"
+    spaced.parent.mkdir()
+    spaced.write_text("")
+    assert command_name(str(spaced), "python3", {}.get) == f"'{spaced}'"
+
+
+def test_a_session_autosaves_to_its_players_slot_and_quits_with_the_hint(tour: Story, tmp_path: Path) -> None:
+    s = make(tour, tmp_path, student="Boris", resume_hint="chronicle play tour --continue --student Boris")
+    s.handle("1")
+    assert (tmp_path / "saves" / "autosave-tour-boris.save.json").is_file()
+    reply = s.quit()
+    assert reply.messages == [("info", "Your game is saved. To carry on later: "
+                                       "chronicle play tour --continue --student Boris")]

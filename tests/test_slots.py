@@ -78,3 +78,22 @@ def test_any_accepted_name_stays_inside_the_folder(name: str) -> None:
         assert os.path.normpath(path) == str(path)
         assert len(filename.encode()) <= 255
     assert slot_of_filename(slot_filename(slot)) == slot
+
+
+def test_the_names_the_game_gives_its_own_saves() -> None:
+    from engine.saves.slots import autosave_player, autosave_slot, kept_slot, player_key
+
+    assert player_key("Anna Petrova") == "anna-petrova" == player_key("  anna   PETROVA ")
+    assert player_key("Ёжик / ../ CON") == "ёжик-con" and player_key("") == "" and player_key("///") == ""
+    assert autosave_slot("tour") == "autosave-tour"
+    assert autosave_slot("tour", "Anna Petrova") == "autosave-tour-anna-petrova"
+    assert autosave_slot("tour", "///") == "autosave-tour"
+    long = autosave_slot("tour", "x" * 200)
+    assert len(long) == 64 and check_slot_name(long) == long
+    assert autosave_player("autosave-tour-anna-petrova", "tour") == "anna-petrova"
+    assert autosave_player("autosave-tour", "tour") == ""
+    assert autosave_player("autosave-tournament", "tour") is None
+    taken = {"earlier-tour-anna-20261202-1030"}
+    assert kept_slot("tour", "Anna", "20261202-1030", lambda n: False) == "earlier-tour-anna-20261202-1030"
+    assert kept_slot("tour", "Anna", "20261202-1030", taken.__contains__) == "earlier-tour-anna-20261202-1030-2"
+    assert kept_slot("tour", None, "20261202-1030", lambda n: False) == "earlier-tour-20261202-1030"

@@ -136,6 +136,7 @@ CODES: dict[str, Code] = {
         "W509": "a condition that is always true or always false",
         "W510": "the historical path stops before an ending",
         "W512": "an editor schema line (# yaml-language-server: $schema=...) that points at no file",
+        "W513": "a scene whose text names a time of day or hours passing, but whose time disagrees or is missing",
         "W511": "the historical path ends in a counterfactual ending",
     }),
     # E51x: the story as a whole (lint)

@@ -14,7 +14,10 @@ import sys
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", nargs="?", help="a scenario id or folder (default: choose from a list)")
-    p.add_argument("--continue", dest="resume", action="store_true", help="resume the latest autosaved game")
+    p.add_argument("--continue", dest="resume", action="store_true",
+                   help="resume your latest game (with --student NAME: that player's; with a scenario: of that one)")
+    p.add_argument("--new", action="store_true",
+                   help="start a new game; an unfinished one is kept as a save you can load")
     p.add_argument("--load", metavar="SLOT", help="load a saved game by name")
     p.add_argument("--plain", action="store_true",
                    help="plain text: no colour, no redraws, one input line per turn (screen readers, pipes)")

@@ -9,6 +9,7 @@ front end can print a control sequence. This module never imports rich.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ class Block:
     extra: str = ""  # closed: the reason; quote: the reference; context: the passage
     after: str = ""  # context: the text after the passage
     level: int = 0  # indentation level (0 or 1)
+    marks: tuple[tuple[int, int], ...] = ()  # context: the quoted spans of `extra` (none: all of it)
 
 
 def block(kind: Kind, text: str = "", **kw: object) -> Block:
@@ -103,8 +105,58 @@ def _match(record: Record | None, source: str, quote: str) -> Match | None:
         return None
 
 
-def citation_blocks(c: Citation | object, *, context: bool, level: int = 0, folder: str = "") -> list[Block]:
-    """A cited passage: the quote, its place in the record, optionally its surroundings."""
+def _paragraph_key(record: Record | None, match: Match | None) -> str | None:
+    """Which paragraph of the record a match is in (None: not one that can be shared)."""
+    if record is None or match is None or not match.paragraph:
+        return None
+    try:
+        return f"{match.source} {record.place_in_text(match)}"
+    except Exception:
+        return None
+
+
+def _shared_context(record: Record, matches: list[Match]) -> Block | None:
+    """One context block for several quotes from one paragraph, each of them marked."""
+    import dataclasses
+
+    union = dataclasses.replace(matches[0], start=min(m.start for m in matches),
+                                end=max(m.end for m in matches), corrected=())
+    try:
+        before, passage, after = record.context(union)
+        spans: list[tuple[int, int]] = []
+        for m in matches:
+            piece = record.context(m)[1]
+            at = passage.find(piece)
+            if at < 0 or not piece:
+                return None
+            spans.append((at, at + len(piece)))
+    except Exception:
+        return None
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    cleaned = clean(passage)
+    if cleaned != passage:  # the offsets would not fit the cleaned text
+        return None
+    return block("context", before, extra=passage, after=after, marks=tuple(merged))
+
+
+def _at_level(b: Block, level: int) -> Block:
+    import dataclasses
+
+    return dataclasses.replace(b, level=level)
+
+
+def citation_blocks(c: Citation | object, *, context: bool, level: int = 0,
+                    together: list[Match] | None = None, repeat: bool = False,
+                    folder: str = "") -> list[Block]:
+    """A cited passage: the quote, its place in the record, optionally its surroundings.
+
+    `together`: every match of the page in this quote's paragraph; the paragraph is shown once,
+    with all of them marked, and `repeat` quotes only point back to it."""
     source = str(getattr(c, "source", ""))
     quote = str(getattr(c, "quote", ""))
     note = str(getattr(c, "note", "") or "")
@@ -120,7 +172,17 @@ def citation_blocks(c: Citation | object, *, context: bool, level: int = 0, fold
     out.append(block("quote", quote, extra=where, level=level))
     if note:
         out.append(block("item", note, level=level + 1))
-    if context and record is not None and match is not None:
+    shared = None
+    if context and record is not None and match is not None and together and len(together) > 1:
+        if repeat:
+            out.append(block("hint", "In context: in the paragraph shown above, where it is marked too.",
+                             level=level + 2))
+            context = False
+        else:
+            shared = _shared_context(record, together)
+    if shared is not None:
+        out.append(_at_level(shared, level + 1))
+    elif context and record is not None and match is not None:
         try:
             before, passage, after = record.context(match)
         except Exception:
@@ -142,12 +204,30 @@ def _paragraphs(text: str) -> list[str]:
 # --- pages ---------------------------------------------------------------------------------
 
 
-def scene_page(session: Session, note: str = "") -> list[Block]:
+def changes(story: Story, before: State, after: State) -> str:
+    """What the last choice changed of the values the player sees: "Resolve 6 (was 5)"."""
+    def shown(value: object) -> str:
+        return ("yes" if value else "no") if isinstance(value, bool) else str(value)
+
+    out = []
+    for v in story.variables:
+        if v.visible and before.vars[v.index] != after.vars[v.index]:
+            label = v.label or v.name.replace("_", " ")
+            out.append(f"{label}: {shown(after.vars[v.index])} (was {shown(before.vars[v.index])})")
+    return "; ".join(out[:6]) + ("; …" if len(out) > 6 else "")
+
+
+def scene_page(session: Session, note: str = "", previous: State | None = None) -> list[Block]:
     story, state = session.story, session.state
     sc = machine.scene(story, state)
     out: list[Block] = []
+    changed = changes(story, previous, state) if previous is not None else ""
     if note:
-        out += [block("note", note), GAP]
+        out.append(block("note", note))
+    if changed:
+        out.append(block("note", f"Now {changed}."))
+    if note or changed:
+        out.append(GAP)
     out += [block("header", header_line(story, state)), block("title", sc.title)]
     if sc.invented:
         out.append(ours_block(sc))
@@ -157,13 +237,21 @@ def scene_page(session: Session, note: str = "") -> list[Block]:
         out += [GAP, *ending_blocks(session)]
         return out
     out.append(GAP)
+    out += choice_blocks(session)
+    if sc.disputed:
+        out += [GAP, block("hint", "The sources disagree about this moment: type disputes.")]
+    return out
+
+
+def choice_blocks(session: Session) -> list[Block]:
+    """The scene's choices: open ones numbered, closed ones with the author's reason."""
+    story, state = session.story, session.state
+    out: list[Block] = []
     for number, choice, reason in session.rows():
         if number is not None:
             out.append(block("choice", render(story, state, choice.text), number=number))
         else:
             out.append(block("closed", render(story, state, choice.text), extra=reason or ""))
-    if sc.disputed:
-        out += [GAP, block("hint", "The sources disagree about this moment: type disputes.")]
     return out
 
 
@@ -242,13 +330,31 @@ def sources_page(session: Session) -> list[Block]:
     out = [block("heading", f"Sources for \"{sc.title}\"")]
     if not sc.record:
         out.append(block("text", "This scene cites no passage."))
-    for c in sc.record:
-        out += citation_blocks(c, context=True, folder=story.folder)
     shown = [choice for _, choice, _ in session.rows() if choice.record]
+    record = _record(story.folder)
+    keys: dict[int, str | None] = {}
+    paragraphs: dict[str, list[Match]] = {}  # quotes from one paragraph show it once
+    for c in [*sc.record, *(c for choice in shown for c in choice.record)]:
+        match = _match(record, str(c.source), str(c.quote))
+        key = keys[id(c)] = _paragraph_key(record, match)
+        if key is not None and match is not None:
+            paragraphs.setdefault(key, []).append(match)
+    seen: set[str] = set()
+
+    def cite(c: Citation) -> list[Block]:
+        key = keys.get(id(c))
+        together = paragraphs.get(key) if key is not None else None
+        repeat = key in seen
+        if key is not None:
+            seen.add(key)
+        return citation_blocks(c, context=True, together=together, repeat=repeat, folder=story.folder)
+
+    for c in sc.record:
+        out += cite(c)
     for choice in shown:
         out += [GAP, block("heading", f"Choice: {render(story, state, choice.text)}")]
         for c in choice.record:
-            out += citation_blocks(c, context=True, folder=story.folder)
+            out += cite(c)
     return out
 
 
@@ -265,9 +371,9 @@ def disputes_page(session: Session) -> list[Block]:
     return out
 
 
-def history_page(session: Session) -> list[Block]:
+def _steps(session: Session) -> list[tuple[State, Choice | None]]:
+    """The states the game passed through, each with the choice taken there (None for the last)."""
     story = session.story
-    out = [block("heading", "Your path so far")]
     state = machine.start(story)
     steps: list[tuple[State, Choice | None]] = []
     for cid in session.state.path:
@@ -280,8 +386,17 @@ def history_page(session: Session) -> list[Block]:
         except machine.ChoiceError:
             break
     steps.append((state, None))
+    return steps
+
+
+MAX_STORY_STEPS = 500  # the story so far shows at most the last 500 scenes
+
+
+def history_page(session: Session) -> list[Block]:
+    story = session.story
+    out = [block("heading", "Your path so far")]
     before = len(session.origin.path)  # a chapter: the historical path up to its start was not chosen
-    for n, (st, choice) in enumerate(steps):
+    for n, (st, choice) in enumerate(_steps(session)):
         sc: Scene = story.scenes[st.scene]
         ours = " (ours)" if sc.invented else ""
         out.append(block("item", f"{clock_line(story, st)} — {sc.title}, {sc.place}{ours}"))
@@ -291,6 +406,29 @@ def history_page(session: Session) -> list[Block]:
                 choice.mark or "", "")
             who = "Before this chapter, as it happened" if n < before else "You chose"
             out.append(block("item", f"{who}: {render(story, st, choice.text)}{mark if n >= before else ''}", level=1))
+    return out
+
+
+def story_page(session: Session) -> list[Block]:
+    """The story so far, like the page of a browser game: every scene passed through with its
+    text, the choice taken there and what followed from it; the current scene last."""
+    story = session.story
+    out = [block("heading", "The story so far")]
+    steps = _steps(session)
+    if len(steps) > MAX_STORY_STEPS:
+        out.append(block("hint", f"(the first {len(steps) - MAX_STORY_STEPS} scenes are left out)"))
+        steps = steps[-MAX_STORY_STEPS:]
+    for i, (st, choice) in enumerate(steps):
+        sc: Scene = story.scenes[st.scene]
+        out += [GAP, block("title", sc.title), block("hint", header_line(story, st))]
+        out += [block("text", p) for p in _paragraphs(render(story, st, sc.text))]
+        if choice is not None:
+            out.append(block("item", f"You chose: {render(story, st, choice.text)}"))
+            if choice.note:  # a note is shown in the state after the choice
+                after = steps[i + 1][0] if i + 1 < len(steps) else st
+                out.append(block("note", render(story, after, choice.note)))
+        else:
+            out.append(block("hint", "You are here."))
     return out
 
 
@@ -312,12 +450,14 @@ HELP: Sequence[tuple[str, str]] = (
     ("sources", "the passages from the record this scene rests on, in context"),
     ("disputes", "where the sources disagree"),
     ("history", "your path so far, with the time of each scene"),
+    ("story", "the story so far: every scene you passed through, and what you chose"),
     ("status", "what you know of the situation"),
     ("save [name]", "save the game in a slot (the game also saves itself after every choice)"),
     ("load [name]", "load a saved game; without a name, list the saves"),
     ("undo", "take back the last choice"),
     ("restart", "start the scenario again"),
-    ("quit", "leave; chronicle play --continue resumes where you left"),
+    ("choices", "the scene's choices again (in plain mode an empty line shows them too)"),
+    ("quit", "leave; your game is saved, and the command that continues it is shown"),
     ("help", "this list"),
 )
 
@@ -327,7 +467,8 @@ def help_page(full_ui: bool = False) -> list[Block]:
     out += [block("item", f"{name} — {text}") for name, text in HELP]
     if full_ui:
         out += [GAP, block("hint", "Up and Down pick a choice, Enter takes it; PageUp and PageDown scroll."),
-                block("hint", "F1 help, F2 sources, F3 disputes, F4 history, F5 status; Esc goes back."),
+                block("hint", "F1 help, F2 sources, F3 disputes, F4 history, F5 status, F6 the story so far;"),
+                block("hint", "Esc goes back. Click a choice to take it; the mouse wheel scrolls."),
                 block("hint", "Tab completes a command, Ctrl-P and Ctrl-N recall earlier ones;"),
                 block("hint", "Ctrl-C or Ctrl-D saves and quits.")]
     return out
@@ -343,6 +484,22 @@ def slots_page(rows: Iterable[tuple[str, str]]) -> list[Block]:
 # --- plain text ----------------------------------------------------------------------------
 
 
+def marked(passage: str, marks: Sequence[tuple[int, int]]) -> list[tuple[bool, str]]:
+    """The passage in pieces, each quoted span (or all of it, without marks) flagged True."""
+    if not marks:
+        return [(True, passage)]
+    out: list[tuple[bool, str]] = []
+    at = 0
+    for start, end in marks:
+        if start > at:
+            out.append((False, passage[at:start]))
+        out.append((True, passage[start:end]))
+        at = end
+    if at < len(passage):
+        out.append((False, passage[at:]))
+    return out
+
+
 def context_text(before: str, passage: str, after: str) -> str:
     """The three parts joined with spaces, but none before punctuation that follows the passage."""
     text = f"{before} {passage}" if before else passage
@@ -351,10 +508,23 @@ def context_text(before: str, passage: str, after: str) -> str:
     return text
 
 
+_SPACED_DOTS = re.compile(r"(?<=\.) (?=\.)")
+_HOLD = "\x00"  # never in shown text (sanitize removes control characters)
+
+
+def hold_ellipses(text: str) -> str:
+    """A printed ellipsis ". . ." as one unbreakable word (undo with `release_ellipses`)."""
+    return _SPACED_DOTS.sub(_HOLD, text) if ". ." in text else text
+
+
+def release_ellipses(text: str) -> str:
+    return text.replace(_HOLD, " ")
+
+
 def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
-    lines = textwrap.wrap(text, width=max(width, len(first) + 8), initial_indent=first,
+    lines = textwrap.wrap(hold_ellipses(text), width=max(width, len(first) + 8), initial_indent=first,
                           subsequent_indent=rest, break_on_hyphens=False) or [first.rstrip()]
-    return lines
+    return [release_ellipses(line) for line in lines]
 
 
 def to_plain(blocks: Iterable[Block], width: int) -> str:
@@ -381,7 +551,8 @@ def to_plain(blocks: Iterable[Block], width: int) -> str:
             if b.extra:
                 lines += _wrap(f"— {b.extra}", width, pad + "    ", pad + "      ")
         elif b.kind == "context":
-            lines += _wrap(f"In context: {context_text(b.text, f'[{b.extra}]', b.after)}", width,
+            shown = "".join(f"[{piece}]" if quoted else piece for quoted, piece in marked(b.extra, b.marks))
+            lines += _wrap(f"In context: {context_text(b.text, shown, b.after)}", width,
                            pad + "  ", pad + "  ")
         elif b.kind == "heading":
             if lines and lines[-1] != "" and previous not in ("gap", None):

@@ -1,10 +1,12 @@
 """Plain mode: the game as clean, linear text, for pipes, scripts, tests and screen readers.
 
-No colour, no boxes, no cursor movement, nothing but lines of text. Each turn prints what
-changed and reads one line from stdin: a choice number or a command. When stdin is not a
-terminal the line read is echoed after the prompt, so the output reads as a transcript.
+No colour, no boxes, nothing but lines of text. Each turn prints what changed and reads one
+line: a choice number or a command; after a command's output the open choices are shown again.
+When stdin is a terminal (and TERM is not dumb) the line is read with prompt_toolkit's prompt:
+line editing, history (Up, Down) and Tab completion of commands. When stdin is not a terminal
+the line is read plainly and echoed after the prompt, so the output reads as a transcript.
 End of input autosaves and exits 0; Ctrl-C exits 130 without a traceback; a closed pipe
-ends the game quietly. Never imports rich or prompt_toolkit.
+ends the game quietly. Never imports rich, and prompt_toolkit only for a terminal.
 """
 
 from __future__ import annotations
@@ -14,21 +16,39 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from engine.base.sanitize import clean, clean_line
 from engine.play import pages
-from engine.play.launch import LaunchError, Plan, check_chapter, load, open_session, plan
-from engine.play.session import Reply, Session
+from engine.play.launch import (
+    OFFER_CHOICES,
+    LaunchError,
+    Plan,
+    answer_offer,
+    check_chapter,
+    describe,
+    load,
+    open_session,
+    opening,
+    plan,
+)
+from engine.play.session import COMMANDS, Reply, Session
+
+if TYPE_CHECKING:
+    from engine.saves.store import SlotInfo
 
 PROMPT = "> "
 MAX_LINE = 4096
 
 
 class Plain:
-    def __init__(self, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> None:
+    def __init__(self, stdin: TextIO, stdout: TextIO, stderr: TextIO, *, line_editing: bool | None = None) -> None:
         self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
-        self.echo = not _isatty(stdin)
+        self.interactive = _isatty(stdin)
+        self.echo = not self.interactive
+        if line_editing is None:
+            line_editing = self.interactive and _isatty(stdout) and os.environ.get("TERM", "") != "dumb"
+        self._prompt: Any = _prompt_session() if line_editing else None
 
     @property
     def width(self) -> int:
@@ -45,6 +65,16 @@ class Plain:
 
     def ask(self, prompt: str = PROMPT) -> str | None:
         """One line of input, or None at end of input."""
+        if self._prompt is not None:
+            try:
+                typed = str(self._prompt.prompt(prompt))[:MAX_LINE]
+            except EOFError:
+                self.stdout.write("\n")
+                self.stdout.flush()
+                return None
+            self.stdout.write("\n")
+            self.stdout.flush()
+            return typed
         self.stdout.write(prompt)
         self.stdout.flush()
         line = self.stdin.readline(MAX_LINE)
@@ -108,10 +138,36 @@ class Plain:
             if student is None:
                 return 0
             student = " ".join(student.split()) or None
-        session, reply = open_session(story, p, student, args.class_name)
+        try:
+            start = opening(story, p, student, interactive=self.interactive)
+        except LaunchError as exc:
+            self.error(str(exc))
+            return 1
+        slot = start.slot
+        if start.offer is not None:
+            answer = self.offer(start.offer)
+            if answer is None:
+                return 0
+            slot = start.offer.slot if answer else None
+        session, reply = open_session(story, p, student, args.class_name, slot=slot)
+        if start.message:
+            reply.say(start.message)
         if p.notice:
             reply.say(p.notice, "warning")
         return self.loop(session, reply, p)
+
+    def offer(self, info: SlotInfo) -> bool | None:
+        """Continue the unfinished game (True) or start again (False)? None: the player left."""
+        self.show([pages.block("text", f"{describe(info)}."), pages.GAP,
+                   *[pages.block("choice", text, number=n) for n, text in enumerate(OFFER_CHOICES, 1)]])
+        while True:
+            line = self.ask()
+            if line is None or line.strip().lower() in ("quit", "q", "exit"):
+                return None
+            answer = answer_offer(line)
+            if answer is not None:
+                return answer
+            self.say([("error", "Type 1 to continue your game or 2 to start again (or quit).")])
 
     def loop(self, session: Session, reply: Reply, p: Plan) -> int:
         first = True
@@ -127,9 +183,9 @@ class Plain:
                 if line is None:
                     session.close()
                     self.say(session.take_notices())
-                    if session.store is not None:
+                    if session.store is not None and session.autosave_slot is not None:
                         self.show([pages.block("message", "Input ended. Your game is saved; "
-                                                           "chronicle play --continue resumes it.")])
+                                                           f"{session.resume_hint} resumes it.")])
                     return 0
                 reply = session.handle(line)
         except KeyboardInterrupt:
@@ -147,7 +203,7 @@ class Plain:
     def respond(self, session: Session, reply: Reply) -> None:
         blocks: list[pages.Block] = []
         if reply.page == "scene":
-            blocks = pages.scene_page(session, reply.note)
+            blocks = pages.scene_page(session, reply.note, reply.previous)
         elif reply.page == "help":
             blocks = pages.help_page()
         elif reply.page == "sources":
@@ -158,6 +214,8 @@ class Plain:
             blocks = pages.history_page(session)
         elif reply.page == "status":
             blocks = pages.status_page(session)
+        elif reply.page == "story":
+            blocks = pages.story_page(session)
         elif reply.page == "saves":
             blocks = pages.slots_page(reply.slots)
         messages = [*session.take_notices(), *reply.messages]
@@ -166,6 +224,26 @@ class Plain:
             if messages:
                 self.stdout.write("\n")
         self.say(messages)
+        if reply.page != "scene" and not reply.quit and session.pending is None and not session.is_ending():
+            if blocks or messages:
+                self.stdout.write("\n")
+            self.show(pages.choice_blocks(session))  # after any command, the choices again
+
+
+def _prompt_session() -> Any:
+    """prompt_toolkit's line editor: editing keys, history, Tab completion of the commands."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import WordCompleter
+    from prompt_toolkit.history import InMemoryHistory
+    from prompt_toolkit.output import create_output
+
+    from engine.base.terminal import raw
+
+    # the line editor draws with cursor movements: it writes to the terminal itself, not through the
+    # writer that removes control sequences (what it echoes is the player's own typing)
+    return PromptSession(completer=WordCompleter([*COMMANDS, "yes", "no"], ignore_case=True),
+                         history=InMemoryHistory(), complete_while_typing=False, enable_suspend=False,
+                         output=create_output(stdout=raw(sys.stdout)))
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -29,14 +29,15 @@ if TYPE_CHECKING:
     from engine.saves.store import SaveStore
     from engine.saves.transcript import Transcript
 
-Page = Literal["scene", "help", "sources", "disputes", "history", "status", "saves"]
+Page = Literal["scene", "help", "sources", "disputes", "history", "status", "saves", "story"]
 Level = Literal["info", "warning", "error"]
 
-COMMANDS: tuple[str, ...] = ("help", "sources", "disputes", "history", "status", "save", "load", "undo",
-                             "restart", "quit")
+COMMANDS: tuple[str, ...] = ("help", "sources", "disputes", "history", "story", "status", "save", "load",
+                             "undo", "restart", "quit", "choices")
 ALIASES = {"h": "help", "?": "help", "exit": "quit", "q": "quit", "bye": "quit", "u": "undo", "back": "undo",
            "source": "sources", "record": "sources", "dispute": "disputes", "path": "history",
-           "saves": "load", "look": "scene", "l": "scene", "again": "scene"}
+           "saves": "load", "look": "scene", "l": "scene", "again": "scene", "choices": "scene", "c": "scene",
+           "so-far": "story", "scrollback": "story"}
 YES = frozenset({"y", "yes"})
 NO = frozenset({"n", "no"})
 MAX_INPUT = 1000
@@ -51,6 +52,7 @@ class Reply:
     messages: list[tuple[Level, str]] = field(default_factory=list)
     slots: list[tuple[str, str]] = field(default_factory=list)  # for page "saves"
     quit: bool = False
+    previous: State | None = None  # the state before the choice just taken (to show what changed)
 
     def say(self, text: str, level: Level = "info") -> Reply:
         self.messages.append((level, text))
@@ -74,7 +76,9 @@ class Session:
     def __init__(self, story: Story, *, state: State | None = None, store: SaveStore | None = None,
                  student: str | None = None, class_name: str | None = None,
                  transcripts: Path | None = None, clock: Callable[[], float] = time.monotonic,
-                 game: Game | None = None) -> None:
+                 game: Game | None = None, autosave_slot: str | None = None, resume_hint: str = "") -> None:
+        from engine.saves.slots import autosave_slot as default_slot
+
         self.story = story
         # without a game (tests, tools), the choices are shown in the author's order
         self.game = game if game is not None else new_game(shuffled=False)
@@ -84,6 +88,10 @@ class Session:
         self.student = student
         self.class_name = class_name
         self.transcripts = transcripts
+        # the slot this game autosaves to; None when autosaving is stopped (an earlier game in it
+        # could not be kept elsewhere, and is never overwritten)
+        self.autosave_slot: str | None = autosave_slot or default_slot(story.id, student)
+        self.resume_hint = resume_hint or "chronicle play --continue"
         self.transcript: Transcript | None = None
         self._clock = clock
         self._shown_at = clock()
@@ -168,15 +176,34 @@ class Session:
         return out
 
     def autosave(self) -> None:
-        if self.store is None:
+        if self.store is None or self.autosave_slot is None:
             return
         from engine.saves.store import SaveError
 
         try:
-            self.store.autosave(self.story, self.state, self.game)
+            self.store.autosave(self.story, self.state, self.game, self.autosave_slot)
         except (SaveError, OSError) as exc:
             self._tell_once("autosave", f"The game could not be saved automatically ({exc}); "
                                         "the game goes on.")
+
+    def set_aside(self) -> Reply:
+        """Before another game takes this game's autosave: keep the game it holds under a new name
+        (said in the reply). If that fails, autosaving stops, so the earlier game is never lost."""
+        reply = Reply()
+        if self.store is None or self.autosave_slot is None:
+            return reply
+        from engine.saves.store import SaveError
+
+        try:
+            kept = self.store.set_aside(self.autosave_slot, self.student)
+        except (SaveError, OSError) as exc:
+            self.autosave_slot = None
+            return reply.say(f"Your earlier game could not be kept under another name ({exc}), so this "
+                             "game is not saved automatically and the earlier one stays as it was. "
+                             "Type save NAME to save this one.", "warning")
+        if kept:
+            reply.say(f'Your earlier game is kept as "{kept}"; type load {kept} to go back to it.')
+        return reply
 
     def close(self) -> None:
         """Leave: autosave and close the transcript. Safe to call more than once."""
@@ -223,9 +250,11 @@ class Session:
             return self.ask("Start again from the beginning? (yes or no)", self.restart)
         if word == "quit":
             return self.quit()
+        if word == "story":
+            return Reply("story")
         hint = did_you_mean(word, COMMANDS)
         return Reply().say(f'"{text[:40]}" is not a choice or a command'
-                           + (f"; {hint}" if hint else "") + " Type help for the list.", "error")
+                           + (f"; {hint}" if hint else ".") + " Type help for the list.", "error")
 
     def ask(self, question: str, action: Callable[[], Reply]) -> Reply:
         self._pending = _Pending(question, action)
@@ -240,6 +269,7 @@ class Session:
             span = "1" if len(opened) == 1 else f"1 to {len(opened)}"
             return Reply().say(f"There is no choice {number}: type {span}, or help.", "error")
         choice = opened[number - 1]
+        before = self.state
         seconds = self._clock() - self._shown_at
         shown = render(self.story, self.state, choice.text)
         self.state = machine.choose(self.story, self.state, choice)
@@ -247,7 +277,7 @@ class Session:
             self.transcript.choice(choice, self.state, seconds, shown)
         self.autosave()
         self._shown()
-        return Reply("scene", note=render(self.story, self.state, choice.note))
+        return Reply("scene", note=render(self.story, self.state, choice.note), previous=before)
 
     def undo(self) -> Reply:
         if len(self.state.path) <= len(self.origin.path):
@@ -262,21 +292,26 @@ class Session:
         return Reply("scene").say("You take back your last choice.")
 
     def restart(self) -> Reply:
-        """Start again: like undoing every choice (the same game and transcript, one playthrough)."""
+        """Start again: like undoing every choice (the same game and transcript, one playthrough).
+        The game so far is kept first, loadable under a name of its own."""
+        self.autosave()  # the game so far is in the autosave, and is kept from there
+        kept = self.set_aside()
         self.state = self.origin
         self._ended = False
         if self.transcript is not None:
             self.transcript.restart(self.state)
         self.autosave()
         self._shown()
-        return Reply("scene").say("You start again from the beginning"
-                                  + (" of the chapter." if self.game.chapter else "."))
+        reply = Reply("scene").say("You start again from the beginning"
+                                   + (" of the chapter." if self.game.chapter else "."))
+        reply.messages += kept.messages
+        return reply
 
     def quit(self) -> Reply:
         self.close()
         reply = Reply(quit=True)
-        if self.store is not None:
-            reply.say("Your game is saved. To carry on later: chronicle play --continue")
+        if self.store is not None and self.autosave_slot is not None:
+            reply.say(f"Your game is saved. To carry on later: {self.resume_hint}")
         return reply
 
     # --- saves -------------------------------------------------------------------------------
@@ -330,7 +365,7 @@ class Session:
             partial, step = exc.partial, exc.step - 1
 
             def accept() -> Reply:
-                return self._resume(partial, f'Loaded "{name}" up to step {step}.')
+                return self._resume(partial, f'Loaded "{name}" up to step {step}.', name)
 
             return self.ask(f"{exc} Continue from there? (yes or no)", accept)
         except SaveError as exc:
@@ -341,9 +376,8 @@ class Session:
         except OSError as exc:
             return Reply().say(f"Not loaded: {exc}", "error")
         notice = str(getattr(loaded, "notice", "") or "")
-        if loaded.game is not None and loaded.game != self.game:
-            self._adopt(loaded.game)
-        reply = self._resume(loaded.state, f'Loaded "{name}".')
+        said = "Your game continues." if name == self.autosave_slot else f'Loaded "{name}".'
+        reply = self._resume(loaded.state, said, name, loaded.game)
         if notice:
             reply.say(notice, "warning")
         return reply
@@ -358,12 +392,21 @@ class Session:
         if self.transcript is not None:  # the transcript of another game: this one gets its own
             self._open_transcript()
 
-    def _resume(self, state: State, message: str) -> Reply:
+    def _resume(self, state: State, message: str, slot: str, game: Game | None = None) -> Reply:
+        kept = Reply()
+        if slot != self.autosave_slot:  # another game takes the autosave: keep the one it holds
+            if self.state.path:
+                self.autosave()
+            kept = self.set_aside()
+        if game is not None and game != self.game:
+            self._adopt(game)
         self.state = state
         self._ended = False
         self.autosave()
         self._shown()
-        return Reply("scene").say(message)
+        reply = Reply("scene").say(message)
+        reply.messages += kept.messages
+        return reply
 
 
 def plain_requested(args_plain: bool, env: dict[str, str] | None = None, *, stdin_tty: bool,

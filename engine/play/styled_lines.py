@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from engine.play.pages import Block
+from engine.play.pages import Block, hold_ellipses, marked, release_ellipses
 
 Span = tuple[str, str]  # (style, text)
 Line = list[Span]
@@ -45,7 +45,7 @@ def wrap(spans: list[Span], width: int) -> list[Line]:
         line, used, space = [], 0, None
 
     for style, text in spans:
-        for token in _TOKEN.findall(text):
+        for token in _TOKEN.findall(hold_ellipses(text)):  # an ellipsis ". . ." is one word
             if token == "\n":
                 newline()
             elif token.isspace():
@@ -70,7 +70,7 @@ def wrap(spans: list[Span], width: int) -> list[Line]:
                     put(style, token)
     if line or not lines:
         lines.append(line)
-    return lines
+    return [[(st, release_ellipses(tx)) for st, tx in ln] for ln in lines]
 
 
 def _hanging(lead: Span, body: list[Span], width: int) -> list[Line]:
@@ -101,7 +101,8 @@ def block_lines(b: Block, width: int, selected: bool = False) -> list[Line]:
             body.append(("dim", f"\n— {b.extra}"))
         return _hanging(("", " "), body, width)
     if kind == "context":
-        body = [("dim", "In context: "), ("dim", b.text), ("", " " if b.text else ""), ("bold", b.extra)]
+        body = [("dim", "In context: "), ("dim", b.text), ("", " " if b.text else "")]
+        body += [("bold" if quoted else "dim", piece) for quoted, piece in marked(b.extra, b.marks)]
         if b.after:
             body.append(("dim", b.after if b.after[0] in ",.;:!?)]" else " " + b.after))
         return _hanging(("", " "), body, width)

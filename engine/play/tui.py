@@ -6,14 +6,17 @@ the scenario picker), a line for messages, the input line (completion and histor
 commands) and a bottom toolbar with the place, the time and the keys. Pages are the blocks of
 `engine.play.pages`, set by `engine.play.styled_lines` at the current width on every redraw, so a resize
 re-flows the text (rich is not needed for the first screen, which keeps the start fast). Up and
-Down choose, Enter takes; PageUp and PageDown scroll. Ctrl-C and Ctrl-D save
-and quit cleanly. Imported only when the full UI runs.
+Down choose, Enter or a mouse click takes; PageUp, PageDown and the mouse wheel scroll; F6 opens
+the story so far. Esc answers at once (it is bound eagerly, so it never waits for, or eats, the
+next key). A scenario with an unfinished game asks first: continue it, or start again? Ctrl-C and
+Ctrl-D save and quit cleanly. Imported only when the full UI runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 from prompt_toolkit.application import Application
@@ -28,22 +31,36 @@ from prompt_toolkit.layout import ConditionalContainer, Float, FloatContainer, H
 from prompt_toolkit.layout.controls import BufferControl, FormattedTextControl
 from prompt_toolkit.layout.menus import CompletionsMenu
 from prompt_toolkit.layout.processors import BeforeInput
+from prompt_toolkit.mouse_events import MouseEvent, MouseEventType
 from prompt_toolkit.output import create_output
 from prompt_toolkit.styles import Style
 
 from engine.base.sanitize import clean, clean_line
 from engine.base.terminal import raw
 from engine.play import pages, styled_lines
-from engine.play.launch import LaunchError, Plan, check_chapter, load, open_session, plan
+from engine.play.launch import (
+    OFFER_CHOICES,
+    LaunchError,
+    Opening,
+    Plan,
+    answer_offer,
+    check_chapter,
+    describe,
+    load,
+    open_session,
+    opening,
+    plan,
+)
 from engine.play.session import COMMANDS, Reply, Session
 
 if TYPE_CHECKING:
 
-    from engine.core.model import Story
+    from engine.core.model import State, Story
     from engine.play.picker import Entry
 
 MEASURE = 100  # the widest line of prose, for reading comfort on wide terminals
-Mode = Literal["picker", "name", "game"]
+Mode = Literal["picker", "name", "offer", "game"]
+WHEEL = 3  # lines scrolled by one turn of the mouse wheel
 
 STYLE = Style.from_dict({
     "header": "reverse bold",
@@ -68,12 +85,15 @@ class Screen:
         self.page: str = "scene"  # the page shown: "scene", "picker", "name", or a command's page
         self.blocks: list[pages.Block] = []
         self.note = ""
+        self.previous: State | None = None  # before the last choice: what it changed stays shown
         self.selected = 0
         self.top = 0
         self.messages: list[tuple[str, str]] = []
         self.version = 0
         self.farewell: list[str] = []
-        self._cache: tuple[tuple[int, int, int], list[StyleAndTextTuples], list[int]] | None = None
+        self._cache: tuple[tuple[int, int, int], list[StyleAndTextTuples], list[int], list[int | None]] | None = None
+        self.offer: Opening | None = None  # "continue or start again?" is on screen
+        self.student: str | None = None
         self.buffer = Buffer(
             completer=WordCompleter(list(COMMANDS) + ["yes", "no"], ignore_case=True),
             history=InMemoryHistory(),
@@ -84,9 +104,10 @@ class Screen:
         self.body = Window(FormattedTextControl(self._body_text, focusable=False), wrap_lines=False)
         self.app: Application[None] = Application(
             layout=self._layout(), key_bindings=self._keys(), style=STYLE, full_screen=True,
-            mouse_support=False, output=create_output(stdout=raw(sys.stdout)),
+            mouse_support=True, output=create_output(stdout=raw(sys.stdout)),
         )
-        self.app.ttimeoutlen = 0.05
+        self.app.ttimeoutlen = 0.05  # a lone Esc byte is a key after 50 ms, not the start of a sequence
+        self.app.timeoutlen = 0.05  # no key waits long for a longer binding (Esc itself is eager)
 
     # --- layout --------------------------------------------------------------------------------
 
@@ -134,13 +155,18 @@ class Screen:
     def _message_height(self) -> int:
         if not self.messages:
             return 0
-        w = self.width
-        return sum(max(1, -(-len(text) // w)) for _, text in self.messages)
+        return sum(len(self._message_lines(text)) for _, text in self.messages)
+
+    def _message_lines(self, text: str) -> list[str]:
+        """A message set at the width, broken between words (a save's name is never cut in two)."""
+        import textwrap
+
+        return textwrap.wrap(clean_line(text), width=max(8, self.width - 1), break_on_hyphens=False) or [""]
 
     def _header_line(self) -> str:
         if self.mode == "game" and self.session is not None:
             return pages.header_line(self.session.story, self.session.state)
-        if self.mode == "name" and self.story is not None:
+        if self.mode in ("name", "offer") and self.story is not None:
             return clean_line(self.story.title)
         return "Chronicle"
 
@@ -159,7 +185,9 @@ class Screen:
                 parts.append("↑↓ Enter: choose")
             elif self.page != "scene":
                 parts.append("Enter: back")
-            parts += ["F1 help", "F2 sources", "quit"]
+            parts += ["F1 help", "F2 sources", "F6 story so far", "quit"]
+        elif self.mode == "offer":
+            parts += ["↑↓ Enter: answer", "quit"]
         elif self.mode == "picker":
             parts += ["↑↓ Enter: start", "quit"]
         text = ""
@@ -175,7 +203,7 @@ class Screen:
         for n, (level, text) in enumerate(self.messages):
             style = {"error": "class:message.error", "warning": "class:message.warning"}.get(level,
                                                                                             "class:message")
-            out.append((style, ("\n" if n else "") + clean_line(text)))
+            out.append((style, ("\n" if n else "") + "\n".join(self._message_lines(text))))
         return out
 
     # --- the page ------------------------------------------------------------------------------
@@ -185,14 +213,20 @@ class Screen:
 
     def _lines(self) -> tuple[list[StyleAndTextTuples], list[int]]:
         """The page set at the current width: its lines, and the first line of each choice."""
+        lines, starts, _ = self._set_page()
+        return lines, starts
+
+    def _set_page(self) -> tuple[list[StyleAndTextTuples], list[int], list[int | None]]:
+        """The lines, the first line of each choice, and for each line the choice it shows (if any)."""
         key = (self.version, self.width, self.selected)
         if self._cache is not None and self._cache[0] == key:
-            return self._cache[1], self._cache[2]
+            return self._cache[1], self._cache[2], self._cache[3]
         width = self.width
         measure = min(width, MEASURE) - (2 if width >= 40 else 0)
         margin = 2 if width >= 40 else 0
         lines: list[StyleAndTextTuples] = []
         starts: list[int] = []
+        owners: list[int | None] = []
         choice_index = 0
         previous = ""
         for b in self.blocks:
@@ -200,6 +234,7 @@ class Screen:
                 continue  # the header bar shows it
             if b.kind == "text" and previous == "text":
                 lines.append([])
+                owners.append(None)
             if b.kind == "choice":
                 starts.append(len(lines))
                 selected = choice_index == self.selected
@@ -210,23 +245,40 @@ class Screen:
             if b.kind == "gap":
                 if lines and lines[-1]:
                     lines.append([])
+                    owners.append(None)
                 continue
             pad = ("", " " * (margin + 2 * b.level))
+            owner = choice_index - 1 if b.kind == "choice" else None
             for line in styled_lines.block_lines(b, max(8, measure - 2 * b.level), selected):
                 lines.append([pad, *line])
-        self._cache = (key, lines, starts)
-        return lines, starts
+                owners.append(owner)
+        self._cache = (key, lines, starts, owners)
+        return lines, starts, owners
 
     def _body_text(self) -> StyleAndTextTuples:
-        lines, _ = self._lines()
+        lines, _, owners = self._set_page()
         h = self.height
         self.top = max(0, min(self.top, len(lines) - h))
         out: StyleAndTextTuples = []
         for n, line in enumerate(lines[self.top: self.top + h]):
+            handler = self._mouse(owners[self.top + n])
             if n:
-                out.append(("", "\n"))
-            out.extend(line)
+                out.append(("", "\n", handler))
+            out.extend((style, text, handler) for style, text, *_ in line)
         return out
+
+    def _mouse(self, choice: int | None) -> Callable[[MouseEvent], None]:
+        """The mouse on a line of the page: the wheel scrolls, a click on a choice takes it."""
+        def handler(event: MouseEvent) -> None:
+            if event.event_type == MouseEventType.SCROLL_UP:
+                self.top = max(0, self.top - WHEEL)
+            elif event.event_type == MouseEventType.SCROLL_DOWN:
+                self.top += WHEEL
+            elif event.event_type == MouseEventType.MOUSE_UP and choice is not None:
+                self.messages = []
+                self.selected = choice
+                self._guard(lambda: self.handle(str(choice + 1)))
+        return handler
 
     def _scroll_to_selected(self) -> None:
         lines, starts = self._lines()
@@ -252,8 +304,8 @@ class Screen:
         assert session is not None
         page = reply.page
         if page == "scene":
-            self.note = reply.note
-            self.show("scene", pages.scene_page(session, reply.note))
+            self.note, self.previous = reply.note, reply.previous
+            self.show("scene", pages.scene_page(session, self.note, self.previous))
         elif page == "help":
             self.show("help", pages.help_page(full_ui=True) + _back())
         elif page == "sources":
@@ -266,6 +318,9 @@ class Screen:
             self.show("status", pages.status_page(session) + _back())
         elif page == "saves":
             self.show("saves", pages.slots_page(reply.slots) + _back())
+        elif page == "story":
+            self.show("story", pages.story_page(session) + _back())
+            self.top = 1 << 30  # the end of the story: the current scene; scroll up to read back
         self.messages += [*session.take_notices(), *reply.messages]
         if reply.quit:
             self.farewell = [text for _, text in reply.messages]
@@ -275,12 +330,19 @@ class Screen:
 
     def _accept(self, buffer: Buffer) -> bool:
         text = buffer.text
+        after_error = any(level == "error" for level, _ in self.messages)
         self.messages = []
+        if after_error and not text.strip() and self.mode in ("game", "offer"):
+            self._scroll_to_selected()  # an empty Enter after an error only clears it
+            return False
+        self._guard(lambda: self.handle(text))
+        return False
+
+    def _guard(self, action: Callable[[], None]) -> None:
         try:
-            self.handle(text)
+            action()
         except Exception as exc:  # a player never sees a traceback
             self.messages = [("error", f"Something went wrong: {type(exc).__name__}: {exc}")]
-        return False
 
     def handle(self, text: str) -> None:
         word = " ".join(text.split())
@@ -288,10 +350,12 @@ class Screen:
             self._pick(word)
         elif self.mode == "name":
             self._name(word)
+        elif self.mode == "offer":
+            self._answer(word)
         elif self.session is not None:
             if not word and self.session.pending is None:
                 if self.page != "scene":
-                    self.show_reply(Reply("scene", note=self.note))
+                    self.show_reply(Reply("scene", note=self.note, previous=self.previous))
                 elif self._selectable():
                     self.show_reply(self.session.take(self.selected + 1))
                 return
@@ -335,13 +399,45 @@ class Screen:
             return
         self._begin(story, self.args.student)
 
-    def _begin(self, story: Story, student: str | None) -> None:
-        session, reply = open_session(story, self.plan, student, self.args.class_name)
+    def _begin(self, story: Story, student: str | None, start: Opening | None = None) -> None:
+        """Open the game, first asking "continue or start again?" if the player has an unfinished one."""
+        self.story, self.student = story, student
+        if start is None:
+            try:
+                start = opening(story, self.plan, student, interactive=True)
+            except LaunchError as exc:
+                self.messages = [("error", line) for line in str(exc).splitlines()[:8]]
+                return
+        if start.offer is not None:
+            self.offer = start
+            self.mode = "offer"
+            self.show("offer", [pages.block("title", story.title), pages.GAP,
+                                pages.block("text", f"{describe(start.offer)}."), pages.GAP,
+                                *[pages.block("choice", t, number=n) for n, t in enumerate(OFFER_CHOICES, 1)]])
+            return
+        self._open(story, student, start.slot, start.message)
+
+    def _open(self, story: Story, student: str | None, slot: str | None, message: str = "") -> None:
+        session, reply = open_session(story, self.plan, student, self.args.class_name, slot=slot)
         self.session = session
         self.mode = "game"
+        self.offer = None
+        if message:
+            reply.say(message)
         if self.plan.notice:
             reply.say(self.plan.notice, "warning")
         self.show_reply(reply)
+
+    def _answer(self, word: str) -> None:
+        assert self.offer is not None and self.offer.offer is not None and self.story is not None
+        if word.lower() in ("quit", "q", "exit"):
+            self.app.exit()
+            return
+        answer = answer_offer(word) if word else self.selected == 0
+        if answer is None:
+            self.messages = [("error", "Type 1 to continue your game or 2 to start again (or quit).")]
+            return
+        self._open(self.story, self.student, self.offer.offer.slot if answer else None)
 
     def picker(self) -> None:
         from engine.play import picker
@@ -393,10 +489,14 @@ class Screen:
         def _page_down(event: KeyPressEvent) -> None:
             self.top += max(1, self.height - 2)
 
-        @kb.add("escape", filter=Condition(lambda: self.mode == "game" and self.page != "scene"))
+        @kb.add("escape", eager=True)
         def _back(event: KeyPressEvent) -> None:
-            self.messages = []
-            self.show_reply(Reply("scene", note=self.note))
+            """At once, never waiting to see if it starts an Alt+key: the next key stays a key."""
+            if self.mode == "game" and self.page != "scene":
+                self.messages = []
+                self.show_reply(Reply("scene", note=self.note, previous=self.previous))
+            elif self.buffer.text:
+                self.buffer.reset()
 
         def page(name: str) -> None:
             if self.mode == "game" and self.session is not None:
@@ -404,7 +504,7 @@ class Screen:
                 self.show_reply(Reply(name))  # type: ignore[arg-type]
 
         for key, name in (("f1", "help"), ("f2", "sources"), ("f3", "disputes"), ("f4", "history"),
-                          ("f5", "status")):
+                          ("f5", "status"), ("f6", "story")):
             kb.add(key)(lambda event, name=name: page(name))
 
         @kb.add("c-c")
@@ -435,8 +535,16 @@ def main(args: argparse.Namespace) -> int:
     screen = Screen(p, args)
     if story is None:
         screen.picker()
-    else:
+    elif args.class_name and not args.student:
         screen.start(story)
+    else:
+        try:  # --continue naming no one in a folder of several players: the list, before any screen
+            start = opening(story, p, args.student, interactive=True)
+        except LaunchError as exc:
+            print(clean(f"chronicle: {exc}"), file=sys.stderr)
+            return 1
+        screen.story = story
+        screen._begin(story, args.student, start)
     try:
         screen.app.run()
     except KeyboardInterrupt:

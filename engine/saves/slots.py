@@ -5,11 +5,16 @@ Names are checked against everything that could escape the folder or misbehave o
 path separators, ``..``, NUL and other control or invisible characters, leading dots, the
 reserved device names of Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with or without an
 extension, in any case), characters Windows forbids, and anything over 64 characters.
+
+The names the game gives its own saves are made here too, in one place: a game autosaves to
+``autosave-<scenario>[-<player>]`` (`autosave_slot`), and an earlier game set aside when another
+starts is kept as ``earlier-<scenario>[-<player>]-<date>`` (`kept_slot`).
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 from engine.saves.errors import SaveError
 
@@ -86,3 +91,65 @@ def slot_of_filename(filename: str) -> str | None:
         return slot if check_slot_name(slot) == slot else None
     except SaveError:
         return None
+
+
+# --- the names the game gives its own saves --------------------------------------------------
+
+AUTOSAVE_PREFIX = "autosave-"
+KEPT_PREFIX = "earlier-"
+
+
+def player_key(student: str | None) -> str:
+    """A player's name as it appears in a slot name: lower case, letters and digits joined by '-'
+    ("Anna Karenina" -> "anna-karenina"); '' when there is no name (or nothing usable in it)."""
+    if not student:
+        return ""
+    text = unicodedata.normalize("NFC", student).casefold()
+    out: list[str] = []
+    for ch in text:
+        out.append(ch if ch.isalnum() and unicodedata.category(ch) not in _BAD_CATEGORIES else "-")
+    return "-".join(part for part in "".join(out).split("-") if part)
+
+
+def _join(*parts: str) -> str:
+    """Parts joined by '-', the longest cut so the name fits MAX_NAME and is a valid slot name."""
+    name = "-".join(p for p in parts if p)
+    if len(name) > MAX_NAME:
+        name = name[:MAX_NAME].rstrip("-.")
+    try:
+        return check_slot_name(name)
+    except SaveError:
+        return check_slot_name("-".join(p for p in parts[:1] if p) or "game")
+
+
+def autosave_slot(scenario: str, student: str | None = None) -> str:
+    """The slot a game autosaves to: ``autosave-<scenario>``, or ``autosave-<scenario>-<name>``
+    when the player's name is known, so one saves folder can hold a whole class."""
+    return _join(AUTOSAVE_PREFIX + scenario, player_key(student))
+
+
+def is_autosave(slot: str) -> bool:
+    return slot.startswith(AUTOSAVE_PREFIX)
+
+
+def autosave_player(slot: str, scenario: str) -> str | None:
+    """Whose autosave `slot` of `scenario` is: the player key, '' for a game without a name, None if
+    `slot` is not an autosave of that scenario."""
+    base = AUTOSAVE_PREFIX + scenario
+    if slot == base or slot == _join(base):
+        return ""
+    if slot.startswith(base + "-"):
+        return slot[len(base) + 1:]
+    return None
+
+
+def kept_slot(scenario: str, student: str | None, stamp: str, taken: Callable[[str], bool]) -> str:
+    """The slot an earlier game is kept under when another one starts:
+    ``earlier-<scenario>[-<name>]-<stamp>``, with "-2", "-3"... if that is `taken`."""
+    base = _join(KEPT_PREFIX + scenario, player_key(student), stamp)
+    name, n = base, 1
+    while taken(name):
+        n += 1
+        suffix = f"-{n}"
+        name = check_slot_name(base[: MAX_NAME - len(suffix)].rstrip("-.") + suffix)
+    return name

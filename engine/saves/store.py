@@ -25,13 +25,18 @@ from engine.core.model import Game, State, Story
 from engine.saves.errors import SaveError, SaveMismatch
 from engine.saves.savefile import FORMAT, KIND, MAX_BYTES, SaveData, TooNew, decode, encode
 from engine.saves.slots import (
+    AUTOSAVE_PREFIX,
+    autosave_slot,
     backup_filename,
     check_slot_name,
+    is_autosave,
+    kept_slot,
     slot_filename,
     slot_of_filename,
 )
 
 __all__ = [
+    "AUTOSAVE_PREFIX",
     "Loaded",
     "SaveError",
     "SaveMismatch",
@@ -42,7 +47,6 @@ __all__ = [
     "saves_folder",
 ]
 
-AUTOSAVE_PREFIX = "autosave-"
 
 
 def saves_dir(override: str | os.PathLike[str] | None = None) -> Path:
@@ -192,6 +196,13 @@ class SaveStore:
         except OSError as exc:
             raise SaveError(f"the file cannot be read: {_why(exc)}") from None
 
+    def _exists(self, slot: str) -> bool:
+        """Whether the slot or its backup is in the folder (as any kind of file)."""
+        try:
+            return any(os.path.lexists(self._file(slot, backup=b)) for b in (False, True))
+        except SaveError:
+            return False
+
     def _decode_file(self, path: Path) -> SaveData:
         return decode(self._read(path))
 
@@ -318,8 +329,33 @@ class SaveStore:
             self._known_good.pop(slot, None)
         return target
 
-    def autosave(self, story: Story, state: State, game: Game | None = None) -> Path:
-        return self.save(AUTOSAVE_PREFIX + story.id, story, state, game)
+    def autosave(self, story: Story, state: State, game: Game | None = None, slot: str | None = None) -> Path:
+        """Save to the game's own slot (`slot`, by default ``autosave-<scenario>``)."""
+        return self.save(slot or autosave_slot(story.id), story, state, game)
+
+    def set_aside(self, slot: str, student: str | None = None) -> str | None:
+        """Keep the game in `slot` under a new name before `slot` is given to another game.
+
+        The new slot (``earlier-<scenario>[-<player>]-<date>``, see `engine.saves.slots.kept_slot`)
+        is returned; None when there is nothing to keep (no save, or a game with no choice made).
+        A damaged save whose backup is intact keeps the backup. SaveError if it cannot be written:
+        then the caller must not overwrite `slot`.
+        """
+        slot = check_slot_name(slot)
+        if not self._exists(slot):
+            return None
+        try:
+            data = self._read_slot(slot)
+        except SaveError as exc:
+            if not exc.backup_available:
+                return None
+            data = self._read_slot(slot, use_backup=True)
+        if not data.path:
+            return None
+        stamp = (data.saved_at[:16] or _now()[:16]).replace("T", "-").replace(":", "")
+        name = kept_slot(data.scenario, student, stamp, lambda n: os.path.lexists(self._file(n)))
+        self._write_slot(name, encode(_redocument(data, name)))
+        return name
 
     # --- reading --------------------------------------------------------------------------
 
@@ -430,10 +466,29 @@ class SaveStore:
         return found
 
     def latest_autosave(self) -> SlotInfo | None:
-        for info in self.slots():
-            if info.slot.startswith(AUTOSAVE_PREFIX) and info.problem is None:
-                return info
+        for info in self.autosaves():
+            return info
         return None
+
+    def autosaves(self) -> list[SlotInfo]:
+        """The readable autosaves in the folder (every scenario, every player), newest first."""
+        return [i for i in self.slots() if is_autosave(i.slot) and i.problem is None]
+
+    def unfinished(self, slot: str, story: Story) -> SlotInfo | None:
+        """The game in `slot` if it is one to offer to continue: readable, of this scenario, at
+        least one choice made, and not at an ending."""
+        if not self._exists(slot):  # the usual case, answered without reading the folder
+            return None
+        try:
+            info = self.info(slot)
+        except (SaveError, OSError):
+            return None
+        if info.problem is not None or info.scenario != story.id or info.steps == 0:
+            return None
+        scene = story.scenes.get(info.scene)
+        if scene is not None and scene.ending is not None:
+            return None
+        return info
 
     # --- managing -------------------------------------------------------------------------
 

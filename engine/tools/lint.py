@@ -133,6 +133,12 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
                      "remove the condition" if cond.constant else "the choice can never be taken: "
                      "fix the condition or remove the choice")
 
+    # -- the clock: the header must keep up with the prose ------------------------------------
+    for s in ir["scenes"]:
+        own = s["time"] if s["time"] is not None or s["id"] != ir["start"] else ir.get("clock")
+        for code, message, hint in _clock_warnings(s["id"], str(s["text"] or "")[:20_000], own):  # the schema's limit
+            warn(s["file"], ("scenes", s["id"], "text"), s["line"], code, message, hint, key=True)
+
     # -- variables ------------------------------------------------------------------------------
     cond_reads: set[str] = set()
     for cond in analysis.conditions.values():
@@ -263,6 +269,29 @@ def schema_lines(folder: Path) -> list[Diagnostic]:
                               f"the editor schema line points at {ref or 'nothing'}, which is not there",
                               f"run `chronicle schema --write {display_path(folder.parent)}` and make the first "
                               f"line `{wanted}`"))
+    return out
+
+
+def _clock_warnings(scene: str, text: str, own: int | None) -> list[tuple[str, str, str]]:
+    """W513: the time the text names (or the hours it lets pass) against the scene's `time`."""
+    from engine.core.calendar import format_time
+    from engine.tools.clocktext import TOLERANCE, distance, said_spans, said_times
+
+    out: list[tuple[str, str, str]] = []
+    times = said_times(text)
+    if times and own is None:
+        out.append(("W513", f'the text of scene "{scene}" says "{times[0].phrase}", but the scene has no time: '
+                            "the header still shows the time of the scene before",
+                    'give the scene the time its text names (time: "HH:MM")'))
+    elif times and own is not None and all(distance(t, own) > TOLERANCE for t in times):
+        out.append(("W513", f'the text of scene "{scene}" says "{times[0].phrase}", but its time is '
+                            f"{format_time(own)}",
+                    "make the time agree with the text, or reword the text"))
+    spans = said_spans(text)
+    if spans and own is None:
+        out.append(("W513", f'in scene "{scene}" "{spans[0][0]}" pass, but the scene has no time: the header '
+                            "still shows the time of the scene before",
+                    'give the scene a time as late as its text (time: "HH:MM"), if the record allows'))
     return out
 
 
