@@ -1,0 +1,225 @@
+"""The HTML player's JavaScript runtime against the Python engine, and the exported page itself.
+
+The differential test runs the runtime in Node (engine/classroom/assets/node_driver.js) on
+thousands of seeded random games — choices and undos drawn from one xorshift32 generator that
+both sides run — on every shipped scenario and on synthetic ones, and compares every state and
+every page (scene, sources, disputes: the blocks of engine.play.pages) with the Python engine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.bench.synthetic import write_scenario
+from engine.build.loader import list_scenarios, load_story
+from engine.classroom.player import asset, csp, player_page, script_json, story_json
+from engine.core import machine
+from engine.core.model import State, Story
+from engine.play import pages
+from engine.play.session import Session
+from engine.record.sources import load_record
+from engine.saves.store import snapshot
+
+ASSETS = Path(__file__).resolve().parent.parent / "engine" / "classroom" / "assets"
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed: the JavaScript runtime cannot run")
+
+
+class XorShift:
+    def __init__(self, seed: int) -> None:
+        self.x = (seed & 0xFFFFFFFF) or 1
+
+    def __call__(self) -> int:
+        x = self.x
+        x ^= (x << 13) & 0xFFFFFFFF
+        x ^= x >> 17
+        x ^= (x << 5) & 0xFFFFFFFF
+        self.x = x
+        return x
+
+
+def _blocks(blocks: list[pages.Block]) -> list[list[Any]]:
+    return [[b.kind, b.text, b.number, b.extra, b.after, b.level] for b in blocks]
+
+
+def python_games(story: Story, runs: int, max_steps: int, seed: int) -> list[list[tuple[State, list[Any]]]]:
+    """The same games as node_driver.js `diff`, played by the Python engine."""
+    scene_pages: dict[object, list[Any]] = {}
+    panels: dict[object, list[Any]] = {}
+
+    def page(state: State, note: str) -> list[Any]:
+        # a scene page depends on the path only at an ending (the debrief) and for "after HH:MM"
+        ending = machine.is_ending(story, state)
+        key = (state, note) if ending else (state.scene, state.vars, state.visits, state.clock, bool(state.path), note)
+        session = Session(story, state=state)
+        if key not in scene_pages:
+            scene_pages[key] = _blocks(pages.scene_page(session, note))
+        shown = (state.scene, tuple(c.id for _, c, _ in session.rows()))
+        if shown not in panels:
+            panels[shown] = [_blocks(pages.sources_page(session)), _blocks(pages.disputes_page(session))]
+        return [scene_pages[key], *panels[shown]]
+
+    games = []
+    for r in range(runs):
+        rng = XorShift((seed + 1) * 1000003 + r * 7919 + 1)
+        state, note = machine.start(story), ""
+        steps = [(state, page(state, note))]
+        for _ in range(max_steps):
+            if machine.is_ending(story, state):
+                break
+            x = rng()
+            opened = Session(story, state=state).open_choices()
+            if x % 11 == 0 and state.path:
+                state, note = machine.undo(story, state), ""
+            elif not opened:
+                break
+            else:
+                choice = opened[x % len(opened)]
+                state, note = machine.choose(story, state, choice), choice.note
+            steps.append((state, page(state, note)))
+        games.append(steps)
+    return games
+
+
+def node_games(story: Story, tmp_path: Path, runs: int, max_steps: int, seed: int) -> dict[str, Any]:
+    data = tmp_path / f"{story.id}.json"
+    data.write_text(story_json(story, load_record()), encoding="utf-8")
+    out = subprocess.run([str(NODE), str(ASSETS / "node_driver.js"), "diff", str(ASSETS / "runtime.js"), str(data),
+                          str(runs), str(max_steps), str(seed)], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+def _js_state(story: Story, js: dict[str, Any]) -> dict[str, Any]:
+    return {"scene": js["scene"], "vars": js["vars"], "visits": js["visits"], "clock": js["clock"],
+            "path": js["path"]}
+
+
+def compare(story: Story, tmp_path: Path, runs: int, max_steps: int, seed: int = 0) -> int:
+    """Play the same games on both sides; assert every state and page agree; the steps compared."""
+    js = node_games(story, tmp_path, runs, max_steps, seed)
+    py = python_games(story, runs, max_steps, seed)
+    assert len(js["games"]) == len(py) == runs
+    steps = 0
+    for n, (jg, pg) in enumerate(zip(js["games"], py, strict=True)):
+        assert len(jg) == len(pg), f"game {n}: {len(jg)} steps in JavaScript, {len(pg)} in Python"
+        for k, ((jstate, jpage), (pstate, ppage)) in enumerate(zip(jg, pg, strict=True)):
+            expected = {"scene": pstate.scene, "vars": list(pstate.vars), "visits": list(pstate.visits),
+                        "clock": pstate.clock, "path": list(pstate.path)}
+            assert _js_state(story, jstate) == json.loads(json.dumps(expected)), f"game {n}, step {k}"
+            assert js["renders"][jpage] == json.loads(json.dumps(ppage)), f"game {n}, step {k}: the pages differ"
+            steps += 1
+    return steps
+
+
+@needs_node
+@pytest.mark.parametrize("scenario", [p.name for p in list_scenarios()])
+def test_runtime_matches_python_on_shipped_scenarios(scenario: str, tmp_path: Path) -> None:
+    story = load_story(scenario)
+    steps = compare(story, tmp_path, runs=1500, max_steps=80, seed=21)
+    assert steps > 10_000
+    # the games reached endings, undid choices and went through closed choices
+    ends = {s for s in story.scenes if story.scenes[s].ending is not None}
+    reached = {g[-1][0].scene for g in python_games(story, 300, 80, 21)}
+    assert reached & ends
+
+
+@needs_node
+@pytest.mark.parametrize("scenes", [100, 1000])
+def test_runtime_matches_python_on_synthetic_scenarios(scenes: int, tmp_path: Path) -> None:
+    story = load_story(write_scenario(tmp_path, scenes))
+    assert compare(story, tmp_path, runs=1000 if scenes == 100 else 300, max_steps=60, seed=scenes) > 5000
+
+
+@needs_node
+def test_saves_and_checksums_match_the_terminal(tmp_path: Path) -> None:
+    """A save made by the runtime is one the terminal's save code reads, and the other way round."""
+    from engine.saves.savefile import decode
+    from engine.saves.store import SaveStore
+
+    story = load_story("malachite_hall")
+    path = [c.id for c in machine.historical_path(story)][:6]
+    state = machine.replay(story, path)
+    data = tmp_path / "story.json"
+    data.write_text(story_json(story, None), encoding="utf-8")
+    store = SaveStore(tmp_path / "saves")
+    saved = store.save("py", story, state)
+    script = f"""
+      const C = require({json.dumps(str(ASSETS / 'runtime.js'))});
+      const fs = require('fs');
+      const story = C.load(JSON.parse(fs.readFileSync({json.dumps(str(data))}, 'utf8')));
+      const state = C.replay(story, {json.dumps(path)});
+      process.stdout.write(C.saveDocument(story, state, 'js', '2026-01-01T00:00:00.000+00:00', {{id: 'g1', seed: 1}}));
+      const back = C.readSave(story, fs.readFileSync({json.dumps(str(saved))}, 'utf8'));
+      process.stderr.write(JSON.stringify(back.state));
+    """
+    out = subprocess.run([str(NODE), "-e", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    doc = decode(out.stdout.encode("utf-8"))
+    assert doc.path == tuple(path) and doc.scenario == story.id and doc.content_hash == story.content_hash
+    assert {"scene": doc.scene, "variables": doc.variables, "visits": doc.visits, "clock": doc.clock} == \
+        snapshot(story, state)
+    back = json.loads(out.stderr)
+    assert back["path"] == path and back["scene"] == state.scene
+
+
+def test_script_json_escapes_what_could_close_or_break_the_script() -> None:
+    text = script_json({"a": "</script><!-- & \u2028\u2029 >"})
+    assert not re.search("[<>&\u2028\u2029]", text)
+    assert json.loads(text) == {"a": "</script><!-- & \u2028\u2029 >"}
+
+
+def test_assets_never_close_their_element_and_use_no_eval() -> None:
+    for name in ("runtime.js", "ui.js", "player.css"):
+        text = asset(name)
+        assert "</" not in text, name
+        assert not re.search(r"\beval\s*\(|new\s+Function|setTimeout\s*\(\s*['\"]|innerHTML|outerHTML|"
+                             r"insertAdjacentHTML|document\.write", text), name
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.meta: dict[str, str] = {}
+        self.inline: dict[str, str] = {}
+        self.handlers: list[str] = []
+        self.external: list[str] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self.handlers += [k for k in a if k.startswith("on")]
+        self.external += [str(a[k]) for k in ("src", "href") if a.get(k)]
+        if tag == "meta" and a.get("http-equiv") == "Content-Security-Policy":
+            self.meta["csp"] = str(a.get("content"))
+        if tag in ("script", "style"):
+            self._in = f"{tag}:{a.get('type') or ''}"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in:
+            self.inline[self._in] = self.inline.get(self._in, "") + data
+
+
+def test_page_is_self_contained_with_a_hashed_policy() -> None:
+    story = load_story("duma_march")
+    html = player_page([story], load_record())
+    p = _Page()
+    p.feed(html)
+    assert not p.handlers and not p.external
+    script, style = p.inline["script:"], p.inline["style:"]
+    assert p.meta["csp"].replace("&#x27;", "'") == csp(script, style)
+    assert "default-src 'none'" in p.meta["csp"] and "unsafe" not in p.meta["csp"]
+    data = json.loads(p.inline["script:application/json"])
+    assert data["stories"][0]["id"] == "duma_march"
