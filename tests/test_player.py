@@ -178,6 +178,13 @@ def test_script_json_escapes_what_could_close_or_break_the_script() -> None:
     assert json.loads(text) == {"a": "</script><!-- & \u2028\u2029 >"}
 
 
+@needs_node
+def test_assets_are_valid_javascript() -> None:
+    for name in ("runtime.js", "ui.js", "node_driver.js"):
+        out = subprocess.run([str(NODE), "--check", str(ASSETS / name)], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+
+
 def test_assets_never_close_their_element_and_use_no_eval() -> None:
     for name in ("runtime.js", "ui.js", "player.css"):
         text = asset(name)
@@ -202,7 +209,7 @@ class _Page(HTMLParser):
         if tag == "meta" and a.get("http-equiv") == "Content-Security-Policy":
             self.meta["csp"] = str(a.get("content"))
         if tag in ("script", "style"):
-            self._in = f"{tag}:{a.get('type') or ''}"
+            self._in = f"{tag}:{a.get('type') or ''}:{a.get('id') or ''}"
 
     def handle_endtag(self, tag: str) -> None:
         self._in = None
@@ -218,8 +225,13 @@ def test_page_is_self_contained_with_a_hashed_policy() -> None:
     p = _Page()
     p.feed(html)
     assert not p.handlers and not p.external
-    script, style = p.inline["script:"], p.inline["style:"]
+    script, style = p.inline["script::"], p.inline["style::"]
     assert p.meta["csp"].replace("&#x27;", "'") == csp(script, style)
     assert "default-src 'none'" in p.meta["csp"] and "unsafe" not in p.meta["csp"]
-    data = json.loads(p.inline["script:application/json"])
-    assert data["stories"][0]["id"] == "duma_march"
+    data = json.loads(p.inline["script:application/json:chronicle-data"])
+    assert data["stories"][0]["id"] == "duma_march" and "scenes" not in data["stories"][0]
+    # every scene is in one of the chunks, and the start scene's chunk comes before the code
+    chunks = [json.loads(v) for k, v in p.inline.items() if k.startswith("script:application/json:chronicle-0-chunk-")]
+    assert sorted(row[0] for chunk in chunks for row in chunk) == sorted(story.scenes)
+    first = html.index('id="chronicle-0-chunk-0"')
+    assert first < html.index("<script>") < html.index('id="chronicle-0-cites"')

@@ -22,20 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from engine import ENGINE_VERSION
-
-from engine.format import safeyaml
-from engine.base.durable import ReadRefused, read_capped
-from engine.core.calendar import day_offset, parse_time
 from engine.base.diagnostics import ChronicleError, Diagnostic, did_you_mean
-from engine.expressions.language import Condition, Effect, ExprError, VarSpec, parse_condition, parse_effects
+from engine.base.durable import ReadRefused, read_capped
 from engine.base.gcpause import paused_gc
 from engine.base.paths import scenario_files
-from engine.core.model import Story
 from engine.build.compiled import pack, pack_scenes, unpack
-from engine.record.sources import Record, load_record
-from engine.format.schema import FORMAT_VERSION
 from engine.build.workers import split_map
+from engine.core.calendar import day_offset, parse_time
+from engine.core.model import Story
+from engine.expressions.language import Condition, Effect, ExprError, VarSpec, parse_condition, parse_effects
+from engine.format import safeyaml
+from engine.format.schema import FORMAT_VERSION
 from engine.format.validate import validate
+from engine.record.sources import Record, load_record
 
 SPLIT_BYTES = 512 << 10  # scene files this big in all are shared with a forked helper (engine.build.workers)
 

@@ -21,6 +21,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Sequence
+from html import escape
 from importlib import resources
 from typing import Any
 
@@ -34,6 +35,7 @@ __all__ = ["ASSETS", "asset", "csp", "player_page", "story_data", "story_json"]
 
 ASSETS = ("runtime.js", "ui.js", "player.css", "player.html")
 DATA_FORMAT = 1
+CHUNK = 500  # scenes per block of the page: a block is parsed when one of its scenes is first needed
 
 
 def asset(name: str) -> str:
@@ -88,34 +90,52 @@ class _Citations:
         return [self.add(c.source, c.quote, c.note or "") for c in cites]
 
 
-def _choice(c: Choice, cites: _Citations, specs: dict[str, VarSpec], scene_ids: list[str],
-            visit_index: dict[str, int]) -> list[Any]:
-    cond = parse_condition(c.when, specs, scene_ids).to_json(visit_index) if c.when is not None else None
-    eff = None
-    if c.do:
-        eff = parse_effects(list(c.do) if len(c.do) > 1 else c.do[0], specs, scene_ids).to_json(visit_index)
+class _Trees:
+    """Each distinct condition and effect parsed once and turned into its JSON tree."""
+
+    def __init__(self, story: Story) -> None:
+        self.specs = {v.name: VarSpec(v.name, v.index, v.type, v.min, v.max, v.values) for v in story.variables}
+        self.scene_ids = list(story.scenes)
+        self.visit_index = {sid: i for i, sid in enumerate(story.tracked)}
+        self.conditions: dict[str, list[Any]] = {}
+        self.effects: dict[tuple[str, ...], list[list[Any]]] = {}
+
+    def condition(self, when: str | None) -> list[Any] | None:
+        if when is None:
+            return None
+        if when not in self.conditions:
+            self.conditions[when] = parse_condition(when, self.specs, self.scene_ids).to_json(self.visit_index)
+        return self.conditions[when]
+
+    def effect(self, do: tuple[str, ...]) -> list[list[Any]] | None:
+        if not do:
+            return None
+        if do not in self.effects:
+            parsed = parse_effects(list(do) if len(do) > 1 else do[0], self.specs, self.scene_ids)
+            self.effects[do] = parsed.to_json(self.visit_index)
+        return self.effects[do]
+
+
+def _choice(c: Choice, cites: _Citations, trees: _Trees) -> list[Any]:
     if c.id != f"{c.scene}.{c.key}":  # pragma: no cover - the compiler always names choices so
         raise ValueError(f"choice {c.id} is not named scene.key")
-    return [c.key, c.text, c.target, c.mark, cond, eff, c.locked, c.note, cites.of(c.record),
-            c.to_time, c.to_day, c.to_visit, c.to_visit_cap]
+    return [c.key, c.text, c.target, c.mark, trees.condition(c.when), trees.effect(c.do), c.locked, c.note,
+            cites.of(c.record), c.to_time, c.to_day, c.to_visit, c.to_visit_cap]
 
 
-def _scene(sc: Scene, cites: _Citations, specs: dict[str, VarSpec], scene_ids: list[str],
-           visit_index: dict[str, int]) -> list[Any]:
+def _scene(sc: Scene, cites: _Citations, trees: _Trees) -> list[Any]:
     disputes = [[d.topic, [[a.source, a.says, cites.add(a.source, a.quote)] for a in d.accounts]]
                 for d in sc.disputed]
     ending = [sc.ending.kind, sc.ending.epilogue, sc.ending.debrief] if sc.ending is not None else None
     return [sc.id, sc.title, sc.place, sc.text, sc.time, cites.of(sc.record), disputes,
-            [_choice(c, cites, specs, scene_ids, visit_index) for c in sc.choices], ending]
+            [_choice(c, cites, trees) for c in sc.choices], ending]
 
 
 def story_data(story: Story, record: Record | None) -> dict[str, Any]:
     """The compiled story as JSON values, for the JavaScript runtime."""
-    specs = {v.name: VarSpec(v.name, v.index, v.type, v.min, v.max, v.values) for v in story.variables}
-    scene_ids = list(story.scenes)
-    visit_index = {sid: i for i, sid in enumerate(story.tracked)}
+    trees = _Trees(story)
     cites = _Citations(record)
-    scenes = [_scene(sc, cites, specs, scene_ids, visit_index) for sc in story.scenes.values()]
+    scenes = [_scene(sc, cites, trees) for sc in story.scenes.values()]
     sources: dict[str, list[str]] = {}
     for sid in cites.used:
         src = record.sources.get(sid) if record is not None else None
@@ -165,38 +185,59 @@ def csp(script: str, style: str) -> str:
             "img-src data:; base-uri 'none'; form-action 'none'")
 
 
+def _block(element_id: str, value: object) -> str:
+    return f'<script type="application/json" id="{element_id}">{script_json(value)}</script>\n'
+
+
+def _chunked(stories: Sequence[Story], record: Record | None) -> tuple[list[dict[str, Any]], str, str]:
+    """Each story's data without its scenes and citations, and the blocks that hold them: the
+    chunk of each start scene (before the script), every other chunk and the citations (after)."""
+    metas: list[dict[str, Any]] = []
+    before: list[str] = []
+    after: list[str] = []
+    for i, story in enumerate(stories):
+        data = story_data(story, record)
+        scenes = data.pop("scenes")
+        chunks = [scenes[n:n + CHUNK] for n in range(0, len(scenes), CHUNK)]
+        data["index"] = [[row[0] for row in chunk] for chunk in chunks]
+        first = next(n for n, ids in enumerate(data["index"]) if story.start in ids)
+        for n, chunk in enumerate(chunks):
+            (before if n == first else after).append(_block(f"chronicle-{i}-chunk-{n}", chunk))
+        after.append(_block(f"chronicle-{i}-cites", data.pop("cites")))
+        metas.append(data)
+    return metas, "".join(before), "".join(after)
+
+
 def player_page(stories: Sequence[Story], record: Record | None, *, title: str | None = None) -> str:
     """One self-contained HTML file that plays `stories` (a picker when there are several)."""
     if not stories:
         raise ValueError("no story to export")
-    data = {"stories": [story_data(s, record) for s in stories]}
+    metas, before, after = _chunked(stories, record)
     script = asset("runtime.js") + "\n" + asset("ui.js")
     style = asset("player.css")
     # the text of an inline element is used as is; keep `</` out of it whatever the assets hold
     if "</" in script or "</" in style:  # pragma: no cover - checked by the tests on the real assets
         raise ValueError("an asset contains '</'")
     name = title or (stories[0].title if len(stories) == 1 else "Chronicle")
-    page = asset("player.html")
-    from html import escape
-
     parts = {
         "{{CSP}}": escape(csp(script, style), quote=True),
         "{{TITLE}}": escape(clean(name).replace("\n", " "), quote=True),
         "{{STYLE}}": style,
-        "{{DATA}}": script_json(data),
+        "{{DATA}}": script_json({"stories": metas}),
+        "{{BEFORE}}": before,
         "{{SCRIPT}}": script,
+        "{{AFTER}}": after,
     }
     # one pass, so that nothing substituted is ever searched for a placeholder again
     out: list[str] = []
-    rest = page
+    rest = asset("player.html")
     while True:
         start = rest.find("{{")
         if start < 0:
             out.append(rest)
             break
         end = rest.find("}}", start)
-        key = rest[start:end + 2]
         out.append(rest[:start])
-        out.append(parts[key])
+        out.append(parts[rest[start:end + 2]])
         rest = rest[end + 2:]
     return "".join(out)

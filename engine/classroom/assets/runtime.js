@@ -66,10 +66,22 @@ var Chronicle = (function () {
   }
 
   // ---- the story -----------------------------------------------------------------------------
-  function load(data) {
-    var scenes = Object.create(null), byId = Object.create(null);
-    for (var k = 0; k < data.scenes.length; k++) {
-      var r = data.scenes[k];
+  // `data` is a story exported by engine/classroom/player.py. Its scenes are either in
+  // `data.scenes`, or in chunks (`data.index` lists each chunk's scene ids) that `source("chunk
+  // N")` parses when a scene of the chunk is first needed; likewise `source("cites")`. A page
+  // paints its first scene from the start scene's chunk while the rest is still being read.
+  function load(data, source) {
+    var story = {data: data, id: data.id, title: data.title, start: data.start, scenes: Object.create(null),
+                 choicesById: Object.create(null), vars: data.vars, tracked: data.tracked, cites: data.cites || null,
+                 sources: data.sources, calendar: data.calendar, date: data.date, questions: data.questions,
+                 hash: data.hash, chunkOf: Object.create(null), source: source || null};
+    if (data.scenes) addScenes(story, data.scenes);
+    else data.index.forEach(function (ids, n) { ids.forEach(function (id) { story.chunkOf[id] = n; }); });
+    return story;
+  }
+  function addScenes(story, rows) {
+    for (var k = 0; k < rows.length; k++) {
+      var r = rows[k];
       var sc = {id: r[0], title: r[1], place: r[2], text: r[3], time: r[4], record: r[5], disputed: r[6],
                 choices: [], ending: r[8] ? {kind: r[8][0], epilogue: r[8][1], debrief: r[8][2]} : null,
                 historical: null, conditional: false};
@@ -81,14 +93,38 @@ var Chronicle = (function () {
         if (ch.test !== null) sc.conditional = true;
         if (ch.mark === "historical" && sc.historical === null) sc.historical = ch;
         sc.choices.push(ch);
-        byId[ch.id] = ch;
+        story.choicesById[ch.id] = ch;
       }
-      scenes[sc.id] = sc;
+      story.scenes[sc.id] = sc;
     }
-    return {data: data, id: data.id, title: data.title, start: data.start, scenes: scenes, choicesById: byId,
-            vars: data.vars, tracked: data.tracked, cites: data.cites, sources: data.sources,
-            calendar: data.calendar, date: data.date, questions: data.questions, hash: data.hash,
-            sceneCount: data.scenes.length};
+  }
+  function NotLoaded(what) { this.message = what + " is not loaded yet"; }
+  NotLoaded.prototype = Object.create(Error.prototype);
+  NotLoaded.prototype.name = "NotLoaded";
+  function sceneOf(story, id) {
+    var sc = story.scenes[id];
+    if (sc !== undefined) return sc;
+    var n = story.chunkOf[id];
+    if (n === undefined) return undefined;
+    var rows = story.source("chunk " + n);
+    if (!rows) throw new NotLoaded("chunk " + n);
+    addScenes(story, rows);
+    for (var k = 0; k < rows.length; k++) delete story.chunkOf[rows[k][0]];
+    return story.scenes[id];
+  }
+  function choiceOf(story, id) {
+    var c = story.choicesById[id];
+    if (c !== undefined) return c;
+    var dot = id.indexOf(".");
+    if (dot < 0 || sceneOf(story, id.slice(0, dot)) === undefined) return undefined;
+    return story.choicesById[id];
+  }
+  function citeOf(story, i) {
+    if (story.cites === null) {
+      story.cites = story.source("cites");
+      if (!story.cites) { story.cites = null; throw new NotLoaded("the citations"); }
+    }
+    return story.cites[i];
   }
 
   // ---- the machine ---------------------------------------------------------------------------
@@ -97,7 +133,7 @@ var Chronicle = (function () {
     var t = story.tracked.indexOf(story.start);
     if (t >= 0) visits[t] = 1;
     var clock = story.data.clock;
-    var first = story.scenes[story.start];
+    var first = sceneOf(story, story.start);
     if (clock === null && first.time !== null) clock = first.time;
     return {scene: story.start, vars: story.vars.map(function (v) { return v[2]; }), visits: visits,
             clock: clock, path: []};
@@ -112,7 +148,7 @@ var Chronicle = (function () {
   }
   function choose(story, state, choice) {
     if (typeof choice === "string") {
-      var found = story.choicesById[choice];
+      var found = choiceOf(story, choice);
       if (!found || found.scene !== state.scene) throw new ChoiceError('no choice "' + choice + '" in scene "' + state.scene + '"', choice);
       choice = found;
     } else if (choice.scene !== state.scene) {
@@ -142,10 +178,10 @@ var Chronicle = (function () {
     return state;
   }
   function undo(story, state) { return replay(story, state.path.slice(0, Math.max(0, state.path.length - 1))); }
-  function isEnding(story, state) { return story.scenes[state.scene].ending !== null; }
+  function isEnding(story, state) { return sceneOf(story, state.scene).ending !== null; }
 
   // The choices of a scene in the order they are shown; the "Classroom II" shuffle goes here.
-  function choiceOrder(story, state, sceneId) { return story.scenes[sceneId].choices; }
+  function choiceOrder(story, state, sceneId) { return sceneOf(story, sceneId).choices; }
   // Scenario text as shown in this state; the "Authoring II" templates go here.
   function renderText(text, state) { return text; }
   // A new game: its id and seed (saved, and written to the transcript's start event).
@@ -213,14 +249,14 @@ var Chronicle = (function () {
   }
   function clockLine(story, state) {
     var text = formatClock(story, state.clock);
-    if (state.clock !== null && state.path.length && story.scenes[state.scene].time === null) {
+    if (state.clock !== null && state.path.length && sceneOf(story, state.scene).time === null) {
       var at = text.lastIndexOf(", ");
       text = text.slice(0, at) + ", after " + text.slice(at + 2);
     }
     return text;
   }
   function headerLine(story, state) {
-    return cleanLine(renderText(story.scenes[state.scene].place, state) + " \u2014 " + clockLine(story, state));
+    return cleanLine(renderText(sceneOf(story, state.scene).place, state) + " \u2014 " + clockLine(story, state));
   }
 
   // ---- pages: engine/play/pages.py, as [kind, text, number, extra, after, level] ------------
@@ -238,7 +274,7 @@ var Chronicle = (function () {
     for (var k = 0; k < ps.length; k++) out.push(block("text", ps[k]));
   }
   function citationBlocks(story, out, idx, context, level) {
-    var c = story.cites[idx];
+    var c = citeOf(story, idx);
     out.push(block("quote", c[0], null, c[1], "", level));
     if (c[2]) out.push(block("item", c[2], null, "", "", level + 1));
     if (context) {
@@ -258,20 +294,20 @@ var Chronicle = (function () {
         if (!seen[key]) { seen[key] = 1; disputes.push([sc, sc.disputed[k]]); }
       }
     }
-    note(story.scenes[story.start]);
+    note(sceneOf(story, story.start));
     for (var step = 0; step < state.path.length; step++) {
-      var choice = story.choicesById[state.path[step]];
+      var choice = choiceOf(story, state.path[step]);
       if (!choice) continue;
-      var sc = story.scenes[choice.scene], hist = sc.historical;
+      var sc = sceneOf(story, choice.scene), hist = sc.historical;
       if (hist !== null && sc.choices.length > 1) {
         decisions += 1;
         if (hist.id === choice.id) followed += 1;
         else departures.push({scene: sc, taken: choice, historical: hist, step: step + 1});
       }
-      var target = story.scenes[choice.target];
+      var target = sceneOf(story, choice.target);
       if (target) note(target);
     }
-    var final = story.scenes[state.scene];
+    var final = sceneOf(story, state.scene);
     return {ending: final.ending, scene: final, departures: departures, followed: followed, decisions: decisions,
             disputes: disputes, questions: story.questions};
   }
@@ -316,7 +352,7 @@ var Chronicle = (function () {
   // The scene page: the same blocks as pages.scene_page (the terminal's closing hints are the
   // caller's: `hints` false leaves them out, as the browser shows buttons instead).
   function scenePage(story, state, note, hints) {
-    var sc = story.scenes[state.scene], out = [];
+    var sc = sceneOf(story, state.scene), out = [];
     if (note) out.push(block("note", note), GAP);
     out.push(block("header", headerLine(story, state)), block("title", renderText(sc.title, state)), GAP);
     textBlocks(out, renderText(sc.text, state));
@@ -337,7 +373,7 @@ var Chronicle = (function () {
     return out;
   }
   function sourcesPage(story, state) {
-    var sc = story.scenes[state.scene], out = [block("heading", 'Sources for "' + sc.title + '"')], k, j;
+    var sc = sceneOf(story, state.scene), out = [block("heading", 'Sources for "' + sc.title + '"')], k, j;
     if (!sc.record.length) out.push(block("text", "This scene cites no passage."));
     for (k = 0; k < sc.record.length; k++) citationBlocks(story, out, sc.record[k], true, 0);
     var rs = rows(story, state);
@@ -350,7 +386,7 @@ var Chronicle = (function () {
     return out;
   }
   function disputesPage(story, state) {
-    var sc = story.scenes[state.scene], out = [block("heading", "Where the sources disagree")];
+    var sc = sceneOf(story, state.scene), out = [block("heading", "Where the sources disagree")];
     if (!sc.disputed.length) out.push(block("text", "The sources do not disagree about this scene."));
     for (var k = 0; k < sc.disputed.length; k++) {
       var d = sc.disputed[k];
@@ -365,14 +401,14 @@ var Chronicle = (function () {
   function historyPage(story, state) {
     var out = [block("heading", "Your path so far")], st = start(story), steps = [];
     for (var k = 0; k < state.path.length; k++) {
-      var c = story.choicesById[state.path[k]];
+      var c = choiceOf(story, state.path[k]);
       steps.push([st, c || null]);
       if (!c) break;
       try { st = choose(story, st, c); } catch (e) { break; }
     }
     steps.push([st, null]);
     for (var j = 0; j < steps.length; j++) {
-      var sc = story.scenes[steps[j][0].scene], ch = steps[j][1];
+      var sc = sceneOf(story, steps[j][0].scene), ch = steps[j][1];
       out.push(block("item", clockLine(story, steps[j][0]) + " \u2014 " + sc.title + ", " + sc.place));
       if (ch !== null) {
         var mark = ch.mark === "historical" ? " (as it happened)" : (ch.mark === "counterfactual" ? " (it did not happen)" : "");
@@ -477,7 +513,7 @@ var Chronicle = (function () {
     return {scene: state.scene, variables: variables, visits: visits, clock: state.clock};
   }
   function saveDocument(story, state, slot, savedAt, game) {
-    var sc = story.scenes[state.scene];
+    var sc = sceneOf(story, state.scene);
     var doc = {kind: SAVE_KIND, format: SAVE_FORMAT, engine: story.data.engine, scenario: story.id,
                content_hash: story.hash, slot: slot, saved_at: savedAt, path: state.path.slice(),
                state: snapshot(story, state),
@@ -561,23 +597,23 @@ var Chronicle = (function () {
     return ev0;
   }
   function sceneEvent(story, state) {
-    var sc = story.scenes[state.scene];
+    var sc = sceneOf(story, state.scene);
     return {event: "scene", scene: sc.id, title: sc.title.slice(0, MAX_TEXT), place: sc.place.slice(0, MAX_TEXT),
             clock: formatClock(story, state.clock), step: state.path.length};
   }
   function choiceEvent(story, choice, after, seconds) {
-    var sc = story.scenes[choice.scene], hist = sc ? sc.historical : null;
+    var sc = sceneOf(story, choice.scene), hist = sc ? sc.historical : null;
     var secs = isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 100) / 100 : 0;
     return {event: "choice", choice: choice.id, scene: choice.scene, mark: choice.mark, historical: hist ? hist.id : null,
             text: choice.text.slice(0, MAX_TEXT), seconds: secs, to: after.scene, step: after.path.length};
   }
   function endingEvent(story, state) {
-    var sc = story.scenes[state.scene];
+    var sc = sceneOf(story, state.scene);
     return {event: "ending", scene: sc.id, kind: sc.ending ? sc.ending.kind : null, title: sc.title.slice(0, MAX_TEXT),
             clock: formatClock(story, state.clock), step: state.path.length, path: state.path.slice()};
   }
   return {
-    load: load, start: start, choose: choose, replay: replay, undo: undo, isOpen: isOpen, isEnding: isEnding,
+    load: load, scene: sceneOf, choice: choiceOf, cite: citeOf, NotLoaded: NotLoaded, start: start, choose: choose, replay: replay, undo: undo, isOpen: isOpen, isEnding: isEnding,
     rows: rows, choiceOrder: choiceOrder, renderText: renderText, newGame: newGame, ChoiceError: ChoiceError,
     evaluate: ev, applyEffect: applyEffect, clean: clean, cleanLine: cleanLine, formatClock: formatClock,
     clockLine: clockLine, headerLine: headerLine, debrief: debrief, scenePage: scenePage, sourcesPage: sourcesPage,

@@ -9,6 +9,26 @@
   var $ = function (id) { return document.getElementById(id); };
   var PREFIX = "chronicle/", MAX_EVENTS = 20000;
   var all = JSON.parse($("chronicle-data").textContent).stories;
+  // the scenes come in chunks: the start scene's before this script, the rest after it, parsed
+  // when first needed; until the page has been read to its end, actions wait (see `later`)
+  var ready = document.readyState !== "loading", waiting = null;
+  function source(index) {
+    return function (name) {
+      var node = $("chronicle-" + index + "-" + name.replace(" ", "-"));
+      return node ? JSON.parse(node.textContent) : null;
+    };
+  }
+  function later(fn) {
+    return function () {
+      var args = arguments;
+      if (ready) return fn.apply(null, args);
+      waiting = function () { fn.apply(null, args); };
+    };
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    ready = true;
+    if (waiting) { var w = waiting; waiting = null; w(); }
+  });
   var loaded = Object.create(null);
   var g = null; // the game on screen: {story, state, note, game, shownAt, tr}
   var told = Object.create(null);
@@ -147,7 +167,7 @@
   }
   function open(index) {
     var data = all[index];
-    var story = loaded[data.id] || (loaded[data.id] = C.load(data));
+    var story = loaded[data.id] || (loaded[data.id] = C.load(data, source(index)));
     g = {story: story, state: C.start(story), note: "", game: C.newGame(story, seed()), shownAt: 0, tr: null};
     $("picker").hidden = true;
     $("game").hidden = false;
@@ -155,6 +175,7 @@
     document.title = C.cleanLine(story.title);
     var message = "";
     var auto = fetchKey(story.id + "/save/" + autosaveSlot());
+    if (auto && !ready) { waiting = function () { open(index); }; return; }  // resuming replays the path
     var tr = fetchKey(story.id + "/transcript");
     if (auto) {
       try {
@@ -172,7 +193,7 @@
   function show(note, message, level) {
     g.note = note || "";
     closePanels();
-    var st = g.state, story = g.story, sc = story.scenes[st.scene];
+    var st = g.state, story = g.story, sc = C.scene(story, st.scene);
     var blocks = C.scenePage(story, st, g.note, false);
     var body = $("scene-body");
     clear(body);
@@ -192,7 +213,7 @@
         var li = el("li");
         if (b[0] === "choice") {
           var n = b[2];
-          var btn = button("", take.bind(null, n));
+          var btn = button("", later(take.bind(null, n)));
           btn.appendChild(el("span", "num", String(n)));
           btn.appendChild(el("span", "text", b[1]));
           li.appendChild(btn);
@@ -281,11 +302,11 @@
     $("panel-title").focus();
   }
   function references(body) {
-    var sc = g.story.scenes[g.state.scene], seen = Object.create(null), ids = [];
+    var sc = C.scene(g.story, g.state.scene), seen = Object.create(null), ids = [];
     var idx = sc.record.slice();
     C.rows(g.story, g.state).forEach(function (r) { idx = idx.concat(r[1].record); });
     sc.disputed.forEach(function (d) { d[1].forEach(function (a) { idx.push(a[2]); }); });
-    idx.forEach(function (i) { var s = g.story.cites[i][5]; if (!seen[s]) { seen[s] = 1; ids.push(s); } });
+    idx.forEach(function (i) { var s = C.cite(g.story, i)[5]; if (!seen[s]) { seen[s] = 1; ids.push(s); } });
     var refs = ids.filter(function (s) { return g.story.sources[s] && g.story.sources[s][1]; });
     if (!refs.length) return;
     body.appendChild(el("h3", null, "References"));
@@ -402,7 +423,7 @@
   }
 
   // ---- wiring -------------------------------------------------------------------------------
-  function wire(id, fn) { $(id).addEventListener("click", fn); }
+  function wire(id, fn) { $(id).addEventListener("click", later(fn)); }
   wire("b-sources", function () { panel(C.sourcesPage(g.story, g.state), references); });
   wire("b-disputes", function () { panel(C.disputesPage(g.story, g.state), references); });
   wire("b-history", function () { panel(C.historyPage(g.story, g.state)); });
@@ -417,7 +438,7 @@
   wire("b-save", saveNamed);
   wire("b-export", exportSave);
   wire("b-transcript", downloadTranscript);
-  $("import").addEventListener("change", importFile);
+  $("import").addEventListener("change", later(importFile));
   ["student", "class-name"].forEach(function (id) {
     var saved = fetchKey(id);
     if (saved) $(id).value = saved;
@@ -430,7 +451,7 @@
     var t = e.target, tag = t && t.tagName;
     if (e.key === "Escape" && (!$("panel").hidden || !$("saves").hidden)) { closePanels(); focusScene(); e.preventDefault(); return; }
     if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") return;
-    if ($("numkeys").checked && $("scene").hidden === false && /^[1-9]$/.test(e.key)) { e.preventDefault(); take(+e.key); }
+    if ($("numkeys").checked && $("scene").hidden === false && /^[1-9]$/.test(e.key)) { e.preventDefault(); later(take)(+e.key); }
   });
   window.addEventListener("error", function () { say("Something went wrong in the page; your last choice is saved. Reload to go on.", "error"); });
   $("b-picker").hidden = all.length < 2;
