@@ -234,6 +234,15 @@ var Chronicle = (function () {
   }
   function dayMonth(t) { return t[2] + " " + MONTHS[t[1] - 1]; }
   function formatDate(story, day) {
+    var dates = story.dates || (story.dates = new Map()), got = dates.get(day);
+    if (got === undefined) {
+      if (dates.size >= 4096) dates.clear();
+      got = computeDate(story, day);
+      dates.set(day, got);
+    }
+    return got;
+  }
+  function computeDate(story, day) {
     var jdn = toJdn(story.date[0], story.date[1], story.date[2], story.calendar) + day;
     var jul = fromJdn(jdn, "julian"), gre = fromJdn(jdn, "gregorian");
     var main = jul, other = gre, tag = "N.S.";
@@ -262,12 +271,18 @@ var Chronicle = (function () {
   // ---- pages: engine/play/pages.py, as [kind, text, number, extra, after, level] ------------
   var ONE_LINE = {header: 1, title: 1, heading: 1, choice: 1, closed: 1, hint: 1};
   function block(kind, text, number, extra, after, level) {
-    return [kind, ONE_LINE[kind] ? cleanLine(text || "") : clean(text || ""), number === undefined ? null : number,
-            clean(extra || ""), clean(after || ""), level || 0];
+    return [kind, text ? (ONE_LINE[kind] ? cleanLine(text) : clean(text)) : "", number === undefined ? null : number,
+            extra ? clean(extra) : "", after ? clean(after) : "", level || 0];
   }
   var GAP = ["gap", "", null, "", "", 0];
+  var paragraphCache = new Map();
   function paragraphs(text) {
-    return clean(text).split("\n\n").map(words).filter(function (p) { return p !== ""; });
+    var got = paragraphCache.get(text);
+    if (got !== undefined) return got;
+    got = clean(text).split("\n\n").map(words).filter(function (p) { return p !== ""; });
+    if (paragraphCache.size >= 4096) paragraphCache.clear();
+    paragraphCache.set(text, got);
+    return got;
   }
   function textBlocks(out, text) {
     var ps = paragraphs(text);
