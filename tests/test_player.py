@@ -104,40 +104,44 @@ def _js_state(story: Story, js: dict[str, Any]) -> dict[str, Any]:
             "path": js["path"]}
 
 
-def compare(story: Story, tmp_path: Path, runs: int, max_steps: int, seed: int = 0) -> int:
-    """Play the same games on both sides; assert every state and page agree; the steps compared."""
+def compare(story: Story, tmp_path: Path, runs: int, max_steps: int, seed: int = 0) -> dict[str, int]:
+    """Play the same games on both sides; assert every state and page agree; what was compared."""
     js = node_games(story, tmp_path, runs, max_steps, seed)
     py = python_games(story, runs, max_steps, seed)
     assert len(js["games"]) == len(py) == runs
-    steps = 0
-    for n, (jg, pg) in enumerate(zip(js["games"], py, strict=True)):
+    seen = {"steps": 0, "undos": 0, "endings": 0, "closed": 0}
+    for n, (game, pg) in enumerate(zip(js["games"], py, strict=True)):
+        jg = game["steps"]
         assert len(jg) == len(pg), f"game {n}: {len(jg)} steps in JavaScript, {len(pg)} in Python"
+        last = Session(story, state=pg[-1][0])
+        expected_last = [_blocks(pages.history_page(last)), _blocks(pages.status_page(last))]
+        assert game["last"] == json.loads(json.dumps(expected_last)), f"game {n}: history or status differ"
         for k, ((jstate, jpage), (pstate, ppage)) in enumerate(zip(jg, pg, strict=True)):
             expected = {"scene": pstate.scene, "vars": list(pstate.vars), "visits": list(pstate.visits),
                         "clock": pstate.clock, "path": list(pstate.path)}
             assert _js_state(story, jstate) == json.loads(json.dumps(expected)), f"game {n}, step {k}"
             assert js["renders"][jpage] == json.loads(json.dumps(ppage)), f"game {n}, step {k}: the pages differ"
-            steps += 1
-    return steps
+            seen["steps"] += 1
+            seen["undos"] += k > 0 and len(pstate.path) < len(pg[k - 1][0].path)
+            seen["closed"] += any(b[0] == "closed" for b in ppage[0])
+        seen["endings"] += machine.is_ending(story, pg[-1][0])
+    return seen
 
 
 @needs_node
 @pytest.mark.parametrize("scenario", [p.name for p in list_scenarios()])
 def test_runtime_matches_python_on_shipped_scenarios(scenario: str, tmp_path: Path) -> None:
     story = load_story(scenario)
-    steps = compare(story, tmp_path, runs=1500, max_steps=80, seed=21)
-    assert steps > 10_000
-    # the games reached endings, undid choices and went through closed choices
-    ends = {s for s in story.scenes if story.scenes[s].ending is not None}
-    reached = {g[-1][0].scene for g in python_games(story, 300, 80, 21)}
-    assert reached & ends
+    seen = compare(story, tmp_path, runs=1500, max_steps=80, seed=21)
+    assert seen["steps"] > 10_000 and seen["undos"] > 500 and seen["endings"] > 500
 
 
 @needs_node
 @pytest.mark.parametrize("scenes", [100, 1000])
 def test_runtime_matches_python_on_synthetic_scenarios(scenes: int, tmp_path: Path) -> None:
     story = load_story(write_scenario(tmp_path, scenes))
-    assert compare(story, tmp_path, runs=1000 if scenes == 100 else 300, max_steps=60, seed=scenes) > 5000
+    seen = compare(story, tmp_path, runs=1000 if scenes == 100 else 300, max_steps=60, seed=scenes)
+    assert seen["steps"] > 5000 and seen["undos"] > 100 and seen["endings"] > 50 and seen["closed"] > 100
 
 
 @needs_node

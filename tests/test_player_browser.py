@@ -342,3 +342,33 @@ def test_xss_payloads_are_shown_as_text(browser: Browser, tmp_path: Path, enforc
     assert page.evaluate("document.querySelectorAll('img, iframe, object, embed, a[href]').length") == 0
     assert page.evaluate("document.querySelectorAll('script').length") == 2 + 2  # data, first chunk, code, cites
     assert page.evaluate("window.__csp") == [] and not watch.problems
+    if enforce_csp:  # the policy really holds, and the watch would have seen a violation
+        page.evaluate("document.body.appendChild(Object.assign(document.createElement('script'), "
+                      "{textContent: 'window.__xss = 9'}))")
+        page.wait_for_function("() => window.__csp.length > 0")
+        assert page.evaluate("window.__xss") is None
+
+
+def test_all_scenarios_with_a_picker(browser: Browser, tmp_path: Path) -> None:
+    stories = [load_story("malachite_hall"), load_story("duma_march")]
+    html = tmp_path / "class.html"
+    html.write_text(player_page(stories, load_record()), encoding="utf-8")
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    watch = Watch(page)
+    page.goto(html.as_uri())
+    page.wait_for_selector("#picker-title")
+    assert page.evaluate("document.activeElement.id") == "picker-title"
+    assert page.locator("#picker-list button").count() == 2
+    for k, story in enumerate(stories):
+        page.locator("#picker-list button").nth(k).click()
+        state = machine.start(story)
+        check_scene(page, story, state)
+        play_by_keys(page, story, state, machine.historical_path(story)[:2])
+        page.click("#b-picker")
+        page.wait_for_selector("#picker-title")
+    # each scenario keeps its own game
+    page.locator("#picker-list button").nth(0).click()
+    state = machine.replay(stories[0], [c.id for c in machine.historical_path(stories[0])[:2]])
+    assert page.inner_text("#scene-title") == clean_line(stories[0].scenes[state.scene].title)
+    assert not watch.problems

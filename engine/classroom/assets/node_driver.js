@@ -6,7 +6,9 @@
  * DATA is a story exported by engine.classroom.player.story_json. The random games use the
  * xorshift32 generator that tests/test_player.py runs in Python, so both sides take the same
  * choices: at each step, r = next(); undo when r % 11 == 0 and there is a choice to take back,
- * else take open choice number r % (number open).
+ * else take open choice number r % (number open). Each game gives its states with their pages
+ * (scene, sources, disputes; `renders` holds each distinct one once) and, at its last state,
+ * the history and status pages.
  */
 "use strict";
 var fs = require("fs");
@@ -41,7 +43,7 @@ if (mode === "diff") {
       else { var c = open[x % open.length]; state = C.choose(story, state, c); note = c.note; }
       steps.push([state, page(state, note)]);
     }
-    games.push(steps);
+    games.push({steps: steps, last: [C.historyPage(story, state), C.statusPage(story, state)]});
   }
   process.stdout.write(JSON.stringify({renders: renders.map(function (t) { return JSON.parse(t); }), games: games}));
 } else if (mode === "bench") {

@@ -7,7 +7,8 @@
  * Where the next features plug in, each as one function:
  *   renderText(text, state)            - text templates ({var}, {if}...): today the identity;
  *   choiceOrder(story, state, sceneId) - per-game shuffled order: today the authored order;
- *   newGame(story, seed)               - a game's id and seed, kept in saves and transcripts.
+ *   newGame(story, seed, id)           - a game's id and seed, kept in saves and transcripts and
+ *                                        carried by every state (state.game) for choiceOrder.
  */
 "use strict";
 var Chronicle = (function () {
@@ -128,7 +129,7 @@ var Chronicle = (function () {
   }
 
   // ---- the machine ---------------------------------------------------------------------------
-  function start(story) {
+  function start(story, game) {
     var visits = story.data.visits.slice();
     var t = story.tracked.indexOf(story.start);
     if (t >= 0) visits[t] = 1;
@@ -136,7 +137,7 @@ var Chronicle = (function () {
     var first = sceneOf(story, story.start);
     if (clock === null && first.time !== null) clock = first.time;
     return {scene: story.start, vars: story.vars.map(function (v) { return v[2]; }), visits: visits,
-            clock: clock, path: []};
+            clock: clock, path: [], game: game || null};
   }
   function isOpen(choice, state) { return choice.test === null || ev(choice.test, state.vars, state.visits) === true; }
   function advance(clock, time, day) {
@@ -159,15 +160,15 @@ var Chronicle = (function () {
     var visits = state.visits, i = choice.toVisit;
     if (i >= 0 && visits[i] < choice.toVisitCap) { visits = visits.slice(); visits[i] += 1; }
     return {scene: choice.target, vars: vars, visits: visits, clock: advance(state.clock, choice.toTime, choice.toDay),
-            path: state.path.concat([choice.id])};
+            path: state.path.concat([choice.id]), game: state.game};
   }
   function ChoiceError(message, choiceId, step) {
     this.message = message; this.choiceId = choiceId; this.step = step === undefined ? -1 : step;
   }
   ChoiceError.prototype = Object.create(Error.prototype);
   ChoiceError.prototype.name = "ChoiceError";
-  function replay(story, path) {
-    var state = start(story);
+  function replay(story, path, game) {
+    var state = start(story, game);
     for (var n = 0; n < path.length; n++) {
       try { state = choose(story, state, path[n]); }
       catch (e) {
@@ -177,17 +178,18 @@ var Chronicle = (function () {
     }
     return state;
   }
-  function undo(story, state) { return replay(story, state.path.slice(0, Math.max(0, state.path.length - 1))); }
+  function undo(story, state) { return replay(story, state.path.slice(0, Math.max(0, state.path.length - 1)), state.game); }
   function isEnding(story, state) { return sceneOf(story, state.scene).ending !== null; }
 
-  // The choices of a scene in the order they are shown; the "Classroom II" shuffle goes here.
+  // The choices of a scene in the order they are shown; the "Classroom II" shuffle goes here
+  // (engine/core/order.py's permutation of state.game.seed and sceneId).
   function choiceOrder(story, state, sceneId) { return sceneOf(story, sceneId).choices; }
   // Scenario text as shown in this state; the "Authoring II" templates go here.
   function renderText(text, state) { return text; }
-  // A new game: its id and seed (saved, and written to the transcript's start event).
-  function newGame(story, seed) {
-    seed = seed >>> 0;
-    return {id: "g" + ("0000000" + seed.toString(16)).slice(-8), seed: seed};
+  // A new game: its id (16 hex digits) and its 32-bit seed, kept in saves ("game": {id, seed})
+  // and in the transcript's start event, as the terminal's games are.
+  function newGame(story, seed, id) {
+    return {id: String(id), seed: seed >>> 0};
   }
 
   // rows: [number or null, choice, reason or null]; closed choices without a reason are hidden
@@ -587,8 +589,9 @@ var Chronicle = (function () {
     if (st.clock !== null && (!isInt(st.clock) || Math.abs(st.clock) > 1e9)) throw new SaveError('the file is not a valid save: "state.clock" must be a number of minutes');
     if (!isText(st.scene, false, 300) || !isText(doc.scenario, false, 200) || !isText(doc.content_hash, true, 200)) throw new SaveError("the file is not a valid save: a field is missing");
     if (doc.scenario !== story.id) throw new SaveError('this is a save of the scenario "' + doc.scenario + '", not of "' + story.id + '"');
+    var game = doc.game && typeof doc.game === "object" && isText(doc.game.id, false, 100) && isInt(doc.game.seed) && doc.game.seed >= 0 && doc.game.seed <= 0xFFFFFFFF ? {id: doc.game.id, seed: doc.game.seed} : null;
     var state;
-    try { state = replay(story, path); } catch (e) {
+    try { state = replay(story, path, game); } catch (e) {
       if (e instanceof ChoiceError) throw new SaveError("the save does not fit this scenario: " + e.message);
       throw e;
     }
@@ -599,7 +602,6 @@ var Chronicle = (function () {
     } else {
       notice = "The scenario has changed since this save; your path still fits.";
     }
-    var game = doc.game && typeof doc.game === "object" && isText(doc.game.id, false, 100) && isInt(doc.game.seed) ? {id: doc.game.id, seed: doc.game.seed} : null;
     return {state: state, notice: notice, slot: isText(doc.slot, true, 300) ? doc.slot : "", game: game};
   }
 
@@ -608,7 +610,7 @@ var Chronicle = (function () {
   function transcriptStart(story, student, className, started, game) {
     var ev0 = {event: "start", format: 1, student: student, "class": className, scenario: story.id,
                title: story.title.slice(0, MAX_TEXT), content_hash: story.hash, engine: story.data.engine, started: started};
-    if (game) ev0.game = game.id;
+    if (game) { ev0.game = game.id; ev0.seed = game.seed; }
     return ev0;
   }
   function sceneEvent(story, state) {

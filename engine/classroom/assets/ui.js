@@ -75,10 +75,12 @@
   }
   function tellOnce(key, text) { if (!told[key]) { told[key] = 1; say(text, "error"); } }
   function now() { return new Date().toISOString().replace("Z", "+00:00"); }
-  function seed() {
+  function random32() {
     try { var a = new Uint32Array(1); window.crypto.getRandomValues(a); return a[0]; }
     catch (e) { return Math.floor(Math.random() * 4294967296); }
   }
+  function hex8(n) { return ("0000000" + (n >>> 0).toString(16)).slice(-8); }
+  function freshGame(story) { return C.newGame(story, random32(), hex8(random32()) + hex8(random32())); }
   function download(name, text, type) {
     var url = URL.createObjectURL(new Blob([text], {type: type}));
     var a = el("a");
@@ -168,7 +170,8 @@
   function open(index) {
     var data = all[index];
     var story = loaded[data.id] || (loaded[data.id] = C.load(data, source(index)));
-    g = {story: story, state: C.start(story), note: "", game: C.newGame(story, seed()), shownAt: 0, tr: null};
+    var game = freshGame(story);
+    g = {story: story, state: C.start(story, game), note: "", game: game, shownAt: 0, tr: null};
     $("picker").hidden = true;
     $("game").hidden = false;
     $("story-title").textContent = C.cleanLine(story.title);
@@ -180,8 +183,8 @@
     if (auto) {
       try {
         var got = C.readSave(story, auto);
-        g.state = got.state;
         if (got.game) g.game = got.game;
+        g.state = C.replay(story, got.state.path, g.game);
         message = "Welcome back: your game goes on where you left it. (Restart begins a new one.)";
       } catch (e) { message = "Your last game could not be resumed (" + e.message + "); a new one begins."; }
     }
@@ -280,8 +283,8 @@
     yes.focus();
   }
   function restart() {
-    g.state = C.start(g.story);
-    g.game = C.newGame(g.story, seed());
+    g.game = freshGame(g.story);
+    g.state = C.start(g.story, g.game);
     saveTo(autosaveSlot());
     trBegin();
     show("", "A new playthrough begins.");
@@ -369,8 +372,8 @@
     if (saveTo(got[0])) { say('Saved as "' + got[0] + '".'); listSlots(); }
   }
   function resume(result, message) {
-    g.state = result.state;
     if (result.game) g.game = result.game;
+    g.state = result.game ? result.state : C.replay(g.story, result.state.path, g.game);
     g.tr.ended = false;
     saveTo(autosaveSlot());
     show("", message + (result.notice ? " " + result.notice : ""));
