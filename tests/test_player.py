@@ -239,3 +239,23 @@ def test_page_is_self_contained_with_a_hashed_policy() -> None:
     assert sorted(row[0] for chunk in chunks for row in chunk) == sorted(story.scenes)
     first = html.index('id="chronicle-0-chunk-0"')
     assert first < html.index("<script>") < html.index('id="chronicle-0-cites"')
+
+
+def test_export_html_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.cli import main
+
+    one, every = tmp_path / "story.html", tmp_path / "class.html"
+    assert main(["export", "html", "duma_march", "-o", str(one)]) == 0
+    assert main(["export", "html", "--all", "-o", str(every)]) == 0
+    page = one.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "<title>The Duma March</title>" in page
+    p = _Page()
+    p.feed(every.read_text(encoding="utf-8"))
+    ids = [s["id"] for s in json.loads(p.inline["script:application/json:chronicle-data"])["stories"]]
+    assert sorted(ids) == sorted(folder.name for folder in list_scenarios())
+    capsys.readouterr()
+    assert main(["export", "html", "-o", str(tmp_path / "x.html")]) == 2
+    assert main(["export", "html", "duma_march", "--all"]) == 2
+    assert "give one scenario, or --all" in capsys.readouterr().err
+    assert main(["export", "html", "no_such_scenario", "-o", str(tmp_path / "x.html")]) == 1
+    assert not (tmp_path / "x.html").exists()
