@@ -9,6 +9,7 @@ every page (scene, sources, disputes: the blocks of engine.play.pages) with the 
 from __future__ import annotations
 
 import json
+import random
 import re
 import shutil
 import subprocess
@@ -259,3 +260,61 @@ def test_export_html_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "give one scenario, or --all" in capsys.readouterr().err
     assert main(["export", "html", "no_such_scenario", "-o", str(tmp_path / "x.html")]) == 1
     assert not (tmp_path / "x.html").exists()
+
+
+CONDITIONS = [
+    "a * b > 5", "-a < b", "a + b == 7", "a - b >= -3", "min(a, b) <= max(c, 2)", "visited('x') or visits('y') > 2",
+    "not f and a != 0", "s + 'x' == m", "not (a < b)", "not visited('x')", "a * a * a * a > 0",
+    "(a + b) * 1000000000 < 5", "f == (c > 3)", "m != 'calm' and s == ''", "-(-a) == a", "max(a * b, -a * b) >= 0",
+]
+EFFECTS = [
+    "a += b * 1000000000", "c = a", "c -= b", "s += s", "s = s + m", "m = s", "m += 'calm'", "f = not f",
+    "a = -a * b; b = a + 1", "c += 1; c += 1", "a = min(a, 3) * max(b, -2)", "a = visits('x') + c",
+    "s = m + s; m = 'angry'", "b -= a * a * a", "c = c * 1000 - a",
+]
+
+
+@needs_node
+def test_expressions_evaluate_alike_at_the_edges(tmp_path: Path) -> None:
+    """Saturation, clamping, long and astral strings, declared values, visits: both runtimes agree."""
+    from engine.expressions.language import SATURATION, VarSpec, parse_condition, parse_effects
+
+    specs = {"a": VarSpec("a", 0, "int"), "b": VarSpec("b", 1, "int"), "c": VarSpec("c", 2, "int", 0, 10),
+             "f": VarSpec("f", 3, "bool"), "s": VarSpec("s", 4, "str"),
+             "m": VarSpec("m", 5, "str", values=("calm", "angry", "calmcalm"))}
+    vi = {"x": 0, "y": 1}
+    rng = random.Random(20)
+    ints = [0, 1, -1, 3, 7, 10, SATURATION, -SATURATION, SATURATION - 1, 10**14, 999_999_999, -31_622_777]
+    texts = ["", "calm", "x" * 999, "\U0001F600" * 600, "ab\U0001F600" * 400, "angry"]
+    cases = []
+    for _ in range(400):
+        v = (rng.choice(ints + [rng.randint(-10**6, 10**6)]), rng.choice(ints), rng.randint(0, 10),
+             rng.random() < 0.5, rng.choice(texts), rng.choice(["calm", "angry", "calmcalm"]))
+        cases.append((v, (rng.randint(0, 3), rng.randint(0, 20))))
+    trees, expected = [], []
+    for src in CONDITIONS:
+        cond = parse_condition(src, specs, ["x", "y"])
+        fn = cond.bind(vi)
+        trees.append(["cond", cond.to_json(vi)])
+        expected.append([fn(v, s) for v, s in cases])
+    for src in EFFECTS:
+        eff = parse_effects(src, specs, ["x", "y"])
+        apply = eff.bind(vi)
+        trees.append(["eff", eff.to_json(vi)])
+        expected.append([list(apply(v, s)) for v, s in cases])
+    data = tmp_path / "cases.json"
+    data.write_text(json.dumps({"trees": trees, "cases": [[list(v), list(s)] for v, s in cases]}), encoding="utf-8")
+    script = f"""
+      const C = require({json.dumps(str(ASSETS / 'runtime.js'))});
+      const d = JSON.parse(require('fs').readFileSync({json.dumps(str(data))}, 'utf8'));
+      process.stdout.write(JSON.stringify(d.trees.map(([kind, t]) => d.cases.map(([v, s]) =>
+        kind === 'cond' ? C.evaluate(t, v, s) : C.applyEffect(t, v, s)))));
+    """
+    out = subprocess.run([str(NODE), "-e", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    sources = CONDITIONS + EFFECTS
+    for k, (mine, theirs) in enumerate(zip(got, json.loads(json.dumps(expected)), strict=True)):
+        for n, (x, y) in enumerate(zip(mine, theirs, strict=True)):
+            assert x == y, (f"{sources[k]!r} on {repr(cases[n])[:200]}: "
+                            f"JavaScript {repr(x)[:200]}, Python {repr(y)[:200]}")
