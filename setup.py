@@ -12,6 +12,7 @@ DATA = {"engine._data.scenarios": "scenarios", "engine._data.seeds": "seeds"}
 setup(
     packages=[*find_packages(include=["engine", "engine.*"]), *DATA],
     package_dir=DATA,
-    package_data={"engine.format": ["*.json"], **{name: ["**/*.yaml", "**/*.json", "**/*.md", "**/*.txt"] for name in DATA}},
+    package_data={"engine.format": ["*.json"], "engine.classroom": ["assets/*.js", "assets/*.css", "assets/*.html"],
+                  **{name: ["**/*.yaml", "**/*.json", "**/*.md", "**/*.txt"] for name in DATA}},
     exclude_package_data={name: ["**/__pycache__/*"] for name in DATA},
 )

@@ -15,7 +15,12 @@ into a temporary folder and measures, with the real code paths:
   full UI in a pseudo-terminal until the scene's title is drawn, each beside the time of
   `python -c "import yaml"` (plain) or `python -c "import rich, prompt_toolkit, yaml"` (UI)
   measured in the same run;
-* an autosave (`engine.saves.store.SaveStore.autosave`).
+* an autosave (`engine.saves.store.SaveStore.autosave`);
+* the HTML player (`engine.bench.webplayer`): its JavaScript runtime's random play on the
+  1,000-scene scenario in Node next to inkjs 2.x on an ink story of the same shape in the same
+  Node, the size of its code, the size of the exported 10,000-scene page against the story's
+  JSON, and the time from opening that page to its first scene painted in headless Chromium
+  (each left out, with the reason, where node, inkjs or chromium is missing).
 
 Every figure is the median of several runs (one each with `--quick`) and carries the issue's
 floor, when it has one, and whether it is met.
@@ -302,9 +307,66 @@ class Bench:
         self.add(Figure("autosave", round(_median(samples) * 1000, 3), "ms", 5.0,
                         note=f"engine.saves.store.SaveStore.autosave, a game of {len(state.path)} choices"))
 
+    # -- the HTML player -------------------------------------------------------------------------
+    def player(self) -> None:
+        from engine.bench import webplayer
+        from engine.build.loader import load_story
+        from engine.classroom.player import asset, player_page, script_json, story_data
+        from engine.record.sources import load_record
+
+        record = load_record()
+        data = story_data(load_story(self.folders[WALK_SIZE]), record)
+        exported = self.work / "player-1000.json"
+        exported.write_text(script_json(data), encoding="utf-8")
+        steps = 200_000 if self.quick else 1_000_000
+        js = webplayer.js_random_play(exported, steps)
+        if isinstance(js, str):
+            self.progress(f"  (the HTML player's random play is not measured: {js})")
+        else:
+            self.add(Figure(f"HTML player random play, {WALK_SIZE:,} scenes", round(js[0]), "steps/s",
+                            note="runtime.js in Node: choose, then the open choices"))
+            self.add(Figure(f"HTML player play with pages, {WALK_SIZE:,} sc.", round(js[1]), "steps/s",
+                            note="runtime.js in Node: choose, then the scene's page built (text, choices)"))
+        ink = webplayer.ink_random_play(data, 5_000 if self.quick else 20_000, self.work)
+        if isinstance(ink, str):
+            self.progress(f"  (inkjs is not measured: {ink})")
+        else:
+            self.add(Figure(f"inkjs 2.x random play, {WALK_SIZE:,} knots", round(ink), "steps/s",
+                            note="the same shape in ink, in the same Node: a choice, then ContinueMaximally"))
+            if not isinstance(js, str):
+                self.add(Figure("HTML player / inkjs, random play", round(js[0] / ink, 1), "x", 10.0, True,
+                                note="steps per second, the player's machine step against inkjs's"))
+                self.add(Figure("HTML player / inkjs, with pages", round(js[1] / ink, 1), "x",
+                                note="the player building each scene's page against inkjs's"))
+        def stripped(code: str) -> int:
+            code = re.sub(r"/\*.*?\*/", "", code, flags=re.S)
+            lines = [line.strip() for line in code.splitlines()]
+            return len("\n".join(x for x in lines if x and not x.startswith("//")).encode())
+
+        runtime, ui = asset("runtime.js"), asset("ui.js")
+        self.add(Figure("HTML player runtime, comments and indent off", round(stripped(runtime) / 1024, 1), "KB",
+                        30.0, note=f"runtime.js as shipped: {len(runtime.encode()) / 1024:.1f} KB; not minified"))
+        self.add(Figure("HTML player interface, comments and indent off", round(stripped(ui) / 1024, 1), "KB",
+                        note=f"ui.js as shipped: {len(ui.encode()) / 1024:.1f} KB; not minified"))
+        big = max(SIZES)
+        story = load_story(self.folders[big])
+        page = self.work / f"player-{big}.html"
+        page.write_text(player_page([story], record), encoding="utf-8")
+        size = page.stat().st_size
+        compiled = len(script_json(story_data(story, record)).encode())
+        self.add(Figure(f"HTML player page, {big:,} scenes", round(size / 2**20, 2), "MB",
+                        note=f"the story's JSON alone: {compiled / 2**20:.2f} MB"))
+        self.add(Figure(f"HTML page / compiled JSON, {big:,} scenes", round(size / compiled, 3), "x", 1.5))
+        paint = webplayer.first_paint(page, runs=1 if self.quick else 3)
+        if isinstance(paint, str):
+            self.progress(f"  (the first paint is not measured: {paint})")
+        else:
+            self.add(Figure(f"HTML player first scene painted, {big:,} sc.", round(paint, 3), "s", 0.5,
+                            note="headless Chromium: opening the file to its first contentful paint"))
+
     def run(self) -> list[Figure]:
         steps: list[Callable[[], None]] = [self.generate, self.loads, self.memory, self.walks, self.shipped,
-                                           self.startup, self.saving]
+                                           self.startup, self.saving, self.player]
         with _env(CHRONICLE_CACHE=str(self.cache / "warm")):
             for step in steps:
                 step()

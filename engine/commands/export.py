@@ -1,8 +1,10 @@
-"""`chronicle export transcript|worksheet ... --format md|html [-o FILE]`.
+"""`chronicle export transcript|worksheet ... --format md|html [-o FILE]`, `chronicle export html`.
 
 `export transcript <file>`: one student's playthrough, with its citations and debrief.
 `export worksheet <scenario> [--chapter NAME]`: a printable worksheet for a lesson.
 `export guide <scenario>`: the teacher's guide (note, times, decisions with what happened, disputes).
+`export html <scenario> -o story.html` (or `--all -o class.html`): the game itself, one HTML file
+that plays offline in any browser (`engine.classroom.player`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    sub = p.add_subparsers(dest="what", required=True, metavar="transcript|worksheet|guide")
+    sub = p.add_subparsers(dest="what", required=True, metavar="transcript|worksheet|guide|html")
     t = sub.add_parser("transcript", help="one student's playthrough, with citations and debrief")
     t.add_argument("file", help="a transcript (.jsonl) from saves/transcripts/")
     w = sub.add_parser("worksheet", help="a printable worksheet for a scenario")
@@ -30,6 +32,33 @@ def configure(p: argparse.ArgumentParser) -> None:
         q.add_argument("--format", choices=("md", "html"), default="md", help="md (default) or html")
         q.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of the screen")
         q.add_argument("--scenarios", metavar="DIR", help="the folder holding the scenario")
+    h = sub.add_parser("html", help="the game as one HTML file that plays offline in any browser")
+    h.add_argument("scenario", nargs="?", help="a scenario id or folder")
+    h.add_argument("--all", action="store_true", help="every scenario in one file, with a picker")
+    h.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of the screen")
+
+
+def _html(args: argparse.Namespace) -> int:
+    from engine.build.loader import list_scenarios, load_story
+    from engine.classroom.player import player_page
+    from engine.commands.report import write_output
+
+    if bool(args.all) == bool(args.scenario):
+        print("chronicle export html: give one scenario, or --all for every scenario", file=sys.stderr)
+        return 2
+    refs = [str(p) for p in list_scenarios()] if args.all else [args.scenario]
+    stories = []
+    try:
+        for ref in refs:
+            stories.append(load_story(ref))
+    except ChronicleError as exc:
+        for d in exc.diagnostics:
+            print(d.format(), file=sys.stderr)
+        return 1
+    if not stories:
+        print("chronicle export html: there is no scenario to export", file=sys.stderr)
+        return 1
+    return write_output(player_page(stories, _record()), args.output)
 
 
 def _record(folder: str = "") -> Record | None:
@@ -48,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
     from engine.classroom.report import load_scenario
     from engine.commands.report import write_output
 
+    if args.what == "html":
+        return _html(args)
     try:
         if args.what == "transcript":
             from pathlib import Path

@@ -959,6 +959,35 @@ def _compile_effect(stmts: Sequence[_Stmt], vi: Mapping[str, int]) -> _EffectFn:
     return run
 
 
+# ---------------------------------------------------------------------------------------------
+# The tree as JSON, for runtimes in other languages (the HTML player's JavaScript)
+#
+# A node is a list: ["c", value] a constant, ["v", i] variable i, ["vd", j] / ["vs", j]
+# visited / visits of tracked scene j, [kind, *args] an operation (kinds as in `_Node`). An
+# effect is a list of statements [variable index, op, type, min, max, allowed values or None,
+# node], with min/max the clamping bounds (+/- SATURATION when the author gave none). The
+# semantics are the run-time semantics in this module's docstring; the JSON runtime must match
+# `_compile` exactly (tests/test_player.py runs both on the same games).
+
+
+def _tree_json(node: _Node, vi: Mapping[str, int]) -> list[Any]:
+    kind = node.kind
+    if kind == "const":
+        return ["c", node.value]
+    if kind == "var":
+        return ["v", node.index]
+    if kind in ("visited", "visits"):
+        return ["vd" if kind == "visited" else "vs", vi[node.value]]
+    return [kind, *(_tree_json(a, vi) for a in node.args)]
+
+
+def _statement_json(st: _Stmt, vi: Mapping[str, int]) -> list[Any]:
+    spec = st.var
+    lo, hi = _bounds(spec) if spec.type == "int" else (None, None)
+    return [spec.index, st.op, spec.type, lo, hi, list(spec.values) if spec.values is not None else None,
+            _tree_json(st.expr, vi)]
+
+
 def _check_scenes(scenes: frozenset[str], visit_index: Mapping[str, int]) -> None:
     missing = [s for s in sorted(scenes) if s not in visit_index]
     if missing:
@@ -985,6 +1014,11 @@ class Condition:
         """Compile into fn(vars, visits) -> bool; visit_index maps scene ids to visit positions."""
         _check_scenes(self.scenes, visit_index)
         return _compile(self.tree, visit_index)
+
+    def to_json(self, visit_index: Mapping[str, int]) -> list[Any]:
+        """The (folded) tree as JSON lists; see `_tree_json`."""
+        _check_scenes(self.scenes, visit_index)
+        return _tree_json(self.tree, visit_index)
 
 
 @dataclass(frozen=True)
@@ -1017,6 +1051,11 @@ class Effect:
         """Compile into fn(vars, visits) -> new vars tuple, assignments applied in order."""
         _check_scenes(self.scenes, visit_index)
         return _compile_effect(self.statements, visit_index)
+
+    def to_json(self, visit_index: Mapping[str, int]) -> list[list[Any]]:
+        """The statements as JSON lists, applied in order; see `_statement_json`."""
+        _check_scenes(self.scenes, visit_index)
+        return [_statement_json(st, visit_index) for st in self.statements]
 
 
 def _check_source(source: object, what: str) -> str:

@@ -1,0 +1,222 @@
+"""The HTML player's measurements for `chronicle bench`, and where the tools they need are found.
+
+* `js_random_play`: the player's JavaScript runtime (engine/classroom/assets/runtime.js) in Node,
+  random play on an exported story — the machine step alone (choose, then the open choices), and
+  with the new scene's page built as well;
+* `ink_random_play`: inkjs 2.x in the same Node on an ink story of the same shape (`ink_source`:
+  the same scenes, texts, choices, conditions and clamped effects), compiled by inkjs's own
+  compiler, each step a choice and the `ContinueMaximally` that produces the next scene's text;
+* `first_paint`: the time from opening an exported file to its first contentful paint (the
+  first scene: the runtime builds it before the browser's first paint) in headless Chromium,
+  driven by Playwright for Python.
+
+The tools are optional: `node_modules()` is `CHRONICLE_NODE_MODULES` or `.ci/js/node_modules`
+(where .ci/run installs axe-core and inkjs), `chromium()` is `CHRONICLE_CHROMIUM` or a chromium
+on the PATH; each measurement returns None with the reason when its tool is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from engine.base.paths import PROJECT
+
+__all__ = ["CHROMIUM_ARGS", "chromium", "first_paint", "ink_random_play", "ink_source", "js_random_play",
+           "node", "node_modules"]
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ASSETS = Path(__file__).resolve().parent.parent / "classroom" / "assets"
+
+
+def node() -> str | None:
+    return shutil.which("node")
+
+
+def node_modules() -> Path | None:
+    """The folder holding axe-core and inkjs, if there is one."""
+    given = os.environ.get("CHRONICLE_NODE_MODULES")
+    for candidate in ([Path(given)] if given else []) + [PROJECT / ".ci" / "js" / "node_modules"]:
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def chromium() -> str | None:
+    given = os.environ.get("CHRONICLE_CHROMIUM")
+    if given and Path(given).is_file():
+        return given
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def js_random_play(data: Path, steps: int) -> tuple[float, float] | str:
+    """(machine steps/s, steps/s with the page built) of the runtime in Node, or why not."""
+    exe = node()
+    if exe is None:
+        return "node is not installed"
+    script = """
+      const C = require(process.argv[1]);
+      const story = C.load(JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8')));
+      const total = +process.argv[3];
+      function run(page) {
+        let x = 1917, st = C.start(story), taken = 0;
+        const next = () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; };
+        const t0 = process.hrtime.bigint();
+        while (taken < total) {
+          const open = C.rows(story, st).filter(r => r[0] !== null);
+          if (C.isEnding(story, st) || !open.length) {
+            st = C.start(story);
+            if (page) C.scenePage(story, st, '', false);
+            continue;
+          }
+          st = C.choose(story, st, open[next() % open.length][1]);
+          if (page) C.scenePage(story, st, '', false);
+          taken++;
+        }
+        return taken / (Number(process.hrtime.bigint() - t0) / 1e9);
+      }
+      run(false); run(true);
+      process.stdout.write(JSON.stringify([run(false), run(true)]));
+    """
+    out = subprocess.run([exe, "-e", script, str(ASSETS / "runtime.js"), str(data), str(steps)],
+                         capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        return f"the runtime failed in node: {out.stderr.strip()[-300:]}"
+    machine, paged = json.loads(out.stdout)
+    return float(machine), float(paged)
+
+
+_INK_OPS = {"and": "&&", "or": "||", "eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=",
+            "add": "+", "sub": "-", "mul": "*", "concat": "+"}
+_INK_UNSAFE = re.compile(r"[{}\[\]|#~*+\-=<>/\\\"]")
+
+
+def _ink_expr(node: list[Any], names: list[str], tracked: list[str]) -> str:
+    kind = node[0]
+    if kind == "c":
+        value = node[1]
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, str):
+            return json.dumps(_INK_UNSAFE.sub("", value))
+        return str(int(value))
+    if kind == "v":
+        return str(names[node[1]])
+    if kind == "vd":
+        return f"({tracked[node[1]]} > 0)"
+    if kind == "vs":
+        return str(tracked[node[1]])
+    if kind == "not":
+        return f"(not {_ink_expr(node[1], names, tracked)})"
+    if kind == "neg":
+        return f"(-{_ink_expr(node[1], names, tracked)})"
+    if kind in ("min", "max"):
+        return f"{kind.upper()}({_ink_expr(node[1], names, tracked)}, {_ink_expr(node[2], names, tracked)})"
+    return f"({_ink_expr(node[1], names, tracked)} {_INK_OPS[kind]} {_ink_expr(node[2], names, tracked)})"
+
+
+def ink_source(data: dict[str, Any]) -> str:
+    """An ink story of the same shape as an exported story (`engine.classroom.player.story_data`)."""
+    names = [f"v_{v[0]}" for v in data["vars"]]
+    tracked = [f"k_{s}" for s in data["tracked"]]
+    knot = {s[0]: f"k_{s[0]}" for s in data["scenes"]}
+    lines = [f"VAR {n} = {json.dumps(v[2]) if not isinstance(v[2], bool) else str(v[2]).lower()}"
+             for n, v in zip(names, data["vars"], strict=True)]
+    lines.append(f"-> {knot[data['start']]}")
+    for sc in data["scenes"]:
+        lines += [f"=== {knot[sc[0]]} ===", _INK_UNSAFE.sub("", sc[1]), _INK_UNSAFE.sub("", " ".join(sc[3].split()))]
+        if sc[8] is not None:
+            lines += [_INK_UNSAFE.sub("", sc[8][1]) or "The end.", "-> END"]
+            continue
+        for ch in sc[7]:
+            cond = f"{{{_ink_expr(ch[4], names, tracked)}}} " if ch[4] is not None else ""
+            lines.append(f"+ {cond}[{_INK_UNSAFE.sub('', ch[1]) or 'Go on'}]")
+            for st in ch[5] or []:
+                index, op, kind, lo, hi, _allowed, expr = st
+                value = _ink_expr(expr, names, tracked)
+                target = names[index]
+                if op != "=":
+                    value = f"{target} {op[0]} {value}"
+                if kind == "int":
+                    value = f"MAX(MIN({value}, {hi}), {lo})"
+                lines.append(f"  ~ {target} = {value}")
+            lines.append(f"  -> {knot[ch[2]]}")
+    return "\n".join(lines) + "\n"
+
+
+def ink_random_play(data: dict[str, Any], steps: int, folder: Path) -> float | str:
+    """inkjs's random-play steps per second on `ink_source(data)`, or why it cannot be measured."""
+    exe, modules = node(), node_modules()
+    if exe is None:
+        return "node is not installed"
+    if modules is None or not (modules / "inkjs").is_dir():
+        return "inkjs is not installed (npm install --prefix .ci/js inkjs@2)"
+    source = folder / "story.ink"
+    source.write_text(ink_source(data), encoding="utf-8")
+    script = """
+      const ink = require(process.argv[1]);
+      const story = new ink.Compiler(require('fs').readFileSync(process.argv[2], 'utf8')).Compile();
+      const total = +process.argv[3];
+      function run() {
+        let x = 1917, taken = 0;
+        const next = () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; };
+        story.ResetState(); story.ContinueMaximally();
+        const t0 = process.hrtime.bigint();
+        while (taken < total) {
+          const n = story.currentChoices.length;
+          if (!n) { story.ResetState(); story.ContinueMaximally(); continue; }
+          story.ChooseChoiceIndex(next() % n);
+          story.ContinueMaximally();
+          taken++;
+        }
+        return taken / (Number(process.hrtime.bigint() - t0) / 1e9);
+      }
+      run();
+      process.stdout.write(JSON.stringify(run()));
+    """
+    out = subprocess.run([exe, "-e", script, str(modules / "inkjs"), str(source), str(steps)],
+                         capture_output=True, text=True, timeout=900)
+    if out.returncode != 0:
+        return f"inkjs failed: {out.stderr.strip()[-300:]}"
+    return float(json.loads(out.stdout))
+
+
+def first_paint(page: Path, runs: int = 3) -> float | str:
+    """Seconds from opening `page` to its first contentful paint (the first scene), median of `runs`."""
+    exe = chromium()
+    if exe is None:
+        return "chromium is not installed (apt-get install chromium)"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return "playwright for Python is not installed (pip install playwright)"
+    samples: list[float] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        try:
+            for _ in range(runs):
+                context = browser.new_context()
+                tab = context.new_page()
+                tab.goto(page.resolve().as_uri(), wait_until="load", timeout=120_000)
+                tab.wait_for_selector("#scene-title", timeout=120_000)
+                ms = tab.evaluate("""() => new Promise(done => requestAnimationFrame(() => setTimeout(() => {
+                    const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+                    done(fcp ? fcp.startTime : -1); }, 0)))""")
+                context.close()
+                if ms < 0:
+                    return "the browser reported no first paint"
+                samples.append(float(ms) / 1000)
+        finally:
+            browser.close()
+    samples.sort()
+    return samples[len(samples) // 2]

@@ -1,0 +1,374 @@
+"""The exported HTML player in a real headless Chromium (Debian's `chromium`, driven by Playwright).
+
+Played to an ending by keyboard and by mouse, saved, reloaded, loaded, undone; save files going
+both ways between the page and the terminal's save code; a transcript downloaded and read by
+`chronicle report`; axe-core finding no WCAG 2.2 A/AA violation; XSS payloads in every field
+shown as text with nothing run and no CSP violation. `.ci/run` installs chromium (apt) and
+axe-core (npm, into .ci/js); where no browser can be had, these tests skip and say why.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.base.sanitize import clean_line
+from engine.bench.synthetic import write_scenario
+from engine.bench.webplayer import CHROMIUM_ARGS, chromium, node_modules
+from engine.build.loader import load_story
+from engine.classroom.player import player_page
+from engine.core import machine
+from engine.core.model import Choice, State, Story
+from engine.play.session import Session
+from engine.record.sources import load_record
+
+try:
+    from playwright.sync_api import Browser, Page, sync_playwright
+except ImportError:  # pragma: no cover - the test extra installs it
+    sync_playwright = None
+
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    exe = chromium()
+    if exe is None:
+        pytest.skip("no Chromium on this machine (Debian: apt-get install chromium; .ci/run installs it as root)")
+    if sync_playwright is None:
+        pytest.skip("playwright for Python is not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("html")
+    page = folder / "malachite_hall.html"
+    page.write_text(player_page([load_story("malachite_hall")], load_record()), encoding="utf-8")
+    return page
+
+
+class Watch:
+    """Console errors, page errors, dialogs and CSP violations of a page."""
+
+    def __init__(self, page: Page) -> None:
+        self.problems: list[str] = []
+        page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type in (
+            "error", "warning") else None)
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"), d.dismiss()))
+        page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', "
+                             "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+
+
+def open_page(browser: Browser, path: Path, **context: Any) -> tuple[Page, Watch]:
+    ctx = browser.new_context(accept_downloads=True, **context)
+    page = ctx.new_page()
+    watch = Watch(page)
+    page.goto(path.resolve().as_uri())
+    page.wait_for_selector("#scene-title")
+    return page, watch
+
+
+def number_of(story: Story, state: State, choice: Choice) -> int:
+    return [c.id for c in Session(story, state=state).open_choices()].index(choice.id) + 1
+
+
+def check_scene(page: Page, story: Story, state: State) -> None:
+    title = clean_line(story.scenes[state.scene].title)
+    assert page.inner_text("#scene-title") == title
+    assert page.evaluate("document.activeElement.id") == "scene-title"
+    # the live region holds the new scene only
+    assert page.evaluate("document.getElementById('announce').children.length") == 1
+    assert page.inner_text("#announce").startswith(title)
+
+
+def play_by_keys(page: Page, story: Story, state: State, path: list[Choice]) -> State:
+    for choice in path:
+        n = number_of(story, state, choice)
+        assert n <= 9
+        page.keyboard.press(str(n))
+        state = machine.choose(story, state, choice)
+        check_scene(page, story, state)
+    return state
+
+
+def test_keyboard_to_the_ending(browser: Browser, exported: Path) -> None:
+    story = load_story("malachite_hall")
+    page, watch = open_page(browser, exported)
+    state = machine.start(story)
+    check_scene(page, story, state)
+    assert "Malachite Hall" in page.inner_text("#where") and "N.S." in page.inner_text("#where")
+    path = machine.historical_path(story)
+    # the first choice by Tab and Enter, the rest by number keys
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.choices') !== null")
+    for _ in range(number_of(story, state, path[0]) - 1):
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    state = machine.choose(story, state, path[0])
+    check_scene(page, story, state)
+    state = play_by_keys(page, story, state, path[1:])
+    assert machine.is_ending(story, state)
+    body = page.inner_text("#scene-body")
+    assert "The end — What really happened" in body and "Debrief: your path beside the record" in body
+    assert "You never left the record" in body and "Questions for discussion" in body
+    assert story.questions[0].split()[0] in body
+    assert not watch.problems and page.evaluate("window.__csp") == []
+
+
+def test_mouse_to_an_ending_with_closed_choices_and_panels(browser: Browser, exported: Path) -> None:
+    story = load_story("malachite_hall")
+    page, watch = open_page(browser, exported)
+    rng = random.Random(21)
+    state = machine.start(story)
+    saw_closed = False
+    for _ in range(200):
+        if machine.is_ending(story, state):
+            break
+        session = Session(story, state=state)
+        closed = [c for n, c, _ in session.rows() if n is None]
+        shown = page.locator("#scene-body .choices .closed")
+        assert shown.count() == len(closed)
+        for k, c in enumerate(closed):
+            saw_closed = True
+            assert clean_line(c.locked or "") in shown.nth(k).inner_text()
+        opened = session.open_choices()
+        choice = rng.choice(opened)
+        page.locator("#scene-body .choices button").nth(opened.index(choice)).click()
+        state = machine.choose(story, state, choice)
+        assert page.inner_text("#scene-title") == clean_line(story.scenes[state.scene].title)
+        if choice.note:
+            assert page.inner_text("#scene-body .note") == " ".join(choice.note.split())
+    assert machine.is_ending(story, state)
+    assert "Debrief" in page.inner_text("#scene-body")
+    # the panels show the same pages as the terminal
+    page.click("#b-undo")
+    page.click("#b-sources")
+    assert page.inner_text("#panel-title").startswith("Sources for")
+    assert page.locator("#panel-body blockquote").count() >= 1
+    assert "In context:" in page.inner_text("#panel-body") and "References" in page.inner_text("#panel-body")
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.activeElement.id") == "scene-title"
+    page.click("#b-history")
+    assert page.inner_text("#panel-title") == "Your path so far"
+    page.click("#panel-close")
+    assert not watch.problems and saw_closed
+
+
+def test_saves_reload_load_undo_save_files_and_the_transcript(browser: Browser, exported: Path, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.cli import main
+    from engine.saves.savefile import decode
+    from engine.saves.store import SaveStore
+
+    story = load_story("malachite_hall")
+    path = machine.historical_path(story)
+    states = [machine.start(story)]
+    for c in path:
+        states.append(machine.choose(story, states[-1], c))
+    page, watch = open_page(browser, exported)
+    page.click("#b-saves")
+    page.fill("#student", "Anna Petrova")
+    page.fill("#class-name", "9B")
+    page.click("#saves-close")
+    play_by_keys(page, story, states[0], path[:3])
+    page.click("#b-saves")
+    page.fill("#slot", "before the storm")
+    page.click("#b-save")
+    assert 'Saved as "before the storm"' in page.inner_text("#message")
+    page.click("#saves-close")
+    play_by_keys(page, story, states[3], path[3:4])
+    # a reload goes on where the game stood
+    page.reload()
+    page.wait_for_selector("#scene-title")
+    assert page.inner_text("#scene-title") == clean_line(story.scenes[states[4].scene].title)
+    assert "Welcome back" in page.inner_text("#message")
+    page.click("#b-saves")
+    assert page.input_value("#student") == "Anna Petrova"
+    page.click("button[aria-label='Load before the storm']")
+    check_scene(page, story, states[3])
+    page.click("#b-undo")
+    check_scene(page, story, states[2])
+    # the page's save file is a terminal save
+    page.click("#b-saves")
+    with page.expect_download() as got:
+        page.click("#b-export")
+    doc = decode(Path(got.value.path()).read_bytes())
+    store = SaveStore(tmp_path / "saves")
+    assert store.restore(doc, story).state == states[2]
+    # and a terminal save loads in the page
+    saved = store.save("terminal", story, states[5])
+    page.set_input_files("#import", str(saved))
+    page.wait_for_selector("#message:has-text('Loaded the save file')")
+    check_scene(page, story, states[5])
+    # a damaged one is refused with the terminal's reason
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(saved.read_bytes().replace(b'"clock"', b'"clocks"', 1))
+    page.click("#b-saves")
+    page.set_input_files("#import", str(bad))
+    page.wait_for_selector("#message:has-text('Not loaded')")
+    assert "checksum" in page.inner_text("#message")
+    page.click("#saves-close")
+    end = play_by_keys(page, story, states[5], path[5:])
+    assert machine.is_ending(story, end)
+    with page.expect_download() as got:
+        page.click("text=Download my playthrough")
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    name = got.value.suggested_filename
+    assert re.fullmatch(r"\d{8}-\d{6}-anna-petrova-malachite_hall\.jsonl", name)
+    got.value.save_as(folder / name)
+    events = [json.loads(line) for line in (folder / name).read_text(encoding="utf-8").splitlines()]
+    assert events[0]["event"] == "start" and events[0]["student"] == "Anna Petrova" and events[0]["class"] == "9B"
+    assert events[-1]["event"] == "end" and any(e["event"] == "restore" for e in events)
+    capsys.readouterr()
+    assert main(["report", str(folder), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    text = json.dumps(report)
+    assert "Anna Petrova" in text and story.id in text
+    assert not watch.problems
+
+
+def _axe(page: Page) -> list[dict[str, Any]]:
+    modules = node_modules()
+    assert modules is not None
+    page.add_script_tag(path=str(modules / "axe-core" / "axe.min.js"))
+    result = page.evaluate(f"axe.run(document, {{runOnly: {{type: 'tag', values: {json.dumps(WCAG)}}}}})")
+    return [{"id": v["id"], "help": v["help"], "nodes": [n["html"][:120] for n in v["nodes"][:3]]}
+            for v in result["violations"]]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_accessibility(browser: Browser, exported: Path, scheme: str, tmp_path: Path) -> None:
+    modules = node_modules()
+    if modules is None or not (modules / "axe-core" / "axe.min.js").is_file():
+        pytest.skip("axe-core is not installed (npm install --prefix .ci/js axe-core; .ci/run does)")
+    story = load_story("malachite_hall")
+    # axe is injected as a script, which the page's policy would (rightly) refuse
+    page, _ = open_page(browser, exported, bypass_csp=True, color_scheme=scheme)
+    assert _axe(page) == []
+    page.click("#b-sources")
+    assert _axe(page) == []
+    page.click("#b-saves")
+    assert _axe(page) == []
+    page.click("#saves-close")
+    state = machine.start(story)
+    play_by_keys(page, story, state, machine.historical_path(story))
+    assert _axe(page) == []
+    # readable at 320 px (and so at 200% zoom of 640 px): no sideways scrolling, targets 24 px and more
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    sizes = page.evaluate("[...document.querySelectorAll('button, input')].filter(e => e.offsetParent)"
+                          ".map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
+    assert sizes and all(w >= 24 and h >= 24 for w, h in sizes)
+    picker = tmp_path / "all.html"
+    picker.write_text(player_page([load_story("malachite_hall"), load_story("duma_march")], load_record()),
+                      encoding="utf-8")
+    ctx = browser.new_context(bypass_csp=True, color_scheme=scheme)
+    page = ctx.new_page()
+    page.goto(picker.as_uri())
+    page.wait_for_selector("#picker-title")
+    assert _axe(page) == []
+
+
+PAYLOAD = ("<script>window.__xss=1</script><img src=x onerror=\"window.__xss=2\"></script>"
+           "<a href=\"javascript:window.__xss=3\">link</a>\u2028{{DATA}} {{ x }}")
+
+
+def _xss_scenario(parent: Path) -> Path:
+    folder = write_scenario(parent, 25)
+    q = json.dumps(PAYLOAD)
+    meta = (folder / "scenario.yaml").read_text(encoding="utf-8")
+    meta = meta.replace("title: Synthetic night (25 scenes)", f"title: {q}")
+    meta = meta.replace("summary: A generated scenario for measuring the engine; not a story.", f"summary: {q}")
+    meta = meta.replace("role: A minister", f"role: {q}")
+    meta = meta.replace("visible: true}", f"visible: true, label: {q}}}")
+    meta = meta.replace("  - Did the engine keep up?", f"  - {q}")
+    (folder / "scenario.yaml").write_text(meta, encoding="utf-8")
+    part = folder / "scenes" / "part000.yaml"
+    text = part.read_text(encoding="utf-8")
+    text = re.sub(r"title: Scene \d+ of the long night", lambda m: f"title: {q}", text)
+    text = text.replace("place: Malachite Hall, Winter Palace", f"place: {q}")
+    text = re.sub(r"(    text: >\n)((?:      .*\n)+)", lambda m: f"    text: {q}\n", text)
+    text = re.sub(r"(        text: )\".*\"", lambda m: m.group(1) + q, text)
+    text = text.replace("locked: The moment for that has passed.", f"locked: {q}")
+    text = re.sub(r"(        goto: s\d+\n)", lambda m: m.group(1) + f"        note: {q}\n", text)
+    text = text.replace("epilogue: The night ends here, one way among many.", f"epilogue: {q}")
+    text = text.replace("debrief: A synthetic ending, written for the benchmark.", f"debrief: {q}")
+    part.write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("enforce_csp", [True, False])
+def test_xss_payloads_are_shown_as_text(browser: Browser, tmp_path: Path, enforce_csp: bool) -> None:
+    story = load_story(_xss_scenario(tmp_path))
+    assert story.title == PAYLOAD
+    html = tmp_path / "xss.html"
+    html.write_text(player_page([story], load_record()), encoding="utf-8")
+    # without the policy too: the page itself must never turn text into markup
+    page, watch = open_page(browser, html, bypass_csp=not enforce_csp)
+    shown = PAYLOAD.replace("\u2028", " ")
+    state = machine.start(story)
+    rng = random.Random(5)
+    for _ in range(60):
+        assert page.inner_text("#scene-title") == PAYLOAD.replace("\u2028", "\u2028")
+        assert shown in page.inner_text("#scene-body").replace("\u2028", " ")
+        page.click("#b-sources")
+        page.click("#panel-close")
+        page.click("#b-status")
+        assert shown in page.inner_text("#panel-body").replace("\u2028", " ")
+        page.click("#panel-close")
+        if machine.is_ending(story, state):
+            break
+        opened = Session(story, state=state).open_choices()
+        choice = rng.choice(opened)
+        page.locator("#scene-body .choices button").nth(opened.index(choice)).click()
+        state = machine.choose(story, state, choice)
+    assert machine.is_ending(story, state)
+    assert "Questions for discussion" in page.inner_text("#scene-body")
+    assert page.evaluate("window.__xss") is None
+    assert page.evaluate("document.querySelectorAll('img, iframe, object, embed, a[href]').length") == 0
+    assert page.evaluate("document.querySelectorAll('script').length") == 2 + 2  # data, first chunk, code, cites
+    assert page.evaluate("window.__csp") == [] and not watch.problems
+    if enforce_csp:  # the policy really holds, and the watch would have seen a violation
+        page.evaluate("document.body.appendChild(Object.assign(document.createElement('script'), "
+                      "{textContent: 'window.__xss = 9'}))")
+        page.wait_for_function("() => window.__csp.length > 0")
+        assert page.evaluate("window.__xss") is None
+
+
+def test_all_scenarios_with_a_picker(browser: Browser, tmp_path: Path) -> None:
+    stories = [load_story("malachite_hall"), load_story("duma_march")]
+    html = tmp_path / "class.html"
+    html.write_text(player_page(stories, load_record()), encoding="utf-8")
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    watch = Watch(page)
+    page.goto(html.as_uri())
+    page.wait_for_selector("#picker-title")
+    assert page.evaluate("document.activeElement.id") == "picker-title"
+    assert page.locator("#picker-list button").count() == 2
+    for k, story in enumerate(stories):
+        page.locator("#picker-list button").nth(k).click()
+        state = machine.start(story)
+        check_scene(page, story, state)
+        play_by_keys(page, story, state, machine.historical_path(story)[:2])
+        page.click("#b-picker")
+        page.wait_for_selector("#picker-title")
+    # each scenario keeps its own game
+    page.locator("#picker-list button").nth(0).click()
+    state = machine.replay(stories[0], [c.id for c in machine.historical_path(stories[0])[:2]])
+    assert page.inner_text("#scene-title") == clean_line(stories[0].scenes[state.scene].title)
+    assert not watch.problems
