@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "report": "a class report from students' transcripts",
     "export": "export a transcript or a worksheet as Markdown or HTML",
     "bench": "measure load, step, exploration, start-up and save speed",
+    "lsp": "the language server for editors (over stdio)",
 }
 
 

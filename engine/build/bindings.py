@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.expressions.language import Condition, Effect, VarSpec, parse_condition, parse_effects
 from engine.core.model import Variable
+from engine.expressions.language import Condition, Effect, VarSpec, parse_condition, parse_effects
 
 
 @dataclass

@@ -30,11 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from engine import ENGINE_VERSION
-
 from engine.base import paths
-
-from engine.build import compiled
 from engine.base.paths import MAX_FILE_BYTES, PACKAGE_DIR, scenario_files
+from engine.build import compiled
 from engine.core.model import Story
 
 FORMAT = compiled.FORMAT  # an entry is a packed story (`engine.build.compiled`), framed

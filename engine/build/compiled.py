@@ -25,9 +25,8 @@ from dataclasses import fields
 from datetime import date
 from typing import Any
 
-from engine.build.bindings import compile_expressions
-from engine.expressions.language import Condition, Effect
 from engine.base.gcpause import paused_gc
+from engine.build.bindings import compile_expressions
 from engine.core.model import (
     VISIT_CAP,
     Account,
@@ -41,6 +40,7 @@ from engine.core.model import (
     fast_maker,
     fast_twin,
 )
+from engine.expressions.language import Condition, Effect
 
 FORMAT = 3  # 3: packed from the IR; the visit slots and `conditional` are set when unpacked
 CHUNK = 500  # scenes per chunk: packed, written and decoded piece by piece

@@ -14,7 +14,6 @@ from engine.base.paths import PROJECT
 from engine.core.model import Story
 
 
-
 def scenarios_root() -> Path:
     """$CHRONICLE_SCENARIOS, else ./scenarios when it exists, else the project's scenarios/."""
     env = os.environ.get("CHRONICLE_SCENARIOS")
@@ -84,8 +83,7 @@ def load_story(ref: str | os.PathLike[str]) -> Story:
     An unchanged scenario comes from the compiled cache (`engine.build.cache`); any change to its
     files, the seeds or the engine makes a new key, and a damaged entry is ignored and rebuilt.
     """
-    from engine.build import cache
-    from engine.build import compiled
+    from engine.build import cache, compiled
 
     folder = find_scenario(ref)
     directory = cache.cache_dir()
