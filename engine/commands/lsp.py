@@ -18,7 +18,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.editor.server import serve
 
     # the raw descriptors: the protocol's bytes must not pass through any text layer
-    stdin = os.fdopen(os.dup(0), "rb", buffering=0)
+    stdin = os.fdopen(os.dup(0), "rb")  # buffered: a read of n bytes returns n bytes, not a short read
     stdout = os.fdopen(os.dup(1), "wb")
     serve(stdin, stdout)
     return 0

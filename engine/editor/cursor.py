@@ -73,8 +73,9 @@ def context(lines: list[str], line: int, column: int) -> Context:
     word = re.search(r"[A-Za-z0-9_]*$", before)
     prefix = word.group() if word else ""
     # inside a {…} template tag of prose
-    opened, closed = before.rfind("{"), before.rfind("}")
-    if opened > closed and not before[opened:].startswith("{{"):
+    bare = before.replace("{{", "  ").replace("}}", "  ")  # written braces are not tags
+    opened, closed = bare.rfind("{"), bare.rfind("}")
+    if opened > closed:
         return Context("template", key_path(lines, line, column), prefix=prefix,
                        in_string=_string_call(before[opened + 1:]))
     vm = _VALUE_KEY.match(before)

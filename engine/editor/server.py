@@ -78,6 +78,7 @@ class Project:
     memo: dict[Any, Any] = field(default_factory=dict)
     generation: int = 0
     published: set[Path] = field(default_factory=set)
+    stale: set[Path] = field(default_factory=set)  # edited since indexed: indexed when a request needs it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def text(self, path: Path) -> str:
@@ -87,6 +88,13 @@ class Project:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return ""
+
+    def fresh_index(self) -> ScenarioIndex:
+        """The index with every edited file indexed again (lazily: typing alone never waits for it)."""
+        while self.stale:
+            path = self.stale.pop()
+            self.index.update(path, self.text(path))
+        return self.index
 
     def files(self) -> list[Path]:
         found = [f.resolve() for f in scenario_files(self.folder)]
@@ -210,7 +218,7 @@ class ChronicleServer(LanguageServer):
                 project.texts.pop(path, None)
             else:
                 project.texts[path] = text
-        project.index.update(path, project.text(path))
+        project.stale.add(path)
         return project
 
     # -- look-ups shared by the requests ----------------------------------------------------------
@@ -221,7 +229,7 @@ class ChronicleServer(LanguageServer):
             return None
         lines = self.lines(project, path)
         raw = lines[pos.line] if pos.line < len(lines) else ""
-        hit = project.index.at(path, pos.line, from_utf16(raw, pos.character))
+        hit = project.fresh_index().at(path, pos.line, from_utf16(raw, pos.character))
         return (project, hit) if hit is not None else None
 
     def location(self, project: Project, span: Span) -> lsp.Location:
@@ -311,6 +319,7 @@ def completion(ls: ChronicleServer, params: lsp.CompletionParams) -> lsp.Complet
     lines = ls.lines(project, path)
     raw = lines[params.position.line] if params.position.line < len(lines) else ""
     ctx = context(lines, params.position.line, from_utf16(raw, params.position.character))
+    project.fresh_index()
     items: list[lsp.CompletionItem] = []
     if ctx.kind == "value" and ctx.key in ("goto", "start"):
         scenes = project.index.scenes().values()
@@ -431,7 +440,7 @@ def rename(ls: ChronicleServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit |
 def document_symbols(ls: ChronicleServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
     path = path_of(params.text_document.uri)
     project = ls.project(path)
-    if project is None or path not in project.index.files:
+    if project is None or path not in project.fresh_index().files:
         return []
     f = project.index.files[path]
     out = []
