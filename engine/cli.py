@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "export": "export a transcript or a worksheet as Markdown or HTML",
     "bench": "measure load, step, exploration, start-up and save speed",
     "completion": "print a shell completion script (bash, zsh or fish)",
+    "lsp": "the language server for editors (over stdio)",
 }
 
 

@@ -13,7 +13,7 @@ ENGINE = Path(__file__).resolve().parent.parent / "engine"
 
 # bottom to top; a module may import its own layer and any layer before it
 LAYERS = ["base", "format", "expressions", "core", "record", "build", "saves", "tools", "classroom", "play",
-          "bench", "commands", "<top>"]
+          "editor", "bench", "commands", "<top>"]
 # the terminal libraries, allowed only from these layers upwards
 TERMINAL_LIBRARIES = {"rich": "classroom", "prompt_toolkit": "play"}  # rich: the terminal report
 

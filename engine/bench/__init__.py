@@ -1,4 +1,4 @@
-"""Layer 10, bench: `chronicle bench` — measurements and the synthetic scenarios they run on.
+"""Layer 11, bench: `chronicle bench` — measurements and the synthetic scenarios they run on.
 
-May import: every layer below (base … play).
+May import: every layer below (base … editor).
 """

@@ -364,13 +364,62 @@ class Bench:
             self.add(Figure(f"HTML player first scene painted, {big:,} sc.", round(paint, 3), "s", 0.5,
                             note="headless Chromium: opening the file to its first contentful paint"))
 
+    def editor(self) -> None:
+        """The language server: from an edit of one file of the 1,000-scene scenario (50 scenes a file, as authors
+        split them) to its fresh diagnostics, over stdio; beside it, the whole check of the same text in process."""
+        from engine.bench.synthetic import write_scenario
+        from engine.build.compiler import analyze
+        from engine.editor.client import Client
+        from engine.editor.index import overlay_sources
+        from engine.tools.lint import lint
+
+        folder = write_scenario(self.work / "editor", WALK_SIZE, per_file=50)
+        target = sorted((folder / "scenes").glob("*.yaml"))[len(list((folder / "scenes").glob("*.yaml"))) // 2]
+        text = target.read_text(encoding="utf-8")
+        uri = target.resolve().as_uri()
+        client = Client([sys.executable, "-m", "engine", "lsp"], cwd=PROJECT,
+                        env={**os.environ, "PYTHONPATH": _pythonpath()})
+        try:
+            client.initialize(folder)
+            client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1,
+                                                                    "text": text}})
+            client.wait_for("textDocument/publishDiagnostics", lambda p: p["uri"] == uri)
+            samples = []
+            first_goto = text.index("goto: ") + len("goto: ")
+            for k in range(3 if self.quick else 9):
+                wrong = f"nowhere_{k}"
+                edited = text[:first_goto] + wrong + text[text.index("\n", first_goto):]
+                t = time.perf_counter()
+                client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": k + 2},
+                                                         "contentChanges": [{"text": edited}]})
+                client.wait_for("textDocument/publishDiagnostics", partial(_names, uri, wrong))
+                samples.append(time.perf_counter() - t)
+        finally:
+            client.close()
+        files = sorted([folder / "scenario.yaml", *(folder / "scenes").glob("*.yaml")])
+
+        def whole_check() -> object:
+            analysis = analyze(folder, sources=overlay_sources(files, {target: edited}))
+            return lint(folder, analysis)
+
+        baseline = _timed(whole_check, self.runs)
+        self.add(Figure(f"whole check in process, {WALK_SIZE:,} scenes", round(baseline, 4), "s",
+                        note="baseline, same run: `chronicle check` of the edited text, every file read again"))
+        self.add(Figure(f"editor: fresh diagnostics after an edit, {WALK_SIZE:,} scenes", round(_median(samples), 4),
+                        "s", 0.15, note="chronicle lsp over stdio, one file of 20 edited, median"))
+
     def run(self) -> list[Figure]:
         steps: list[Callable[[], None]] = [self.generate, self.loads, self.memory, self.walks, self.shipped,
-                                           self.startup, self.saving, self.player]
+                                           self.startup, self.saving, self.player, self.editor]
         with _env(CHRONICLE_CACHE=str(self.cache / "warm")):
             for step in steps:
                 step()
         return self.figures
+
+
+def _names(uri: str, word: str, params: dict[str, Any]) -> bool:
+    """Diagnostics published for `uri` that mention `word`."""
+    return bool(params["uri"] == uri and any(word in d["message"] for d in params["diagnostics"]))
 
 
 def _every_scene(folder: Path) -> object:

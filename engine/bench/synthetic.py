@@ -180,8 +180,9 @@ def scenario_id(scenes: int) -> str:
     return f"synth_{scenes}"
 
 
-def write_scenario(parent: str | Path, scenes: int, seed: int = 1917, seeds_dir: str | None = None) -> Path:
-    """Write the scenario `synth_<scenes>` into `parent` and return its folder."""
+def write_scenario(parent: str | Path, scenes: int, seed: int = 1917, seeds_dir: str | None = None,
+                   per_file: int = SCENES_PER_FILE) -> Path:
+    """Write the scenario `synth_<scenes>` into `parent` and return its folder (`per_file` scenes a file)."""
     if scenes < 2:
         raise ValueError("a synthetic scenario needs at least 2 scenes")
     pool = quote_pool(seeds_dir)
@@ -206,9 +207,9 @@ def write_scenario(parent: str | Path, scenes: int, seed: int = 1917, seeds_dir:
         "",
     ]
     (folder / "scenario.yaml").write_text("\n".join(meta), encoding="utf-8")
-    for part, first in enumerate(range(0, scenes, SCENES_PER_FILE)):
+    for part, first in enumerate(range(0, scenes, per_file)):
         lines = ["format: 1", "scenes:"]
-        for i in range(first, min(scenes, first + SCENES_PER_FILE)):
+        for i in range(first, min(scenes, first + per_file)):
             lines += _scene_yaml(i, scenes, rng, pool)
         lines.append("")
         (folder / "scenes" / f"part{part:03d}.yaml").write_text("\n".join(lines), encoding="utf-8")

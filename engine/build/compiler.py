@@ -169,16 +169,21 @@ def _good_date(text: Any) -> date | None:
 
 
 def analyze(folder: str | os.PathLike[str], record: Record | None = None,
-            sources: Mapping[Path, bytes | None] | None = None, lean: bool = False) -> Analysis:
+            sources: Mapping[Path, bytes | None] | None = None, lean: bool = False,
+            file_memo: dict[Any, FileResult] | None = None) -> Analysis:
     """Read, validate and check a scenario folder. Never raises for bad input.
 
     `sources` gives the files (in order) and the bytes already read of each (None: read it
     here), so that exactly the bytes a cache key was made from are compiled. `lean` (for
     loading, where the packed scenes are all that is needed) keeps in the IR's scenes only
     what the checks across files and the packed frame use (`ir["lean"]` is then True): the
-    scenes themselves are in `chunks`, and a big scenario's memory peak is much lower."""
+    scenes themselves are in `chunks`, and a big scenario's memory peak is much lower.
+
+    `file_memo` (kept by a caller that analyzes the same scenario again and again, such as the
+    language server) remembers each scene file's own results by its name, bytes and the frame it
+    was checked in, so that after an edit only the changed file is read and checked again."""
     with paused_gc():
-        return _analyze(Path(folder), record, sources, lean)
+        return _analyze(Path(folder), record, sources, lean, file_memo)
 
 
 def _read_files(files: list[Path], out: list[Diagnostic],
@@ -458,7 +463,7 @@ _UNKNOWN = re.compile(r"unknown variable `(\w+)`")
 
 
 def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes | None] | None,
-             lean: bool) -> Analysis:
+             lean: bool, file_memo: dict[Any, FileResult] | None = None) -> Analysis:
     result = Analysis()
     out: list[Diagnostic] = []
     if record is None:
@@ -557,8 +562,16 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
 
     # -- scenes: each file on its own (shared with a forked helper when big), then across files
     jobs = [(shown, data) for f, shown, data in read if f != files[0]]
-    per_file = split_map(lambda job: _scene_file(job, ck, start_date, calendar, lean), jobs,
-                         [len(data) for _, data in jobs], SPLIT_BYTES)
+    if file_memo is not None:
+        frame = (start_date, calendar, lean, record.content_hash)
+        if len(file_memo) > 4 * len(jobs) + 64:  # old versions of the files: forget them
+            file_memo.clear()
+        per_file = [file_memo[key] if key in file_memo else file_memo.setdefault(
+                        key, _scene_file(job, ck, start_date, calendar, lean))
+                    for job in jobs for key in [(job[0], job[1], frame)]]
+    else:
+        per_file = split_map(lambda job: _scene_file(job, ck, start_date, calendar, lean), jobs,
+                             [len(data) for _, data in jobs], SPLIT_BYTES)
     scenes_ir: list[dict[str, Any]] = []
     first_at: dict[str, tuple[str, int]] = {}
     unread: dict[str, list[str]] = {}  # scene files that could not be parsed -> the scene ids they seem to hold

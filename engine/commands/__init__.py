@@ -1,4 +1,4 @@
-"""Layer 11, commands: one module per `chronicle` command, `configure(parser)` and `run(args) -> exit code`.
+"""Layer 12, commands: one module per `chronicle` command, `configure(parser)` and `run(args) -> exit code`.
 
 May import: every layer below (base … bench). Nothing below imports a command module.
 """

@@ -1,0 +1,225 @@
+"""The language server (engine/editor/server.py), driven over stdio as an editor drives it: `chronicle lsp` in a
+child process, JSON-RPC through the small client in engine/editor/client.py, a real scenario copied to disk."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.build.compiler import analyze
+from engine.editor.client import Client
+from tests.conftest import ROOT, SCENARIOS
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> Path:
+    folder = tmp_path / "malachite_hall"
+    shutil.copytree(SCENARIOS / "malachite_hall", folder, ignore=shutil.ignore_patterns("plans"))
+    shutil.copy(SCENARIOS / "scenario.schema.json", tmp_path)  # the editor schema line points here
+    return folder
+
+
+@pytest.fixture
+def client(scenario: Path) -> Iterator[Client]:
+    c = Client([sys.executable, "-m", "engine", "lsp"], cwd=ROOT)
+    c.initialize(scenario.parent)
+    yield c
+    assert c.close() == 0
+
+
+class Doc:
+    """An open document: its text as the editor holds it, and positions found by searching it."""
+
+    def __init__(self, client: Client, path: Path) -> None:
+        self.client, self.path, self.uri = client, path, path.resolve().as_uri()
+        self.text = path.read_text(encoding="utf-8")
+        self.version = 1
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": self.uri, "languageId": "yaml",
+                                                                "version": 1, "text": self.text}})
+
+    def change(self, text: str) -> None:
+        self.text, self.version = text, self.version + 1
+        self.client.notify("textDocument/didChange", {"textDocument": {"uri": self.uri, "version": self.version},
+                                                      "contentChanges": [{"text": text}]})
+
+    def at(self, needle: str, offset: int = 0, nth: int = 0) -> dict[str, int]:
+        """The position `offset` characters into the nth occurrence of `needle`."""
+        index = -1
+        for _ in range(nth + 1):
+            index = self.text.index(needle, index + 1)
+        index += offset
+        line = self.text.count("\n", 0, index)
+        return {"line": line, "character": index - (self.text.rfind("\n", 0, index) + 1)}
+
+    def ask(self, method: str, position: dict[str, int], **extra: Any) -> Any:
+        return self.client.request(method, {"textDocument": {"uri": self.uri}, "position": position, **extra})
+
+    def diagnostics(self, accept: Any = lambda ds: True) -> list[dict[str, Any]]:
+        params = self.client.wait_for("textDocument/publishDiagnostics",
+                                      lambda p: p["uri"] == self.uri and accept(p["diagnostics"]))
+        return list(params["diagnostics"])
+
+    def word(self, rng: dict[str, Any]) -> str:
+        line = self.text.split("\n")[rng["start"]["line"]]
+        return line[rng["start"]["character"]: rng["end"]["character"]]
+
+
+def labels(result: Any) -> list[str]:
+    return [item["label"] for item in result["items"]]
+
+
+def test_a_mistake_shows_at_its_place_with_the_checks_code_hint_and_a_fix(client: Client, scenario: Path) -> None:
+    doc = Doc(client, scenario / "scenes" / "evening.yaml")
+    assert doc.diagnostics() == []  # the shipped scenario is clean
+    doc.change(doc.text.replace("goto: supper", "goto: suppr", 1))
+    [d] = doc.diagnostics(lambda ds: ds)
+    assert (d["code"], d["severity"], d["source"]) == ("E201", 1, "chronicle")
+    assert doc.word(d["range"]) == "suppr" and d["range"]["start"] == doc.at("goto: suppr", 6)
+    assert 'did you mean "supper"?' in d["message"]
+    # the same code, message and place as `chronicle check` on the same text
+    (scenario / "scenes" / "evening.yaml").write_text(doc.text, encoding="utf-8")
+    [same] = [x for x in analyze(scenario).diagnostics if x.code == "E201"]
+    assert same.message in d["message"] and (same.line - 1, same.column - 1) == (
+        d["range"]["start"]["line"], d["range"]["start"]["character"])
+    [fix] = client.request("textDocument/codeAction", {"textDocument": {"uri": doc.uri}, "range": d["range"],
+                                                       "context": {"diagnostics": [d]}})
+    assert fix["title"] == 'Change to "supper"'
+    assert fix["edit"]["changes"][doc.uri] == [{"range": d["range"], "newText": "supper"}]
+
+
+def test_an_unsaved_edit_in_one_file_is_reported_in_another(client: Client, scenario: Path) -> None:
+    evening = Doc(client, scenario / "scenes" / "evening.yaml")
+    evening.diagnostics()
+    # remove the scene `supper` from evening.yaml without saving: the gotos into it, wherever they are, fail
+    text = evening.text
+    start = text.index("\n  supper:\n")
+    end = text.index("\n  ", start + 10)
+    while text[end + 3] == " ":
+        end = text.index("\n  ", end + 1)
+    evening.change(text[:start] + text[end:])
+    found = evening.diagnostics(lambda ds: any(d["code"] == "E201" for d in ds))
+    assert all(evening.word(d["range"]) == "supper" for d in found if d["code"] == "E201")
+
+
+def test_warnings_come_with_errors(client: Client, scenario: Path) -> None:
+    doc = Doc(client, scenario / "scenes" / "evening.yaml")
+    doc.diagnostics()
+    broken = doc.text.replace("goto: supper", "goto: nowhere_at_all", 1)
+    meta = Doc(client, scenario / "scenario.yaml")
+    meta.diagnostics()
+    meta.change(meta.text.replace("variables:\n", "variables:\n  never_used:\n    type: int\n    initial: 0\n", 1))
+    doc.change(broken)
+    codes = {d["code"] for d in doc.diagnostics(lambda ds: any(d["code"] == "E201" for d in ds))}
+    assert "E201" in codes
+
+
+def test_completion_of_gotos_keys_variables_templates_and_sources(client: Client, scenario: Path) -> None:
+    doc = Doc(client, scenario / "scenes" / "evening.yaml")
+    doc.diagnostics()
+    scenes = labels(doc.ask("textDocument/completion", doc.at("goto: supper", len("goto: su"))))
+    assert "supper" in scenes and "noon_session" in scenes
+    doc.change(doc.text.replace("        goto: supper\n", "        goto: supper\n        \n", 1))
+    keys = labels(doc.ask("textDocument/completion", doc.at("        goto: supper\n        \n", 29)))
+    assert {"when", "do", "historical", "counterfactual", "record", "note"} <= set(keys)
+    doc.change(doc.text.replace("        goto: supper\n        \n", "        goto: supper\n        when: res\n", 1))
+    names = labels(doc.ask("textDocument/completion", doc.at("when: res", 9)))
+    assert "resolve" in names and "visited" in names
+    doc.change(doc.text.replace("when: res\n", 'when: visited("ulti\n', 1))
+    assert "ultimatum_news" in labels(doc.ask("textDocument/completion", doc.at('visited("ulti', 13)))
+    doc.change(doc.text.replace('when: visited("ulti\n', "note: You keep {res\n", 1))
+    inside = labels(doc.ask("textDocument/completion", doc.at("{res", 4)))
+    assert "resolve" in inside and "if" in inside and "end" in inside
+    sources = labels(doc.ask("textDocument/completion", doc.at("source: rabinowitch", 8)))
+    assert {"rabinowitch", "pearson", "woytinsky_july1"} <= set(sources)
+
+
+def test_definitions_references_and_hover(client: Client, scenario: Path) -> None:
+    doc = Doc(client, scenario / "scenes" / "evening.yaml")
+    doc.diagnostics()
+    goto = doc.at("goto: ultimatum_news", 8)
+    loc = doc.ask("textDocument/definition", goto)
+    assert loc["uri"] == doc.uri and doc.word(loc["range"]) == "ultimatum_news"
+    assert doc.text.split("\n")[loc["range"]["start"]["line"]].strip() == "ultimatum_news:"
+    refs = doc.ask("textDocument/references", goto, context={"includeDeclaration": False})
+    assert refs and all(r["uri"].endswith(".yaml") for r in refs)
+    assert any(r["range"]["start"] == doc.at("goto: ultimatum_news", 6) for r in refs)
+    hover = doc.ask("textDocument/hover", goto)["contents"]["value"]
+    assert "Twenty minutes to answer" in hover and "rabinowitch" in hover
+    # a variable in a condition: to its declaration in scenario.yaml, with its type and bounds on hover
+    at = doc.text.index("when: ")
+    line_end = doc.text.index("\n", at)
+    var = next(v for v in ("resolve", "garrison", "heavy_guns", "cossacks", "deadline")
+               if v in doc.text[at:line_end])
+    pos = doc.at(var, 1, nth=doc.text[:at].count(var))
+    decl = doc.ask("textDocument/definition", pos)
+    assert decl["uri"].endswith("scenario.yaml")
+    assert "type" in doc.ask("textDocument/hover", pos)["contents"]["value"] or var in \
+        doc.ask("textDocument/hover", pos)["contents"]["value"]
+    # a quote: to its passage in the source text, whose words are the quote's
+    quote = "At 6:15 P.M. the ministers were informed"
+    source_loc = doc.ask("textDocument/definition", doc.at(quote, 5))
+    seed = Path(source_loc["uri"].removeprefix("file://"))
+    lines = seed.read_text(encoding="utf-8").split("\n")
+    start, end = source_loc["range"]["start"], source_loc["range"]["end"]
+    assert lines[start["line"]][start["character"]:].startswith(quote) and end["line"] >= start["line"]
+    text = doc.ask("textDocument/hover", doc.at(quote, 5))["contents"]["value"]
+    assert f"**{quote}" in text and "Rabinowitch" in text
+
+
+def test_rename_a_variable_across_files_keeps_the_scenario_sound(client: Client, scenario: Path) -> None:
+    doc = Doc(client, scenario / "scenario.yaml")
+    doc.diagnostics()
+    edit = doc.ask("textDocument/rename", doc.at("  resolve:", 3), newName="cabinet_resolve")
+    assert len(edit["changes"]) >= 2  # the declaration and the scene files that use it
+    for uri, edits in edit["changes"].items():
+        path = Path(uri.removeprefix("file://"))
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for e in sorted(edits, key=lambda e: (e["range"]["start"]["line"], e["range"]["start"]["character"]),
+                        reverse=True):
+            s, t = e["range"]["start"], e["range"]["end"]
+            assert s["line"] == t["line"]
+            raw = lines[s["line"]]
+            assert raw[s["character"]: t["character"]] == "resolve"
+            lines[s["line"]] = raw[: s["character"]] + e["newText"] + raw[t["character"]:]
+        path.write_text("\n".join(lines), encoding="utf-8")
+    assert [d.format() for d in analyze(scenario).diagnostics if d.severity == "error"] == []
+    with pytest.raises(Exception, match="lower-case"):
+        doc.ask("textDocument/rename", doc.at("  garrison:", 3), newName="Not An Id")
+
+
+def test_outline_lists_the_scenes(client: Client, scenario: Path) -> None:
+    doc = Doc(client, scenario / "scenes" / "evening.yaml")
+    doc.diagnostics()
+    symbols = client.request("textDocument/documentSymbol", {"textDocument": {"uri": doc.uri}})
+    names = [s["name"] for s in symbols]
+    assert "supper" in names and "ultimatum_news" in names
+    assert len(names) == doc.text.count("\n  ") - doc.text.count("\n   ")  # one per scene key
+
+
+def test_a_file_that_stops_parsing_mid_edit(client: Client, scenario: Path) -> None:
+    doc = Doc(client, scenario / "scenes" / "evening.yaml")
+    doc.diagnostics()
+    good = doc.text
+    doc.change(good.replace("    title: ", "    title: Twenty: minutes ", 1))  # a colon in unquoted text
+    found = doc.diagnostics(lambda ds: ds)
+    [d] = [x for x in found if x["code"] == "E004"]
+    assert d["severity"] == 1
+    # the references into the file that no longer parses are not reported missing: one note says so
+    assert {x["code"] for x in found} == {"E004", "N001"}
+    assert [x["severity"] for x in found if x["code"] == "N001"] == [3]
+    fixes = client.request("textDocument/codeAction", {"textDocument": {"uri": doc.uri}, "range": d["range"],
+                                                        "context": {"diagnostics": [d]}})
+    assert fixes and fixes[0]["title"] == "Put the text in quotes"
+    new = fixes[0]["edit"]["changes"][doc.uri][0]["newText"]
+    assert new.startswith('"Twenty: minutes') and new.endswith('"')
+    # the index of the last good version still answers
+    assert "supper" in labels(doc.ask("textDocument/completion", doc.at("goto: supper", 8)))
+    doc.change(doc.text[: len(doc.text) // 2] + "\n  - [unclosed\n")  # garbage: a message, never a crash
+    assert doc.diagnostics(lambda ds: ds)
+    doc.change(good)
+    assert doc.diagnostics(lambda ds: not ds) == []
