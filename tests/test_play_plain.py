@@ -310,3 +310,56 @@ def test_continue_new_and_load_conflicts_are_clear(tmp_path: Path) -> None:
     play(tmp_path, "tour", lines=["3"])
     r = play(tmp_path, "tour", "--continue", lines=["history"])
     assert r.returncode == 0 and "Your game continues." in r.stdout and "You chose: Wait and listen" in r.stdout
+
+
+def test_watch_reloads_the_scenario_and_keeps_the_place(tmp_path: Path) -> None:
+    """`play --watch`: a file saved while the game waits is loaded again, the path replayed into it;
+    a broken save is reported and the game goes on in the last version that loaded."""
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(PLAY / "tour", home / "tour")
+    night = home / "tour" / "scenes" / "night.yaml"
+    proc = subprocess.Popen([sys.executable, "-m", "engine", "play", "tour", "--watch", "--saves",
+                             str(tmp_path / "saves")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env_for(CHRONICLE_SCENARIOS=str(home)), cwd=tmp_path)
+    assert proc.stdout is not None and proc.stdin is not None
+
+    def until(word: bytes) -> bytes:
+        seen = b""
+        deadline = time.monotonic() + 30
+        while word not in seen and time.monotonic() < deadline:
+            chunk = os.read(proc.stdout.fileno(), 4096)  # type: ignore[union-attr]
+            if not chunk:
+                break
+            seen += chunk
+        assert word in seen, seen.decode("utf-8", "replace")[-2000:]
+        return seen
+
+    try:
+        until(b"3. Wait and listen")
+        proc.stdin.write(b"3\n")
+        proc.stdin.flush()
+        until(b"> ")
+        text = night.read_text(encoding="utf-8")
+        night.write_text(text.replace("Nothing changes.", "Nothing changes, and the clock ticks.", 1)
+                         if "Nothing changes." in text else text + "\n", encoding="utf-8")
+        st = night.stat()
+        os.utime(night, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000))
+        proc.stdin.write(b"status\n")
+        proc.stdin.flush()
+        seen = until(b"choice replayed into the new version")
+        assert b"Traceback" not in seen
+        night.write_text(night.read_text(encoding="utf-8").replace("goto:", "goto: [", 1), encoding="utf-8")
+        st = night.stat()
+        os.utime(night, ns=(st.st_atime_ns, st.st_mtime_ns + 4_000_000))
+        proc.stdin.write(b"status\n")
+        proc.stdin.flush()
+        seen = until(b"still playing the last version")
+        proc.stdin.write(b"quit\n")
+        proc.stdin.flush()
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0 and b"Traceback" not in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()

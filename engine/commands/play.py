@@ -31,6 +31,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chapter", metavar="NAME",
                    help="start at a chapter of the scenario (chronicle list shows them), with the state the "
                         "historical path has there")
+    p.add_argument("--watch", action="store_true",
+                   help="for authors: reload the scenario whenever one of its files changes, keeping your place")
     p.add_argument("--seed", type=_seed, metavar="N",
                    help="the order of the choices (0 to 4294967295); each game has a random one otherwise")
 

@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from engine.base.sanitize import clean, clean_line
@@ -35,6 +36,7 @@ from engine.play.launch import (
 from engine.play.session import COMMANDS, Reply, Session
 
 if TYPE_CHECKING:
+    from engine.play.watch import Reload, Watcher
     from engine.saves.store import SlotInfo
 
 PROMPT = "> "
@@ -154,7 +156,12 @@ class Plain:
             reply.say(start.message)
         if p.notice:
             reply.say(p.notice, "warning")
-        return self.loop(session, reply, p)
+        watcher = None
+        if getattr(args, "watch", False) and story.folder:
+            from engine.play.watch import Watcher
+
+            watcher = Watcher(Path(story.folder))
+        return self.loop(session, reply, p, watcher)
 
     def offer(self, info: SlotInfo) -> bool | None:
         """Continue the unfinished game (True) or start again (False)? None: the player left."""
@@ -169,11 +176,13 @@ class Plain:
                 return answer
             self.say([("error", "Type 1 to continue your game or 2 to start again (or quit).")])
 
-    def loop(self, session: Session, reply: Reply, p: Plan) -> int:
+    def loop(self, session: Session, reply: Reply, p: Plan, watcher: Watcher | None = None) -> int:
         first = True
         try:
             while True:
                 self.respond(session, reply)
+                if watcher is not None:
+                    reply = self.reload(session, watcher, reply)
                 if reply.quit:
                     return 0
                 if first and not session.is_ending():
@@ -187,6 +196,10 @@ class Plain:
                         self.show([pages.block("message", "Input ended. Your game is saved; "
                                                            f"{session.resume_hint} resumes it.")])
                     return 0
+                if watcher is not None:  # a file saved while the player was typing: the new version first
+                    changed = watcher.poll(session.state)
+                    if changed is not None:
+                        self.respond(session, _applied(session, changed))
                 reply = session.handle(line)
         except KeyboardInterrupt:
             session.close()
@@ -199,6 +212,15 @@ class Plain:
         except BrokenPipeError:
             session.close()
             raise
+
+    def reload(self, session: Session, watcher: Watcher, reply: Reply) -> Reply:
+        """Before the prompt: a scenario that changed is loaded again and shown (`--watch`)."""
+        changed = watcher.poll(session.state)
+        if changed is None:
+            return reply
+        shown = _applied(session, changed)
+        self.respond(session, shown)
+        return shown
 
     def respond(self, session: Session, reply: Reply) -> None:
         blocks: list[pages.Block] = []
@@ -228,6 +250,17 @@ class Plain:
             if blocks or messages:
                 self.stdout.write("\n")
             self.show(pages.choice_blocks(session))  # after any command, the choices again
+
+
+def _applied(session: Session, changed: Reload) -> Reply:
+    """A reload put into the game: the new version at the replayed place, or the old one and why."""
+    if changed.story is not None and changed.state is not None:
+        session.swap(changed.story, changed.state)
+        return Reply("scene").say(changed.message, "info" if changed.fits else "warning")
+    reply = Reply().say(changed.message, "error")
+    for d in changed.problems[:5]:
+        reply.say(d.format(), "error")
+    return reply
 
 
 def _prompt_session() -> Any:

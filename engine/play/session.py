@@ -100,6 +100,15 @@ class Session:
         self._ended = False  # the transcript has the ending of this state
         self.notices: list[tuple[Level, str]] = []  # one-time failure notices, for the front end
 
+    def swap(self, story: Story, state: State) -> None:
+        """Go on in a new version of the story (live reload), at `state` (the path replayed into it)."""
+        self.story, self.state, self._ended = story, state, False
+        try:
+            self.origin = machine.chapter_start(story, self.game.chapter)
+        except (KeyError, machine.ChoiceError):
+            self.game, self.origin = self.game._replace(chapter=None), machine.start(story)
+        self.autosave()
+
     # --- what is on screen -------------------------------------------------------------------
 
     def scene(self) -> Scene:
