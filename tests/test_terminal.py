@@ -237,11 +237,18 @@ def _commands(c: dict[str, Path]) -> list[list[str]]:
         ["replay", f"{out}/plan.yaml", "--scenario", s], ["replay", "--json", f"{out}/plan.yaml", "--scenario", s],
         ["replay", "--bless-endings", s], ["replay", str(c["scenario"] / "plans")],
         ["new", "x" + PAYLOAD, "--dir", out], ["schema"], ["play", "no_such" + PAYLOAD, "--plain"],
+        *[["timeline", s] + fmt for fmt in ([], ["--format", "md"], ["--format", "html"])],
+        ["timeline", s, "--from", "18:00", "--to", "02:00"],
+        *[["export", "guide", s] + fmt for fmt in ([], ["--format", "html"])],
+        ["export", "html", s, "-o", f"{out}/story.html"],
+        ["report", t, "--scenarios", str(c["root"]), "--format", "csv"],
+        ["report", t, "--scenarios", str(c["root"]), "--anonymize"],
+        ["completion", "bash"], ["help", "export"], ["-V"],
         [PAYLOAD], ["--help"],
     ]
 
 
-OUTPUT_FILES = ("map.dot", "map.mmd", "report.html", "worksheet.md", "forged.save.json")
+OUTPUT_FILES = ("map.dot", "map.mmd", "report.html", "worksheet.md", "forged.save.json", "story.html")
 
 
 def test_every_command_every_format_keeps_the_terminal_clean(

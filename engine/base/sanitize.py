@@ -65,5 +65,10 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 def json_text(value: Any, indent: int | None = 2) -> str:
     """JSON with non-ASCII text kept readable, but every character a terminal would act on written
     as a \\u escape: the data stays whole, the text stays JSON, and nothing reaches a terminal."""
-    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return json_escaped(json.dumps(value, indent=indent, ensure_ascii=False))
+
+
+def json_escaped(text: str) -> str:
+    """JSON text with every character a terminal would act on (C1 controls, DEL, bidirectional
+    overrides, lone surrogates) written as a \\u escape: the same data, nothing to act on."""
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)

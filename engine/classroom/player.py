@@ -165,8 +165,12 @@ def story_data(story: Story, record: Record | None) -> dict[str, Any]:
 
 
 def script_json(value: object) -> str:
-    """JSON safe inside a <script> element: no `<`, `>`, `&`, U+2028 or U+2029 left raw."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    """JSON safe inside a <script> element: no `<`, `>`, `&`, U+2028 or U+2029 left raw, and no
+    control character or bidirectional override either (written as \\u escapes, as `json_text` does:
+    the data stays whole, and the file is safe to print on a terminal)."""
+    from engine.base.sanitize import json_escaped
+
+    text = json_escaped(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
     return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
