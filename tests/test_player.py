@@ -57,7 +57,8 @@ def game_seed(seed: int, run: int) -> int:
     return XorShift(seed * 7919 + run * 104729 + 17)()
 
 
-def python_games(story: Story, runs: int, max_steps: int, seed: int) -> list[list[tuple[State, list[Any]]]]:
+def python_games(story: Story, runs: int, max_steps: int, seed: int,
+                 chapter: str | None = None) -> list[list[tuple[State, list[Any]]]]:
     """The same games as node_driver.js `diff`, played by the Python engine."""
     scene_pages: dict[object, list[Any]] = {}
     panels: dict[object, list[Any]] = {}
@@ -79,8 +80,8 @@ def python_games(story: Story, runs: int, max_steps: int, seed: int) -> list[lis
     games = []
     for r in range(runs):
         rng = XorShift((seed + 1) * 1000003 + r * 7919 + 1)
-        game = Game(f"game-{r}", game_seed(seed, r), None)
-        state, note = machine.start(story), ""
+        game = Game(f"game-{r}", game_seed(seed, r), chapter)
+        state, note = machine.chapter_start(story, chapter), ""
         steps = [(state, page(state, note))]
         for _ in range(max_steps):
             if machine.is_ending(story, state):
@@ -100,11 +101,13 @@ def python_games(story: Story, runs: int, max_steps: int, seed: int) -> list[lis
     return games
 
 
-def node_games(story: Story, tmp_path: Path, runs: int, max_steps: int, seed: int) -> dict[str, Any]:
+def node_games(story: Story, tmp_path: Path, runs: int, max_steps: int, seed: int,
+               chapter: str | None = None) -> dict[str, Any]:
     data = tmp_path / f"{story.id}.json"
     data.write_text(story_json(story, load_record()), encoding="utf-8")
     out = subprocess.run([str(NODE), str(ASSETS / "node_driver.js"), "diff", str(ASSETS / "runtime.js"), str(data),
-                          str(runs), str(max_steps), str(seed)], capture_output=True, text=True, timeout=600)
+                          str(runs), str(max_steps), str(seed), chapter or ""], capture_output=True, text=True,
+                         timeout=600)
     assert out.returncode == 0, out.stderr
     result: dict[str, Any] = json.loads(out.stdout)
     return result
@@ -115,16 +118,17 @@ def _js_state(story: Story, js: dict[str, Any]) -> dict[str, Any]:
             "path": js["path"]}
 
 
-def compare(story: Story, tmp_path: Path, runs: int, max_steps: int, seed: int = 0) -> dict[str, int]:
+def compare(story: Story, tmp_path: Path, runs: int, max_steps: int, seed: int = 0,
+            chapter: str | None = None) -> dict[str, int]:
     """Play the same games on both sides; assert every state and page agree; what was compared."""
-    js = node_games(story, tmp_path, runs, max_steps, seed)
-    py = python_games(story, runs, max_steps, seed)
+    js = node_games(story, tmp_path, runs, max_steps, seed, chapter)
+    py = python_games(story, runs, max_steps, seed, chapter)
     assert len(js["games"]) == len(py) == runs
     seen = {"steps": 0, "undos": 0, "endings": 0, "closed": 0}
     for n, (game, pg) in enumerate(zip(js["games"], py, strict=True)):
         jg = game["steps"]
         assert len(jg) == len(pg), f"game {n}: {len(jg)} steps in JavaScript, {len(pg)} in Python"
-        last = Session(story, state=pg[-1][0], game=Game(f"game-{n}", game_seed(seed, n), None))
+        last = Session(story, state=pg[-1][0], game=Game(f"game-{n}", game_seed(seed, n), chapter))
         expected_last = [_blocks(pages.history_page(last)), _blocks(pages.status_page(last))]
         assert game["last"] == json.loads(json.dumps(expected_last)), f"game {n}: history or status differ"
         for k, ((jstate, jpage), (pstate, ppage)) in enumerate(zip(jg, pg, strict=True)):
@@ -145,6 +149,19 @@ def test_runtime_matches_python_on_shipped_scenarios(scenario: str, tmp_path: Pa
     story = load_story(scenario)
     seen = compare(story, tmp_path, runs=1500, max_steps=80, seed=21)
     assert seen["steps"] > 10_000 and seen["undos"] > 500 and seen["endings"] > 500
+
+
+CHAPTERS = [(p.name, name) for p in list_scenarios() for name, _ in load_story(p.name).chapters]
+
+
+@needs_node
+@pytest.mark.parametrize(("scenario", "chapter"), CHAPTERS)
+def test_runtime_matches_python_from_each_chapter(scenario: str, chapter: str, tmp_path: Path) -> None:
+    """A game started at a chapter: the historical path before it, its history page ("Before this
+    chapter, as it happened"), and a debrief that counts only the player's decisions."""
+    story = load_story(scenario)
+    seen = compare(story, tmp_path, runs=100, max_steps=50, seed=5, chapter=chapter)
+    assert seen["steps"] > 500
 
 
 @needs_node

@@ -1,6 +1,6 @@
 /* Runs the player's runtime in Node, for the differential test and `chronicle bench`.
  *
- *   node node_driver.js diff RUNTIME DATA RUNS MAX_STEPS SEED   seeded random games, as JSON
+ *   node node_driver.js diff RUNTIME DATA RUNS MAX_STEPS SEED [CHAPTER]   seeded random games, as JSON
  *   node node_driver.js bench RUNTIME DATA STEPS                random-play steps per second
  *
  * DATA is a story exported by engine.classroom.player.story_json. The random games use the
@@ -26,7 +26,7 @@ function openChoices(state) {
 }
 
 if (mode === "diff") {
-  var runs = +process.argv[5], maxSteps = +process.argv[6], seed = +process.argv[7];
+  var runs = +process.argv[5], maxSteps = +process.argv[6], seed = +process.argv[7], chapter = process.argv[8] || null;
   var renders = [], seen = new Map(), games = [];
   var page = function (state, note) {
     var text = JSON.stringify([C.scenePage(story, state, note), C.sourcesPage(story, state), C.disputesPage(story, state)]);
@@ -35,8 +35,8 @@ if (mode === "diff") {
     return at;
   };
   for (var r = 0; r < runs; r++) {
-    var game = C.newGame(story, rng(seed * 7919 + r * 104729 + 17)(), "game-" + r, null);
-    var next = rng((seed + 1) * 1000003 + r * 7919 + 1), state = C.start(story, game), note = "", steps = [];
+    var game = C.newGame(story, rng(seed * 7919 + r * 104729 + 17)(), "game-" + r, chapter);
+    var next = rng((seed + 1) * 1000003 + r * 7919 + 1), state = C.origin(story, game), note = "", steps = [];
     steps.push([state, page(state, note)]);
     for (var n = 0; n < maxSteps && !C.isEnding(story, state); n++) {
       var x = next(), open = openChoices(state);
