@@ -345,3 +345,18 @@ def test_expressions_evaluate_alike_at_the_edges(tmp_path: Path) -> None:
         for n, (x, y) in enumerate(zip(mine, theirs, strict=True)):
             assert x == y, (f"{sources[k]!r} on {repr(cases[n])[:200]}: "
                             f"JavaScript {repr(x)[:200]}, Python {repr(y)[:200]}")
+
+
+@needs_node
+def test_runtime_orders_choices_as_the_order_vectors_say() -> None:
+    """The runtime's permutation is engine.core.order's (the vectors of tests/test_order.py)."""
+    from tests.test_order import VECTORS
+
+    script = f"""
+      const C = require({json.dumps(str(ASSETS / 'runtime.js'))});
+      const cases = {json.dumps([[s, sc, n] for s, sc, n, _ in VECTORS])};
+      process.stdout.write(JSON.stringify(cases.map(([s, sc, n]) => C.permutation(s, sc, n))));
+    """
+    out = subprocess.run([str(NODE), "-e", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [want for *_, want in VECTORS]
