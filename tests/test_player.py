@@ -360,3 +360,42 @@ def test_runtime_orders_choices_as_the_order_vectors_say() -> None:
     out = subprocess.run([str(NODE), "-e", script], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == [want for *_, want in VECTORS]
+
+
+TEMPLATES = [
+    "{a}", "a={a}, f={f}, s={s}!", "{{literal}} {a + b}", "{if f}yes{else}no{end}",
+    "Line one\n  {if a > 0}\nPositive {a}\n  {elif a < 0}\nNegative\n{else}\nzero\n{end}\nafter",
+    "{if visited('x')}seen {visits('x')} times{end}.", "{if f}{if a > 3}big{else}small{end}{end}|{m}",
+    "x {if not f} {s} {end} y", "{s + m}", "{-a}", "{a * 1000000000}", "{max(a, b)} {min(a, b)}",
+    "{if m == 'calm'}\n\ncalm\n\n{end}\n", "}} {{ {{if}}",
+]
+
+
+@needs_node
+def test_templates_render_alike(tmp_path: Path) -> None:
+    """Values of every type, nested and standalone tags, escapes: runtime.js renderText is
+    engine.expressions.template's rendering."""
+    from engine.expressions.language import SATURATION, VarSpec
+    from engine.expressions.template import parse_template
+
+    specs = {"a": VarSpec("a", 0, "int"), "b": VarSpec("b", 1, "int"), "f": VarSpec("f", 2, "bool"),
+             "s": VarSpec("s", 3, "str"), "m": VarSpec("m", 4, "str", values=("calm", "angry"))}
+    vi = {"x": 0}
+    rng = random.Random(3)
+    cases = [([rng.choice([0, 1, -1, 5, SATURATION, -SATURATION]), rng.randint(-9, 9), rng.random() < 0.5,
+               rng.choice(["", "a b", "\U0001F600"]), rng.choice(["calm", "angry"])], [rng.randint(0, 3)])
+             for _ in range(60)]
+    parsed = {t: parse_template(t, specs, ["x"]) for t in TEMPLATES}
+    expected = [[parsed[t].bind(vi).run(tuple(v), tuple(s), None) for v, s in cases] for t in TEMPLATES]
+    data = tmp_path / "templates.json"
+    data.write_text(json.dumps({"templates": {t: p.to_json(vi) for t, p in parsed.items()}, "texts": TEMPLATES,
+                                "cases": cases}), encoding="utf-8")
+    script = f"""
+      const C = require({json.dumps(str(ASSETS / 'runtime.js'))});
+      const d = JSON.parse(require('fs').readFileSync({json.dumps(str(data))}, 'utf8'));
+      process.stdout.write(JSON.stringify(d.texts.map(t => d.cases.map(([v, s]) =>
+        C.renderText({{templates: d.templates}}, t, {{vars: v, visits: s}})))));
+    """
+    out = subprocess.run([str(NODE), "-e", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == expected
