@@ -34,7 +34,7 @@ from engine.record.sources import Match, Record
 __all__ = ["ASSETS", "asset", "csp", "player_page", "story_data", "story_json"]
 
 ASSETS = ("runtime.js", "ui.js", "player.css", "player.html")
-DATA_FORMAT = 1
+DATA_FORMAT = 2  # 2: templates, chapters, fixed-order scenes, invented scenes, shared paragraphs
 CHUNK = 500  # scenes per block of the page: a block is parsed when one of its scenes is first needed
 
 
