@@ -23,7 +23,8 @@ from engine.bench.synthetic import write_scenario
 from engine.build.loader import list_scenarios, load_story
 from engine.classroom.player import asset, csp, player_page, script_json, story_json
 from engine.core import machine
-from engine.core.model import State, Story
+from engine.core.model import Game, State, Story
+from engine.core.prose import render
 from engine.play import pages
 from engine.play.session import Session
 from engine.record.sources import load_record
@@ -51,16 +52,24 @@ def _blocks(blocks: list[pages.Block]) -> list[list[Any]]:
     return [[b.kind, b.text, b.number, b.extra, b.after, b.level] for b in blocks]
 
 
-def python_games(story: Story, runs: int, max_steps: int, seed: int) -> list[list[tuple[State, list[Any]]]]:
+def game_seed(seed: int, run: int) -> int:
+    """The seed of game `run` (its choice order): node_driver.js `gameSeed`."""
+    return XorShift(seed * 7919 + run * 104729 + 17)()
+
+
+def python_games(story: Story, runs: int, max_steps: int, seed: int,
+                 chapter: str | None = None) -> list[list[tuple[State, list[Any]]]]:
     """The same games as node_driver.js `diff`, played by the Python engine."""
     scene_pages: dict[object, list[Any]] = {}
     panels: dict[object, list[Any]] = {}
+    game = Game("test", 0, None)
 
     def page(state: State, note: str) -> list[Any]:
         # a scene page depends on the path only at an ending (the debrief) and for "after HH:MM"
         ending = machine.is_ending(story, state)
         key = (state, note) if ending else (state.scene, state.vars, state.visits, state.clock, bool(state.path), note)
-        session = Session(story, state=state)
+        key = (key, game.seed)
+        session = Session(story, state=state, game=game)
         if key not in scene_pages:
             scene_pages[key] = _blocks(pages.scene_page(session, note))
         shown = (state.scene, tuple(c.id for _, c, _ in session.rows()))
@@ -71,30 +80,34 @@ def python_games(story: Story, runs: int, max_steps: int, seed: int) -> list[lis
     games = []
     for r in range(runs):
         rng = XorShift((seed + 1) * 1000003 + r * 7919 + 1)
-        state, note = machine.start(story), ""
+        game = Game(f"game-{r}", game_seed(seed, r), chapter)
+        state, note = machine.chapter_start(story, chapter), ""
         steps = [(state, page(state, note))]
         for _ in range(max_steps):
             if machine.is_ending(story, state):
                 break
             x = rng()
-            opened = Session(story, state=state).open_choices()
+            opened = Session(story, state=state, game=game).open_choices()
             if x % 11 == 0 and state.path:
                 state, note = machine.undo(story, state), ""
             elif not opened:
                 break
             else:
                 choice = opened[x % len(opened)]
-                state, note = machine.choose(story, state, choice), choice.note
+                state = machine.choose(story, state, choice)
+                note = render(story, state, choice.note)  # as Session.choose: in the state it leads to
             steps.append((state, page(state, note)))
         games.append(steps)
     return games
 
 
-def node_games(story: Story, tmp_path: Path, runs: int, max_steps: int, seed: int) -> dict[str, Any]:
+def node_games(story: Story, tmp_path: Path, runs: int, max_steps: int, seed: int,
+               chapter: str | None = None) -> dict[str, Any]:
     data = tmp_path / f"{story.id}.json"
     data.write_text(story_json(story, load_record()), encoding="utf-8")
     out = subprocess.run([str(NODE), str(ASSETS / "node_driver.js"), "diff", str(ASSETS / "runtime.js"), str(data),
-                          str(runs), str(max_steps), str(seed)], capture_output=True, text=True, timeout=600)
+                          str(runs), str(max_steps), str(seed), chapter or ""], capture_output=True, text=True,
+                         timeout=600)
     assert out.returncode == 0, out.stderr
     result: dict[str, Any] = json.loads(out.stdout)
     return result
@@ -105,16 +118,17 @@ def _js_state(story: Story, js: dict[str, Any]) -> dict[str, Any]:
             "path": js["path"]}
 
 
-def compare(story: Story, tmp_path: Path, runs: int, max_steps: int, seed: int = 0) -> dict[str, int]:
+def compare(story: Story, tmp_path: Path, runs: int, max_steps: int, seed: int = 0,
+            chapter: str | None = None) -> dict[str, int]:
     """Play the same games on both sides; assert every state and page agree; what was compared."""
-    js = node_games(story, tmp_path, runs, max_steps, seed)
-    py = python_games(story, runs, max_steps, seed)
+    js = node_games(story, tmp_path, runs, max_steps, seed, chapter)
+    py = python_games(story, runs, max_steps, seed, chapter)
     assert len(js["games"]) == len(py) == runs
     seen = {"steps": 0, "undos": 0, "endings": 0, "closed": 0}
     for n, (game, pg) in enumerate(zip(js["games"], py, strict=True)):
         jg = game["steps"]
         assert len(jg) == len(pg), f"game {n}: {len(jg)} steps in JavaScript, {len(pg)} in Python"
-        last = Session(story, state=pg[-1][0])
+        last = Session(story, state=pg[-1][0], game=Game(f"game-{n}", game_seed(seed, n), chapter))
         expected_last = [_blocks(pages.history_page(last)), _blocks(pages.status_page(last))]
         assert game["last"] == json.loads(json.dumps(expected_last)), f"game {n}: history or status differ"
         for k, ((jstate, jpage), (pstate, ppage)) in enumerate(zip(jg, pg, strict=True)):
@@ -129,13 +143,7 @@ def compare(story: Story, tmp_path: Path, runs: int, max_steps: int, seed: int =
     return seen
 
 
-NOT_YET = pytest.mark.xfail(
-    strict=True, reason="the JavaScript runtime does not yet render text templates, the per-game choice order, "
-    "the ours/neutral marks and chapters (features that landed after it); see the closing note")
-
-
 @needs_node
-@NOT_YET
 @pytest.mark.parametrize("scenario", [p.name for p in list_scenarios()])
 def test_runtime_matches_python_on_shipped_scenarios(scenario: str, tmp_path: Path) -> None:
     story = load_story(scenario)
@@ -143,8 +151,20 @@ def test_runtime_matches_python_on_shipped_scenarios(scenario: str, tmp_path: Pa
     assert seen["steps"] > 10_000 and seen["undos"] > 500 and seen["endings"] > 500
 
 
+CHAPTERS = [(p.name, name) for p in list_scenarios() for name, _ in load_story(p.name).chapters]
+
+
 @needs_node
-@NOT_YET
+@pytest.mark.parametrize(("scenario", "chapter"), CHAPTERS)
+def test_runtime_matches_python_from_each_chapter(scenario: str, chapter: str, tmp_path: Path) -> None:
+    """A game started at a chapter: the historical path before it, its history page ("Before this
+    chapter, as it happened"), and a debrief that counts only the player's decisions."""
+    story = load_story(scenario)
+    seen = compare(story, tmp_path, runs=100, max_steps=50, seed=5, chapter=chapter)
+    assert seen["steps"] > 500
+
+
+@needs_node
 @pytest.mark.parametrize("scenes", [100, 1000])
 def test_runtime_matches_python_on_synthetic_scenarios(scenes: int, tmp_path: Path) -> None:
     story = load_story(write_scenario(tmp_path, scenes))
@@ -325,3 +345,57 @@ def test_expressions_evaluate_alike_at_the_edges(tmp_path: Path) -> None:
         for n, (x, y) in enumerate(zip(mine, theirs, strict=True)):
             assert x == y, (f"{sources[k]!r} on {repr(cases[n])[:200]}: "
                             f"JavaScript {repr(x)[:200]}, Python {repr(y)[:200]}")
+
+
+@needs_node
+def test_runtime_orders_choices_as_the_order_vectors_say() -> None:
+    """The runtime's permutation is engine.core.order's (the vectors of tests/test_order.py)."""
+    from tests.test_order import VECTORS
+
+    script = f"""
+      const C = require({json.dumps(str(ASSETS / 'runtime.js'))});
+      const cases = {json.dumps([[s, sc, n] for s, sc, n, _ in VECTORS])};
+      process.stdout.write(JSON.stringify(cases.map(([s, sc, n]) => C.permutation(s, sc, n))));
+    """
+    out = subprocess.run([str(NODE), "-e", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [want for *_, want in VECTORS]
+
+
+TEMPLATES = [
+    "{a}", "a={a}, f={f}, s={s}!", "{{literal}} {a + b}", "{if f}yes{else}no{end}",
+    "Line one\n  {if a > 0}\nPositive {a}\n  {elif a < 0}\nNegative\n{else}\nzero\n{end}\nafter",
+    "{if visited('x')}seen {visits('x')} times{end}.", "{if f}{if a > 3}big{else}small{end}{end}|{m}",
+    "x {if not f} {s} {end} y", "{s + m}", "{-a}", "{a * 1000000000}", "{max(a, b)} {min(a, b)}",
+    "{if m == 'calm'}\n\ncalm\n\n{end}\n", "}} {{ {{if}}",
+]
+
+
+@needs_node
+def test_templates_render_alike(tmp_path: Path) -> None:
+    """Values of every type, nested and standalone tags, escapes: runtime.js renderText is
+    engine.expressions.template's rendering."""
+    from engine.expressions.language import SATURATION, VarSpec
+    from engine.expressions.template import parse_template
+
+    specs = {"a": VarSpec("a", 0, "int"), "b": VarSpec("b", 1, "int"), "f": VarSpec("f", 2, "bool"),
+             "s": VarSpec("s", 3, "str"), "m": VarSpec("m", 4, "str", values=("calm", "angry"))}
+    vi = {"x": 0}
+    rng = random.Random(3)
+    cases = [([rng.choice([0, 1, -1, 5, SATURATION, -SATURATION]), rng.randint(-9, 9), rng.random() < 0.5,
+               rng.choice(["", "a b", "\U0001F600"]), rng.choice(["calm", "angry"])], [rng.randint(0, 3)])
+             for _ in range(60)]
+    parsed = {t: parse_template(t, specs, ["x"]) for t in TEMPLATES}
+    expected = [[parsed[t].bind(vi).run(tuple(v), tuple(s), None) for v, s in cases] for t in TEMPLATES]
+    data = tmp_path / "templates.json"
+    data.write_text(json.dumps({"templates": {t: p.to_json(vi) for t, p in parsed.items()}, "texts": TEMPLATES,
+                                "cases": cases}), encoding="utf-8")
+    script = f"""
+      const C = require({json.dumps(str(ASSETS / 'runtime.js'))});
+      const d = JSON.parse(require('fs').readFileSync({json.dumps(str(data))}, 'utf8'));
+      process.stdout.write(JSON.stringify(d.texts.map(t => d.cases.map(([v, s]) =>
+        C.renderText({{templates: d.templates}}, t, {{vars: v, visits: s}})))));
+    """
+    out = subprocess.run([str(NODE), "-e", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == expected

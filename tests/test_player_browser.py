@@ -24,7 +24,7 @@ from engine.bench.webplayer import CHROMIUM_ARGS, chromium, node_modules
 from engine.build.loader import load_story
 from engine.classroom.player import player_page
 from engine.core import machine
-from engine.core.model import Choice, State, Story
+from engine.core.model import Choice, Game, State, Story
 from engine.play.session import Session
 from engine.record.sources import load_record
 
@@ -81,8 +81,20 @@ def open_page(browser: Browser, path: Path, **context: Any) -> tuple[Page, Watch
     return page, watch
 
 
-def number_of(story: Story, state: State, choice: Choice) -> int:
-    return [c.id for c in Session(story, state=state).open_choices()].index(choice.id) + 1
+def game_of(page: Page, story: Story) -> Game:
+    """The game on the page (its seed orders the choices), from its transcript's start event."""
+    start = page.evaluate(f"JSON.parse(localStorage.getItem({json.dumps('chronicle/' + story.id + '/transcript')}))"
+                          ".events[0]")
+    return Game(start["game"], start["seed"], None)
+
+
+def session_of(page: Page, story: Story, state: State) -> Session:
+    """A terminal session showing `state` in the page's game: its choices in the page's order."""
+    return Session(story, state=state, game=game_of(page, story))
+
+
+def number_of(page: Page, story: Story, state: State, choice: Choice) -> int:
+    return [c.id for c in session_of(page, story, state).open_choices()].index(choice.id) + 1
 
 
 def check_scene(page: Page, story: Story, state: State) -> None:
@@ -96,7 +108,7 @@ def check_scene(page: Page, story: Story, state: State) -> None:
 
 def play_by_keys(page: Page, story: Story, state: State, path: list[Choice]) -> State:
     for choice in path:
-        n = number_of(story, state, choice)
+        n = number_of(page, story, state, choice)
         assert n <= 9
         page.keyboard.press(str(n))
         state = machine.choose(story, state, choice)
@@ -114,7 +126,7 @@ def test_keyboard_to_the_ending(browser: Browser, exported: Path) -> None:
     # the first choice by Tab and Enter, the rest by number keys
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('.choices') !== null")
-    for _ in range(number_of(story, state, path[0]) - 1):
+    for _ in range(number_of(page, story, state, path[0]) - 1):
         page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     state = machine.choose(story, state, path[0])
@@ -137,7 +149,7 @@ def test_mouse_to_an_ending_with_closed_choices_and_panels(browser: Browser, exp
     for _ in range(200):
         if machine.is_ending(story, state):
             break
-        session = Session(story, state=state)
+        session = session_of(page, story, state)
         closed = [c for n, c, _ in session.rows() if n is None]
         shown = page.locator("#scene-body .choices .closed")
         assert shown.count() == len(closed)
@@ -145,7 +157,8 @@ def test_mouse_to_an_ending_with_closed_choices_and_panels(browser: Browser, exp
             saw_closed = True
             assert clean_line(c.locked or "") in shown.nth(k).inner_text()
         opened = session.open_choices()
-        choice = rng.choice(opened)
+        # the walk is drawn in the author's order, so that it does not depend on the page's seed
+        choice = rng.choice(Session(story, state=state).open_choices())
         page.locator("#scene-body .choices button").nth(opened.index(choice)).click()
         state = machine.choose(story, state, choice)
         assert page.inner_text("#scene-title") == clean_line(story.scenes[state.scene].title)
@@ -332,8 +345,8 @@ def test_xss_payloads_are_shown_as_text(browser: Browser, tmp_path: Path, enforc
         page.click("#panel-close")
         if machine.is_ending(story, state):
             break
-        opened = Session(story, state=state).open_choices()
-        choice = rng.choice(opened)
+        opened = session_of(page, story, state).open_choices()
+        choice = rng.choice(Session(story, state=state).open_choices())
         page.locator("#scene-body .choices button").nth(opened.index(choice)).click()
         state = machine.choose(story, state, choice)
     assert machine.is_ending(story, state)

@@ -29,12 +29,12 @@ from engine import ENGINE_VERSION
 from engine.base.sanitize import clean
 from engine.core.model import Choice, Citation, Scene, Story
 from engine.expressions.language import VarSpec, parse_condition, parse_effects
-from engine.record.sources import Record
+from engine.record.sources import Match, Record
 
 __all__ = ["ASSETS", "asset", "csp", "player_page", "story_data", "story_json"]
 
 ASSETS = ("runtime.js", "ui.js", "player.css", "player.html")
-DATA_FORMAT = 1
+DATA_FORMAT = 2  # 2: templates, chapters, fixed-order scenes, invented scenes, shared paragraphs
 CHUNK = 500  # scenes per block of the page: a block is parsed when one of its scenes is first needed
 
 
@@ -46,13 +46,18 @@ def asset(name: str) -> str:
 
 
 class _Citations:
-    """Every distinct cited passage once, as [quote, where, note, context or None, fixes, source id]."""
+    """Every distinct cited passage once, as [quote, where, note, context or None, fixes, source id,
+    paragraph or None]; a paragraph is [number in `paragraphs`, start, end of the match in it], and
+    `paragraphs` holds each paragraph's key (pages._paragraph_key), its printed text and its
+    sentence starts, so that quotes from one paragraph can share one context (pages._shared_context)."""
 
     def __init__(self, record: Record | None) -> None:
         self.record = record
         self.rows: list[list[Any]] = []
         self.index: dict[tuple[str, str, str], int] = {}
         self.used: dict[str, None] = {}
+        self.paragraphs: list[list[Any]] = []
+        self.paragraph_index: dict[str, int] = {}
 
     def add(self, source: str, quote: str, note: str = "") -> int:
         key = (source, quote, note)
@@ -60,7 +65,7 @@ class _Citations:
         if found is not None:
             return found
         self.used[source] = None
-        where, context, fixes = source, None, ""
+        where, context, fixes, paragraph = source, None, "", None
         record = self.record
         match = None
         if record is not None:
@@ -82,9 +87,24 @@ class _Citations:
             if match.corrected:
                 fixed = ", ".join(f'"{p}" reads "{c}"' for p, c in match.corrected)
                 fixes = clean(f"Misread in the scan and corrected here: {fixed}.")
+            paragraph = self._paragraph(record, match)
         self.index[key] = len(self.rows)
-        self.rows.append([clean(quote), clean(where), clean(note), context, fixes, source])
+        self.rows.append([clean(quote), clean(where), clean(note), context, fixes, source, paragraph])
         return self.index[key]
+
+    def _paragraph(self, record: Record, match: Match) -> list[int] | None:
+        if not match.paragraph:
+            return None
+        try:
+            pkey = f"{match.source} {record.place_in_text(match)}"
+            text, start, end, starts = record.paragraph_view(match)
+        except Exception:  # noqa: BLE001 - as pages._paragraph_key: a quote that shares nothing
+            return None
+        n = self.paragraph_index.get(pkey)
+        if n is None:
+            n = self.paragraph_index[pkey] = len(self.paragraphs)
+            self.paragraphs.append([pkey, text, starts])
+        return [n, start, end]
 
     def of(self, cites: Sequence[Citation]) -> list[int]:
         return [self.add(c.source, c.quote, c.note or "") for c in cites]
@@ -128,7 +148,7 @@ def _scene(sc: Scene, cites: _Citations, trees: _Trees) -> list[Any]:
                 for d in sc.disputed]
     ending = [sc.ending.kind, sc.ending.epilogue, sc.ending.debrief] if sc.ending is not None else None
     return [sc.id, sc.title, sc.place, sc.text, sc.time, cites.of(sc.record), disputes,
-            [_choice(c, cites, trees) for c in sc.choices], ending]
+            [_choice(c, cites, trees) for c in sc.choices], ending, sc.invented]
 
 
 def story_data(story: Story, record: Record | None) -> dict[str, Any]:
@@ -158,8 +178,13 @@ def story_data(story: Story, record: Record | None) -> dict[str, Any]:
         "tracked": list(story.tracked),
         "visits": list(story.initial_visits),
         "questions": list(story.questions),
+        "chapters": [list(c) for c in story.chapters],
+        "fixed": sorted(story.fixed_order),
+        # each text template once, keyed by its source: its parsed form (Template.to_json)
+        "templates": {text: bound.template.to_json(trees.visit_index) for text, bound in story.templates.items()},
         "scenes": scenes,
         "cites": cites.rows,
+        "paragraphs": cites.paragraphs,
         "sources": sources,
     }
 

@@ -1036,6 +1036,11 @@ class Value:
         _check_scenes(self.scenes, visit_index)
         return _compile(self.tree, visit_index)
 
+    def to_json(self, visit_index: Mapping[str, int]) -> list[Any]:
+        """The (folded) tree as JSON lists; see `_tree_json`."""
+        _check_scenes(self.scenes, visit_index)
+        return _tree_json(self.tree, visit_index)
+
 
 @dataclass(frozen=True)
 class Effect:

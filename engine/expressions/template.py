@@ -113,6 +113,12 @@ class Template:
     def bind(self, visit_index: Mapping[str, int]) -> BoundTemplate:
         return BoundTemplate(self, _compile(self.parts, visit_index))
 
+    def to_json(self, visit_index: Mapping[str, int]) -> list[Any]:
+        """The parsed form as JSON, for another runtime: a list of parts, each a literal string,
+        ["=", value tree] (a value shown) or ["if", [[condition tree or null, arm number, parts], ...]]
+        (the first arm whose condition is true, or whose condition is null, is shown)."""
+        return _parts_json(self.parts, visit_index)
+
 
 Render = Callable[[tuple[object, ...], tuple[int, ...], list[int] | None], str]
 
@@ -286,6 +292,18 @@ def parse_template(text: str, variables: Mapping[str, VarSpec], scene_ids: Colle
         raise ExprError("E344", f"this `{stack[-1].tag.body.strip()[:40]}` is never closed", stack[-1].tag.start,
                         "add `{end}` where the conditional text stops")
     return Template(text, frozenset(reads), frozenset(scenes), tuple(arms), tuple(root))
+
+
+def _parts_json(parts: tuple[Any, ...], vi: Mapping[str, int]) -> list[Any]:
+    out: list[Any] = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, Value):
+            out.append(["=", part.to_json(vi)])
+        else:
+            out.append(["if", [[None if c is None else c.to_json(vi), n, _parts_json(p, vi)] for c, n, p in part.arms]])
+    return out
 
 
 class _Open:

@@ -521,6 +521,19 @@ class Record:
         mid-sentence gets the rest of that sentence as well. All three parts are shown as
         printed, with whitespace collapsed and line-break hyphens joined.
         """
+        text, ms, me, starts = self.paragraph_view(match)
+        i = bisect.bisect_right(starts, ms) - 1
+        before_from = starts[max(0, i - max(0, sentences))]
+        j = bisect.bisect_left(starts, me)
+        k = j + max(0, sentences)
+        after_to = starts[k] if k < len(starts) else len(text)
+        if sentences <= 0 and (j >= len(starts) or starts[j] != me):
+            after_to = starts[j] if j < len(starts) else len(text)
+        return text[before_from:ms].strip(), text[ms:me].strip(), text[me:after_to].strip()
+
+    def paragraph_view(self, match: Match) -> tuple[str, int, int, list[int]]:
+        """(the paragraph as printed, where the match starts and ends in it, its sentence starts):
+        what `context` cuts from (the HTML player cuts shared contexts from it too)."""
         prep = self._prepared[match.source]
         para = self._paragraph_at(prep, match.start)
         p_start, p_end = (para.start, para.end) if para else (0, len(self.sources[match.source].text))
@@ -530,18 +543,8 @@ class Record:
             return bisect.bisect_left(dmap, raw_offset, 0, len(dmap) - 1)
 
         d0, d1 = disp(p_start), disp(p_end)
-        ms, me = disp(match.start), disp(match.end)
         text = prep.display[d0:d1]
-        ms, me = ms - d0, me - d0
-        starts = _sentence_starts(text)
-        i = bisect.bisect_right(starts, ms) - 1
-        before_from = starts[max(0, i - max(0, sentences))]
-        j = bisect.bisect_left(starts, me)
-        k = j + max(0, sentences)
-        after_to = starts[k] if k < len(starts) else len(text)
-        if sentences <= 0 and (j >= len(starts) or starts[j] != me):
-            after_to = starts[j] if j < len(starts) else len(text)
-        return text[before_from:ms].strip(), text[ms:me].strip(), text[me:after_to].strip()
+        return text, disp(match.start) - d0, disp(match.end) - d0, _sentence_starts(text)
 
     def location(self, match: Match) -> str:
         """e.g. "Rabinowitch, The Bolsheviks Come to Power (1976), ch. 15, paragraph 57"."""

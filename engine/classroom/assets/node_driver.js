@@ -1,12 +1,13 @@
 /* Runs the player's runtime in Node, for the differential test and `chronicle bench`.
  *
- *   node node_driver.js diff RUNTIME DATA RUNS MAX_STEPS SEED   seeded random games, as JSON
+ *   node node_driver.js diff RUNTIME DATA RUNS MAX_STEPS SEED [CHAPTER]   seeded random games, as JSON
  *   node node_driver.js bench RUNTIME DATA STEPS                random-play steps per second
  *
  * DATA is a story exported by engine.classroom.player.story_json. The random games use the
  * xorshift32 generator that tests/test_player.py runs in Python, so both sides take the same
  * choices: at each step, r = next(); undo when r % 11 == 0 and there is a choice to take back,
- * else take open choice number r % (number open). Each game gives its states with their pages
+ * else take open choice number r % (number open). Game r's seed (its choice order) is the first
+ * number of the generator seeded with SEED * 7919 + r * 104729 + 17. Each game gives its states with their pages
  * (scene, sources, disputes; `renders` holds each distinct one once) and, at its last state,
  * the history and status pages.
  */
@@ -25,7 +26,7 @@ function openChoices(state) {
 }
 
 if (mode === "diff") {
-  var runs = +process.argv[5], maxSteps = +process.argv[6], seed = +process.argv[7];
+  var runs = +process.argv[5], maxSteps = +process.argv[6], seed = +process.argv[7], chapter = process.argv[8] || null;
   var renders = [], seen = new Map(), games = [];
   var page = function (state, note) {
     var text = JSON.stringify([C.scenePage(story, state, note), C.sourcesPage(story, state), C.disputesPage(story, state)]);
@@ -34,13 +35,14 @@ if (mode === "diff") {
     return at;
   };
   for (var r = 0; r < runs; r++) {
-    var next = rng((seed + 1) * 1000003 + r * 7919 + 1), state = C.start(story), note = "", steps = [];
+    var game = C.newGame(story, rng(seed * 7919 + r * 104729 + 17)(), "game-" + r, chapter);
+    var next = rng((seed + 1) * 1000003 + r * 7919 + 1), state = C.origin(story, game), note = "", steps = [];
     steps.push([state, page(state, note)]);
     for (var n = 0; n < maxSteps && !C.isEnding(story, state); n++) {
       var x = next(), open = openChoices(state);
       if (x % 11 === 0 && state.path.length) { state = C.undo(story, state); note = ""; }
       else if (!open.length) break;
-      else { var c = open[x % open.length]; state = C.choose(story, state, c); note = c.note; }
+      else { var c = open[x % open.length]; state = C.choose(story, state, c); note = C.renderText(story, c.note, state); }
       steps.push([state, page(state, note)]);
     }
     games.push({steps: steps, last: [C.historyPage(story, state), C.statusPage(story, state)]});

@@ -4,11 +4,11 @@
  * (engine/play/pages.py) as the same lists of blocks. No DOM here: Node runs this file in the
  * differential test (tests/test_player.py) and in `chronicle bench`.
  *
- * Where the next features plug in, each as one function:
- *   renderText(text, state)            - text templates ({var}, {if}...): today the identity;
- *   choiceOrder(story, state, sceneId) - per-game shuffled order: today the authored order;
- *   newGame(story, seed, id)           - a game's id and seed, kept in saves and transcripts and
- *                                        carried by every state (state.game) for choiceOrder.
+ *   renderText(story, text, state)     - text templates (engine/expressions/template.py), from
+ *                                        the parsed forms player.py exports (Template.to_json);
+ *   choiceOrder(story, state, sceneId) - the per-game order (engine/core/order.py);
+ *   newGame(story, seed, id, chapter)  - a game's id, seed and chapter, kept in saves and
+ *                                        transcripts and carried by every state (state.game).
  */
 "use strict";
 var Chronicle = (function () {
@@ -75,7 +75,8 @@ var Chronicle = (function () {
     var story = {data: data, id: data.id, title: data.title, start: data.start, scenes: Object.create(null),
                  choicesById: Object.create(null), vars: data.vars, tracked: data.tracked, cites: data.cites || null,
                  sources: data.sources, calendar: data.calendar, date: data.date, questions: data.questions,
-                 hash: data.hash, chunkOf: Object.create(null), source: source || null};
+                 hash: data.hash, chunkOf: Object.create(null), source: source || null,
+                 templates: data.templates || {}, chapters: data.chapters || [], fixed: new Set(data.fixed || [])};
     if (data.scenes) addScenes(story, data.scenes);
     else data.index.forEach(function (ids, n) { ids.forEach(function (id) { story.chunkOf[id] = n; }); });
     return story;
@@ -85,7 +86,7 @@ var Chronicle = (function () {
       var r = rows[k];
       var sc = {id: r[0], title: r[1], place: r[2], text: r[3], time: r[4], record: r[5], disputed: r[6],
                 choices: [], ending: r[8] ? {kind: r[8][0], epilogue: r[8][1], debrief: r[8][2]} : null,
-                historical: null, conditional: false};
+                historical: null, conditional: false, invented: r[9] || ""};
       for (var j = 0; j < r[7].length; j++) {
         var c = r[7][j];
         var ch = {id: r[0] + "." + c[0], key: c[0], scene: r[0], text: c[1], target: c[2], mark: c[3],
@@ -129,6 +130,35 @@ var Chronicle = (function () {
   }
 
   // ---- the machine ---------------------------------------------------------------------------
+  function origin(story, game) {
+    return game && game.chapter ? chapterStart(story, game.chapter, game) : start(story, game);
+  }
+  // machine.chapter_start: the historical path replayed from the start until the chapter's scene
+  function chapterStart(story, chapter, game) {
+    var sceneId = null;
+    for (var k = 0; k < story.chapters.length; k++) if (story.chapters[k][0] === chapter) { sceneId = story.chapters[k][1]; break; }
+    if (sceneId === null) throw new ChoiceError('no chapter "' + chapter + '"', null);
+    var state = start(story, game), path = historicalPath(story);
+    for (var n = 0; n < path.length; n++) {
+      if (state.scene === sceneId) return state;
+      state = choose(story, state, path[n]);
+    }
+    if (state.scene === sceneId) return state;
+    throw new ChoiceError('the historical path never comes to "' + sceneId + '", where chapter "' + chapter + '" begins', null);
+  }
+  function historicalPath(story) {
+    var limit = Math.max(10000, 4 * (Object.keys(story.scenes).length + Object.keys(story.chunkOf).length));
+    var state = start(story), taken = [];
+    while (!isEnding(story, state) && taken.length < limit) {
+      var open = sceneOf(story, state.scene).choices.filter(function (c) { return isOpen(c, state); });
+      var pick = null;
+      for (var k = 0; k < open.length; k++) if (open[k].mark === "historical") { pick = open[k]; break; }
+      if (pick === null) { if (open.length !== 1) break; pick = open[0]; }
+      taken.push(pick);
+      state = choose(story, state, pick);
+    }
+    return taken;
+  }
   function start(story, game) {
     var visits = story.data.visits.slice();
     var t = story.tracked.indexOf(story.start);
@@ -140,12 +170,31 @@ var Chronicle = (function () {
             clock: clock, path: [], game: game || null};
   }
   function isOpen(choice, state) { return choice.test === null || ev(choice.test, state.vars, state.visits) === true; }
+  // calendar.advance; a date-only clock (a scene with a date and no time) is day - DATE_ONLY
+  var DATE_ONLY = 500000000;
+  function isDateOnly(clock) { return clock !== null && clock <= -DATE_ONLY / 2; }
+  function splitClock(clock) {
+    if (isDateOnly(clock)) return [clock + DATE_ONLY, 0];
+    var day = Math.floor(clock / DAY);
+    return [day, clock - day * DAY];
+  }
   function advance(clock, time, day) {
-    if (time === null) return clock;
+    if (time === null) {
+      if (day === null || (clock !== null && splitClock(clock)[0] === day)) return clock;
+      return day - DATE_ONLY;
+    }
     if (day !== null) return day * DAY + time;
     if (clock === null) return time;
-    var today = Math.floor(clock / DAY), now = clock - today * DAY;
-    return (today + (time < now ? 1 : 0)) * DAY + time;
+    var sp = splitClock(clock);
+    if (isDateOnly(clock)) return sp[0] * DAY + time;
+    return (sp[0] + (time < sp[1] ? 1 : 0)) * DAY + time;
+  }
+  function transition(state, choice) {
+    var vars = choice.apply === null ? state.vars : applyEffect(choice.apply, state.vars, state.visits);
+    var visits = state.visits, i = choice.toVisit;
+    if (i >= 0 && visits[i] < choice.toVisitCap) { visits = visits.slice(); visits[i] += 1; }
+    return {scene: choice.target, vars: vars, visits: visits, clock: advance(state.clock, choice.toTime, choice.toDay),
+            path: state.path.concat([choice.id]), game: state.game};
   }
   function choose(story, state, choice) {
     if (typeof choice === "string") {
@@ -156,11 +205,7 @@ var Chronicle = (function () {
       throw new ChoiceError('choice "' + choice.id + '" belongs to scene "' + choice.scene + '", not "' + state.scene + '"', choice.id);
     }
     if (!isOpen(choice, state)) throw new ChoiceError('choice "' + choice.id + '" is not open now', choice.id);
-    var vars = choice.apply === null ? state.vars : applyEffect(choice.apply, state.vars, state.visits);
-    var visits = state.visits, i = choice.toVisit;
-    if (i >= 0 && visits[i] < choice.toVisitCap) { visits = visits.slice(); visits[i] += 1; }
-    return {scene: choice.target, vars: vars, visits: visits, clock: advance(state.clock, choice.toTime, choice.toDay),
-            path: state.path.concat([choice.id]), game: state.game};
+    return transition(state, choice);
   }
   function ChoiceError(message, choiceId, step) {
     this.message = message; this.choiceId = choiceId; this.step = step === undefined ? -1 : step;
@@ -181,15 +226,69 @@ var Chronicle = (function () {
   function undo(story, state) { return replay(story, state.path.slice(0, Math.max(0, state.path.length - 1)), state.game); }
   function isEnding(story, state) { return sceneOf(story, state.scene).ending !== null; }
 
-  // The choices of a scene in the order they are shown; the "Classroom II" shuffle goes here
-  // (engine/core/order.py's permutation of state.game.seed and sceneId).
-  function choiceOrder(story, state, sceneId) { return sceneOf(story, sceneId).choices; }
-  // Scenario text as shown in this state; the "Authoring II" templates go here.
-  function renderText(text, state) { return text; }
-  // A new game: its id (16 hex digits) and its 32-bit seed, kept in saves ("game": {id, seed})
-  // and in the transcript's start event, as the terminal's games are.
-  function newGame(story, seed, id) {
-    return {id: String(id), seed: seed >>> 0};
+  // engine/core/order.py, bit for bit: FNV-1a of the scene id mixed with the seed, mulberry32,
+  // Fisher-Yates; the author's order without a seed and in the story's fixed-order scenes
+  function utf8(text) {
+    var out = [];
+    for (var ch of text) {
+      var c = ch.codePointAt(0);
+      if (c < 0x80) out.push(c);
+      else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+      else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+      else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    }
+    return out;
+  }
+  function permutation(seed, sceneId, n) {
+    var out = [], k, h = (2166136261 ^ seed) >>> 0, bytes = utf8(sceneId);
+    for (k = 0; k < n; k++) out.push(k);
+    for (k = 0; k < bytes.length; k++) h = Math.imul(h ^ bytes[k], 16777619) >>> 0;
+    var s = h;
+    for (var i = n - 1; i > 0; i--) {
+      s = (s + 0x6D2B79F5) >>> 0;
+      var t = Math.imul(s ^ (s >>> 15), s | 1);
+      t = (t ^ (t + Math.imul(t ^ (t >>> 7), t | 61))) >>> 0;
+      var j = ((t ^ (t >>> 14)) >>> 0) % (i + 1), x = out[i];
+      out[i] = out[j]; out[j] = x;
+    }
+    return out;
+  }
+  function choiceOrder(story, state, sceneId) {
+    var list = sceneOf(story, sceneId).choices, game = state.game;
+    if (!game || game.seed === null || game.seed === undefined || list.length < 2 || story.fixed.has(sceneId)) return list;
+    return permutation(game.seed, sceneId, list.length).map(function (k) { return list[k]; });
+  }
+  // Scenario text as shown in this state: engine/core/prose.render of the exported template
+  var TEMPLATE_MAX = 1 << 20;
+  function show(value) { return value === true ? "true" : (value === false ? "false" : String(value)); }
+  function runParts(parts, v, s) {
+    var out = "";
+    for (var k = 0; k < parts.length; k++) {
+      var p = parts[k];
+      if (typeof p === "string") out += p;
+      else if (p[0] === "=") out += show(ev(p[1], v, s));
+      else {
+        for (var a = 0; a < p[1].length; a++) {
+          var arm = p[1][a];
+          if (arm[0] === null || ev(arm[0], v, s) === true) { out += runParts(arm[2], v, s); break; }
+        }
+      }
+    }
+    if (parts.length > 1 && out.length > TEMPLATE_MAX) {
+      var cps = Array.from(out);
+      if (cps.length > TEMPLATE_MAX) out = cps.slice(0, TEMPLATE_MAX).join("");
+    }
+    return out;
+  }
+  function renderText(story, text, state) {
+    if (text.indexOf("{") < 0 && text.indexOf("}") < 0) return text;
+    if (!Object.prototype.hasOwnProperty.call(story.templates, text)) return text;
+    return runParts(story.templates[text], state.vars, state.visits);
+  }
+  // A new game: its id (16 hex digits), its 32-bit seed and its chapter (null: the beginning),
+  // kept in saves ("game": {id, seed}) and in the transcript's start event, as the terminal's are.
+  function newGame(story, seed, id, chapter) {
+    return {id: String(id), seed: seed === null ? null : seed >>> 0, chapter: chapter || null};
   }
 
   // rows: [number or null, choice, reason or null]; closed choices without a reason are hidden
@@ -198,7 +297,7 @@ var Chronicle = (function () {
     for (var k = 0; k < list.length; k++) {
       var c = list[k];
       if (isOpen(c, state)) out.push([++n, c, null]);
-      else if (c.locked !== null) out.push([null, c, c.locked]);
+      else if (c.locked) out.push([null, c, c.locked]);
     }
     return out;
   }
@@ -255,23 +354,24 @@ var Chronicle = (function () {
   function pad2(n) { return (n < 10 ? "0" : "") + n; }
   function formatClock(story, clock) {
     if (clock === null) return formatDate(story, 0);
+    if (isDateOnly(clock)) return formatDate(story, clock + DATE_ONLY);
     var day = fdiv(clock, DAY), minutes = clock - day * DAY;
     return formatDate(story, day) + ", " + pad2(fdiv(minutes, 60)) + ":" + pad2(minutes % 60);
   }
   function clockLine(story, state) {
     var text = formatClock(story, state.clock);
-    if (state.clock !== null && state.path.length && sceneOf(story, state.scene).time === null) {
+    if (state.clock !== null && !isDateOnly(state.clock) && state.path.length && sceneOf(story, state.scene).time === null) {
       var at = text.lastIndexOf(", ");
       text = text.slice(0, at) + ", after " + text.slice(at + 2);
     }
     return text;
   }
   function headerLine(story, state) {
-    return cleanLine(renderText(sceneOf(story, state.scene).place, state) + " \u2014 " + clockLine(story, state));
+    return cleanLine(sceneOf(story, state.scene).place + " \u2014 " + clockLine(story, state));
   }
 
   // ---- pages: engine/play/pages.py, as [kind, text, number, extra, after, level] ------------
-  var ONE_LINE = {header: 1, title: 1, heading: 1, choice: 1, closed: 1, hint: 1};
+  var ONE_LINE = {header: 1, title: 1, heading: 1, choice: 1, closed: 1, hint: 1, ours: 1};
   function block(kind, text, number, extra, after, level) {
     return [kind, text ? (ONE_LINE[kind] ? cleanLine(text) : clean(text)) : "", number === undefined ? null : number,
             extra ? clean(extra) : "", after ? clean(after) : "", level || 0];
@@ -290,22 +390,62 @@ var Chronicle = (function () {
     var ps = paragraphs(text);
     for (var k = 0; k < ps.length; k++) out.push(block("text", ps[k]));
   }
-  function citationBlocks(story, out, idx, context, level) {
+  // pages.citation_blocks; `together`: the page's quotes from this quote's paragraph (shown
+  // once, as pages._shared_context does), `repeat`: that paragraph was shown above
+  function citationBlocks(story, out, idx, context, level, together, repeat) {
     var c = citeOf(story, idx);
     out.push(block("quote", c[0], null, c[1], "", level));
     if (c[2]) out.push(block("item", c[2], null, "", "", level + 1));
-    if (context) {
+    var shared = null;
+    if (context && together && together.length > 1) {
+      if (repeat) {
+        out.push(block("hint", "In context: in the paragraph shown above, where it is marked too.", null, "", "", level + 2));
+        context = false;
+      } else shared = sharedContext(story, together);
+    }
+    if (shared !== null) out.push(block("context", shared[0], null, shared[1], shared[2], level + 1));
+    else if (context) {
       if (c[3]) out.push(block("context", c[3][0], null, c[3][1], c[3][2], level + 1));
       if (c[4]) out.push(block("item", c[4], null, "", "", level + 1));
     }
   }
+  var PY_STRIP = new RegExp("^(?:" + SPACE.source + ")|(?:" + SPACE.source + ")$", "g");
+  function pyStrip(text) { return text.replace(PY_STRIP, ""); }
+  function sharedContext(story, together) {
+    var para = story.data.paragraphs[together[0][0]], cps = para.cps || (para.cps = Array.from(para[1]));
+    var starts = para[2], ms = Infinity, me = -Infinity, k;
+    for (k = 0; k < together.length; k++) { ms = Math.min(ms, together[k][1]); me = Math.max(me, together[k][2]); }
+    var i = bisectRight(starts, ms) - 1, from = starts[Math.max(0, i - 2)];
+    var j = bisectLeft(starts, me), to = j + 2 < starts.length ? starts[j + 2] : cps.length;
+    var passage = pyStrip(cps.slice(ms, me).join(""));
+    for (k = 0; k < together.length; k++) {
+      var piece = pyStrip(cps.slice(together[k][1], together[k][2]).join(""));
+      if (!piece || passage.indexOf(piece) < 0) return null;
+    }
+    if (clean(passage) !== passage) return null;
+    return [pyStrip(cps.slice(from, ms).join("")), passage, pyStrip(cps.slice(me, to).join(""))];
+  }
+  function bisectRight(a, x) { var lo = 0, hi = a.length; while (lo < hi) { var m = (lo + hi) >> 1; if (x < a[m]) hi = m; else lo = m + 1; } return lo; }
+  function bisectLeft(a, x) { var lo = 0, hi = a.length; while (lo < hi) { var m = (lo + hi) >> 1; if (a[m] < x) lo = m + 1; else hi = m; } return lo; }
   function shortName(story, source) {
     var s = story.sources[source];
     return s ? s[0] : source;
   }
-  function debrief(story, state) {
+  // pages.account_line: "Rabinowitch: the shot was a blank", unless `says` begins with the name
+  function firstWord(text) {
+    var w = text.split(SPACE).filter(function (x) { return x !== ""; });
+    return w.length ? w[0].replace(/^[,:;]+|[,:;]+$/g, "").toLowerCase() : "";
+  }
+  function accountLine(name, says) {
+    var first = firstWord(says);
+    return first && first === firstWord(name) ? says : name + ": " + says;
+  }
+  // debrief.debrief; the first `skip` choices (the path before a chapter) are not decisions
+  function debrief(story, state, skip) {
     var departures = [], disputes = [], seen = Object.create(null), followed = 0, decisions = 0;
+    var invented = [], ours = Object.create(null), now = start(story);
     function note(sc) {
+      if (sc.invented && !ours[sc.id]) { ours[sc.id] = 1; invented.push(sc); }
       for (var k = 0; k < sc.disputed.length; k++) {
         var key = sc.id + "\u0000" + sc.disputed[k][0];
         if (!seen[key]) { seen[key] = 1; disputes.push([sc, sc.disputed[k]]); }
@@ -315,38 +455,45 @@ var Chronicle = (function () {
     for (var step = 0; step < state.path.length; step++) {
       var choice = choiceOf(story, state.path[step]);
       if (!choice) continue;
+      var before = now;
+      if (now.scene === choice.scene) now = transition(now, choice);
       var sc = sceneOf(story, choice.scene), hist = sc.historical;
-      if (hist !== null && sc.choices.length > 1) {
+      if (hist !== null && sc.choices.length > 1 && step + 1 > (skip || 0)) {
         decisions += 1;
         if (hist.id === choice.id) followed += 1;
-        else departures.push({scene: sc, taken: choice, historical: hist, step: step + 1});
+        else departures.push({scene: sc, taken: choice, historical: hist, step: step + 1, before: before});
       }
       var target = sceneOf(story, choice.target);
       if (target) note(target);
     }
     var final = sceneOf(story, state.scene);
     return {ending: final.ending, scene: final, departures: departures, followed: followed, decisions: decisions,
-            disputes: disputes, questions: story.questions};
+            disputes: disputes, questions: story.questions, invented: invented};
   }
+  function originOf(story, state) { return origin(story, state.game); }
   function endingBlocks(story, state) {
-    var d = debrief(story, state), e = d.ending, out = [];
+    var d = debrief(story, state, originOf(story, state).path.length), e = d.ending, out = [];
     var kind = e !== null && e.kind === "historical" ? "What really happened" : "A road not taken: this did not happen";
     out.push(block("heading", "The end \u2014 " + kind));
-    if (e !== null && e.epilogue) textBlocks(out, renderText(e.epilogue, state));
+    if (e !== null && e.epilogue) textBlocks(out, renderText(story, e.epilogue, state));
     out.push(GAP, block("heading", "Debrief: your path beside the record"));
-    if (e !== null && e.debrief) textBlocks(out, renderText(e.debrief, state));
+    if (e !== null && e.debrief) textBlocks(out, renderText(story, e.debrief, state));
     if (d.decisions) out.push(block("text", "You followed the record at " + d.followed + " of " + d.decisions + " decisions."));
     var k, j;
     if (d.departures.length) {
       out.push(GAP, block("heading", "Where you left the record"));
       for (k = 0; k < d.departures.length; k++) {
         var dep = d.departures[k];
-        out.push(block("item", 'At "' + dep.scene.title + '" you chose: ' + dep.taken.text));
-        out.push(block("item", "What really happened: " + dep.historical.text, null, "", "", 1));
+        out.push(block("item", 'At "' + dep.scene.title + '" you chose: ' + renderText(story, dep.taken.text, dep.before)));
+        out.push(block("item", "What really happened: " + renderText(story, dep.historical.text, dep.before), null, "", "", 1));
         for (j = 0; j < dep.historical.record.length; j++) citationBlocks(story, out, dep.historical.record[j], false, 1);
       }
     } else if (d.decisions) {
       out.push(block("text", "You never left the record: every decision was the one really taken."));
+    }
+    if (d.invented.length) {
+      out.push(GAP, block("heading", "What was ours on your path (invented, not in the record)"));
+      for (k = 0; k < d.invented.length; k++) out.push(block("item", '"' + d.invented[k].title + '": ' + d.invented[k].invented));
     }
     if (d.disputes.length) {
       out.push(GAP, block("heading", "Where the sources disagree, on your path"));
@@ -355,7 +502,7 @@ var Chronicle = (function () {
         out.push(block("item", dispute[0] + " (" + sc.title + ")"));
         for (j = 0; j < dispute[1].length; j++) {
           var acc = dispute[1][j];
-          out.push(block("item", shortName(story, acc[0]) + ": " + acc[1], null, "", "", 1));
+          out.push(block("item", accountLine(shortName(story, acc[0]), acc[1]), null, "", "", 1));
           citationBlocks(story, out, acc[2], false, 1);
         }
       }
@@ -366,13 +513,32 @@ var Chronicle = (function () {
     }
     return out;
   }
+  // pages.changes: what the last choice changed of the values the player sees
+  function changes(story, before, after) {
+    var out = [];
+    function shown(x) { return typeof x === "boolean" ? (x ? "yes" : "no") : String(x); }
+    for (var k = 0; k < story.vars.length; k++) {
+      var v = story.vars[k];
+      if (v[3] && before.vars[k] !== after.vars[k]) {
+        out.push((v[4] || v[0].split("_").join(" ")) + ": " + shown(after.vars[k]) + " (was " + shown(before.vars[k]) + ")");
+      }
+    }
+    return out.slice(0, 6).join("; ") + (out.length > 6 ? "; \u2026" : "");
+  }
+  var OURS_LABEL = "Ours, not the record's";
   // The scene page: the same blocks as pages.scene_page (the terminal's closing hints are the
-  // caller's: `hints` false leaves them out, as the browser shows buttons instead).
-  function scenePage(story, state, note, hints) {
+  // caller's: `hints` false leaves them out, as the browser shows buttons instead). `note` is
+  // the note of the choice just taken, rendered by the caller; `previous` the state before it.
+  function scenePage(story, state, note, hints, previous) {
     var sc = sceneOf(story, state.scene), out = [];
-    if (note) out.push(block("note", note), GAP);
-    out.push(block("header", headerLine(story, state)), block("title", renderText(sc.title, state)), GAP);
-    textBlocks(out, renderText(sc.text, state));
+    var changed = previous ? changes(story, previous, state) : "";
+    if (note) out.push(block("note", note));
+    if (changed) out.push(block("note", "Now " + changed + "."));
+    if (note || changed) out.push(GAP);
+    out.push(block("header", headerLine(story, state)), block("title", sc.title));
+    if (sc.invented) out.push(block("ours", OURS_LABEL + ": " + sc.invented));
+    out.push(GAP);
+    textBlocks(out, renderText(story, sc.text, state));
     if (sc.ending !== null) {
       out.push(GAP);
       out.push.apply(out, endingBlocks(story, state));
@@ -382,9 +548,9 @@ var Chronicle = (function () {
     out.push(GAP);
     var rs = rows(story, state);
     for (var k = 0; k < rs.length; k++) {
-      var text = renderText(rs[k][1].text, state);
+      var text = renderText(story, rs[k][1].text, state);
       if (rs[k][0] !== null) out.push(block("choice", text, rs[k][0]));
-      else out.push(block("closed", text, null, renderText(rs[k][2], state)));
+      else out.push(block("closed", text, null, rs[k][2]));
     }
     if (sc.disputed.length && hints !== false) out.push(GAP, block("hint", "The sources disagree about this moment: type disputes."));
     return out;
@@ -392,13 +558,22 @@ var Chronicle = (function () {
   function sourcesPage(story, state) {
     var sc = sceneOf(story, state.scene), out = [block("heading", 'Sources for "' + sc.title + '"')], k, j;
     if (!sc.record.length) out.push(block("text", "This scene cites no passage."));
-    for (k = 0; k < sc.record.length; k++) citationBlocks(story, out, sc.record[k], true, 0);
-    var rs = rows(story, state);
-    for (k = 0; k < rs.length; k++) {
-      var c = rs[k][1];
-      if (!c.record.length) continue;
-      out.push(GAP, block("heading", "Choice: " + renderText(c.text, state)));
-      for (j = 0; j < c.record.length; j++) citationBlocks(story, out, c.record[j], true, 0);
+    var shown = rows(story, state).map(function (r) { return r[1]; }).filter(function (c) { return c.record.length; });
+    var all = sc.record.slice(), groups = new Map(), seen = new Set();
+    for (k = 0; k < shown.length; k++) all = all.concat(shown[k].record);
+    for (k = 0; k < all.length; k++) {
+      var p = citeOf(story, all[k])[6];
+      if (p) { if (!groups.has(p[0])) groups.set(p[0], []); groups.get(p[0]).push(p); }
+    }
+    function cite(idx) {
+      var p = citeOf(story, idx)[6], key = p ? p[0] : null, repeat = key !== null && seen.has(key);
+      if (key !== null) seen.add(key);
+      citationBlocks(story, out, idx, true, 0, key !== null ? groups.get(key) : null, repeat);
+    }
+    for (k = 0; k < sc.record.length; k++) cite(sc.record[k]);
+    for (k = 0; k < shown.length; k++) {
+      out.push(GAP, block("heading", "Choice: " + renderText(story, shown[k].text, state)));
+      for (j = 0; j < shown[k].record.length; j++) cite(shown[k].record[j]);
     }
     return out;
   }
@@ -409,27 +584,54 @@ var Chronicle = (function () {
       var d = sc.disputed[k];
       out.push(GAP, block("heading", d[0]));
       for (var j = 0; j < d[1].length; j++) {
-        out.push(block("item", shortName(story, d[1][j][0]) + ": " + d[1][j][1]));
+        out.push(block("item", accountLine(shortName(story, d[1][j][0]), d[1][j][1])));
         citationBlocks(story, out, d[1][j][2], false, 1);
       }
     }
     return out;
   }
-  function historyPage(story, state) {
-    var out = [block("heading", "Your path so far")], st = start(story), steps = [];
+  var MARKS = {historical: " (as it happened)", counterfactual: " (it did not happen)", neutral: " (the record says neither way)"};
+  function steps(story, state) {
+    var st = start(story, state.game), out = [];
     for (var k = 0; k < state.path.length; k++) {
       var c = choiceOf(story, state.path[k]);
-      steps.push([st, c || null]);
+      out.push([st, c || null]);
       if (!c) break;
       try { st = choose(story, st, c); } catch (e) { break; }
     }
-    steps.push([st, null]);
-    for (var j = 0; j < steps.length; j++) {
-      var sc = sceneOf(story, steps[j][0].scene), ch = steps[j][1];
-      out.push(block("item", clockLine(story, steps[j][0]) + " \u2014 " + sc.title + ", " + sc.place));
+    out.push([st, null]);
+    return out;
+  }
+  function historyPage(story, state) {
+    var out = [block("heading", "Your path so far")], all = steps(story, state);
+    var before = originOf(story, state).path.length;
+    for (var j = 0; j < all.length; j++) {
+      var st = all[j][0], sc = sceneOf(story, st.scene), ch = all[j][1];
+      out.push(block("item", clockLine(story, st) + " \u2014 " + sc.title + ", " + sc.place + (sc.invented ? " (ours)" : "")));
       if (ch !== null) {
-        var mark = ch.mark === "historical" ? " (as it happened)" : (ch.mark === "counterfactual" ? " (it did not happen)" : "");
-        out.push(block("item", "You chose: " + ch.text + mark, null, "", "", 1));
+        var mark = j >= before ? (MARKS[ch.mark] || "") : "";
+        var who = j < before ? "Before this chapter, as it happened" : "You chose";
+        out.push(block("item", who + ": " + renderText(story, ch.text, st) + mark, null, "", "", 1));
+      }
+    }
+    return out;
+  }
+  // pages.story_page: every scene passed through with its text and the choice taken there
+  function storyPage(story, state) {
+    var out = [block("heading", "The story so far")], all = steps(story, state);
+    if (all.length > 500) {
+      out.push(block("hint", "(the first " + (all.length - 500) + " scenes are left out)"));
+      all = all.slice(-500);
+    }
+    for (var i = 0; i < all.length; i++) {
+      var st = all[i][0], sc = sceneOf(story, st.scene), ch = all[i][1];
+      out.push(GAP, block("title", sc.title), block("hint", headerLine(story, st)));
+      textBlocks(out, renderText(story, sc.text, st));
+      if (ch !== null) {
+        out.push(block("item", "You chose: " + renderText(story, ch.text, st)));
+        if (ch.note) out.push(block("note", renderText(story, ch.note, i + 1 < all.length ? all[i + 1][0] : st)));
+      } else {
+        out.push(block("hint", "You are here."));
       }
     }
     return out;
@@ -631,6 +833,7 @@ var Chronicle = (function () {
   }
   return {
     load: load, scene: sceneOf, choice: choiceOf, cite: citeOf, NotLoaded: NotLoaded, start: start, choose: choose, replay: replay, undo: undo, isOpen: isOpen, isEnding: isEnding,
+    origin: origin, chapterStart: chapterStart, permutation: permutation, storyPage: storyPage,
     rows: rows, choiceOrder: choiceOrder, renderText: renderText, newGame: newGame, ChoiceError: ChoiceError,
     evaluate: ev, applyEffect: applyEffect, clean: clean, cleanLine: cleanLine, formatClock: formatClock,
     clockLine: clockLine, headerLine: headerLine, debrief: debrief, scenePage: scenePage, sourcesPage: sourcesPage,

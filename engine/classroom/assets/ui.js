@@ -112,6 +112,7 @@
         into.appendChild(el(b[5] ? "h4" : "h3", null, text));
       } else if (kind === "text") into.appendChild(el("p", null, text));
       else if (kind === "note") into.appendChild(el("p", "note", text));
+      else if (kind === "ours") into.appendChild(el("p", "ours" + lvl, "[" + text + "]"));
       else if (kind === "hint") into.appendChild(el("p", "hint", text));
       else if (kind === "item") into.appendChild(el("p", "item" + lvl, (b[2] !== null ? b[2] + ". " : "\u2022 ") + text));
       else if (kind === "quote") {
@@ -193,11 +194,11 @@
     if (!auto || !g.tr) trBegin();
     show("", message);
   }
-  function show(note, message, level) {
+  function show(note, message, level, previous) {
     g.note = note || "";
     closePanels();
     var st = g.state, story = g.story, sc = C.scene(story, st.scene);
-    var blocks = C.scenePage(story, st, g.note, false);
+    var blocks = C.scenePage(story, st, g.note, false, previous || null);
     var body = $("scene-body");
     clear(body);
     var list = null, h1 = null;
@@ -255,12 +256,12 @@
     if (!g || C.isEnding(g.story, g.state)) return;
     var open = C.rows(g.story, g.state).filter(function (r) { return r[0] !== null; });
     if (n < 1 || n > open.length) return;
-    var choice = open[n - 1][1], seconds = (performance.now() - g.shownAt) / 1000;
+    var choice = open[n - 1][1], seconds = (performance.now() - g.shownAt) / 1000, before = g.state;
     g.state = C.choose(g.story, g.state, choice);
     trEvent(C.choiceEvent(g.story, choice, g.state, seconds));
     g.tr.path = g.state.path.slice();
     saveTo(autosaveSlot());
-    show(C.renderText(choice.note, g.state));
+    show(C.renderText(g.story, choice.note, g.state), "", "info", before);
   }
   function undo() {
     if (!g.state.path.length) { say("Nothing to undo: this is the beginning.", "error"); return; }
