@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,7 +101,7 @@ class Project:
         return found + [p for p in self.texts if p not in found and p.suffix in (".yaml", ".yml")]
 
 
-def check(project: Project, record: Record) -> dict[Path, list[Diagnostic]]:
+def check(project: Project) -> dict[Path, list[Diagnostic]]:
     """Every diagnostic of a scenario as typed (errors and warnings), by file: `chronicle check` on the overlay."""
     from engine.tools.lint import lint
 
@@ -198,7 +198,7 @@ class ChronicleServer(LanguageServer):
             return
         loop = asyncio.get_running_loop()
         try:
-            by_file = await loop.run_in_executor(self.worker, check, project, self.record)
+            by_file = await loop.run_in_executor(self.worker, check, project)
         except Exception as exc:  # never crash on a broken file: say so, keep serving
             self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, f"chronicle check failed: {exc!r}"))
             return
@@ -500,6 +500,6 @@ def code_actions(ls: ChronicleServer, params: lsp.CodeActionParams) -> list[lsp.
     return actions
 
 
-def serve(stdin: BinaryIO, stdout: BinaryIO, log: Callable[[str], None] | None = None) -> None:
+def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
     """Serve one editor over these byte streams until it says exit."""
     server.start_io(stdin, stdout)
