@@ -1,7 +1,14 @@
-"""The pure state machine: every transition of a game happens here, and nowhere else.
+"""The pure state machine: every transition of a game is defined here, and nowhere else.
 
 No I/O, no printing, no randomness. Every front end (terminal, saves, play-testing, reports)
 calls these functions, so a story behaves identically everywhere.
+
+A step is made of three pure pieces, each defined once: `allows` (is a choice open), `effect`
+(the variables after its effects, clamped into their bounds by the compiled closures) and `visit`
+(the visit counts after it). `transition` is those three and the clock; `choose` checks the choice
+and calls `transition`. The state-space tools (`engine.tools.explore`, `engine.tools.randomtest`)
+take the same step through `engine.tools.step_tables`, which remembers what these functions gave
+(and leaves out the clock, which no condition can read) but never computes a step itself.
 """
 
 from __future__ import annotations
@@ -43,9 +50,14 @@ def is_ending(story: Story, state: State) -> bool:
     return story.scenes[state.scene].ending is not None
 
 
-def is_open(choice: Choice, state: State) -> bool:
+def allows(choice: Choice, vars_: Vars, visits: Visits) -> bool:
+    """Whether `choice` is open with these variables and visit counts (its condition holds)."""
     test = choice.test
-    return test is None or test(state.vars, state.visits)
+    return test is None or bool(test(vars_, visits))
+
+
+def is_open(choice: Choice, state: State) -> bool:
+    return allows(choice, state.vars, state.visits)
 
 
 def choices(story: Story, state: State) -> tuple[Choice, ...]:
@@ -54,7 +66,7 @@ def choices(story: Story, state: State) -> tuple[Choice, ...]:
     if not sc.conditional:
         return sc.choices
     vars_, visits = state.vars, state.visits
-    return tuple(c for c in sc.choices if c.test is None or c.test(vars_, visits))
+    return tuple(c for c in sc.choices if allows(c, vars_, visits))
 
 
 def choice_points(story: Story, state: State) -> tuple[tuple[Choice, bool], ...]:
@@ -76,14 +88,33 @@ def _advance(clock: int | None, time: int | None, day: int | None) -> int | None
     return (today + (1 if time < now else 0)) * 1440 + time
 
 
-def transition(choice: Choice, vars_: Vars, visits: Visits, clock: int | None) -> tuple[Vars, Visits, int | None]:
-    """What taking `choice` does to the variables, the visit counts and the clock."""
-    if choice.apply is not None:
-        vars_ = choice.apply(vars_, visits)
+def effect(choice: Choice, vars_: Vars, visits: Visits) -> Vars:
+    """The variables after `choice`'s effects (computed from the variables and visit counts before
+    it). The compiled closure clamps each int into its variable's bounds."""
+    apply = choice.apply
+    return vars_ if apply is None else apply(vars_, visits)
+
+
+def counts_visit(choice: Choice) -> bool:
+    """Whether taking `choice` may change the visit counts: its target's visits are counted
+    (`Story.tracked`). When not, `visit` gives back the counts it was given."""
+    return choice.to_visit >= 0
+
+
+def visit(choice: Choice, visits: Visits) -> Visits:
+    """The visit counts after taking `choice`: its target's count one higher, up to the cap."""
+    if not counts_visit(choice):
+        return visits
     i = choice.to_visit
-    if i >= 0 and visits[i] < choice.to_visit_cap:
-        visits = visits[:i] + (visits[i] + 1,) + visits[i + 1:]
-    return vars_, visits, _advance(clock, choice.to_time, choice.to_day)
+    if visits[i] >= choice.to_visit_cap:
+        return visits
+    return visits[:i] + (visits[i] + 1,) + visits[i + 1:]
+
+
+def transition(choice: Choice, vars_: Vars, visits: Visits, clock: int | None) -> tuple[Vars, Visits, int | None]:
+    """What taking `choice` does to the variables, the visit counts and the clock: its `effect`,
+    its `visit` (both from the state before it) and the clock moved on to its target's time."""
+    return effect(choice, vars_, visits), visit(choice, visits), _advance(clock, choice.to_time, choice.to_day)
 
 
 def choose(story: Story, state: State, choice: str | Choice) -> State:
@@ -96,7 +127,7 @@ def choose(story: Story, state: State, choice: str | Choice) -> State:
     elif choice.scene != state.scene:
         raise ChoiceError(f'choice "{choice.id}" belongs to scene "{choice.scene}", not "{state.scene}"',
                           choice_id=choice.id)
-    if choice.test is not None and not choice.test(state.vars, state.visits):
+    if not allows(choice, state.vars, state.visits):
         raise ChoiceError(f'choice "{choice.id}" is not open now', choice_id=choice.id)
     vars_, visits, clock = transition(choice, state.vars, state.visits, state.clock)
     return State(choice.target, vars_, visits, clock, state.path + (choice.id,))

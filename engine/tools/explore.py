@@ -28,13 +28,11 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from engine.base.gcpause import paused_gc
-from engine.core.machine import start
-from engine.core.model import Choice, Story, Vars, Visits
-from engine.expressions.language import VarSpec, parse_effects
-from engine.tools.step_tables import Interner, cleared, per_story, visit_readers
+from engine.core.model import Choice, Story, Vars
+from engine.tools.step_tables import Walk, per_story, walking
 from engine.tools.text_branches import ArmInfo, TextBranches
 
 DEFAULT_MAX_STATES = 1_000_000
@@ -174,76 +172,12 @@ class Spans:
         return default
 
 
-class _Tables(NamedTuple):
-    """What exploration needs of a story, built once per story (`engine.tools.step_tables.per_story`)."""
-
-    scene_ids: list[str]
-    ending: list[bool]  # by scene number
-    all_choices: list[Choice]  # in choice-number order
-    # per scene number: None for an ending, else its rows (see `Row`)
-    table: list[tuple[Row, ...] | None]
-    memos: list[dict[int, Any]]  # emptied before and after every run (vids are numbered afresh)
-    limits: Limits
-    # by scene number: 1 if choices with no condition lead from it to an ending; every state in
-    # such a scene can reach an ending, whatever its variables and visits
-    sure_live: bytes
-
-
-# A row: (condition memo, effect memo, target scene number, choice number, full row), where the
-# full row is (condition memo, effect memo, target scene number, choice number, visit index,
-# visit cap, test, apply, raw effect, crossings memo). The condition memo maps a vid to whether
-# the choice is open (None: no condition); the effect memo maps it to the vid of the result, or
-# to -1 - that vid when the effect computed without clamping (the raw effect, None unless the
-# effect writes a bounded int) falls outside a bound (the crossings memo says how; None: no
-# effect). Memos are shared by every row with the same
-# closure. A closure that reads visit counts gets `_NO_MEMO`, which is never written to, and
-# is run every time (its crossings are handed back through a dict of the row's own).
-Row = tuple[Any, ...]
-Limits = tuple[tuple[str, int, int | None, int | None], ...]  # bounded ints: (name, index, min, max)
-Crossings = tuple[tuple[str, str, int, int], ...]  # (variable, "min"/"max", limit, raw value)
-_NO_MEMO: dict[int, Any] = {}
-
-
-def _tables(story: Story) -> _Tables:
-    scene_ids = list(story.scenes)
-    sidx = {s: i for i, s in enumerate(scene_ids)}
-    raw = _raw_effects(story)
-    readers = visit_readers(story)
-    memos: dict[int, dict[int, Any]] = {}
-    crossing_memos: dict[int, dict[int, Any]] = {}
-
-    def memo(fn: Any, table: dict[int, dict[int, Any]]) -> dict[int, Any] | None:
-        if fn is None:
-            return None
-        if id(fn) in readers:
-            return _NO_MEMO
-        return table.setdefault(id(fn), {})
-
-    all_choices: list[Choice] = []
-    table: list[tuple[Row, ...] | None] = []
-    for sid in scene_ids:
-        sc = story.scenes[sid]
-        rows = []
-        for c in sc.choices:
-            cn = len(all_choices)
-            all_choices.append(c)
-            raw_fn = raw[c.id][0] if c.id in raw else None
-            em = memo(c.apply, memos)
-            # with no effect memo, a crossing is handed back through a dict of the row's own
-            xm = {} if em is _NO_MEMO else memo(c.apply, crossing_memos)
-            cm = memo(c.test, memos)
-            rows.append((cm, em, sidx[c.target], cn, (cm, em, sidx[c.target], cn, c.to_visit, c.to_visit_cap,
-                                                      c.test, c.apply, raw_fn, xm)))
-        table.append(None if sc.ending is not None else tuple(rows))
-    limits = tuple((v.name, v.index, v.min, v.max) for v in story.variables
-                   if v.type == "int" and (v.min is not None or v.max is not None))
-    ending = [story.scenes[s].ending is not None for s in scene_ids]
-    return _Tables(scene_ids, ending, all_choices, table, [*memos.values(), *crossing_memos.values()], limits,
-                   _sure_live(story, sidx, ending))
-
-
-def _sure_live(story: Story, sidx: dict[str, int], ending: list[bool]) -> bytes:
-    """Scenes from which choices without a condition (open in every state) reach an ending."""
+def _sure_live(story: Story) -> bytes:
+    """By scene number (`StepTable.scene_ids`): 1 for the scenes from which choices without a
+    condition (open in every state) lead to an ending. Every state in such a scene can reach an
+    ending, whatever its variables and visits, and is never stuck; built once per story."""
+    sidx = {s: i for i, s in enumerate(story.scenes)}
+    ending = [sc.ending is not None for sc in story.scenes.values()]
     preds: list[list[int]] = [[] for _ in sidx]
     for sid, sc in story.scenes.items():
         if sc.ending is None:
@@ -262,63 +196,6 @@ def _sure_live(story: Story, sidx: dict[str, int], ending: list[bool]) -> bytes:
     return bytes(live)
 
 
-def _is_open(row: Row, vid: int, vlist: list[Vars], visits: Visits) -> bool:
-    """The condition memo missed: run the condition (and remember it, if it may)."""
-    open_ = bool(row[6](vlist[vid], visits))
-    if row[0] is not _NO_MEMO:
-        row[0][vid] = open_
-    return open_
-
-
-def _effect(row: Row, vid: int, vlist: list[Vars], visits: Visits, intern: Callable[[Vars], int],
-            limits: Limits) -> int:
-    """The effect memo missed: run the effect (and remember it, if it may); see `Row`."""
-    vars_ = vlist[vid]
-    nv = row[7](vars_, visits)
-    nvid = intern(nv)
-    if row[8] is not None:  # the effect writes a bounded variable: run it unclamped too
-        out = row[8](vars_, visits)
-        found = []
-        for name, i, lo, hi in limits:
-            x = out[i]
-            assert isinstance(x, int)
-            if lo is not None and x < lo:
-                found.append((name, "min", lo, x))
-            elif hi is not None and x > hi:
-                found.append((name, "max", hi, x))
-        if found:
-            row[9][vid] = tuple(found)
-            nvid = -1 - nvid
-    if row[1] is not _NO_MEMO:
-        row[1][vid] = nvid
-    return nvid
-
-
-def _raw_effects(story: Story) -> dict[str, tuple[Callable[[Vars, Visits], Vars], tuple[int, ...]]]:
-    """For choices whose effects write a bounded int variable: the effect computed without
-    clamping, and the indices of the bounded variables it writes."""
-    bounded = {v.name: v.index for v in story.variables
-               if v.type == "int" and (v.min is not None or v.max is not None)}
-    if not bounded:
-        return {}
-    specs = {v.name: VarSpec(v.name, v.index, v.type, None, None, v.values) for v in story.variables}
-    scene_ids = list(story.scenes)
-    visit_index = {s: i for i, s in enumerate(story.tracked)}
-    out: dict[str, tuple[Callable[[Vars, Visits], Vars], tuple[int, ...]]] = {}
-    memo: dict[tuple[str, ...], Any] = {}
-    for sc in story.scenes.values():
-        for c in sc.choices:
-            if not c.do:
-                continue
-            if c.do not in memo:
-                eff = parse_effects(list(c.do) if len(c.do) > 1 else c.do[0], specs, scene_ids)
-                written = tuple(sorted(bounded[w] for w in eff.writes if w in bounded))
-                memo[c.do] = (eff.bind(visit_index), written) if written else None
-            if memo[c.do] is not None:
-                out[c.id] = memo[c.do]
-    return out
-
-
 def _path(back: Sequence[int], choices: Sequence[Choice], nc: int, i: int) -> list[str]:
     """A shortest path of choice ids to state i (`back[i]` is parent * nc + choice number)."""
     out: list[str] = []
@@ -333,10 +210,10 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES,
             max_memory: int | None = DEFAULT_MAX_MEMORY) -> ExploreResult:
     """Visit every reachable state (up to `max_states`, and while the process stays under
     `max_memory` bytes; None: no memory limit) and report what an author must know."""
-    tables = per_story(story, "explore", _tables)
-    budget = Budget(max(1, max_states), max_memory, tables.memos)
-    with paused_gc(), cleared(tables.memos):
-        result = _explore(story, tables, max(1, max_states), budget)
+    sure = per_story(story, "explore", _sure_live)
+    with paused_gc(), walking(story, bounds=True) as walk:
+        budget = Budget(max(1, max_states), max_memory, walk.table.memos)
+        result = _explore(walk, sure, max(1, max_states), budget)
     result.stopped_by = budget.why
     result.max_memory = max_memory
     return result
@@ -382,29 +259,17 @@ class Budget:
         return min(self.max_states, n + self.CHECK_EVERY)
 
 
-def _explore(story: Story, tables: _Tables, max_states: int, budget: Budget) -> ExploreResult:
-    table, limits, sure = tables.table, tables.limits, tables.sure_live
-    n_scenes = len(tables.scene_ids)
-    nc = max(1, len(tables.all_choices))
-    enabled = bytearray(len(tables.all_choices))
-    interner = Interner()
-    intern, vlist = interner.__call__, interner.values
-    track = bool(story.tracked)
-    # A state is the int key  ctx << shift | scene number, where ctx is the vid when no visits
-    # are tracked, else the number of the interned (vid, visits) pair. States are numbered in
-    # BFS order; the successors of state i are dst[a:b] for (a, b) = span[i], kept only for
-    # the states the no-way-out search must look at: none of an ending or of a surely live
-    # scene (`_Tables.sure_live`), which needs no search and cannot be stuck either.
-    shift = n_scenes.bit_length()
-    mask = (1 << shift) - 1
-    ctx_ids: dict[tuple[int, Visits], int] = {}
-    ctxs: list[tuple[int, Visits]] = []
-    s0 = start(story)
-    vid0 = intern(s0.vars)
-    if track:
-        ctx_ids[(vid0, s0.visits)] = 0
-        ctxs.append((vid0, s0.visits))
-    first = (0 if track else vid0) << shift | tables.scene_ids.index(s0.scene)
+def _explore(walk: Walk, sure: bytes, max_states: int, budget: Budget) -> ExploreResult:
+    """The breadth-first search. Every step is `walk.successors` (the machine's step, see
+    `engine.tools.step_tables`); this loop only numbers the states it finds and keeps the edges."""
+    table = walk.table
+    nc = max(1, len(table.choices))
+    enabled = bytearray(len(table.choices))
+    successors, crossed, mask = walk.successors, walk.crossed, walk.mask
+    # States are numbered in BFS order; the successors of state i are dst[a:b] for (a, b) =
+    # span[i], kept only for the states the no-way-out search must look at: none of an ending
+    # or of a surely live scene (`_sure_live`), which needs no search and cannot be stuck either.
+    first = walk.start()
     order: list[int] = [first]
     seen: dict[int, int] = {first: 0}
     back = array("q", [-1])  # parent state * nc + choice number
@@ -414,8 +279,7 @@ def _explore(story: Story, tables: _Tables, max_states: int, budget: Budget) -> 
     softlock_idx: list[int] = []
     bounds_at: list[tuple[int, int, tuple[str, str, int, int]]] = []  # (state, choice number, crossing)
     bounds_seen: set[tuple[str, str, int]] = set()
-    closed = 0  # closed choices of the expanded states of surely live scenes
-    closed_before = 0
+    transitions = 0
     complete = True
     i = -1
     n = 1  # states found
@@ -424,37 +288,23 @@ def _explore(story: Story, tables: _Tables, max_states: int, budget: Budget) -> 
     append_order = order.append
     append_back = back.append
     get = seen.get
-    visits: Visits = s0.visits
-    # The search, three times over for speed: without visit counts, from a surely live scene
-    # (no edges kept: the commonest case, first) or not; and the general case, with visit
-    # counts. Keep them in step.
-    # without visit counts, a surely live scene's rows (else None): the commonest case, first
-    fast = [rows if rows is not None and sure[k] and not track else None for k, rows in enumerate(table)]
     for key in order:  # the list grows while we walk it: a FIFO queue
         i += 1
-        rows = fast[key & mask]
-        if rows is not None:
-            vid = key >> shift
-            closed_before = closed
-            for cm, em, target, cn, row in rows:
-                if cm is not None:
-                    is_open = cm.get(vid)
-                    if is_open is None:
-                        is_open = _is_open(row, vid, vlist, visits)
-                    if not is_open:
-                        closed += 1
-                        continue
-                    enabled[cn] = 1
-                if em is None:
-                    nvid = vid
-                else:
-                    nvid = em.get(vid)
-                    if nvid is None:
-                        nvid = _effect(row, vid, vlist, visits, intern, limits)
-                    if nvid < 0:
-                        nvid = -1 - nvid
-                        _crossed(row, vid, i, cn, bounds_seen, bounds_at)
-                nkey = nvid << shift | target
+        succ = successors(key)
+        if succ is None:
+            ending_states.append(i)
+            continue
+        if crossed:  # note the first time each choice pushes each variable past each bound
+            for cn, found in crossed:
+                for crossing in found:
+                    seen_key = (crossing[0], crossing[1], cn)
+                    if seen_key not in bounds_seen:
+                        bounds_seen.add(seen_key)
+                        bounds_at.append((i, cn, crossing))
+            crossed.clear()
+        if sure[key & mask]:  # no edges kept
+            for nkey, cn in succ:
+                enabled[cn] = 1
                 if get(nkey) is None:
                     if n >= n_max:
                         n_max = budget.next_limit(n)
@@ -465,42 +315,13 @@ def _explore(story: Story, tables: _Tables, max_states: int, budget: Budget) -> 
                     n += 1
                     append_order(nkey)
                     append_back(i * nc + cn)
-            if not complete:
-                closed = closed_before
-                while bounds_at and bounds_at[-1][0] == i:
-                    bounds_at.pop()
-                break
-            continue
-        scene = key & mask
-        rows = table[scene]
-        if rows is None:
-            ending_states.append(i)
-            continue
-        if track:
-            cx = key >> shift
-            vid, visits = ctxs[cx]
+            else:
+                transitions += len(succ)
+                continue
         else:
-            vid = key >> shift
-        mark = len(dst)
-        if not track:
-            for cm, em, target, cn, row in rows:
-                if cm is not None:
-                    is_open = cm.get(vid)
-                    if is_open is None:
-                        is_open = _is_open(row, vid, vlist, visits)
-                    if not is_open:
-                        continue
-                    enabled[cn] = 1
-                if em is None:
-                    nvid = vid
-                else:
-                    nvid = em.get(vid)
-                    if nvid is None:
-                        nvid = _effect(row, vid, vlist, visits, intern, limits)
-                    if nvid < 0:
-                        nvid = -1 - nvid
-                        _crossed(row, vid, i, cn, bounds_seen, bounds_at)
-                nkey = nvid << shift | target
+            mark = len(dst)
+            for nkey, cn in succ:
+                enabled[cn] = 1
                 j = get(nkey)
                 if j is None:
                     if n >= n_max:
@@ -513,92 +334,36 @@ def _explore(story: Story, tables: _Tables, max_states: int, budget: Budget) -> 
                     append_order(nkey)
                     append_back(i * nc + cn)
                 append_dst(j)
-        else:
-            for cm, em, target, cn, row in rows:
-                if cm is not None:
-                    is_open = cm.get(vid)
-                    if is_open is None:
-                        is_open = _is_open(row, vid, vlist, visits)
-                    if not is_open:
-                        continue
-                    enabled[cn] = 1
-                if em is None:
-                    nvid = vid
+            else:
+                transitions += len(succ)
+                end = len(dst)
+                if end > mark:
+                    span.add(i, mark, end)
                 else:
-                    nvid = em.get(vid)
-                    if nvid is None:
-                        nvid = _effect(row, vid, vlist, visits, intern, limits)
-                    if nvid < 0:
-                        nvid = -1 - nvid
-                        _crossed(row, vid, i, cn, bounds_seen, bounds_at)
-                vi = row[4]
-                if nvid == vid and (vi < 0 or visits[vi] >= row[5]):
-                    ncx = cx
-                else:
-                    pair = (nvid, visits[:vi] + (visits[vi] + 1,) + visits[vi + 1:]
-                            if vi >= 0 and visits[vi] < row[5] else visits)
-                    found = ctx_ids.get(pair)
-                    if found is None:
-                        found = ctx_ids[pair] = len(ctxs)
-                        ctxs.append(pair)
-                    ncx = found
-                nkey = ncx << shift | target
-                j = get(nkey)
-                if j is None:
-                    if n >= n_max:
-                        n_max = budget.next_limit(n)
-                        if n >= n_max:
-                            complete = False
-                            break
-                    j = seen[nkey] = n
-                    n += 1
-                    append_order(nkey)
-                    append_back(i * nc + cn)
-                append_dst(j)
-        if not complete:
+                    softlock_idx.append(i)
+                continue
             del dst[mark:]
-            while bounds_at and bounds_at[-1][0] == i:
-                bounds_at.pop()
-            break
-        end = len(dst)
-        if end > mark:
-            span.add(i, mark, end)
-        else:
-            softlock_idx.append(i)
+        # stopped by the budget while expanding state i: it does not count as expanded
+        while bounds_at and bounds_at[-1][0] == i:
+            bounds_at.pop()
+        break
     expanded = i if not complete else len(order)
-    transitions = len(dst)
-    if not track:  # the transitions of surely live scenes, which keep no edges
-        sure_rows = [len(rows) if rows is not None and sure[k] else 0 for k, rows in enumerate(table)]
-        transitions += sum(map(sure_rows.__getitem__, map(mask.__and__, order[:expanded]))) - closed
-    return _report(story, tables, max_states, complete, expanded, transitions, order, back, dst, span,
-                   ending_states, softlock_idx, bounds_at, enabled, vlist, ctxs if track else None)
+    return _report(walk, sure, max_states, complete, expanded, transitions, order, back, dst, span,
+                   ending_states, softlock_idx, bounds_at, enabled)
 
-
-def _crossed(row: Row, vid: int, i: int, cn: int, bounds_seen: set[tuple[str, str, int]],
-             bounds_at: list[tuple[int, int, tuple[str, str, int, int]]]) -> None:
-    """Note the first time each choice pushes each variable past each bound."""
-    xm = row[9]
-    for crossing in (xm.pop(vid) if row[1] is _NO_MEMO else xm[vid]):
-        seen_key = (crossing[0], crossing[1], cn)
-        if seen_key not in bounds_seen:
-            bounds_seen.add(seen_key)
-            bounds_at.append((i, cn, crossing))
-
-
-def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expanded: int, transitions: int,
+def _report(walk: Walk, sure: bytes, max_states: int, complete: bool, expanded: int, transitions: int,
             order: list[int], back: Sequence[int], dst: Sequence[int], span: Spans,
             ending_states: list[int],
             softlock_idx: list[int], bounds_at: list[tuple[int, int, tuple[str, str, int, int]]],
-            enabled: bytearray, vlist: list[Vars], ctxs: list[tuple[int, Visits]] | None) -> ExploreResult:
-    scene_ids, all_choices = tables.scene_ids, tables.all_choices
-    n_scenes = len(scene_ids)
+            enabled: bytearray) -> ExploreResult:
+    story, table = walk.story, walk.table
+    scene_ids, all_choices = table.scene_ids, table.choices
     nc = max(1, len(all_choices))
-    shift = n_scenes.bit_length()
-    mask = (1 << shift) - 1
+    mask = walk.mask
+    is_ending = [rows is None for rows in table.rows]
 
     def vars_of(k: int) -> Vars:
-        cx = order[k] >> shift
-        return vlist[cx if ctxs is None else ctxs[cx][0]]
+        return walk.vars_of(order[k])
 
     def path(k: int) -> list[str]:
         return _path(back, all_choices, nc, k)
@@ -616,7 +381,7 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
         ending_first.setdefault(order[k] & mask, k)
     for k in range(expanded, len(order)):
         sn = order[k] & mask
-        if tables.ending[sn] and sn not in ending_first:
+        if is_ending[sn] and sn not in ending_first:
             ending_first[sn] = k
     result.reached_scenes = [s for n, s in enumerate(scene_ids) if n in reached_numbers]
     result.unreachable_scenes = [s for n, s in enumerate(scene_ids) if n not in reached_numbers]
@@ -625,7 +390,7 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
     result.never_enabled_choices = [c.id for n, c in enumerate(all_choices)
                                     if c.scene in reached and c.test is not None and not enabled[n]]
     for n, sid in enumerate(scene_ids):
-        if tables.ending[n]:
+        if is_ending[n]:
             idx = ending_first.get(n)
             ending = story.scenes[sid].ending
             assert ending is not None
@@ -636,8 +401,8 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
     result.softlock_count = len(softlock_idx)
     result.softlocks = [Softlock(scene_ids[order[k] & mask], dict(zip(names, vars_of(k), strict=True)), path(k))
                         for k in softlock_idx[:EXAMPLES]]
-    if not all(tables.sure_live[n] for n in reached_numbers):  # else every state is live
-        live = bytearray(map(tables.sure_live.__getitem__, map(mask.__and__, order)))
+    if not all(sure[n] for n in reached_numbers):  # else every state is live
+        live = bytearray(map(sure.__getitem__, map(mask.__and__, order)))
         _find_traps(result, lambda k: scene_ids[order[k] & mask], live, span, dst, ending_states, expanded,
                     path)
     for k, cn, (name, side, limit, x) in bounds_at:
@@ -649,8 +414,7 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
         shown: set[tuple[str, str, int]] = set()
         for k in range(len(order)):
             sid = scene_ids[order[k] & mask]
-            cx = order[k] >> shift
-            vars_, visits = (vlist[cx], story.initial_visits) if ctxs is None else (vlist[ctxs[cx][0]], ctxs[cx][1])
+            vars_, visits = walk.vars_of(order[k]), walk.visits_of(order[k])
             shown.update(branches.shown(sid, vars_, visits))
             if k < expanded:
                 shown.update(branches.notes_from(sid, vars_, visits))
@@ -661,7 +425,7 @@ def _report(story: Story, tables: _Tables, max_states: int, complete: bool, expa
 def _find_traps(result: ExploreResult, scene_of: Callable[[int], str], live: bytearray,
                 span: Spans,
                 dst: Sequence[int], ending_states: list[int], expanded: int, path: Callable[[int], list[str]]) -> None:
-    """`live` comes with the states of surely live scenes (`_Tables.sure_live`) marked."""
+    """`live` comes with the states of surely live scenes (`_sure_live`) marked."""
     # live: an ending can be reached from it (states not expanded count as live: unknown).
     # Most edges go forward in BFS order, so one backward sweep settles nearly every state;
     # the few left are swept again until nothing changes.

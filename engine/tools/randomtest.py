@@ -27,19 +27,16 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import chain, repeat
-from typing import Any, NamedTuple
+from typing import Any
 
 from engine.base.gcpause import paused_gc
-from engine.core.machine import start
-from engine.core.model import Story, Vars, Visits
-from engine.tools.step_tables import Interner, Memo, cleared, per_story, visit_readers
+from engine.core.model import Story
+from engine.tools.step_tables import Walk, walking
 from engine.tools.text_branches import ArmInfo, TextBranches
 
 DEFAULT_MAX_STEPS = 1000
 BLOCK = 1 << 14  # random bytes drawn at a time (a multiple of 4: the stream is one randbytes call)
 CACHE_LIMIT = 1 << 18  # states whose open choices are remembered (then forgotten, all at once)
-
-Row = tuple[Any, ...]
 
 
 @dataclass
@@ -111,120 +108,33 @@ def _uniform(k: int, draw: Callable[[], int], first: int | None = None) -> int:
             return v % k
 
 
-def _next_vid(test: Any, apply: Any, vars_: Vars, visits: Visits, intern: Callable[[Vars], int]) -> int:
-    """The vid of the variables after the choice, or -1 if it is closed."""
-    if test is not None and not test(vars_, visits):
-        return -1
-    return intern(vars_ if apply is None else apply(vars_, visits))
-
-
-def _row_vid(row: Row, vid: int, vlist: list[Vars], visits: Visits, intern: Callable[[Vars], int]) -> int:
-    memo, _, _, (test, apply, _, _) = row
-    if memo is None:
-        return _next_vid(test, apply, vlist[vid], visits, intern)
-    nvid: int | None = memo.get(vid)
-    if nvid is None:
-        nvid = memo[vid] = _next_vid(test, apply, vlist[vid], visits, intern)
-    return nvid
-
-
-class _Tables(NamedTuple):
-    """What random play needs of a story, built once per story (`engine.tools.step_tables.per_story`)."""
-
-    scene_ids: list[str]
-    choice_ids: list[str]
-    targets: list[int]  # target scene number of each choice, in choice-number order
-    endings: list[bool]  # by scene number
-    first: int
-    # per scene number: None for an ending, else its rows: (memo, target number, choice number,
-    # (test, apply, visit index, visit cap)). The memo, shared by every row with the same
-    # condition and effect, maps a vid to the vid the choice leads to, or to -1 if the choice
-    # is closed; rows whose closures read visit counts have none and run them every time.
-    table: list[tuple[Row, ...] | None]
-    memos: list[Memo]  # emptied before and after every run (vids are numbered afresh)
-
-
-def _tables(story: Story) -> _Tables:
-    scene_ids = list(story.scenes)
-    sidx = {s: i for i, s in enumerate(scene_ids)}
-    readers = visit_readers(story)
-    memos: dict[tuple[int, int], Memo] = {}
-    table: list[tuple[Row, ...] | None] = []
-    choice_ids: list[str] = []
-    targets: list[int] = []
-    for sid in scene_ids:
-        sc = story.scenes[sid]
-        built: list[Row] = []
-        for c in sc.choices:
-            cn = len(choice_ids)
-            choice_ids.append(c.id)
-            targets.append(sidx[c.target])
-            memo = None
-            if id(c.test) not in readers and id(c.apply) not in readers:
-                memo = memos.setdefault((id(c.test), id(c.apply)), {})
-            built.append((memo, sidx[c.target], cn, (c.test, c.apply, c.to_visit, c.to_visit_cap)))
-        table.append(None if sc.ending is not None else tuple(built))
-    endings = [story.scenes[s].ending is not None for s in scene_ids]
-    return _Tables(scene_ids, choice_ids, targets, endings, sidx[story.start], table, list(memos.values()))
-
-
 def random_play(story: Story, n: int, seed: int, max_steps: int = DEFAULT_MAX_STEPS) -> RandomReport:
     """Play `n` seeded random games of at most `max_steps` choices each."""
-    tables = per_story(story, "randomtest", _tables)
-    with paused_gc(), cleared(tables.memos):
-        return _random_play(story, tables, n, seed, max_steps)
+    with paused_gc(), walking(story) as walk:
+        return _random_play(walk, n, seed, max_steps)
 
 
-def _random_play(story: Story, tables: _Tables, n: int, seed: int, max_steps: int) -> RandomReport:
-    table = tables.table
-    n_scenes = len(tables.scene_ids)
-    choice_hits = [0] * len(tables.choice_ids)
+def _random_play(walk: Walk, n: int, seed: int, max_steps: int) -> RandomReport:
+    story, table = walk.story, walk.table
+    rows_of = table.rows
+    n_scenes = len(table.scene_ids)
+    choice_hits = [0] * len(table.choices)
     ends = [0] * n_scenes  # endings and softlocks by scene number
-    interner = Interner()
-    intern, vlist = interner.__call__, interner.values
-    track = bool(story.tracked)
-    ctx_ids: dict[tuple[int, Visits], int] = {}
-    ctxs: list[tuple[int, Visits]] = []
-    # A state is the int  ctx << shift | scene number, where ctx is the vid when no visits are
-    # tracked, else the number of the interned (vid, visits) pair. `cache` maps a state to its
+    # A state is a key of `walk` (`engine.tools.step_tables.Walk`). `cache` maps a state to its
     # open choices: (((next state, choice number), ...), m, byte limit), with m = -1 for an
     # ending (and 0 when stuck); so a step is one look-up and one draw.
-    shift = n_scenes.bit_length()
-    mask = (1 << shift) - 1
-
-    def ctx(vid: int, visits: Visits) -> int:
-        if not track:
-            return vid
-        pair = (vid, visits)
-        found = ctx_ids.get(pair)
-        if found is None:
-            found = ctx_ids[pair] = len(ctxs)
-            ctxs.append(pair)
-        return found
-
-    s0 = start(story)
-    first = ctx(intern(s0.vars), s0.visits) << shift | tables.first
+    successors, mask = walk.successors, walk.mask
+    first = walk.start()
     cache: dict[int, tuple[tuple[tuple[int, int], ...], int, int]] = {}
     get = cache.get
 
     def expand(state: int) -> tuple[tuple[tuple[int, int], ...], int, int]:
-        rows = table[state & mask]
-        if rows is None:
+        succ = successors(state)
+        if succ is None:
             found: tuple[tuple[tuple[int, int], ...], int, int] = ((), -1, 0)
         else:
-            vid, visits = ctxs[state >> shift] if track else (state >> shift, s0.visits)
-            opts = []
-            for row in rows:
-                nvid = _row_vid(row, vid, vlist, visits, intern)
-                if nvid >= 0:
-                    _, target, number, (_, _, vi, cap) = row
-                    if vi >= 0 and visits[vi] < cap:
-                        nvisits = visits[:vi] + (visits[vi] + 1,) + visits[vi + 1:]
-                    else:
-                        nvisits = visits
-                    opts.append((ctx(nvid, nvisits) << shift | target, number))
-            m = len(opts)
-            found = (tuple(opts), m, 256 - 256 % m if 0 < m <= 256 else 0)
+            m = len(succ)
+            found = (tuple(succ), m, 256 - 256 % m if 0 < m <= 256 else 0)
         if len(cache) >= CACHE_LIMIT:
             cache.clear()
         cache[state] = found
@@ -260,7 +170,7 @@ def _random_play(story: Story, tables: _Tables, n: int, seed: int, max_steps: in
                 entered[(state, number)] = entered.get((state, number), 0) + 1
         else:  # max_steps choices taken (or none allowed)
             steps = most
-            if table[state & mask] is None:
+            if rows_of[state & mask] is None:
                 ends[state & mask] += 1
             else:
                 capped += 1
@@ -268,30 +178,30 @@ def _random_play(story: Story, tables: _Tables, n: int, seed: int, max_steps: in
         if steps > longest:
             longest, longest_game = steps, game
     # entries into a scene: the starts, plus every choice that leads there
-    scene_ids = tables.scene_ids
+    scene_ids = table.scene_ids
     scene_hits = [0] * len(scene_ids)
-    scene_hits[tables.first] += n
-    for t, hits in zip(tables.targets, choice_hits, strict=True):
+    scene_hits[walk.scene_of(first)] += n
+    for t, hits in zip(table.targets, choice_hits, strict=True):
         if hits:
             scene_hits[t] += hits
     report = RandomReport(story.id, n, seed, max_steps, steps=total, capped=capped,
                           longest=max(longest, 0), longest_game=longest_game)
     report.scene_hits = dict(zip(scene_ids, scene_hits, strict=True))
-    report.choice_hits = dict(zip(tables.choice_ids, choice_hits, strict=True))
+    report.choice_hits = dict(zip((c.id for c in table.choices), choice_hits, strict=True))
     if entered is not None:
         counts = dict.fromkeys(((a.scene, a.where, a.number) for a in branches.arms), 0)
         for (st, number), times in entered.items():
-            vid, visits = ctxs[st >> shift] if track else (st >> shift, s0.visits)
+            vars_, visits = walk.vars_of(st), walk.visits_of(st)
             sid = scene_ids[st & mask]
-            for key in branches.shown(sid, vlist[vid], visits):
+            for key in branches.shown(sid, vars_, visits):
                 counts[key] += times
             if number >= 0:
-                choice = story.choices_by_id[tables.choice_ids[number]]
-                for key in branches.shown_note(choice, vlist[vid], visits):
+                choice = table.choices[number]
+                for key in branches.shown_note(choice, vars_, visits):
                     counts[key] += times
         report.arm_hits = [(a, counts[(a.scene, a.where, a.number)]) for a in branches.arms]
-    for sid, is_end, count in zip(scene_ids, tables.endings, ends, strict=True):
-        if is_end:
+    for sid, rows, count in zip(scene_ids, rows_of, ends, strict=True):
+        if rows is None:
             report.endings[sid] = count
         elif count:
             report.stuck[sid] = count
