@@ -55,5 +55,7 @@ def test_memos_are_emptied_after_a_run() -> None:
     story = visits_story()
     explore_module.explore(story)
     randomtest_module.random_play(story, 20, 1, 50)
-    tables = [step_tables._PER_STORY[(id(story), what)][1] for what in ("explore", "randomtest")]
+    tables = [step_tables.step_table(story, bounds) for bounds in (True, False)]  # explore's, randomtest's
     assert all(t.memos for t in tables) and not any(m for t in tables for m in t.memos)
+    assert all(step_tables._PER_STORY[(id(story), what)][1] is t
+               for what, t in zip(("steps, bounds", "steps"), tables, strict=True))

@@ -28,11 +28,11 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.base.gcpause import paused_gc
 from engine.core.model import Choice, Story, Vars
-from engine.tools.step_tables import Walk, per_story, walking
+from engine.tools.step_tables import VID_BITS, VID_MASK, Walk, per_story, walking
 from engine.tools.text_branches import ArmInfo, TextBranches
 
 DEFAULT_MAX_STATES = 1_000_000
@@ -213,7 +213,7 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES,
     sure = per_story(story, "explore", _sure_live)
     with paused_gc(), walking(story, bounds=True) as walk:
         budget = Budget(max(1, max_states), max_memory, walk.table.memos)
-        result = _explore(walk, sure, max(1, max_states), budget)
+        result = _report(walk, sure, max(1, max_states), search(walk, sure, budget))
     result.stopped_by = budget.why
     result.max_memory = max_memory
     return result
@@ -259,27 +259,50 @@ class Budget:
         return min(self.max_states, n + self.CHECK_EVERY)
 
 
-def _explore(walk: Walk, sure: bytes, max_states: int, budget: Budget) -> ExploreResult:
-    """The breadth-first search. Every step is `walk.successors` (the machine's step, see
-    `engine.tools.step_tables`); this loop only numbers the states it finds and keeps the edges."""
+class Search(NamedTuple):
+    """What the breadth-first search found: states numbered in BFS order (`order[i]` is the
+    `Walk` key of state i), each but the first reached from `back[i]` = parent * nc + choice
+    number; the successors of state i are dst[a:b] for (a, b) = span.get(i), kept only for the
+    states the no-way-out search must look at: none of an ending or of a surely live scene
+    (`_sure_live`), which needs no search and cannot be stuck either."""
+
+    order: list[int]
+    back: array[int]
+    dst: array[int]
+    span: Spans
+    ending_states: list[int]
+    softlock_idx: list[int]
+    bounds_at: list[tuple[int, int, tuple[str, str, int, int]]]  # (state, choice number, crossing)
+    enabled: bytearray  # by choice number: 1 if open in some expanded state
+    transitions: int
+    complete: bool
+    expanded: int  # the states whose choices were all followed: the first `expanded` of `order`
+
+
+def search(walk: Walk, sure: bytes, budget: Budget) -> Search:
+    """The breadth-first search from the start, over the keys of `walk`.
+
+    Its step is the one of `engine.tools.step_tables`: the loop reads `walk.table`'s rows and
+    memos exactly as `Walk.successors` does (inline, as a call per state would cost a quarter of
+    the speed), and when a memo misses calls `walk.is_open`, `walk.effected` and `walk.visited`,
+    which ask `engine.core.machine`. Stories with and without visit counts take the same loop."""
     table = walk.table
+    rows_of = table.rows
     nc = max(1, len(table.choices))
     enabled = bytearray(len(table.choices))
-    successors, crossed, mask = walk.successors, walk.crossed, walk.mask
-    # States are numbered in BFS order; the successors of state i are dst[a:b] for (a, b) =
-    # span[i], kept only for the states the no-way-out search must look at: none of an ending
-    # or of a surely live scene (`_sure_live`), which needs no search and cannot be stuck either.
+    is_open, effected, visited, crossings = walk.is_open, walk.effected, walk.visited, walk.crossings
+    shift, mask = walk.shift, walk.mask
     first = walk.start()
     order: list[int] = [first]
     seen: dict[int, int] = {first: 0}
-    back = array("q", [-1])  # parent state * nc + choice number
+    back = array("q", [-1])
     dst = array("q")
     span = Spans()
     ending_states: list[int] = []
     softlock_idx: list[int] = []
-    bounds_at: list[tuple[int, int, tuple[str, str, int, int]]] = []  # (state, choice number, crossing)
+    bounds_at: list[tuple[int, int, tuple[str, str, int, int]]] = []
     bounds_seen: set[tuple[str, str, int]] = set()
-    transitions = 0
+    closed = 0  # closed choices of the expanded states
     complete = True
     i = -1
     n = 1  # states found
@@ -290,72 +313,84 @@ def _explore(walk: Walk, sure: bytes, max_states: int, budget: Budget) -> Explor
     get = seen.get
     for key in order:  # the list grows while we walk it: a FIFO queue
         i += 1
-        succ = successors(key)
-        if succ is None:
+        scene = key & mask
+        rows = rows_of[scene]
+        if rows is None:
             ending_states.append(i)
             continue
-        if crossed:  # note the first time each choice pushes each variable past each bound
-            for cn, found in crossed:
-                for crossing in found:
-                    seen_key = (crossing[0], crossing[1], cn)
-                    if seen_key not in bounds_seen:
-                        bounds_seen.add(seen_key)
-                        bounds_at.append((i, cn, crossing))
-            crossed.clear()
-        if sure[key & mask]:  # no edges kept
-            for nkey, cn in succ:
+        ctx = key >> shift
+        vid = ctx & VID_MASK
+        wid = ctx >> VID_BITS
+        base = wid << VID_BITS
+        keep = not sure[scene]
+        mark = len(dst)
+        closed_before = closed
+        for cm, em, vm, target, cn, more in rows:
+            if cm is not None:
+                open_ = cm.get(vid)
+                if open_ is None:
+                    open_ = is_open(cm, more[0], vid, wid)
+                if not open_:
+                    closed += 1
+                    continue
                 enabled[cn] = 1
-                if get(nkey) is None:
-                    if n >= n_max:
-                        n_max = budget.next_limit(n)
-                        if n >= n_max:
-                            complete = False
-                            break
-                    seen[nkey] = n
-                    n += 1
-                    append_order(nkey)
-                    append_back(i * nc + cn)
+            if em is None:
+                nvid = vid
             else:
-                transitions += len(succ)
-                continue
-        else:
-            mark = len(dst)
-            for nkey, cn in succ:
-                enabled[cn] = 1
-                j = get(nkey)
-                if j is None:
+                nvid = em.get(vid)
+                if nvid is None:
+                    nvid = effected(em, more, vid, wid)
+                if nvid < 0:
+                    nvid = -1 - nvid
+                    for crossing in crossings(em, more, vid):  # note the first time each choice
+                        seen_key = (crossing[0], crossing[1], cn)  # pushes each variable past each bound
+                        if seen_key not in bounds_seen:
+                            bounds_seen.add(seen_key)
+                            bounds_at.append((i, cn, crossing))
+            if vm is None:
+                nkey = (base | nvid) << shift | target
+            else:
+                nwid = vm.get(wid)
+                if nwid is None:
+                    nwid = visited(vm, more[0], wid)
+                nkey = (nwid << VID_BITS | nvid) << shift | target
+            j = get(nkey)
+            if j is None:
+                if n >= n_max:
+                    n_max = budget.next_limit(n)
                     if n >= n_max:
-                        n_max = budget.next_limit(n)
-                        if n >= n_max:
-                            complete = False
-                            break
-                    j = seen[nkey] = n
-                    n += 1
-                    append_order(nkey)
-                    append_back(i * nc + cn)
+                        complete = False
+                        break
+                j = seen[nkey] = n
+                n += 1
+                append_order(nkey)
+                append_back(i * nc + cn)
+            if keep:
                 append_dst(j)
-            else:
-                transitions += len(succ)
+        else:
+            if keep:
                 end = len(dst)
                 if end > mark:
                     span.add(i, mark, end)
                 else:
                     softlock_idx.append(i)
-                continue
-            del dst[mark:]
-        # stopped by the budget while expanding state i: it does not count as expanded
+            continue
+        # stopped by the budget while following the choices of state i: it is not expanded
+        closed = closed_before
+        del dst[mark:]
         while bounds_at and bounds_at[-1][0] == i:
             bounds_at.pop()
         break
     expanded = i if not complete else len(order)
-    return _report(walk, sure, max_states, complete, expanded, transitions, order, back, dst, span,
-                   ending_states, softlock_idx, bounds_at, enabled)
+    # every choice of an expanded state that was not closed is a transition
+    n_rows = [0 if rows is None else len(rows) for rows in rows_of]
+    transitions = sum(map(n_rows.__getitem__, map(mask.__and__, order[:expanded]))) - closed
+    return Search(order, back, dst, span, ending_states, softlock_idx, bounds_at, enabled, transitions, complete,
+                  expanded)
 
-def _report(walk: Walk, sure: bytes, max_states: int, complete: bool, expanded: int, transitions: int,
-            order: list[int], back: Sequence[int], dst: Sequence[int], span: Spans,
-            ending_states: list[int],
-            softlock_idx: list[int], bounds_at: list[tuple[int, int, tuple[str, str, int, int]]],
-            enabled: bytearray) -> ExploreResult:
+
+def _report(walk: Walk, sure: bytes, max_states: int, found: Search) -> ExploreResult:
+    order, back, dst, span, expanded = found.order, found.back, found.dst, found.span, found.expanded
     story, table = walk.story, walk.table
     scene_ids, all_choices = table.scene_ids, table.choices
     nc = max(1, len(all_choices))
@@ -368,7 +403,7 @@ def _report(walk: Walk, sure: bytes, max_states: int, complete: bool, expanded: 
     def path(k: int) -> list[str]:
         return _path(back, all_choices, nc, k)
 
-    result = ExploreResult(story.id, states=len(order), transitions=transitions, complete=complete,
+    result = ExploreResult(story.id, states=len(order), transitions=found.transitions, complete=found.complete,
                            max_states=max_states, expanded=expanded)
     # BFS order: the last state found is one of the deepest
     result.longest_path = path(len(order) - 1)
@@ -377,7 +412,7 @@ def _report(walk: Walk, sure: bytes, max_states: int, complete: bool, expanded: 
     reached_numbers = set(map(mask.__and__, order))
     # endings found but not expanded (cap reached) count too: the first state in each
     ending_first: dict[int, int] = {}
-    for k in ending_states:
+    for k in found.ending_states:
         ending_first.setdefault(order[k] & mask, k)
     for k in range(expanded, len(order)):
         sn = order[k] & mask
@@ -388,7 +423,7 @@ def _report(walk: Walk, sure: bytes, max_states: int, complete: bool, expanded: 
     reached = set(result.reached_scenes)
     result.unreached_choices = [c.id for c in all_choices if c.scene not in reached]
     result.never_enabled_choices = [c.id for n, c in enumerate(all_choices)
-                                    if c.scene in reached and c.test is not None and not enabled[n]]
+                                    if c.scene in reached and c.test is not None and not found.enabled[n]]
     for n, sid in enumerate(scene_ids):
         if is_ending[n]:
             idx = ending_first.get(n)
@@ -398,14 +433,14 @@ def _report(walk: Walk, sure: bytes, max_states: int, complete: bool, expanded: 
                 "kind": ending.kind, "reachable": idx is not None,
                 "shortest_path": path(idx) if idx is not None else None,
             }
-    result.softlock_count = len(softlock_idx)
+    result.softlock_count = len(found.softlock_idx)
     result.softlocks = [Softlock(scene_ids[order[k] & mask], dict(zip(names, vars_of(k), strict=True)), path(k))
-                        for k in softlock_idx[:EXAMPLES]]
+                        for k in found.softlock_idx[:EXAMPLES]]
     if not all(sure[n] for n in reached_numbers):  # else every state is live
         live = bytearray(map(sure.__getitem__, map(mask.__and__, order)))
-        _find_traps(result, lambda k: scene_ids[order[k] & mask], live, span, dst, ending_states, expanded,
+        _find_traps(result, lambda k: scene_ids[order[k] & mask], live, span, dst, found.ending_states, expanded,
                     path)
-    for k, cn, (name, side, limit, x) in bounds_at:
+    for k, cn, (name, side, limit, x) in found.bounds_at:
         c = all_choices[cn]
         crossing_path = path(k) + [c.id] if len(result.bounds) < EXAMPLES else []
         result.bounds.append(BoundCrossing(name, side, limit, x, c.id, crossing_path))

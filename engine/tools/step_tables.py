@@ -244,15 +244,26 @@ def _build(story: Story, bounds: bool) -> StepTable:
                      limits, bounds)
 
 
+More = tuple[Choice, RawEffect | None, Memo | None]  # the last item of a row
+
+
 class Walk:
-    """One run over a story's states (numbered afresh): the machine's step as `successors`.
+    """One run over a story's states, numbered afresh: the machine's step over state keys.
 
     A state is the int key  ``(wid << VID_BITS | vid) << shift | scene number``: `vars` and
     `visits` intern the tuples to vids and wids; `key`, `scene_of`, `vars_of` and `visits_of`
-    go from states to keys and back. `successors(key)` is the step: for a non-ending state, its
-    open choices in the author's order, each as (the key of the state it leads to, its choice
-    number); None for an ending. With a bounds table, each crossing the step meets is appended
-    to `crossed` as (choice number, crossings) for the caller to take (and empty).
+    go from states to keys and back.
+
+    `successors(key)` is the step: for a non-ending state, its open choices in the author's
+    order, each as (the key of the state it leads to, its choice number); None for an ending.
+    With a bounds table, each bound crossing it meets is appended to `crossed` as (choice
+    number, crossings) for the caller to take (and empty).
+
+    A search that cannot afford a call per state (`engine.tools.explore`) reads the rows of
+    `table` itself, exactly as `successors` does, and calls the same three functions when a memo
+    misses: `is_open(condition memo, choice, vid, wid)`, `effected(effect memo, row's last item,
+    vid, wid)` (a negative result -1 - vid: see `crossings`) and `visited(visit memo, choice,
+    wid)`. These are the only places a step is computed, each by calling `engine.core.machine`.
     """
 
     def __init__(self, story: Story, table: StepTable) -> None:
@@ -262,7 +273,7 @@ class Walk:
         self.vars = Interner()
         self.visits = Interner()
         self.crossed: list[tuple[int, Crossings]] = []
-        self.successors = self._stepper()
+        self._build()
 
     def key(self, scene: int, vars_: Vars, visits: Visits) -> int:
         return (self.visits(visits) << VID_BITS | self.vars(vars_)) << self.shift | scene
@@ -281,9 +292,17 @@ class Walk:
     def visits_of(self, key: int) -> Visits:
         return self.visits.values[key >> self.shift + VID_BITS]  # type: ignore[no-any-return]
 
-    def _stepper(self) -> Callable[[int], list[tuple[int, int]] | None]:
+    @staticmethod
+    def crossings(em: Memo, more: More, vid: int) -> Crossings:
+        """How the effect of a row pushed variables past their bounds from variables `vid` (after
+        `effected` gave a negative vid); taken once."""
+        xm = more[2]
+        assert xm is not None
+        return xm.pop(vid) if em is _NO_MEMO else xm[vid]  # type: ignore[no-any-return]
+
+    def _build(self) -> None:
         table, shift, mask = self.table, self.shift, self.mask
-        rows_of, limits, crossed = table.rows, table.limits, self.crossed
+        rows_of, limits, crossed, crossings = table.rows, table.limits, self.crossed, self.crossings
         vlist, wlist = self.vars.values, self.visits.values
         intern_vars, intern_visits = self.vars.__call__, self.visits.__call__
         allows, effect, visit = machine.allows, machine.effect, machine.visit
@@ -295,7 +314,7 @@ class Walk:
                 cm[vid] = open_
             return open_
 
-        def effected(em: Memo, more: tuple[Choice, RawEffect | None, Memo | None], vid: int, wid: int) -> int:
+        def effected(em: Memo, more: More, vid: int, wid: int) -> int:
             """The effect memo missed: ask the machine (and remember it, if it may); see `Row`."""
             choice, raw_fn, xm = more
             vars_, visits = vlist[vid], wlist[wid]
@@ -331,7 +350,7 @@ class Walk:
             vid = ctx & VID_MASK
             wid = ctx >> VID_BITS
             base = wid << VID_BITS
-            out = []
+            out: list[tuple[int, int]] = []
             append = out.append
             for cm, em, vm, target, cn, more in rows:
                 if cm is not None:
@@ -348,8 +367,7 @@ class Walk:
                         nvid = effected(em, more, vid, wid)
                     if nvid < 0:
                         nvid = -1 - nvid
-                        xm = more[2]
-                        crossed.append((cn, xm.pop(vid) if em is _NO_MEMO else xm[vid]))
+                        crossed.append((cn, crossings(em, more, vid)))
                 if vm is None:
                     append(((base | nvid) << shift | target, cn))
                     continue
@@ -359,7 +377,7 @@ class Walk:
                 append(((nwid << VID_BITS | nvid) << shift | target, cn))
             return out
 
-        return successors
+        self.is_open, self.effected, self.visited, self.successors = is_open, effected, visited, successors
 
 
 @contextmanager
