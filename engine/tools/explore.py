@@ -210,10 +210,9 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES,
             max_memory: int | None = DEFAULT_MAX_MEMORY) -> ExploreResult:
     """Visit every reachable state (up to `max_states`, and while the process stays under
     `max_memory` bytes; None: no memory limit) and report what an author must know."""
-    sure = per_story(story, "explore", _sure_live)
     with paused_gc(), walking(story, bounds=True) as walk:
         budget = Budget(max(1, max_states), max_memory, walk.table.memos)
-        result = _report(walk, sure, max(1, max_states), search(walk, sure, budget))
+        result = _report(walk, max(1, max_states), search(walk, budget))
     result.stopped_by = budget.why
     result.max_memory = max_memory
     return result
@@ -277,10 +276,12 @@ class Search(NamedTuple):
     transitions: int
     complete: bool
     expanded: int  # the states whose choices were all followed: the first `expanded` of `order`
+    sure: bytes  # `_sure_live`
 
 
-def search(walk: Walk, sure: bytes, budget: Budget) -> Search:
-    """The breadth-first search from the start, over the keys of `walk`.
+def search(walk: Walk, budget: Budget) -> Search:
+    """The breadth-first search from the start, over the keys of `walk` (a `walking(story,
+    bounds=True)`), until every state is expanded or `budget` says stop.
 
     Its step is the one of `engine.tools.step_tables`: the loop reads `walk.table`'s rows and
     memos exactly as `Walk.successors` does (inline, as a call per state would cost a quarter of
@@ -288,6 +289,7 @@ def search(walk: Walk, sure: bytes, budget: Budget) -> Search:
     which ask `engine.core.machine`. Stories with and without visit counts take the same loop."""
     table = walk.table
     rows_of = table.rows
+    sure = per_story(walk.story, "explore", _sure_live)
     nc = max(1, len(table.choices))
     enabled = bytearray(len(table.choices))
     is_open, effected, visited, crossings = walk.is_open, walk.effected, walk.visited, walk.crossings
@@ -386,11 +388,11 @@ def search(walk: Walk, sure: bytes, budget: Budget) -> Search:
     n_rows = [0 if rows is None else len(rows) for rows in rows_of]
     transitions = sum(map(n_rows.__getitem__, map(mask.__and__, order[:expanded]))) - closed
     return Search(order, back, dst, span, ending_states, softlock_idx, bounds_at, enabled, transitions, complete,
-                  expanded)
+                  expanded, sure)
 
 
-def _report(walk: Walk, sure: bytes, max_states: int, found: Search) -> ExploreResult:
-    order, back, dst, span, expanded = found.order, found.back, found.dst, found.span, found.expanded
+def _report(walk: Walk, max_states: int, found: Search) -> ExploreResult:
+    order, back, dst, span, expanded, sure = found.order, found.back, found.dst, found.span, found.expanded, found.sure
     story, table = walk.story, walk.table
     scene_ids, all_choices = table.scene_ids, table.choices
     nc = max(1, len(all_choices))
