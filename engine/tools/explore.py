@@ -5,9 +5,14 @@ clock, so the clock never decides which choices are open and is left out. A brea
 search from the start visits every key once, remembering for each the state it was first
 reached from and the choice taken, so every path it reports is a shortest one.
 
-Per state nothing is allocated but the key tuple (and the new variable and visit tuples the
-transition makes): parents, choices and successor lists live in flat lists indexed by the
-state's number in BFS order. The one transition function is `engine.core.machine.transition`.
+The step is not computed here. It is the machine's (`engine.core.machine.allows`, `effect` and
+`visit`, of which `machine.transition` is made), taken through the step table of
+`engine.tools.step_tables`: a state is one int key of a `Walk` (scene number, variables and visit
+counts interned), and `search` reads the table's memos inline, as `Walk.successors` does, calling
+the walk's functions (which ask the machine) whenever a memo misses; `tests/test_step_tables.py`
+checks it against `machine.choose`. Per state nothing is allocated but the key (and the new
+variable and visit tuples the machine makes): parents, choices and successor lists live in flat
+arrays indexed by the state's number in BFS order.
 
 After the search:
 

@@ -13,12 +13,12 @@ so every open choice is exactly equally likely (with more than 256 open choices,
 groups of two or more bytes are read the same way). The same seed gives the same report with
 the same engine version; the sequence is not promised across versions.
 
-The inner loop is kept tight: scenes and choices are numbered, counts live in flat lists, each
-variable tuple is interned to a small int (`engine.tools.step_tables`), a state is one int, and the
-open choices of each state met (with the state each leads to) are remembered, so a step is one
-look-up and one draw. They are computed with the story's own compiled closures — the
-transition of `engine.core.machine.transition`, without the clock (which no condition can read) —
-through memo tables that remember what each closure gave for each variable tuple.
+The step is not computed here: the open choices of a state, and the state each leads to, are
+`engine.tools.step_tables.Walk.successors`, which is the machine's step (`engine.core.machine.allows`,
+`effect` and `visit`, of which `machine.transition` is made; the clock, which no condition can
+read, is left out) remembered in memo tables. The inner loop is kept tight: scenes and choices
+are numbered, counts live in flat lists, a state is one int key of the walk, and the successors
+of each state met are remembered, so a step is one look-up and one draw.
 """
 
 from __future__ import annotations

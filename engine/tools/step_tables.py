@@ -2,13 +2,15 @@
 
 A step is defined once, in `engine.core.machine`: `allows` (is a choice open), `effect` (the
 variables after it, clamped into their bounds by the compiled closures) and `visit` (the visit
-counts after it); `machine.transition` is those three and the clock. Exhaustive exploration
-(`engine.tools.explore`) and random play (`engine.tools.randomtest`) take exactly that step, by
-calling `Walk.successors` here; neither computes a step of its own, and this module only calls the
-machine's three functions and remembers what they gave. The clock is left out, as no condition
-can read it: a tool's state is (scene, variables, visit counts), and `tests/test_step_tables.py`
-checks on random walks of every shipped scenario that `successors` gives what `machine.choose`
-gives, choice by choice.
+counts after it); `machine.transition` is those three and the clock. Random play
+(`engine.tools.randomtest`) takes exactly that step by calling `Walk.successors`; exhaustive
+exploration (`engine.tools.explore.search`), which cannot afford a call per state, reads the same
+table the same way inline. Neither computes a step of its own: when a memo misses, both call the
+walk's `is_open`, `effected` and `visited`, which call the machine's three functions and
+remember what they gave. The clock is left out, as no condition can read it: a tool's state is
+(scene, variables, visit counts). `tests/test_step_tables.py` checks on random walks of every
+shipped scenario that `successors` and exploration's search give what `machine.choose` gives,
+choice by choice, and that the tools go through the machine's functions.
 
 What is remembered. Conditions and effects are pure functions of ``(vars, visits)``, and most of
 them read only the variables; a story has few distinct variable tuples (four variables of 0..3
