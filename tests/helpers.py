@@ -25,6 +25,7 @@ from engine.core.order import arrange
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SCENARIOS = ROOT / "scenarios"
+PLAY = FIXTURES / "play"  # the tour and the hostile scenario the front-end tests play
 PROMPT = "> "
 WAIT = 120.0  # a guard against a hung child, never a measure of speed
 
@@ -142,3 +143,32 @@ class GameProcess:
         self.proc.stderr.close()
         assert self.proc.returncode == 0 and "Traceback" not in err, err
         return rest
+
+
+THREE = ("hall.wait", "hall_again.back", "hall.ignore")  # the tour's three-choice game of issue 18
+
+
+def games(tmp_path: Path) -> dict[str, tuple[str, ...]]:
+    """Every save in `tmp_path/saves`: slot -> the path of choices it holds."""
+    from engine.saves.store import SaveStore
+
+    store = SaveStore(tmp_path / "saves")
+    return {i.slot: tuple(store.read(i.slot).path) for i in store.slots()}
+
+
+def kept_games(tmp_path: Path) -> list[tuple[str, ...]]:
+    """The games kept aside when another started (the earlier-* slots)."""
+    return [path for slot, path in sorted(games(tmp_path).items()) if slot.startswith("earlier-")]
+
+
+def ours_tour(tmp_path: Path) -> Path:
+    """A copy of the tour whose counterfactual ending is marked as ours (invented)."""
+    import shutil
+
+    home = tmp_path / "ours"
+    shutil.copytree(PLAY / "tour", home / "tour")
+    night = home / "tour" / "scenes" / "night.yaml"
+    text = night.read_text(encoding="utf-8")
+    night.write_text(text.replace("  surrender:\n", "  surrender:\n    invented: the surrender and its aftermath\n", 1),
+                     encoding="utf-8")
+    return home

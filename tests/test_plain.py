@@ -1,7 +1,7 @@
 """`chronicle play` in plain mode, as a real process: golden playthroughs and the edges of input.
 
 Golden files live in tests/golden/; after a deliberate change to what the player sees,
-regenerate them with `CHRONICLE_BLESS=1 python -m pytest tests/test_play_plain.py` and read
+regenerate them with `CHRONICLE_BLESS=1 python -m pytest tests/test_plain.py` and read
 the diff before committing.
 """
 
@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import THREE, games, kept_games, ours_tour
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAY = ROOT / "tests" / "fixtures" / "play"
@@ -52,22 +54,6 @@ def golden(name: str, output: str) -> None:
 
 
 HISTORICAL = ["sources", "disputes", "1", "history", "status", "1"]
-THREE = ("hall.wait", "hall_again.back", "hall.ignore")  # the three-choice game of issue 18
-
-
-def games(tmp_path: Path) -> dict[str, tuple[str, ...]]:
-    """Every save in the folder: slot -> the path of choices it holds."""
-    from engine.saves.store import SaveStore
-
-    store = SaveStore(tmp_path / "saves")
-    return {i.slot: tuple(store.read(i.slot).path) for i in store.slots()}
-
-
-def kept_games(tmp_path: Path) -> list[tuple[str, ...]]:
-    """The games kept aside when another started (the earlier-* slots)."""
-    return [path for slot, path in sorted(games(tmp_path).items()) if slot.startswith("earlier-")]
-
-
 @pytest.mark.parametrize("columns", [20, 80, 200])
 def test_golden_historical_playthrough(tmp_path: Path, columns: int) -> None:
     r = play(tmp_path, "tour", lines=HISTORICAL, columns=columns)
@@ -189,19 +175,6 @@ def test_plain_mode_never_imports_rich_or_prompt_toolkit(tmp_path: Path) -> None
     r = subprocess.run([sys.executable, "-c", code], input="1\nsources\n", capture_output=True, text=True,
                        env=env_for(), timeout=30, cwd=tmp_path)
     assert r.stdout.splitlines()[-1] == "LOADED [] 0", r.stderr
-
-
-def ours_tour(tmp_path: Path) -> Path:
-    """A copy of the tour whose counterfactual ending is marked as ours."""
-    import shutil
-
-    home = tmp_path / "ours"
-    shutil.copytree(PLAY / "tour", home / "tour")
-    night = home / "tour" / "scenes" / "night.yaml"
-    text = night.read_text(encoding="utf-8")
-    night.write_text(text.replace("  surrender:\n", "  surrender:\n    invented: the surrender and its aftermath\n", 1),
-                     encoding="utf-8")
-    return home
 
 
 def test_an_invented_scene_is_labelled_in_play_and_in_the_debrief(tmp_path: Path) -> None:
