@@ -480,7 +480,9 @@ def test_stripping_and_empty_saves_as_python(tmp_path: Path) -> None:
     got = _node(f"""
       const story = C.load(JSON.parse(require('fs').readFileSync({json.dumps(str(data))}, 'utf8')));
       const texts = {json.dumps(STRIPPED)};
-      const refused = {json.dumps(files)}.map(t => {{ try {{ C.readSave(story, t); return null; }} catch (e) {{ return e.message; }} }});
+      const refused = {json.dumps(files)}.map(t => {{
+        try {{ C.readSave(story, t); return null; }} catch (e) {{ return e.message; }}
+      }});
       process.stdout.write(JSON.stringify([texts.map(C.pyStrip), texts.map(C.words), refused]));
     """)
     assert got[0] == [t.strip() for t in STRIPPED]
