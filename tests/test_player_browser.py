@@ -454,11 +454,16 @@ def test_a_chapter_from_the_page(browser: Browser, exported: Path, tmp_path: Pat
     assert SaveStore(tmp_path / "saves").restore(doc, story).state == begin
     page.click("#saves-close")
     rest = list(machine.historical_path(story))[len(begin.path):]
+    game = game_of(page, story)._replace(chapter=name)
+    actions: list[str | int] = [number_of(page, story, begin, rest[0]), "undo"]
     state = play_by_keys(page, story, begin, rest[:1])
     page.click("#b-undo")
     check_scene(page, story, begin)
     assert page.is_disabled("#b-undo")  # nothing before the chapter to take back
-    state = play_by_keys(page, story, begin, rest)
+    state = begin
+    for c in rest:
+        actions.append(number_of(page, story, state, c))
+        state = play_by_keys(page, story, state, [c])
     assert machine.is_ending(story, state)
     history = page.locator("#scene-body")
     assert "Debrief" in history.inner_text()
@@ -469,6 +474,9 @@ def test_a_chapter_from_the_page(browser: Browser, exported: Path, tmp_path: Pat
     assert row["chapter"] == name and row["student"] == "Clara Zetkin"
     assert row["choices"] == [c.id for c in rest] and row["undos"] == 1 and row["finished"]
     assert row["decisions"] == sum(1 for c in rest if len(story.scenes[c.scene].choices) > 1)
+    # the terminal's game at the same chapter, by the same keys, writes the same transcript
+    terminal, events = _terminal_row(story, game, tmp_path, capsys, actions, "Clara Zetkin")
+    assert _events(file) == events and terminal["choices"] == row["choices"]
     assert not watch.problems
 
 
@@ -532,13 +540,21 @@ def test_a_continued_game_is_one_playthrough(browser: Browser, exported: Path, t
     assert not watch.problems
 
 
+def _events(file: Path) -> list[dict[str, Any]]:
+    """A transcript's events without what depends on the clock."""
+    events = [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines()]
+    return [{k: v for k, v in e.items() if k not in ("started", "ended", "seconds")} for e in events]
+
+
 def _terminal_row(story: Story, game: Game, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                  actions: list[str | int]) -> dict[str, Any]:
-    """The report's row of the same actions in the terminal game (its session, its transcript)."""
+                  actions: list[str | int], student: str = "Boris Pasternak",
+                  ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The report's row of the same actions in the terminal game (its session, its transcript),
+    and the transcript's events."""
     from engine.saves.store import SaveStore
 
     folder = tmp_path / "terminal"
-    session = Session(story, store=SaveStore(tmp_path / "terminal-saves"), student="Boris Pasternak",
+    session = Session(story, store=SaveStore(tmp_path / "terminal-saves"), student=student,
                       transcripts=folder, game=game)
     session.begin()
     for act in actions:
@@ -550,7 +566,8 @@ def _terminal_row(story: Story, game: Game, tmp_path: Path, capsys: pytest.Captu
             assert isinstance(act, int)
             session.take(act)
     session.close()
-    return _row(_report(capsys, folder), story)
+    (file,) = folder.iterdir()
+    return _row(_report(capsys, folder), story), _events(file)
 
 
 def test_a_restart_is_one_playthrough_as_in_the_terminal(browser: Browser, exported: Path, tmp_path: Path,
@@ -579,9 +596,11 @@ def test_a_restart_is_one_playthrough_as_in_the_terminal(browser: Browser, expor
     for c in path:
         actions.append(number_of(page, story, state, c))
         state = play_by_keys(page, story, state, [c])
-    row = _row(_report(capsys, _download(page, tmp_path / "page", "text=Download my playthrough").parent), story)
+    file = _download(page, tmp_path / "page", "text=Download my playthrough")
+    row = _row(_report(capsys, file.parent), story)
     assert row["restarts"] == 1 and row["choices"] == [c.id for c in path] and row["finished"]
-    terminal = _terminal_row(story, game, tmp_path, capsys, actions)
+    terminal, events = _terminal_row(story, game, tmp_path, capsys, actions)
+    assert _events(file) == events  # the same transcript, event for event
     keep = ("student", "chapter", "choices", "decisions", "departures", "undos", "restarts", "ending", "ending_kind",
             "finished", "closed_before_the_end")
     assert {k: row[k] for k in keep} == {k: terminal[k] for k in keep}

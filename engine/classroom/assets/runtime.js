@@ -843,11 +843,12 @@ var Chronicle = (function () {
     return {event: "scene", scene: sc.id, title: sc.title.slice(0, MAX_TEXT), place: sc.place.slice(0, MAX_TEXT),
             clock: formatClock(story, state.clock), step: state.path.length};
   }
-  function choiceEvent(story, choice, after, seconds) {
+  // `shown`: the choice's text as the player saw it (its template rendered), as Session.take writes it
+  function choiceEvent(story, choice, after, seconds, shown) {
     var sc = sceneOf(story, choice.scene), hist = sc ? sc.historical : null;
     var secs = isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 100) / 100 : 0;
     return {event: "choice", choice: choice.id, scene: choice.scene, mark: choice.mark, historical: hist ? hist.id : null,
-            text: choice.text.slice(0, MAX_TEXT), seconds: secs, to: after.scene, step: after.path.length};
+            text: (shown === undefined ? choice.text : shown).slice(0, MAX_TEXT), seconds: secs, to: after.scene, step: after.path.length};
   }
   function endingEvent(story, state) {
     var sc = sceneOf(story, state.scene);

@@ -309,7 +309,7 @@
     if (n < 1 || n > open.length) return;
     var choice = open[n - 1][1], seconds = (performance.now() - g.shownAt) / 1000, before = g.state;
     g.state = C.choose(g.story, g.state, choice);
-    trEvent(C.choiceEvent(g.story, choice, g.state, seconds));
+    trEvent(C.choiceEvent(g.story, choice, g.state, seconds, C.renderText(g.story, choice.text, before)));
     g.tr.path = g.state.path.slice();
     saveTo(autosaveSlot());
     show(C.renderText(g.story, choice.note, g.state), "", "info", before);
