@@ -607,3 +607,43 @@ def test_a_restart_is_one_playthrough_as_in_the_terminal(browser: Browser, expor
     page.click("#b-saves")
     assert page.locator("#slot-list li", has_text="earlier-malachite_hall-").count() == 1
     assert not watch.problems
+
+
+def test_a_terminal_game_finished_in_the_page_is_one_playthrough(browser: Browser, exported: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Begun in the terminal, saved to a file, loaded in the page, finished and downloaded: the
+    page goes on with the terminal's game (its id and order), and the report joins the terminal's
+    transcript and the page's into one playthrough."""
+    from engine.saves.store import SaveStore
+
+    story = load_story("malachite_hall")
+    path = machine.historical_path(story)
+    folder = tmp_path / "class"
+    game = Game("00c0ffee00c0ffee", 4242, None)
+    session = Session(story, store=SaveStore(tmp_path / "saves"), student="Dora Kaplan", transcripts=folder,
+                      game=game)
+    session.begin()
+    for c in path[:4]:
+        session.take([x.id for x in session.open_choices()].index(c.id) + 1)
+    session.undo()
+    session.take([x.id for x in session.open_choices()].index(path[3].id) + 1)
+    session.save("to-the-browser")
+    session.close()
+    saved = tmp_path / "saves" / "to-the-browser.save.json"
+    assert saved.is_file()
+    page, watch = open_page(browser, exported)
+    page.click("#b-saves")
+    page.fill("#student", "Dora Kaplan")
+    page.set_input_files("#import", str(saved))
+    page.wait_for_selector("#message:has-text('Loaded the save file')")
+    state = machine.replay(story, [c.id for c in path[:4]])
+    check_scene(page, story, state)
+    assert game_of(page, story) == game  # the terminal's game goes on, in its own order
+    end = play_by_keys(page, story, state, path[4:])
+    assert machine.is_ending(story, end)
+    _download(page, folder, "text=Download my playthrough")
+    assert len(list(folder.iterdir())) == 2
+    row = _row(_report(capsys, folder), story)
+    assert row["student"] == "Dora Kaplan" and row["finished"] and row["choices"] == [c.id for c in path]
+    assert row["undos"] == 1 and row["restarts"] == 0
+    assert not watch.problems

@@ -159,7 +159,9 @@
   }
   // the game on screen becomes `game` (its origin and its own transcript part)
   function adopt(game) {
-    if (g.tr && g.tr.game && g.tr.events.length > 1) store(asideKey(g.tr.game), JSON.stringify(g.tr));
+    if (g.tr && g.tr.game && g.tr.events.some(function (e) { return e.event === "choice" || e.event === "restore"; })) {
+      store(asideKey(g.tr.game), JSON.stringify(g.tr));
+    }
     g.game = game;
     g.origin = C.origin(g.story, game);
     var kept = fetchKey(asideKey(game.id));
