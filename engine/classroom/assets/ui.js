@@ -76,7 +76,16 @@
     m.textContent = text || "";
   }
   function tellOnce(key, text) { if (!told[key]) { told[key] = 1; say(text, "error"); } }
-  function now() { return new Date().toISOString().replace("Z", "+00:00"); }
+  function now() { return new Date().toISOString().replace("Z", "+00:00"); }  // saves: UTC, as store._now
+  // transcripts: local time with its offset, as transcript._now (with milliseconds, which keep the
+  // parts of one game in order however fast they follow each other)
+  function localNow() {
+    var d = new Date(), off = -d.getTimezoneOffset(), a = Math.abs(off);
+    var p2 = function (n) { return (n < 10 ? "0" : "") + n; };
+    return d.getFullYear() + "-" + p2(d.getMonth() + 1) + "-" + p2(d.getDate()) + "T" + p2(d.getHours()) + ":" +
+      p2(d.getMinutes()) + ":" + p2(d.getSeconds()) + "." + ("00" + d.getMilliseconds()).slice(-3) +
+      (off < 0 ? "-" : "+") + p2(Math.floor(a / 60)) + ":" + p2(a % 60);
+  }
   function random32() {
     try { var a = new Uint32Array(1); window.crypto.getRandomValues(a); return a[0]; }
     catch (e) { return Math.floor(Math.random() * 4294967296); }
@@ -147,7 +156,7 @@
     trSave();
   }
   function trBegin(part) {
-    g.tr = {events: [C.transcriptStart(g.story, cleanName($("student").value), cleanName($("class-name").value), now(), g.game)],
+    g.tr = {events: [C.transcriptStart(g.story, cleanName($("student").value), cleanName($("class-name").value), localNow(), g.game)],
             path: g.origin.path.slice(), ended: false, game: g.game.id, part: part || 1};
     trSave();
   }
@@ -181,11 +190,12 @@
   function trText() {
     var events = g.tr.events.slice();
     events[0] = Object.assign({}, events[0], {student: cleanName($("student").value), "class": cleanName($("class-name").value)});
-    events.push({event: "end", ended: now()});
+    events.push({event: "end", ended: localNow()});
     return events.map(function (e) { return JSON.stringify(e); }).join("\n") + "\n";
   }
   function downloadTranscript() {
-    var stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15), part = g.tr.part || 1;
+    // named as the terminal names a transcript: by the local time it began
+    var stamp = String(g.tr.events[0].started).replace(/[-:]/g, "").replace("T", "-").slice(0, 15), part = g.tr.part || 1;
     download(stamp + "-" + slug($("student").value, "anonymous") + "-" + slug(g.story.id, "scenario") + "-" +
              slug(g.game.id, "game") + (part > 1 ? "-" + part : "") + ".jsonl", trText(), "application/x-ndjson");
     trBegin(part + 1);
