@@ -525,3 +525,51 @@ def test_chapter_games_in_saves_and_transcripts_as_the_terminal(tmp_path: Path) 
     header.pop("started")
     got[3].pop("started")
     assert got[3] == header
+
+
+GAMES: list[Any] = [None, 5, [], {}, {"id": ""}, {"id": 5}, {"id": "g"}, {"id": "g", "seed": True},
+                    {"id": "g", "seed": -1}, {"id": "g", "seed": 2**32}, {"id": "g", "seed": None, "chapter": None},
+                    {"id": "g", "seed": 3, "chapter": ""}, {"id": "g", "seed": 3, "chapter": 7},
+                    {"id": "g", "seed": 3, "chapter": "x" * 101}, {"id": "g" * 101},
+                    {"id": "g", "seed": 3, "chapter": "night"}, {"id": "g", "seed": 3, "chapter": "no such chapter"}]
+
+
+@needs_node
+def test_a_saves_game_is_judged_as_the_terminal_judges_it(tmp_path: Path) -> None:
+    """The "game" of a save file (id, seed, chapter): refused or read alike by savefile.decode and
+    the runtime's readSave; a chapter this version lacks is played from the beginning (session._adopt)."""
+    from engine.saves.errors import SaveError
+    from engine.saves.savefile import decode, encode
+    from engine.saves.store import SaveStore
+
+    story = load_story("malachite_hall")
+    assert "night" in dict(story.chapters)
+    saved = SaveStore(tmp_path / "saves").save("py", story, machine.start(story))
+    base = json.loads(saved.read_text(encoding="utf-8"))
+    base.pop("checksum")
+    texts, expected = [], []
+    for game in GAMES:
+        doc = dict(base)
+        if game is None:
+            doc.pop("game", None)
+        else:
+            doc["game"] = game
+        data = encode(doc)
+        texts.append(data.decode("utf-8"))
+        try:
+            got = decode(data)
+        except SaveError:
+            expected.append(None)
+            continue
+        chapter = got.chapter if got.chapter in dict(story.chapters) else None
+        expected.append({"id": got.game_id, "seed": got.seed, "chapter": chapter} if got.game_id else "no game")
+    data = tmp_path / "story.json"
+    data.write_text(story_json(story, None), encoding="utf-8")
+    got = _node(f"""
+      const story = C.load(JSON.parse(require('fs').readFileSync({json.dumps(str(data))}, 'utf8')));
+      process.stdout.write(JSON.stringify({json.dumps(texts)}.map(t => {{
+        try {{ const r = C.readSave(story, t); return r.game || 'no game'; }} catch (e) {{ return null; }}
+      }})));
+    """)
+    assert got == expected
+    assert expected.count(None) >= 8
