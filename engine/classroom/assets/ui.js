@@ -163,7 +163,9 @@
   function trRead(text, game) {
     try {
       var tr = JSON.parse(text);
-      return tr && Array.isArray(tr.events) && tr.events.length && tr.game === game.id && Array.isArray(tr.path) ? tr : null;
+      if (!tr || !Array.isArray(tr.events) || !tr.events.length || !Array.isArray(tr.path)) return null;
+      if (tr.game === undefined && tr.events[0]) tr.game = tr.events[0].game;  // kept by an earlier page
+      return tr.game === game.id ? tr : null;
     } catch (e) { return null; }
   }
   // the game on screen becomes `game` (its origin and its own transcript part)
