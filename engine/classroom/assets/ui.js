@@ -371,17 +371,17 @@
     adopt(freshGame(g.story, chapter));
     g.state = g.origin;
     saveTo(autosaveSlot());
-    show("", (chapter ? 'You begin at the chapter "' + chapter + '".' : "A new game begins at the beginning.") + kept);
+    show("", (chapter ? 'You begin at the chapter "' + C.cleanLine(chapter) + '".' : "A new game begins at the beginning.") + kept);
   }
   function chaptersPanel() {
     panel([["heading", "Chapters", null, "", "", 0]], function (body) {
-      body.appendChild(el("p", null, "Begin a new game at one of these points of the night, with the situation as it " +
+      body.appendChild(el("p", null, "Begin a new game at one of these points of the story, with the situation as it " +
         "stood there in history. The game you are playing is kept as a save."));
       var ul = el("ul", "slots");
       [null].concat(g.story.chapters.map(function (c) { return c[0]; })).forEach(function (name) {
         var st = name === null ? C.start(g.story) : C.chapterStart(g.story, name, null), sc = C.scene(g.story, st.scene);
         var li = el("li");
-        var b = button(name === null ? "From the beginning" : "Chapter \u201c" + name + "\u201d", later(beginAt.bind(null, name)));
+        var b = button(name === null ? "From the beginning" : "Chapter \u201c" + C.cleanLine(name) + "\u201d", later(beginAt.bind(null, name)));
         li.appendChild(b);
         li.appendChild(document.createTextNode(" \u2014 " + C.cleanLine(sc.title) +
           (st.clock !== null ? ", " + C.formatClock(g.story, st.clock) : "")));
@@ -420,7 +420,7 @@
     ["Sources", "the passages from the record this scene rests on, in context, with their references"],
     ["Disputes", "where the sources disagree"], ["History", "your path so far, with the time of each scene"],
     ["Status", "what you know of the situation"], ["Undo", "take back the last choice"], ["Restart", "start again"],
-    ["Chapters", "begin a new game at a chapter: a point of the night, with the situation as it stood there in history"],
+    ["Chapters", "begin a new game at a chapter: a point of the story, with the situation as it stood there in history"],
     ["Saves & name", "save and load games, load a save file, write your name, download your playthrough"],
     ["Escape", "back to the scene"]];
   function help() {
@@ -530,8 +530,8 @@
       if (data.chapters && data.chapters.length) {
         var p = el("p", "chapters", "Or begin at a chapter: ");
         data.chapters.forEach(function (c, k) {
-          var cb = button(c[0], later(open.bind(null, i, c[0])));
-          cb.setAttribute("aria-label", C.cleanLine(data.title) + ": begin at the chapter \u201c" + c[0] + "\u201d");
+          var cb = button(C.cleanLine(c[0]), later(open.bind(null, i, c[0])));
+          cb.setAttribute("aria-label", C.cleanLine(data.title) + ": begin at the chapter \u201c" + C.cleanLine(c[0]) + "\u201d");
           if (k) p.appendChild(document.createTextNode(" "));
           p.appendChild(cb);
         });
