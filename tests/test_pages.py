@@ -18,6 +18,8 @@ from tests.helpers import SCENARIOS
 def test_a_dispute_side_that_names_its_author_is_not_named_twice() -> None:
     assert account_line("Rabinowitch", "the shot was a blank") == "Rabinowitch: the shot was a blank"
     assert account_line("Rabinowitch", "Rabinowitch says the shot was live") == "Rabinowitch says the shot was live"
+    assert account_line("", "the shot was a blank") == ": the shot was a blank"  # no name: no crash
+    assert account_line(" ", "") == " : "
 
 
 def test_a_damaged_record_shows_the_quotes_without_places(tmp_path: Path) -> None:

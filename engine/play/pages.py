@@ -297,8 +297,12 @@ def ending_blocks(session: Session) -> list[Block]:
 def account_line(name: str, says: str) -> str:
     """One side of a dispute: "Rabinowitch: the shot was a blank". An author who began `says`
     with the author's name ("Rabinowitch says ...") is not shown it twice."""
-    first = says.split(maxsplit=1)[0].strip(",:;").casefold() if says.split() else ""
-    if first and first == name.split(maxsplit=1)[0].strip(",:;").casefold():
+    def first_word(text: str) -> str:
+        words = text.split(maxsplit=1)
+        return words[0].strip(",:;").casefold() if words else ""
+
+    first = first_word(says)
+    if first and first == first_word(name):
         return says
     return f"{name}: {says}"
 
