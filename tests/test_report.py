@@ -334,6 +334,38 @@ def test_a_continued_game_is_joined_to_its_first_part(tmp_path: Path,
     assert data["decisions"][0]["seconds"]["n"] == 0
 
 
+def test_a_game_s_parts_are_ordered_by_the_moment_they_began_not_by_their_text(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Part one begun at 22:00 in Tokyo (13:00 UTC), part two at 09:00 in New York (14:00 UTC):
+    by their text the second comes first; the report orders them by time and joins them."""
+    from datetime import timedelta, timezone
+
+    from engine.core.model import Game
+
+    story = load_story(CLASSROOM / "lesson")
+    game = Game("0123456789abcdef", None, None)
+    tokyo, new_york = timezone(timedelta(hours=9)), timezone(timedelta(hours=-5))
+    first = Transcript(tmp_path, story, "Nina", "7B", game=game, now=lambda: datetime(2024, 3, 5, 22, 0, tzinfo=tokyo))
+    start = machine.start(story)
+    first.scene(start)
+    saved = machine.choose(story, start, "ultimatum.ignore")
+    first.choice(story.choices_by_id["ultimatum.ignore"], saved, 4)
+    first.scene(saved)
+    first.close()
+    t = Transcript(tmp_path, story, "Nina", "7B", game=game, now=lambda: datetime(2024, 3, 5, 9, 0, tzinfo=new_york))
+    t.scene(saved)
+    end = machine.choose(story, saved, "aurora.flee")
+    t.choice(story.choices_by_id["aurora.flee"], end, 7)
+    t.scene(end)
+    t.ending(end)
+    t.close()
+    assert t.path.name < first.path.name  # by text, the continuation sorts first
+    data = json.loads(run_cli(capsys, "report", str(tmp_path), "--scenarios", str(CLASSROOM), "--format", "json")[1])
+    assert data["playthroughs"] == 1 and data["endings"]["escape"] == 1
+    assert data["roster"][0]["choices"] == ["ultimatum.ignore", "aurora.flee"]
+    assert data["roster"][0]["started"].startswith("2024-03-05T22:00")  # the game began in Tokyo
+
+
 # --- the 24-student lesson, end to end --------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent

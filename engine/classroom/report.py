@@ -37,6 +37,7 @@ import os
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -391,17 +392,30 @@ def join_games(playthroughs: Sequence[Playthrough]) -> list[Playthrough]:
             by_game.setdefault((p.scenario, p.game), []).append(p)
         else:
             legacy.append(p)
-    out = [_merge(sorted(parts, key=lambda p: (p.started, p.choices and len(p.choices), str(p.path))))
+    out = [_merge(sorted(parts, key=lambda p: (instant(p.started), p.choices and len(p.choices), str(p.path))))
            for parts in by_game.values()]
     out += join_continued(legacy)
-    return sorted(out, key=lambda p: (p.started, str(p.path)))
+    return sorted(out, key=lambda p: (instant(p.started), str(p.path)))
+
+
+def instant(started: str) -> tuple[float, str]:
+    """A sort key for a transcript's start time: the moment it names (parts written on computers
+    with different UTC offsets, or in a browser and a terminal, order by time, not by text); a
+    time that does not parse sorts after every one that does."""
+    try:
+        when = datetime.fromisoformat(started)
+    except ValueError:
+        return float("inf"), started
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp(), started
 
 
 def join_continued(playthroughs: Sequence[Playthrough]) -> list[Playthrough]:
     """(Transcripts without a game id.) Join each game continued from a save to the transcript it
     continues: the same student, class and scenario, an earlier transcript that stopped before
     an ending where this one resumes (either path a prefix of the other)."""
-    ordered = sorted(playthroughs, key=lambda p: (p.started, str(p.path)))
+    ordered = sorted(playthroughs, key=lambda p: (instant(p.started), str(p.path)))
     joined: dict[int, Playthrough] = {}
     dropped: set[int] = set()
     for qi, q in enumerate(ordered):
@@ -410,7 +424,7 @@ def join_continued(playthroughs: Sequence[Playthrough]) -> list[Playthrough]:
         for pi in range(qi - 1, -1, -1):
             p = joined.get(pi, ordered[pi])
             if pi in dropped or p.ending is not None or (p.scenario, p.student, p.class_name) != (
-                    q.scenario, q.student, q.class_name) or p.started > q.started:
+                    q.scenario, q.student, q.class_name) or instant(p.started) > instant(q.started):
                 continue
             n = min(len(p.choices), len(q.resumed))
             if p.choice_ids[:n] != q.resumed[:n]:
@@ -512,7 +526,7 @@ def anonymize(reports: Sequence[ClassReport]) -> list[ClassReport]:
     for rep in reports:
         rows = tuple(replace(r, student=name(r.student, r.file), file=file_of(r.file),
                              flags=tuple(f.split(": joined with")[0] for f in r.flags))
-                     for r in sorted(rep.rows, key=lambda r: (r.started, r.file)))
+                     for r in sorted(rep.rows, key=lambda r: (instant(r.started), r.file)))
         out.append(replace(rep, rows=rows,
                            skipped=tuple((file_of(f), why) for f, why in rep.skipped),
                            flagged=tuple((r.file, "; ".join(r.flags)) for r in rows if r.flags)))
@@ -602,7 +616,7 @@ def to_csv(reports: Sequence[ClassReport]) -> str:
         for r in rep.rows:
             by.setdefault(r.student or f"\0{r.file}", []).append(r)
         for rows in by.values():
-            last = max(rows, key=lambda r: (r.started, r.file))
+            last = max(rows, key=lambda r: (instant(r.started), r.file))
             w.writerow([_csv_cell(x) for x in (
                 rep.story.id, last.student or "(anonymous)", last.class_name, len(rows),
                 last.ending_title if last.finished else "", last.ending_kind or "" if last.finished else "",
