@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -299,9 +300,14 @@ def test_watch_reloads_the_scenario_and_keeps_the_place(tmp_path: Path) -> None:
     assert proc.stdout is not None and proc.stdin is not None
 
     def until(word: bytes) -> bytes:
+        """Read until `word` has come and the game asks for the next line (so no prompt is left in
+        the pipe to be mistaken for the next one)."""
         seen = b""
         deadline = time.monotonic() + 30
-        while word not in seen and time.monotonic() < deadline:
+        while not (word in seen and seen.endswith(b"> ")) and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break  # a guard against a hung game: fail with what it printed, never block
             chunk = os.read(proc.stdout.fileno(), 4096)  # type: ignore[union-attr]
             if not chunk:
                 break
