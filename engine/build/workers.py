@@ -40,12 +40,25 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def can_fork() -> bool:
-    """True where a helper may be forked: Linux, one thread, two cores, not turned off."""
+def why_not() -> str | None:
+    """Why no helper may be forked here (None: it may): no `os.fork`, not Linux, turned off, one
+    usable core, or other threads running (a fork copies only the calling thread)."""
+    if not hasattr(os, "fork"):
+        return "this platform has no os.fork"
+    if not sys.platform.startswith("linux"):
+        return f"fork is used on Linux only, not {sys.platform}"
     if os.environ.get("CHRONICLE_JOBS", "").strip() == "1":
-        return False
-    return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1 \
-        and usable_cores() >= 2
+        return "CHRONICLE_JOBS=1 turns it off"
+    if usable_cores() < 2:
+        return "one usable core"
+    if threading.active_count() != 1:
+        return "other threads are running"
+    return None
+
+
+def can_fork() -> bool:
+    """True where a helper may be forked: Linux with `os.fork`, one thread, two cores, not turned off."""
+    return why_not() is None
 
 
 MAX_JOBS = 4096  # the whole queue of job numbers (4 bytes each) fits in a pipe's buffer
