@@ -6,7 +6,6 @@ first one; `ChronicleError` carries all of them when loading cannot go on.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -56,6 +55,8 @@ class ChronicleError(Exception):
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """Return ' Did you mean "x"?' for the closest candidate, or ''."""
+    import difflib  # only when a name was not found
+
     pool = [c for c in candidates if isinstance(c, str)]
     close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     return f'did you mean "{close[0]}"?' if close else ""
@@ -68,6 +69,8 @@ def differing_words(quote: str, passage: str, limit: int = 3, same: Iterable[tup
     strip = ".,;:!?\"'“”‘’()"
     a = [w.strip(strip) for w in quote.split()]
     b = [w.strip(strip) for w in passage.split()]
+    import difflib
+
     sm = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     ops = sm.get_opcodes()
     out = []

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -210,10 +209,14 @@ def answer_offer(text: str) -> bool | None:
 
 
 def command_name(argv0: str | None = None, executable: str | None = None,
-                 which: Callable[[str], str | None] = shutil.which) -> str:
+                 which: Callable[[str], str | None] | None = None) -> str:
     """How this player runs Chronicle, as they can type it again: "chronicle" when that is on the
     PATH and is this program, "python3 -m engine" when run that way with the python on the PATH,
-    else the full path of the program or of this environment's python."""
+    else the full path of the program or of this environment's python (`which`: shutil.which)."""
+    if which is None:
+        import shutil
+
+        which = shutil.which
     argv0 = sys.argv[0] if argv0 is None else argv0
     executable = executable or sys.executable or "python3"
     base = os.path.basename(argv0)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,6 +53,8 @@ class Plain:
 
     @property
     def width(self) -> int:
+        import shutil
+
         return max(10, shutil.get_terminal_size((80, 24)).columns)
 
     def show(self, blocks: list[pages.Block]) -> None:
