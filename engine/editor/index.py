@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.base.diagnostics import ChronicleError
+from engine.expressions.builtins import BUILTINS
 from engine.format import safeyaml
 
 KEYWORDS = frozenset({"and", "or", "not", "true", "false", "if", "elif", "else", "end"})
-SCENE_BUILTINS = frozenset({"visited", "visits"})
 TEXT_FIELDS = frozenset({"text", "note", "epilogue", "debrief", "locked"})
 _TOKEN = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|[A-Za-z_][A-Za-z0-9_]*")
 _TAG = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}")
@@ -145,15 +145,15 @@ def expression_names(raw: str, offset: int = 0) -> Iterator[tuple[str, str, int,
         if word[0] in "\"'":
             prev = tokens[i - 1].group() if i else ""
             between = raw[tokens[i - 1].end(): tok.start()] if i else ""
-            if prev in SCENE_BUILTINS and between.strip() == "(":
+            if prev in BUILTINS and BUILTINS[prev].params[:1] == ("scene",) and between.strip() == "(":
                 yield "scene", word[1:-1], offset + tok.start() + 1, offset + tok.end() - 1
             continue
-        if word in KEYWORDS or word in SCENE_BUILTINS or word in ("min", "max"):
+        if word in KEYWORDS or word in BUILTINS:
             continue
         if word[0].isdigit():
             continue
         after = raw[tok.end():].lstrip()
-        if after.startswith("(") and word not in SCENE_BUILTINS:
+        if after.startswith("("):
             continue  # a call of some other function: the checker reports it
         yield "var", word, offset + tok.start(), offset + tok.end()
 

@@ -27,13 +27,11 @@ from engine.base.paths import SEEDS_DIR, scenario_files
 from engine.build.compiler import analyze, display_path
 from engine.editor.cursor import Context, context, schema_keys
 from engine.editor.index import Found, ScenarioIndex, Span, overlay_sources
+from engine.expressions.builtins import BUILTINS
 from engine.format.schema import json_schema
 from engine.record.sources import Record, load_record
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-BUILTINS = {"visited": 'visited("scene") — true once the scene has been visited',
-            "visits": 'visits("scene") — how many times the scene has been visited',
-            "min": "min(a, b) — the smaller of two numbers", "max": "max(a, b) — the larger of two numbers"}
 TEMPLATE_WORDS = {"if": "{if CONDITION} … {end}", "elif": "{elif CONDITION}", "else": "{else}", "end": "{end}"}
 _QUOTED_HINT = re.compile(r'did you mean "([^"]+)"\?')
 
@@ -307,7 +305,7 @@ def _expression_items(project: Project, ctx: Context) -> list[lsp.CompletionItem
     variables = project.index.variables().values()
     items = _items(((v.name, f"{v.type} variable" + (f": {v.label}" if v.label else "")) for v in variables),
                    lsp.CompletionItemKind.Variable)
-    items += _items(BUILTINS.items(), lsp.CompletionItemKind.Function)
+    items += _items(((b.name, b.line) for b in BUILTINS.values()), lsp.CompletionItemKind.Function)
     if ctx.kind == "template":
         items += _items(TEMPLATE_WORDS.items(), lsp.CompletionItemKind.Keyword)
     return items
