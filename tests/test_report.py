@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from engine.build.loader import load_story
-from engine.classroom.report import build_report, collect, render
+from engine.classroom.report import build_report, collect, render_report
 from engine.core import machine
 from engine.core.model import Story
 from engine.saves.transcript import Transcript
@@ -295,9 +295,9 @@ def test_build_report_api() -> None:
     report = build_report(got.story, got.playthroughs, got.skipped)
     assert report.playthroughs == 9 and report.students == 8 and report.classes == ("7B",)
     for fmt in ("text", "md", "html", "json", "csv"):
-        assert render(report, fmt)
+        assert render_report(report, fmt)
     with pytest.raises(ValueError):
-        render(report, "pdf")
+        render_report(report, "pdf")
 
 
 def test_a_continued_game_is_joined_to_its_first_part(tmp_path: Path,

@@ -14,7 +14,7 @@ import pytest
 from engine import ENGINE_VERSION
 from engine.core import machine
 from engine.core.model import State, Story
-from engine.saves.transcript import MAX_FILE, MAX_LINE, Transcript, find_transcripts, read_transcript, slug
+from engine.saves.transcript import MAX_FILE, MAX_LINE, Transcript, file_slug, find_transcripts, read_transcript
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STORY = FIXTURES / "mini"
@@ -109,7 +109,7 @@ def test_never_overwrites_and_sanitises_names(tmp_path: Path, story: Story) -> N
     anon = Transcript(tmp_path, story, None, None, now=lambda: T0)
     anon.close()
     assert anon.path.name == "20240305-101500-anonymous-mini.jsonl"
-    assert slug("Ånna Ló") == "ånna-ló" and slug("  ") == "anonymous" and slug("a\\b:c") == "a-b-c"
+    assert file_slug("Ånna Ló") == "ånna-ló" and file_slug("  ") == "anonymous" and file_slug("a\\b:c") == "a-b-c"
 
 
 def test_unwritable_folder_sets_error_and_never_raises(tmp_path: Path, story: Story) -> None:

@@ -617,5 +617,5 @@ def run_bench(quick: bool = False, progress: Callable[[str], None] | None = None
         bench.close()
 
 
-def to_json(figures: list[Figure]) -> str:
+def figures_json(figures: list[Figure]) -> str:
     return json.dumps([f.as_json() for f in figures], indent=2)

@@ -219,7 +219,7 @@ def _header(key: str, mac: str) -> bytes:
     return b"%s %d %s %s\n" % (MAGIC, FORMAT, key.encode(), mac.encode())
 
 
-def load(folder: Path, key: str, directory: Path | None = None) -> Story | None:
+def load_cached(folder: Path, key: str, directory: Path | None = None) -> Story | None:
     """The cached story for `folder` if its entry matches `key` and is intact; else None."""
     directory = directory if directory is not None else cache_dir()
     if directory is None:

@@ -44,7 +44,8 @@ from typing import Any
 from engine.base.diagnostics import ChronicleError, Diagnostic
 from engine.base.sanitize import json_text
 from engine.build.loader import is_scenario, load_story
-from engine.classroom.document import Bars, Document, Facts, Heading, Para, Table, Warning, to_html, to_markdown
+from engine.classroom.document import Bars, Document, Facts, Heading, Para, Table, Warning
+from engine.classroom.formats import document_formats, render_document
 from engine.classroom.htmlkit import Bar
 from engine.core import machine
 from engine.core.model import Story
@@ -56,15 +57,15 @@ __all__ = [
     "Collected",
     "Decision",
     "Row",
-    "Step",
+    "HistoricalStep",
     "anonymize",
     "build_report",
     "collect",
     "load_scenario",
-    "render",
+    "render_report",
     "render_all",
     "to_csv",
-    "to_json",
+    "report_json",
 ]
 
 
@@ -121,7 +122,7 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class Step:
+class HistoricalStep:
     number: int
     scene: str
     title: str
@@ -144,7 +145,7 @@ class ClassReport:
     rows: tuple[Row, ...]
     endings: dict[str, int]
     decisions: tuple[Decision, ...]
-    steps: tuple[Step, ...]
+    steps: tuple[HistoricalStep, ...]
     skipped: tuple[tuple[str, str], ...] = ()  # (file, why)
     flagged: tuple[tuple[str, str], ...] = ()  # (file, why)
     classes: tuple[str, ...] = ()
@@ -171,7 +172,7 @@ class ClassReport:
         return sum(1 for r in self.rows if r.closed_early)
 
     @property
-    def largest_drop(self) -> Step | None:
+    def largest_drop(self) -> HistoricalStep | None:
         """The decision where most of the class left the record (None if nobody left it)."""
         best = max(self.steps, key=lambda st: (st.drop, -st.number), default=None)
         return best if best is not None and best.drop > 0 else None
@@ -435,8 +436,8 @@ def join_continued(playthroughs: Sequence[Playthrough]) -> list[Playthrough]:
     return [joined.get(i, p) for i, p in enumerate(ordered) if i not in dropped]
 
 
-def _steps(story: Story, rows: Sequence[Row], hist: list[str]) -> list[Step]:
-    steps: list[Step] = []
+def _steps(story: Story, rows: Sequence[Row], hist: list[str]) -> list[HistoricalStep]:
+    steps: list[HistoricalStep] = []
     share = 1.0
     for j, cid in enumerate(hist):
         choice = story.choices_by_id[cid]
@@ -453,7 +454,7 @@ def _steps(story: Story, rows: Sequence[Row], hist: list[str]) -> list[Step]:
                 left[r.path[j]] = left.get(r.path[j], 0) + 1
         stopped = sum(1 for r in here if len(r.path) == j and not r.finished)
         after = share * stayed / len(made) if made else share
-        steps.append(Step(len(steps) + 1, sc.id, sc.title, cid, len(made), stayed, left, stopped,
+        steps.append(HistoricalStep(len(steps) + 1, sc.id, sc.title, cid, len(made), stayed, left, stopped,
                           after, share - after))
         share = after
     return steps
@@ -544,7 +545,7 @@ def _n(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-def to_json(report: ClassReport) -> dict[str, Any]:
+def report_json(report: ClassReport) -> dict[str, Any]:
     s = report.story
     drop = report.largest_drop
     return {
@@ -647,7 +648,7 @@ def _record(r: Row) -> str:
     return f"{r.decisions - r.departures} of {r.decisions}" if r.decisions else "—"
 
 
-def _split(report: ClassReport, st: Step) -> str:
+def _split(report: ClassReport, st: HistoricalStep) -> str:
     s = report.story
     parts = [f"{n} chose “{s.choices_by_id[cid].text}”" for cid, n in
              sorted(st.left.items(), key=lambda kv: -kv[1])]
@@ -839,7 +840,7 @@ def render_text(report: ClassReport, width: int = 100, color: bool = False) -> s
     return buf.getvalue()
 
 
-def render(report: ClassReport, fmt: str, *, width: int = 100, color: bool = False) -> str:
+def render_report(report: ClassReport, fmt: str, *, width: int = 100, color: bool = False) -> str:
     return render_all([report], fmt, width=width, color=color)
 
 
@@ -847,18 +848,18 @@ def render_all(reports: Sequence[ClassReport], fmt: str, *, width: int = 100, co
     """One or several scenarios' reports in one output (one section per scenario)."""
     if fmt == "json":
 
-        body: Any = to_json(reports[0]) if len(reports) == 1 else {"reports": [to_json(r) for r in reports]}
+        body: Any = report_json(reports[0]) if len(reports) == 1 else {"reports": [report_json(r) for r in reports]}
         return json_text(body) + "\n"
     if fmt == "csv":
         return to_csv(reports)
-    if fmt in ("md", "html"):
+    if fmt in document_formats():
         if len(reports) == 1:
             doc = document(reports[0])
         else:
             doc = Document("Class report: " + ", ".join(r.story.title for r in reports))
             for r in reports:
                 document(r, doc, 2)
-        return to_markdown(doc) if fmt == "md" else to_html(doc)
+        return render_document(doc, fmt)
     if fmt == "text":
         return "\n".join(render_text(r, width=width, color=color) for r in reports)
     raise ValueError(f"unknown format {fmt!r}")

@@ -26,7 +26,7 @@ def _steps(text: str) -> tuple[str, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.bench.benchmark import format_figure, run_bench, to_json
+    from engine.bench.benchmark import figures_json, format_figure, run_bench
 
     def progress(line: str) -> None:
         print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
               f"{'1 run' if args.quick else 'several runs'} each, on {sys.platform}, Python {sys.version.split()[0]}")
     figures = run_bench(args.quick, progress, args.only or STEPS)
     if args.json:
-        print(to_json(figures))
+        print(figures_json(figures))
     else:
         failed = [f for f in figures if f.passes is False]
         print(f"{len(figures)} figures, {sum(f.passes is True for f in figures)} floors met, {len(failed)} missed")

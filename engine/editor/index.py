@@ -327,7 +327,7 @@ def index_file(path: Path, text: str) -> FileIndex | None:
 
 
 @dataclass
-class Found:
+class Symbol:
     """What stands at a position: a scene (its key, a goto or visited()), a variable, a quote, a source id, an event."""
 
     kind: str  # scene, variable, quote, source, event
@@ -377,31 +377,31 @@ class ScenarioIndex:
     def variable_references(self, name: str) -> list[Span]:
         return sorted(span for f in self.files.values() for v, span in f.var_uses if v == name)
 
-    def at(self, path: Path, line: int, column: int) -> Found | None:
+    def at(self, path: Path, line: int, column: int) -> Symbol | None:
         f = self.files.get(path)
         if f is None:
             return None
         for s in f.scenes:
             if s.span.contains(line, column):
-                return Found("scene", s.id, s.span)
+                return Symbol("scene", s.id, s.span)
         for name, span in (*f.gotos, *f.scene_refs, *([f.start] if f.start else [])):
             if span.contains(line, column):
-                return Found("scene", name, span)
+                return Symbol("scene", name, span)
         for v in f.variables:
             if v.span.contains(line, column):
-                return Found("variable", v.name, v.span)
+                return Symbol("variable", v.name, v.span)
         for name, span in f.var_uses:
             if span.contains(line, column):
-                return Found("variable", name, span)
+                return Symbol("variable", name, span)
         for source, quote, span in f.quotes:
             if span.contains(line, column):
-                return Found("quote", quote, span, source)
+                return Symbol("quote", quote, span, source)
         for source, span in f.source_refs:
             if span.contains(line, column):
-                return Found("source", source, span)
+                return Symbol("source", source, span)
         for event, span in f.events:
             if span.contains(line, column):
-                return Found("event", event, span)
+                return Symbol("event", event, span)
         return None
 
 

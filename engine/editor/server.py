@@ -26,7 +26,7 @@ from engine.base.diagnostics import ChronicleError, Diagnostic
 from engine.base.paths import SEEDS_DIR, scenario_files
 from engine.build.compiler import analyze, display_path
 from engine.editor.cursor import Context, context, schema_keys
-from engine.editor.index import Found, ScenarioIndex, Span, overlay_sources
+from engine.editor.index import ScenarioIndex, Span, Symbol, overlay_sources
 from engine.expressions.builtins import BUILTINS
 from engine.format.schema import json_schema
 from engine.record.sources import Record, load_record
@@ -224,7 +224,7 @@ class ChronicleServer(LanguageServer):
         return project
 
     # -- look-ups shared by the requests ----------------------------------------------------------
-    def found_at(self, uri: str, pos: lsp.Position) -> tuple[Project, Found] | None:
+    def found_at(self, uri: str, pos: lsp.Position) -> tuple[Project, Symbol] | None:
         path = path_of(uri)
         project = self.project(path)
         if project is None:
@@ -239,7 +239,7 @@ class ChronicleServer(LanguageServer):
         return lsp.Location(uri_of(span.path), lsp.Range(lsp.Position(span.line, utf16(raw, span.start)),
                                                          lsp.Position(span.line, utf16(raw, span.end))))
 
-    def spans_of(self, project: Project, hit: Found) -> list[Span]:
+    def spans_of(self, project: Project, hit: Symbol) -> list[Span]:
         """The definition and every reference of a scene or a variable (what a rename changes)."""
         if hit.kind == "scene":
             scene = project.index.scenes().get(hit.name)
@@ -373,7 +373,7 @@ def references(ls: ChronicleServer, params: lsp.ReferenceParams) -> list[lsp.Loc
     return [ls.location(project, s) for s in spans]
 
 
-def _hover_text(ls: ChronicleServer, project: Project, hit: Found) -> str:
+def _hover_text(ls: ChronicleServer, project: Project, hit: Symbol) -> str:
     if hit.kind == "scene":
         s = project.index.scenes().get(hit.name)
         if s is None:

@@ -23,11 +23,11 @@ from engine.play import pages
 from engine.play.launch import (
     OFFER_CHOICES,
     LaunchError,
-    Plan,
+    LaunchPlan,
     answer_offer,
     check_chapter,
     describe,
-    load,
+    load_playable,
     open_session,
     opening,
     plan,
@@ -129,7 +129,7 @@ class Plain:
         if ref is None:
             return 0
         try:
-            story = load(ref)
+            story = load_playable(ref)
             check_chapter(story, p.chapter)
         except LaunchError as exc:
             self.error(str(exc))
@@ -177,7 +177,7 @@ class Plain:
                 return answer
             self.say([("error", "Type 1 to continue your game or 2 to start again (or quit).")])
 
-    def loop(self, session: Session, reply: Reply, p: Plan, watcher: Watcher | None = None) -> int:
+    def loop(self, session: Session, reply: Reply, p: LaunchPlan, watcher: Watcher | None = None) -> int:
         first = True
         try:
             while True:
