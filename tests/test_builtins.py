@@ -4,7 +4,6 @@ compiler, the player data, the hints, the editor and the guide: a row is all a n
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,8 @@ from engine.editor.cursor import context
 from engine.editor.index import expression_names
 from engine.expressions.builtins import BUILTINS, Builtin, Operand
 from engine.expressions.language import ExprError, VarSpec, parse_condition, parse_effects, parse_value
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 VARS = {"n": VarSpec("n", 0, "int", min=0, max=10), "flag": VarSpec("flag", 1, "bool"),
         "mood": VarSpec("mood", 2, "str")}
 SCENES = ["hall", "square"]

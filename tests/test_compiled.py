@@ -12,9 +12,8 @@ from engine.build import compiled
 from engine.build.compiler import analyze
 from engine.core import machine
 from engine.core.model import VISIT_CAP, Story
+from tests.helpers import ROOT
 from tests.tools_synthetic import synthetic_ir
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _checked_ir(folder: Path) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 
 from engine.classroom.document import Bullets, Document, Para, Quote, Table, md, to_markdown
 from tests.conftest import pdf_pages
-from tests.helpers import run_cli
+from tests.helpers import ROOT, run_cli
 
 CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
 CLASS = CLASSROOM / "class"
@@ -153,7 +153,6 @@ def test_markdown_escaping() -> None:
     assert "> “already quoted”" in out and "““" not in out
 
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_shipped_worksheet_neutral_order_whole_scenario_and_4_pages(tmp_path: Path,

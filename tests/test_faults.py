@@ -29,8 +29,8 @@ from engine.play.session import Session
 from engine.saves.savefile import decode
 from engine.saves.store import SaveStore
 from engine.saves.transcript import read_transcript
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"
 STORY = MINI
 TOUR = ROOT / "tests" / "fixtures" / "play" / "tour"

@@ -19,9 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import THREE, games, kept_games, ours_tour
+from tests.helpers import ROOT, THREE, games, kept_games, ours_tour
 
-ROOT = Path(__file__).resolve().parent.parent
 PLAY = ROOT / "tests" / "fixtures" / "play"
 GOLDEN = ROOT / "tests" / "golden"
 ESCAPES = re.compile("[\x1b\x07\x9b\x9d\x9c\x90]")

@@ -12,8 +12,8 @@ from engine.base.diagnostics import ChronicleError
 from engine.build.loader import load_story
 from engine.cli import main
 from engine.tools.plans import load_plan, plan_text, read_path, run_plan
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).parent.parent
 TOOLS = Path(__file__).parent / "fixtures" / "tools"
 
 

@@ -19,7 +19,7 @@ from engine.core import machine
 from engine.core.model import Story
 from engine.saves.transcript import Transcript
 from tests.conftest import pdf_pages
-from tests.helpers import GameProcess, run_cli
+from tests.helpers import ROOT, GameProcess, run_cli
 
 CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
 CLASS = CLASSROOM / "class"
@@ -368,7 +368,6 @@ def test_a_game_s_parts_are_ordered_by_the_moment_they_began_not_by_their_text(
 
 # --- the 24-student lesson, end to end --------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class Student:

@@ -15,10 +15,10 @@ from engine.cli import main
 from engine.core import machine
 from engine.core.model import Story
 from engine.saves.store import SaveStore
+from tests.helpers import ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "saves"
 STORY = FIXTURES / "vigil"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import re
 import subprocess
 import sys
 from collections import deque
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,8 @@ from engine.build.loader import list_scenarios, load_story
 from engine.core import machine
 from engine.core.model import State, Story
 from tests.conftest import verify_quotes_tool
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = [p.name for p in list_scenarios(ROOT / "scenarios")]
 FLAGSHIPS = ["malachite_hall", "duma_march"]
 

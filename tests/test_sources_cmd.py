@@ -12,8 +12,8 @@ import pytest
 
 from engine.build.loader import list_scenarios
 from engine.cli import main
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "grounding"
 GROUNDED, GAPS, BROKEN = (str(FIX / n) for n in ("grounded", "gaps", "broken"))
 FIXED_KEYS = ["id", "scenes", "scenes_cited", "citations", "citations_verified",

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 HOSTILE_TEXT = ROOT / "tests" / "hostile" / "scenarios" / "hostile_text"
 MINI = ROOT / "tests" / "fixtures" / "mini"
 # C0 and C1 controls, bidi overrides, and bytes that are not UTF-8 (decoded as surrogate escapes):
