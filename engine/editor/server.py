@@ -76,6 +76,7 @@ class Project:
     index: ScenarioIndex
     texts: dict[Path, str] = field(default_factory=dict)  # open documents, as typed
     memo: dict[Any, Any] = field(default_factory=dict)
+    lint_memo: dict[Any, Any] = field(default_factory=dict)
     generation: int = 0
     published: set[Path] = field(default_factory=set)
     stale: set[Path] = field(default_factory=set)  # edited since indexed: indexed when a request needs it
@@ -114,7 +115,7 @@ def check(project: Project) -> dict[Path, list[Diagnostic]]:
         return {files[0]: list(exc.diagnostics)}
     found = list(analysis.diagnostics)
     if analysis.ir is not None or analysis.partial is not None:  # warnings too, for what compiled
-        found.extend(lint(project.folder, analysis))
+        found.extend(lint(project.folder, analysis, project.lint_memo))
     by_shown = {display_path(f): f for f in files}
     by_file: dict[Path, list[Diagnostic]] = {f: [] for f in files}
     for d in found:
