@@ -15,11 +15,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from time import time_ns
 from typing import Any
 
 from engine import ENGINE_VERSION
@@ -193,9 +195,16 @@ def analyze(folder: str | os.PathLike[str], record: Record | None = None,
         return _analyze(Path(folder), record, sources, lean, file_memo)
 
 
-def _read_files(files: list[Path], out: list[Diagnostic],
-                known: Mapping[Path, bytes | None]) -> list[tuple[Path, str, bytes]]:
-    """Each file's bytes (`known`, else read with the size checked first); problems go to `out`."""
+RACY_NS = 2_000_000_000  # a file changed this recently may change again within its clock's step: read it again
+
+
+def _read_files(files: list[Path], out: list[Diagnostic], known: Mapping[Path, bytes | None],
+                reads: dict[Path, tuple[tuple[int, ...], bytes]] | None = None) -> list[tuple[Path, str, bytes]]:
+    """Each file's bytes (`known`, else read with the size checked first); problems go to `out`.
+
+    `reads` (a memo) keeps the bytes of each regular file read before with its device, inode, size and
+    times: while `os.lstat` finds them the same, the file is not read again (as git does, not for a
+    file changed in the last `RACY_NS`)."""
     got = []
     for f in files:
         shown = display_path(f)
@@ -203,8 +212,23 @@ def _read_files(files: list[Path], out: list[Diagnostic],
         if data is not None and len(data) <= safeyaml.MAX_BYTES:
             got.append((f, shown, data))
             continue
+        sig: tuple[int, ...] | None = None
+        if reads is not None:
+            try:
+                st = os.lstat(f)
+            except OSError:
+                st = None
+            if st is not None and stat.S_ISREG(st.st_mode):
+                sig = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                had = reads.get(f)
+                if had is not None and had[0] == sig:
+                    got.append((f, shown, had[1]))
+                    continue
         try:
-            got.append((f, shown, read_capped(f, safeyaml.MAX_BYTES, within=files[0].parent)))
+            data = read_capped(f, safeyaml.MAX_BYTES, within=files[0].parent)
+            got.append((f, shown, data))
+            if reads is not None and sig is not None and time_ns() - max(sig[3], sig[4]) > RACY_NS:
+                reads[f] = (sig, data)
         except ReadRefused as exc:
             size = exc.size
             if size > safeyaml.MAX_BYTES:
@@ -400,6 +424,7 @@ def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list
     not reported, but counted; the count is returned. `memo` (the analysis's memo, when kept) holds
     the parsed files, and every expression parsed in the same frame, from the analyses before."""
     known = frozenset(scene_ids)
+    known_ids = scene_ids
     skipped = 0
     if unchecked:
         scene_ids = [*scene_ids, *sorted(unchecked)]
@@ -451,7 +476,9 @@ def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list
             parsed[(kind, text)] = got
         return got
 
-    for s in scenes_ir:
+    def one(s: dict[str, Any]) -> None:
+        """What the scene's gotos, expressions and templates give: diagnostics, skips, parsed expressions."""
+        nonlocal skipped
         for where, text in s["templates"]:
             if text in templates:
                 continue
@@ -498,6 +525,37 @@ def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list
                     raw = doc.value["scenes"][s["id"]]["choices"][c["at"]].get("do")
                     where = cp + ("do",) + ((getattr(exc, "item", 0),) if isinstance(raw, list) else ())
                     ck.error(doc, where, exc.code, exc.message, exc.hint, offset=exc.offset)
+
+    # each scene's results, kept while its IR (the same object while its file is unchanged) and the frame are the same
+    across: dict[int, tuple[dict[str, Any], list[Diagnostic], int, list[Any], list[Any], list[Any]]] = {}
+    if memo is not None:
+        frame_across = (tuple(variables.items()), tuple(known_ids), tuple(sorted(unchecked)), tuple(sorted(vague)))
+        if memo.get("across_frame") == frame_across:
+            across = memo["across"]
+        memo["across_frame"] = frame_across
+    kept: dict[int, tuple[dict[str, Any], list[Diagnostic], int, list[Any], list[Any], list[Any]]] = {}
+    out = ck.out
+    for s in scenes_ir:
+        had = across.get(id(s))
+        if had is not None and had[0] is s:
+            _, found, skips, conds, effs, temps = had
+            out.extend(found)
+            skipped += skips
+            conditions.update(conds)
+            effects.update(effs)
+            templates.update(temps)
+        else:
+            first, before = len(out), skipped
+            one(s)
+            whens = {c["when"] for c in s["choices"]}
+            dos = {tuple(c["do"]) for c in s["choices"]}
+            had = (s, out[first:], skipped - before, [(w, conditions[w]) for w in whens if w in conditions],
+                   [(d, effects[d]) for d in dos if d in effects],
+                   [(t, templates[t]) for _, t in s["templates"] if t in templates])
+        if memo is not None:
+            kept[id(s)] = had
+    if memo is not None:
+        memo["across"] = kept  # this version's scenes only (each kept alive with its entry)
     return skipped
 
 
@@ -523,7 +581,7 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
                               "create one (chronicle new makes a template)"))
         result.diagnostics = out
         return result
-    read = _read_files(files, out, sources or {})
+    read = _read_files(files, out, sources or {}, None if file_memo is None else file_memo.setdefault("read", {}))
     if len(files) == 1:
         out.append(Diagnostic(display_path(files[0]), 0, 0, "error", "E206",
                               "the scenario has no scene files",
@@ -669,9 +727,7 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
     if any(d.severity == "error" for d in out) or meta_doc is None:
         result.partial = {"variables": var_ir, "scenes": scenes_ir, "start": meta.get("start"),
                           "questions": meta.get("questions") if meta_doc is not None else ["(unread)"],
-                          "unread": sorted(unread) + ([] if meta_doc is not None else [display_path(files[0])]),
-                          "expressions": [c["when"] for s in scenes_ir for c in s["choices"] if c["when"]]
-                          + [d for s in scenes_ir for c in s["choices"] for d in c["do"]]}
+                          "unread": sorted(unread) + ([] if meta_doc is not None else [display_path(files[0])])}
         return result
     clock = meta["clock"]
     result.ir = {

@@ -26,6 +26,7 @@ from pygls.lsp.server import LanguageServer
 
 from engine import __version__
 from engine.base.diagnostics import ChronicleError, Diagnostic
+from engine.base.gcpause import paused_gc
 from engine.base.paths import SEEDS_DIR, scenario_files
 from engine.build.compiler import Analysis, analyze, display_path
 from engine.editor.cursor import Context, context, schema_keys
@@ -140,13 +141,14 @@ def check(project: Project) -> Checked:
     with project.lock:
         files = project.files()
         texts = dict(project.texts)
-    try:
-        analysis = analyze(project.folder, None, overlay_sources(files, texts), file_memo=project.memo)
-    except ChronicleError as exc:  # the source texts cannot be read: said, not raised
-        return Checked(files, list(exc.diagnostics), [], {})
-    linted: list[Diagnostic] = []
-    if analysis.ir is not None or analysis.partial is not None:  # warnings too, for what compiled
-        linted = lint(project.folder, analysis, project.lint_memo, path=False)
+    with paused_gc():  # no collection pass over the memos' many long-lived values meanwhile
+        try:
+            analysis = analyze(project.folder, None, overlay_sources(files, texts), file_memo=project.memo)
+        except ChronicleError as exc:  # the source texts cannot be read: said, not raised
+            return Checked(files, list(exc.diagnostics), [], {})
+        linted: list[Diagnostic] = []
+        if analysis.ir is not None or analysis.partial is not None:  # warnings too, for what compiled
+            linted = lint(project.folder, analysis, project.lint_memo, path=False)
     return Checked(files, list(analysis.diagnostics), linted, analysis.sources,
                    analysis if analysis.ir is not None else None)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -109,21 +110,21 @@ def lint(folder: Path, analysis: Analysis, memo: dict[Any, Any] | None = None, *
     if len(quotes) > 4 * len(scenes) + 1000:  # quotes no longer cited: forget them
         quotes.clear()
     # -- what each scene alone gives: fidelity (but E702), repeated texts, debriefs, the clock ---
-    known: dict[int, tuple[dict[str, Any], int | None, list[Diagnostic]]] = memo.get("scenes", {}) if memo else {}
-    kept: dict[int, tuple[dict[str, Any], int | None, list[Diagnostic]]] = {}
+    known: dict[int, _Facts] = memo.get("scenes", {}) if memo else {}
+    kept: dict[int, _Facts] = {}
     for s in ir["scenes"]:
         own = s["time"] if s["time"] is not None or s["id"] != ir["start"] else ir.get("clock")
         had = known.get(id(s))
-        if had is None or had[0] is not s or had[1] != own:
-            alone = _Out(files)
-            _scene_lints(s, own, alone, quotes)
-            had = (s, own, alone.out)
+        if had is None or had.scene is not s or had.own != own:
+            had = _facts(s, own, files, quotes)
         kept[id(s)] = had
-        out.extend(had[2])
+        out.extend(had.found)
     if memo is not None:
         memo["scenes"] = kept  # this version's scenes only (each kept alive with its entry)
-    _leads_into_invented(ir["scenes"], scenes, emit)
+    facts = [kept[id(s)] for s in ir["scenes"]]
+    _leads_into_invented(facts, scenes, emit)
     # -- reachability by gotos, forwards from the start and backwards from the endings -------
+    targets = {f.scene["id"]: f.targets for f in facts}
     forward: set[str] = set()
     todo = [ir["start"]]
     while todo:
@@ -131,11 +132,11 @@ def lint(folder: Path, analysis: Analysis, memo: dict[Any, Any] | None = None, *
         if sid in forward or sid not in scenes:
             continue
         forward.add(sid)
-        todo.extend(c["target"] for c in scenes[sid]["choices"])
+        todo.extend(targets[sid])
     back: dict[str, list[str]] = {sid: [] for sid in scenes}
-    for s in ir["scenes"]:
-        for c in s["choices"]:
-            back.setdefault(c["target"], []).append(s["id"])
+    for f in facts:
+        for target in f.targets:
+            back.setdefault(target, []).append(f.scene["id"])
     to_end: set[str] = set()
     todo = [s["id"] for s in ir["scenes"] if s["ending"] is not None]
     while todo:
@@ -162,11 +163,13 @@ def lint(folder: Path, analysis: Analysis, memo: dict[Any, Any] | None = None, *
             warn(s["file"], sp, s["line"], "W508", f'no ending can be reached from scene "{s["id"]}"',
                  "the player is caught in a loop or a dead end: add a choice that leads on to an ending",
                  key=True)
-        for ci, c in enumerate(s["choices"]):
-            cond = analysis.conditions.get(c["when"]) if c["when"] is not None else None
+    conditions = analysis.conditions
+    for f in facts:
+        for ci, when, line in f.whens:
+            cond = conditions.get(when)
             if cond is not None and cond.constant is not None:
-                warn(s["file"], sp + ("choices", ci, "when"), c["line"], "W509",
-                     f'the condition "{c["when"]}" is always {"true" if cond.constant else "false"}',
+                warn(f.scene["file"], ("scenes", f.scene["id"], "choices", ci, "when"), line, "W509",
+                     f'the condition "{when}" is always {"true" if cond.constant else "false"}',
                      "remove the condition" if cond.constant else "the choice can never be taken: "
                      "fix the condition or remove the choice")
 
@@ -182,8 +185,7 @@ def lint(folder: Path, analysis: Analysis, memo: dict[Any, Any] | None = None, *
     for temp in analysis.templates.values():
         all_reads |= temp.reads
     if partial:  # an expression with an error still uses the names it mentions
-        mentioned = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", " ".join(
-            [*ir.get("expressions", ()), *(t for s in ir["scenes"] for _, t in s.get("templates", ()))])))
+        mentioned = set().union(*(f.mentioned for f in facts))
         all_reads |= mentioned
         writes |= mentioned
     for v in ir["variables"]:
@@ -240,6 +242,34 @@ def path_lints(analysis: Analysis, files: SourceFiles | None = None) -> list[Dia
              f'the historical path ends in "{state.scene}", a counterfactual ending',
              "check the historical: marks along the way, or the ending's kind")
     return emit.out
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass
+class _Facts:
+    """What lint needs of one scene, and what the scene alone gives: kept while the scene's IR is the same."""
+
+    scene: dict[str, Any]
+    own: int | None  # its time (the scenario's clock for a start scene without one)
+    found: list[Diagnostic]  # fidelity (but E702), repeated texts, debriefs, the clock
+    targets: tuple[Any, ...]  # each choice's goto
+    whens: tuple[tuple[int, str, int], ...]  # (choice number, condition, line)
+    historical: tuple[dict[str, Any], ...]  # the choices marked historical
+    mentioned: frozenset[str]  # the names its conditions, effects and templates mention
+
+
+def _facts(s: dict[str, Any], own: int | None, files: SourceFiles, quotes: dict[str, str]) -> _Facts:
+    alone = _Out(files)
+    _scene_lints(s, own, alone, quotes)
+    choices = s["choices"]
+    texts = [c["when"] for c in choices if c["when"]] + [d for c in choices for d in c["do"]] + \
+        [t for _, t in s.get("templates", ())]
+    return _Facts(s, own, alone.out, tuple(c["target"] for c in choices),
+                  tuple((ci, c["when"], c["line"]) for ci, c in enumerate(choices) if c["when"] is not None),
+                  tuple(c for c in choices if c["mark"] == "historical"),
+                  frozenset(name for text in texts for name in _NAME.findall(text)))
 
 
 def _scene_lints(s: dict[str, Any], own: int | None, emit: _Out, quotes: dict[str, str]) -> None:
@@ -306,12 +336,13 @@ def _fidelity(s: dict[str, Any], report: Any, quotes: dict[str, str]) -> None:
                "scenario that shares it", key=True)
 
 
-def _leads_into_invented(ordered: list[dict[str, Any]], scenes: dict[str, dict[str, Any]], emit: _Out) -> None:
+def _leads_into_invented(facts: list[_Facts], scenes: dict[str, dict[str, Any]], emit: _Out) -> None:
     """E702: a historical choice that leads into a scene marked invented."""
-    for s in ordered:
-        for c in s["choices"]:
-            if c["mark"] != "historical":
-                continue
+    if not any(s["invented"] for s in scenes.values()):
+        return
+    for f in facts:
+        s = f.scene
+        for c in f.historical:
             target = scenes.get(c["target"])
             if target is not None and target["invented"]:
                 emit.report(s["file"], ("scenes", s["id"], "choices", c["at"], "goto"), c["line"], "E702",
