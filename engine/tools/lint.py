@@ -112,15 +112,20 @@ def lint(folder: Path, analysis: Analysis, memo: dict[Any, Any] | None = None, *
     # -- what each scene alone gives: fidelity (but E702), repeated texts, debriefs, the clock ---
     known: dict[int, _Facts] = memo.get("scenes", {}) if memo else {}
     kept: dict[int, _Facts] = {}
+    # the clock's findings by scene id, text and time: an edited file's other scenes have new IR, the same text
+    clocks: dict[tuple[str, str, int | None], list[tuple[str, str, str]]] = memo.get("clock", {}) if memo else {}
+    said: dict[tuple[str, str, int | None], list[tuple[str, str, str]]] = {}
     for s in ir["scenes"]:
         own = s["time"] if s["time"] is not None or s["id"] != ir["start"] else ir.get("clock")
         had = known.get(id(s))
         if had is None or had.scene is not s or had.own != own:
-            had = _facts(s, own, files, quotes)
+            had = _facts(s, own, files, quotes, clocks)
         kept[id(s)] = had
+        said[had.clock] = had.said
         out.extend(had.found)
     if memo is not None:
         memo["scenes"] = kept  # this version's scenes only (each kept alive with its entry)
+        memo["clock"] = said
     facts = [kept[id(s)] for s in ir["scenes"]]
     _leads_into_invented(facts, scenes, emit)
     # -- reachability by gotos, forwards from the start and backwards from the endings -------
@@ -258,22 +263,29 @@ class _Facts:
     whens: tuple[tuple[int, str, int], ...]  # (choice number, condition, line)
     historical: tuple[dict[str, Any], ...]  # the choices marked historical
     mentioned: frozenset[str]  # the names its conditions, effects and templates mention
+    clock: tuple[str, str, int | None]  # what the clock's findings depend on: its id, text and time
+    said: list[tuple[str, str, str]]  # the clock's findings (`_clock_warnings`)
 
 
-def _facts(s: dict[str, Any], own: int | None, files: SourceFiles, quotes: dict[str, str]) -> _Facts:
+def _facts(s: dict[str, Any], own: int | None, files: SourceFiles, quotes: dict[str, str],
+           clocks: dict[tuple[str, str, int | None], list[tuple[str, str, str]]]) -> _Facts:
     alone = _Out(files)
-    _scene_lints(s, own, alone, quotes)
+    clock = (s["id"], str(s["text"] or "")[:20_000], own)  # the schema's limit
+    said = clocks.get(clock)
+    if said is None:
+        said = _clock_warnings(*clock)
+    _scene_lints(s, said, alone, quotes)
     choices = s["choices"]
     texts = [c["when"] for c in choices if c["when"]] + [d for c in choices for d in c["do"]] + \
         [t for _, t in s.get("templates", ())]
     return _Facts(s, own, alone.out, tuple(c["target"] for c in choices),
                   tuple((ci, c["when"], c["line"]) for ci, c in enumerate(choices) if c["when"] is not None),
                   tuple(c for c in choices if c["mark"] == "historical"),
-                  frozenset(name for text in texts for name in _NAME.findall(text)))
+                  frozenset(name for text in texts for name in _NAME.findall(text)), clock, said)
 
 
-def _scene_lints(s: dict[str, Any], own: int | None, emit: _Out, quotes: dict[str, str]) -> None:
-    """What a scene alone gives (`own` is its time, the scenario's clock for a start scene without one)."""
+def _scene_lints(s: dict[str, Any], clock: list[tuple[str, str, str]], emit: _Out, quotes: dict[str, str]) -> None:
+    """What a scene alone gives (`clock`: what its text says of the time, against its own)."""
     _fidelity(s, emit.report, quotes)
     sp = ("scenes", s["id"])
     warn = emit.warn
@@ -292,7 +304,7 @@ def _scene_lints(s: dict[str, Any], own: int | None, emit: _Out, quotes: dict[st
         else:
             texts[norm] = ci
     # -- the clock: the header must keep up with the prose ------------------------------------
-    for code, message, hint in _clock_warnings(s["id"], str(s["text"] or "")[:20_000], own):  # the schema's limit
+    for code, message, hint in clock:
         warn(s["file"], ("scenes", s["id"], "text"), s["line"], code, message, hint, key=True)
 
 
