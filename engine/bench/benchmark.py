@@ -373,6 +373,7 @@ class Bench:
         from engine.build.compiler import analyze
         from engine.editor.client import Client
         from engine.editor.index import overlay_sources
+        from engine.editor.server import PATH_PAUSE
         from engine.tools.lint import lint
 
         folder = write_scenario(self.work / "editor", WALK_SIZE, per_file=50)
@@ -423,8 +424,8 @@ class Bench:
                         "s", 0.15, note="chronicle lsp over stdio, one file of 20 edited, median"))
         self.add(Figure(f"editor: the historical path after an edit, {WALK_SIZE:,} sc.",
                         round(_median(path_samples), 4), "s",
-                        note="chronicle lsp: a clean edit that stops the historical path, to its W510 (published "
-                        "after the rest); not a floor"))
+                        note="chronicle lsp: a clean edit that stops the historical path, to its W510 (checked "
+                        f"after the rest, once typing pauses for {PATH_PAUSE:g} s); not a floor"))
 
     def run(self) -> list[Figure]:
         steps: list[Callable[[], None]] = [self.generate, self.loads, self.memory, self.walks, self.shipped,

@@ -5,8 +5,9 @@ every file of the scenario), completion, go to definition, references, hover, re
 fixes. The check of a scenario runs in a worker thread and only its newest result is published, so a large
 scenario never blocks typing; after an edit only the changed file is parsed and checked again (the compiler's
 and the lint's memos), and only the files whose diagnostics changed are published. The historical path (which
-builds the whole story) is checked after the rest: the rest is published first, with the path's last findings,
-then the path's new findings if they differ — the final set is always `chronicle check`'s.
+builds the whole story) is checked after the rest, once typing pauses (`PATH_PAUSE`): the rest is published
+first, with the path's last findings, then the path's new findings if they differ — the final set is always
+`chronicle check`'s.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ BUILTINS = {"visited": 'visited("scene") — true once the scene has been visite
             "visits": 'visits("scene") — how many times the scene has been visited',
             "min": "min(a, b) — the smaller of two numbers", "max": "max(a, b) — the larger of two numbers"}
 TEMPLATE_WORDS = {"if": "{if CONDITION} … {end}", "elif": "{elif CONDITION}", "else": "{else}", "end": "{end}"}
+PATH_PAUSE = 0.2  # seconds without an edit before the historical path (the whole story built) is checked
 _QUOTED_HINT = re.compile(r'did you mean "([^"]+)"\?')
 
 
@@ -240,6 +242,9 @@ class ChronicleServer(LanguageServer):
                 project.path_found = []
             self.publish(project, checked, project.path_found)  # the path's last findings meanwhile
             if checked.analysis is None:
+                return
+            await asyncio.sleep(PATH_PAUSE)  # while typing goes on, the slow part waits: each key is checked first
+            if mine != project.generation:
                 return
             path_found = await loop.run_in_executor(self.worker, check_path, checked)
             checked.analysis = None
