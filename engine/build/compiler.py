@@ -544,6 +544,9 @@ def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list
             conditions.update(conds)
             effects.update(effs)
             templates.update(temps)
+            kept[id(s)] = had  # (a memo's entry: there is none without one)
+        elif memo is None:
+            one(s)
         else:
             first, before = len(out), skipped
             one(s)
@@ -552,7 +555,6 @@ def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list
             had = (s, out[first:], skipped - before, [(w, conditions[w]) for w in whens if w in conditions],
                    [(d, effects[d]) for d in dos if d in effects],
                    [(t, templates[t]) for _, t in s["templates"] if t in templates])
-        if memo is not None:
             kept[id(s)] = had
     if memo is not None:
         memo["across"] = kept  # this version's scenes only (each kept alive with its entry)

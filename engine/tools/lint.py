@@ -190,7 +190,7 @@ def lint(folder: Path, analysis: Analysis, memo: dict[Any, Any] | None = None, *
     for temp in analysis.templates.values():
         all_reads |= temp.reads
     if partial:  # an expression with an error still uses the names it mentions
-        mentioned = set().union(*(f.mentioned for f in facts))
+        mentioned = set().union(*(f.mentioned() for f in facts))
         all_reads |= mentioned
         writes |= mentioned
     for v in ir["variables"]:
@@ -262,9 +262,18 @@ class _Facts:
     targets: tuple[Any, ...]  # each choice's goto
     whens: tuple[tuple[int, str, int], ...]  # (choice number, condition, line)
     historical: tuple[dict[str, Any], ...]  # the choices marked historical
-    mentioned: frozenset[str]  # the names its conditions, effects and templates mention
     clock: tuple[str, str, int | None]  # what the clock's findings depend on: its id, text and time
     said: list[tuple[str, str, str]]  # the clock's findings (`_clock_warnings`)
+    _mentioned: frozenset[str] | None = None
+
+    def mentioned(self) -> frozenset[str]:
+        """The names its conditions, effects and templates mention (read after a compile with errors)."""
+        if self._mentioned is None:
+            choices = self.scene["choices"]
+            texts = [c["when"] for c in choices if c["when"]] + [d for c in choices for d in c["do"]] + \
+                [t for _, t in self.scene.get("templates", ())]
+            self._mentioned = frozenset(name for text in texts for name in _NAME.findall(text))
+        return self._mentioned
 
 
 def _facts(s: dict[str, Any], own: int | None, files: SourceFiles, quotes: dict[str, str],
@@ -276,12 +285,10 @@ def _facts(s: dict[str, Any], own: int | None, files: SourceFiles, quotes: dict[
         said = _clock_warnings(*clock)
     _scene_lints(s, said, alone, quotes)
     choices = s["choices"]
-    texts = [c["when"] for c in choices if c["when"]] + [d for c in choices for d in c["do"]] + \
-        [t for _, t in s.get("templates", ())]
     return _Facts(s, own, alone.out, tuple(c["target"] for c in choices),
                   tuple((ci, c["when"], c["line"]) for ci, c in enumerate(choices) if c["when"] is not None),
                   tuple(c for c in choices if c["mark"] == "historical"),
-                  frozenset(name for text in texts for name in _NAME.findall(text)), clock, said)
+                  clock, said)
 
 
 def _scene_lints(s: dict[str, Any], clock: list[tuple[str, str, str]], emit: _Out, quotes: dict[str, str]) -> None:
