@@ -463,7 +463,12 @@ class Screen:
 
         while True:
             await asyncio.sleep(POLL_SECONDS)
-            if self.reload():
+            try:
+                changed = self.reload()
+            except Exception as exc:  # an author never sees a traceback either: said, and the game goes on
+                self.messages = [("error", f"Could not reload the scenario: {type(exc).__name__}: {exc}")]
+                changed = True
+            if changed:
                 self.app.invalidate()
 
     def reload(self) -> bool:
