@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from engine.classroom.document import Bullets, Document, Para, Quote, Table, md, to_markdown
-from engine.cli import main
 from tests.conftest import pdf_pages
+from tests.helpers import run_cli
 
 CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
 CLASS = CLASSROOM / "class"
@@ -18,12 +18,6 @@ DMITRI = CLASS / "20240305-100400-dmitri-orlov-lesson.jsonl"
 ELENA = CLASS / "20240305-100500-elena-script-alert-name-script-lesson.jsonl"
 HANNA = CLASS / "20240305-100800-hanna-berg-lesson.jsonl"
 GRIGORY = CLASS / "20240305-100700-grigory-sokolov-lesson.jsonl"
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 class Page(HTMLParser):

@@ -212,7 +212,7 @@ def test_the_full_ui_does_not_need_rich_for_its_screens() -> None:
 
 
 def test_an_invented_scene_is_labelled_in_the_full_ui(tmp_path: Path) -> None:
-    from test_play_plain import ours_tour
+    from tests.helpers import ours_tour
 
     t = Term(tmp_path, "tour", env={"CHRONICLE_SCENARIOS": str(ours_tour(tmp_path))})
     t.wait("2. Surrender at once")
@@ -317,7 +317,7 @@ def _three_choices(tmp_path: Path, *args: str) -> None:
 
 
 def test_starting_again_in_the_full_ui_asks_and_keeps_the_game(tmp_path: Path) -> None:
-    from test_play_plain import THREE, kept_games
+    from tests.helpers import THREE, kept_games
 
     _three_choices(tmp_path)
     t = Term(tmp_path, "tour")
@@ -392,7 +392,7 @@ def test_plain_mode_on_a_terminal_asks_continue_or_start_again(tmp_path: Path) -
     t.wait("Your earlier game is kept as")
     t.send("quit\r")
     assert t.finish() == 0
-    from test_play_plain import THREE, kept_games
+    from tests.helpers import THREE, kept_games
 
     assert kept_games(tmp_path) == [THREE]
 

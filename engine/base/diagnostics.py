@@ -6,8 +6,6 @@ first one; `ChronicleError` carries all of them when loading cannot go on.
 
 from __future__ import annotations
 
-import difflib
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -67,6 +65,8 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     candidate: an index of the pool's letters (kept for the last few pools) gives each candidate difflib's
     quick_ratio, an upper bound of its ratio, and candidates are compared best bound first until no bound
     left can beat, or equal, the best ratio found."""
+    import difflib  # only when a name was not found
+
     pool = [c for c in candidates if isinstance(c, str)]
     if len(pool) <= 64:
         close = difflib.get_close_matches(word, pool, n=1, cutoff=CUTOFF)
@@ -76,6 +76,9 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 
 def _closest(word: str, pool: list[str]) -> str | None:
+    import difflib
+    from collections import Counter
+
     key = tuple(pool)
     index = _BAGS.get(key)
     if index is None:
@@ -119,6 +122,8 @@ def differing_words(quote: str, passage: str, limit: int = 3, same: Iterable[tup
     strip = ".,;:!?\"'“”‘’()"
     a = [w.strip(strip) for w in quote.split()]
     b = [w.strip(strip) for w in passage.split()]
+    import difflib
+
     sm = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     ops = sm.get_opcodes()
     out = []

@@ -54,7 +54,7 @@ def _short(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def slug(text: str, limit: int = 40) -> str:
+def choice_key(text: str, limit: int = 40) -> str:
     s = _SLUG.sub("_", text.lower()).strip("_")
     if len(s) > limit:
         s = s[:limit].rsplit("_", 1)[0] or s[:limit]
@@ -364,7 +364,7 @@ def _scene(ck: _Checker, doc: safeyaml.Doc, scid: str, sc: dict[str, Any], line:
         if not isinstance(ch, dict) or not isinstance(ch.get("text"), str):
             continue
         cp = sp + ("choices", ci)
-        key: str = ch["id"] if isinstance(ch.get("id"), str) else slug(ch["text"])
+        key: str = ch["id"] if isinstance(ch.get("id"), str) else choice_key(ch["text"])
         if key in keys_seen:
             ck.error(doc, cp, "E203", f'two choices in scene "{scid}" have the id "{_short(key)}" '
                      f'(choices {keys_seen[key] + 1} and {ci + 1})',

@@ -31,14 +31,12 @@ from engine.base.gcpause import paused_gc
 from engine.base.paths import SEEDS_DIR, scenario_files
 from engine.build.compiler import Analysis, analyze, display_path
 from engine.editor.cursor import Context, context, schema_keys
-from engine.editor.index import Found, ScenarioIndex, Span, overlay_sources
+from engine.editor.index import ScenarioIndex, Span, Symbol, overlay_sources
+from engine.expressions.builtins import BUILTINS
 from engine.format.schema import json_schema
 from engine.record.sources import Record, load_record
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-BUILTINS = {"visited": 'visited("scene") — true once the scene has been visited',
-            "visits": 'visits("scene") — how many times the scene has been visited',
-            "min": "min(a, b) — the smaller of two numbers", "max": "max(a, b) — the larger of two numbers"}
 TEMPLATE_WORDS = {"if": "{if CONDITION} … {end}", "elif": "{elif CONDITION}", "else": "{else}", "end": "{end}"}
 PATH_PAUSE = 0.2  # seconds without an edit before the historical path (the whole story built) is checked
 _QUOTED_HINT = re.compile(r'did you mean "([^"]+)"\?')
@@ -285,7 +283,7 @@ class ChronicleServer(LanguageServer):
         return project
 
     # -- look-ups shared by the requests ----------------------------------------------------------
-    def found_at(self, uri: str, pos: lsp.Position) -> tuple[Project, Found] | None:
+    def found_at(self, uri: str, pos: lsp.Position) -> tuple[Project, Symbol] | None:
         path = path_of(uri)
         project = self.project(path)
         if project is None:
@@ -300,7 +298,7 @@ class ChronicleServer(LanguageServer):
         return lsp.Location(uri_of(span.path), lsp.Range(lsp.Position(span.line, utf16(raw, span.start)),
                                                          lsp.Position(span.line, utf16(raw, span.end))))
 
-    def spans_of(self, project: Project, hit: Found) -> list[Span]:
+    def spans_of(self, project: Project, hit: Symbol) -> list[Span]:
         """The definition and every reference of a scene or a variable (what a rename changes)."""
         if hit.kind == "scene":
             scene = project.index.scenes().get(hit.name)
@@ -366,7 +364,7 @@ def _expression_items(project: Project, ctx: Context) -> list[lsp.CompletionItem
     variables = project.index.variables().values()
     items = _items(((v.name, f"{v.type} variable" + (f": {v.label}" if v.label else "")) for v in variables),
                    lsp.CompletionItemKind.Variable)
-    items += _items(BUILTINS.items(), lsp.CompletionItemKind.Function)
+    items += _items(((b.name, b.line) for b in BUILTINS.values()), lsp.CompletionItemKind.Function)
     if ctx.kind == "template":
         items += _items(TEMPLATE_WORDS.items(), lsp.CompletionItemKind.Keyword)
     return items
@@ -434,7 +432,7 @@ def references(ls: ChronicleServer, params: lsp.ReferenceParams) -> list[lsp.Loc
     return [ls.location(project, s) for s in spans]
 
 
-def _hover_text(ls: ChronicleServer, project: Project, hit: Found) -> str:
+def _hover_text(ls: ChronicleServer, project: Project, hit: Symbol) -> str:
     if hit.kind == "scene":
         s = project.index.scenes().get(hit.name)
         if s is None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,11 +23,11 @@ from engine.play import pages
 from engine.play.launch import (
     OFFER_CHOICES,
     LaunchError,
-    Plan,
+    LaunchPlan,
     answer_offer,
     check_chapter,
     describe,
-    load,
+    load_playable,
     open_session,
     opening,
     plan,
@@ -54,6 +53,8 @@ class Plain:
 
     @property
     def width(self) -> int:
+        import shutil
+
         return max(10, shutil.get_terminal_size((80, 24)).columns)
 
     def show(self, blocks: list[pages.Block]) -> None:
@@ -128,7 +129,7 @@ class Plain:
         if ref is None:
             return 0
         try:
-            story = load(ref)
+            story = load_playable(ref)
             check_chapter(story, p.chapter)
         except LaunchError as exc:
             self.error(str(exc))
@@ -176,7 +177,7 @@ class Plain:
                 return answer
             self.say([("error", "Type 1 to continue your game or 2 to start again (or quit).")])
 
-    def loop(self, session: Session, reply: Reply, p: Plan, watcher: Watcher | None = None) -> int:
+    def loop(self, session: Session, reply: Reply, p: LaunchPlan, watcher: Watcher | None = None) -> int:
         first = True
         try:
             while True:

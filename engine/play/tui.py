@@ -45,12 +45,12 @@ from engine.play import pages, styled_lines
 from engine.play.launch import (
     OFFER_CHOICES,
     LaunchError,
+    LaunchPlan,
     Opening,
-    Plan,
     answer_offer,
     check_chapter,
     describe,
-    load,
+    load_playable,
     open_session,
     opening,
     plan,
@@ -80,7 +80,7 @@ STYLE = Style.from_dict({
 class Screen:
     """The state of the screen, and the application that shows it."""
 
-    def __init__(self, p: Plan, args: argparse.Namespace) -> None:
+    def __init__(self, p: LaunchPlan, args: argparse.Namespace) -> None:
         self.plan = p
         self.args = args
         self.session: Session | None = None
@@ -381,7 +381,7 @@ class Screen:
             self.messages = [("error", f"Type a number from 1 to {len(self.items)}, or quit.")]
             return
         try:
-            story = load(entry.path)
+            story = load_playable(entry.path)
         except LaunchError as exc:
             self.messages = [("error", line) for line in str(exc).splitlines()[:6]]
             return
@@ -572,7 +572,7 @@ def _back() -> list[pages.Block]:
 def main(args: argparse.Namespace) -> int:
     try:
         p = plan(args)
-        story = load(p.scenario) if p.scenario is not None else None
+        story = load_playable(p.scenario) if p.scenario is not None else None
         if story is not None:
             check_chapter(story, p.chapter)
     except LaunchError as exc:

@@ -23,7 +23,7 @@ SHOWN_PROBLEMS = 5  # the diagnostics shown with a version that does not load
 Snapshot = tuple[tuple[str, int, int], ...]
 
 
-def snapshot(folder: Path) -> Snapshot:
+def folder_snapshot(folder: Path) -> Snapshot:
     """Each scenario file's name, modification time and size: any save changes it."""
     out = []
     for f in scenario_files(folder):
@@ -66,10 +66,10 @@ class Watcher:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.seen = snapshot(folder)
+        self.seen = folder_snapshot(folder)
 
     def changed(self) -> bool:
-        now = snapshot(self.folder)
+        now = folder_snapshot(self.folder)
         if now == self.seen:
             return False
         self.seen = now

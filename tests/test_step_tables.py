@@ -1,4 +1,4 @@
-"""statespace: per-story tables live as long as their story; visit readers are found."""
+"""step_tables: per-story tables live as long as their story; visit readers are found."""
 
 from __future__ import annotations
 
