@@ -131,7 +131,8 @@ def test_the_layer_test_catches_an_upward_import(tmp_path: Path) -> None:
 
 # Test files named for a behaviour that crosses modules, not for one module.
 SUITES = {
-    "atomic", "chapters", "every_problem", "faults", "hostile", "layers", "names", "own_sources", "player_browser",
+    "atomic", "chapters", "every_problem", "faults", "hostile", "incremental", "layers", "names", "own_sources",
+    "player_browser",
     "properties", "saves_command", "saves_crash", "scenarios", "sources_cmd", "startup", "terminal_edges", "wheel",
 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -394,3 +395,50 @@ def test_plain_mode_on_a_terminal_asks_continue_or_start_again(tmp_path: Path) -
     from tests.helpers import THREE, kept_games
 
     assert kept_games(tmp_path) == [THREE]
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    """Save a changed scenario file as an editor does (a new modification time even within the clock's step)."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+
+
+def test_watch_reloads_the_full_ui_in_place(tmp_path: Path) -> None:
+    folder = tmp_path / "scenarios" / "tour"
+    shutil.copytree(PLAY / "tour", folder)
+    night = folder / "scenes" / "night.yaml"
+    t = Term(tmp_path, str(folder), "--watch", columns=160)
+    t.wait("1. Ignore the ultimatum and stay at the table")
+    t.send("1\r")
+    t.wait("1. Stand firm with the others")
+    assert "01:50" in t.screen.lines[0]
+    # the scene's text changes on disk: the new text, the player still in the same scene, the path replayed
+    _edit(night, "the hall fills with armed men.", "the hall fills with sailors and Red Guards.")
+    t.wait("the hall fills with sailors and Red Guards.")
+    t.wait("1 choice replayed into the new version")
+    assert "01:50" in t.screen.lines[0] and "1. Stand firm with the others" in t.screen.text
+    # a broken file: its error in the message line, the game goes on in the last version that loaded
+    _edit(night, "goto: arrest", "goto: arest")
+    t.wait("E201")
+    assert "still playing the last version" in " ".join(t.screen.text.split())
+    assert "1. Stand firm with the others" in t.screen.text and "01:50" in t.screen.lines[0]
+    # fixed again: reloaded where the player was
+    _edit(night, "goto: arest", "goto: arrest")
+    t.wait("1 choice replayed into the new version")
+    assert "E201" not in t.screen.text
+    # a step of the path that no longer fits: named, and the player is at the last point that fits
+    _edit(night, "      - id: ignore\n", "      - id: stay\n")
+    t.wait("no longer fits")
+    assert "hall.ignore" in " ".join(t.screen.text.split())
+    t.wait("1. Ignore the ultimatum and stay at the table")
+    assert "19:00" in t.screen.lines[0]
+    t.send("1\r")
+    t.wait("1. Stand firm with the others")
+    t.send("1\r")
+    t.wait("The end")
+    t.send(CTRL_C)
+    assert t.finish() == 0
+    assert b"Traceback" not in t.raw

@@ -423,11 +423,14 @@ class Bench:
 
     def editor(self) -> None:
         """The language server: from an edit of one file of the 1,000-scene scenario (50 scenes a file, as authors
-        split them) to its fresh diagnostics, over stdio; beside it, the whole check of the same text in process."""
+        split them) to its fresh diagnostics, over stdio; beside it, the whole check of the same text in process.
+        Then, from a clean edit that stops the historical path to its warning (W510), which the server checks
+        after the rest: the whole story built and walked."""
         from engine.bench.synthetic import write_scenario
         from engine.build.compiler import analyze
         from engine.editor.client import Client
         from engine.editor.index import overlay_sources
+        from engine.editor.server import PATH_PAUSE
         from engine.tools.lint import lint
 
         folder = write_scenario(self.work / "editor", WALK_SIZE, per_file=50)
@@ -451,6 +454,18 @@ class Bench:
                                                          "contentChanges": [{"text": edited}]})
                 client.wait_for("textDocument/publishDiagnostics", partial(_names, uri, wrong))
                 samples.append(time.perf_counter() - t)
+            stopped = text.replace("historical: true", "neutral: true", 1)
+            path_samples = []
+            version = 100
+            for k in range(3 if self.quick else 7):
+                for edited, stops in ((stopped, True), (text + "\n" * (k + 1), False)):
+                    version += 1
+                    t = time.perf_counter()
+                    client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                             "contentChanges": [{"text": edited}]})
+                    client.wait_for("textDocument/publishDiagnostics", partial(_has_code, uri, "W510", stops))
+                    if stops:
+                        path_samples.append(time.perf_counter() - t)
         finally:
             client.close()
         files = sorted([folder / "scenario.yaml", *(folder / "scenes").glob("*.yaml")])
@@ -464,6 +479,10 @@ class Bench:
                         note="baseline, same run: `chronicle check` of the edited text, every file read again"))
         self.add(Figure(f"editor: fresh diagnostics after an edit, {WALK_SIZE:,} scenes", round(_median(samples), 4),
                         "s", 0.15, note="chronicle lsp over stdio, one file of 20 edited, median"))
+        self.add(Figure(f"editor: the historical path after an edit, {WALK_SIZE:,} sc.",
+                        round(_median(path_samples), 4), "s",
+                        note="chronicle lsp: a clean edit that stops the historical path, to its W510 (checked "
+                        f"after the rest, once typing pauses for {PATH_PAUSE:g} s); not a floor"))
 
     def run(self, only: tuple[str, ...] = STEPS) -> list[Figure]:
         with _env(CHRONICLE_CACHE=str(self.cache / "warm")):
@@ -472,6 +491,11 @@ class Bench:
                     step: Callable[[], None] = getattr(self, name)
                     step()
         return self.figures
+
+
+def _has_code(uri: str, code: str, present: bool, params: dict[str, Any]) -> bool:
+    """Diagnostics published for `uri`, with (or without) one of code `code`."""
+    return bool(params["uri"] == uri and any(d["code"] == code for d in params["diagnostics"]) == present)
 
 
 def _names(uri: str, word: str, params: dict[str, Any]) -> bool:

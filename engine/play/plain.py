@@ -35,7 +35,7 @@ from engine.play.launch import (
 from engine.play.session import COMMANDS, Reply, Session
 
 if TYPE_CHECKING:
-    from engine.play.watch import Reload, Watcher
+    from engine.play.watch import Watcher
     from engine.saves.store import SlotInfo
 
 PROMPT = "> "
@@ -200,7 +200,9 @@ class Plain:
                 if watcher is not None:  # a file saved while the player was typing: the new version first
                     changed = watcher.poll(session.state)
                     if changed is not None:
-                        self.respond(session, _applied(session, changed))
+                        from engine.play.watch import apply
+
+                        self.respond(session, apply(session, changed))
                 reply = session.handle(line)
         except KeyboardInterrupt:
             session.close()
@@ -219,7 +221,9 @@ class Plain:
         changed = watcher.poll(session.state)
         if changed is None:
             return reply
-        shown = _applied(session, changed)
+        from engine.play.watch import apply
+
+        shown = apply(session, changed)
         self.respond(session, shown)
         return shown
 
@@ -251,17 +255,6 @@ class Plain:
             if blocks or messages:
                 self.stdout.write("\n")
             self.show(pages.choice_blocks(session))  # after any command, the choices again
-
-
-def _applied(session: Session, changed: Reload) -> Reply:
-    """A reload put into the game: the new version at the replayed place, or the old one and why."""
-    if changed.story is not None and changed.state is not None:
-        session.swap(changed.story, changed.state)
-        return Reply("scene").say(changed.message, "info" if changed.fits else "warning")
-    reply = Reply().say(changed.message, "error")
-    for d in changed.problems[:5]:
-        reply.say(d.format(), "error")
-    return reply
 
 
 def _prompt_session() -> Any:

@@ -1,7 +1,8 @@
 """Live reload for `chronicle play --watch`: notice that a scenario's files changed, load the new version, and
 carry the game over by replaying its path of stable choice ids — or say which step no longer fits.
 
-Pure of the terminal: the front ends ask `Watcher.poll()` between keys or lines and show what it says.
+Pure of the terminal: the front ends ask `Watcher.poll()` between keys or lines (plain mode) or every
+`POLL_SECONDS` (the full-screen UI), put its answer into the game with `apply` and show the reply it gives.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from engine.base.paths import scenario_files
 from engine.build.loader import load_story
 from engine.core import machine
 from engine.core.model import State, Story
+from engine.play.session import Reply, Session
+
+POLL_SECONDS = 0.25  # how often the full-screen UI looks at the files' times and sizes
+SHOWN_PROBLEMS = 5  # the diagnostics shown with a version that does not load
 
 Snapshot = tuple[tuple[str, int, int], ...]
 
@@ -82,3 +87,15 @@ class Watcher:
             return Reload(None, None, f"The scenario has {len(errors)} error{'s' if len(errors) != 1 else ''} "
                           f"now; still playing the last version. {first}", list(exc.diagnostics), fits=False)
         return carry_over(story, state.path)
+
+
+def apply(session: Session, changed: Reload) -> Reply:
+    """A reload put into the game (every front end): the new version at the replayed place, or the old one
+    and why — the reply to show."""
+    if changed.story is not None and changed.state is not None:
+        session.swap(changed.story, changed.state)
+        return Reply("scene").say(changed.message, "info" if changed.fits else "warning")
+    reply = Reply().say(changed.message, "error")
+    for d in changed.problems[:SHOWN_PROBLEMS]:
+        reply.say(d.format(), "error")
+    return reply
