@@ -223,29 +223,30 @@ def test_an_invented_scene_is_labelled_in_the_full_ui(tmp_path: Path) -> None:
     assert t.finish() == 0
 
 
-def _scene_after(t: Term, keys: str, text: str) -> float:
-    """Seconds from sending `keys` until `text` is on the screen (read as fast as it arrives)."""
-    start = time.monotonic()
-    t.child.send(keys)
-    while text not in t.screen.text:
-        if time.monotonic() - start > 15:
-            raise AssertionError(f"{text!r} is not on the screen:\n{t.screen.text}")
-        t.pump(0.005)
-    return time.monotonic() - start
+def test_esc_is_a_key_of_its_own_at_once() -> None:
+    """Esc used to wait prompt_toolkit's 1 s for an Alt+key. A lone Esc byte can only be told from
+    the start of an escape sequence by waiting, so the wait is the setting: 50 ms, and Esc's
+    binding is eager (no longer binding waits for more keys). How fast it feels is the machine's
+    business, not an assertion on the clock here."""
+    import argparse
+
+    from engine.play.launch import LaunchPlan
+    from engine.play.tui import Screen
+
+    screen = Screen(LaunchPlan(None, None, None, None), argparse.Namespace())
+    assert screen.app.ttimeoutlen <= 0.1 and screen.app.timeoutlen <= 0.1
+    esc = [b for b in screen.app.key_bindings.bindings if [str(k) for k in b.keys] == ["Keys.Escape"]]
+    assert esc and all(b.eager() for b in esc)
 
 
-def test_esc_closes_an_overlay_at_once_and_the_next_key_is_not_lost(tmp_path: Path) -> None:
-    """Esc used to wait prompt_toolkit's 1 s for an Alt+key; now it answers as fast as Enter.
-    The bound is the issue's 100 ms for the fastest of five, with room for a loaded machine;
-    the old delay was over 1 s every time."""
+def test_esc_closes_an_overlay_and_the_next_key_is_not_lost(tmp_path: Path) -> None:
     t = Term(tmp_path, "tour")
     t.wait("3. Wait and listen")
-    times = []
-    for _ in range(5):
+    for _ in range(3):
         t.send(F1)
         t.wait("Commands")
-        times.append(_scene_after(t, ESC, "3. Wait and listen"))
-    assert min(times) < 0.25, times
+        t.send(ESC)  # alone: the overlay closes, the scene is back
+        t.wait("3. Wait and listen")
     t.send(F2)  # Esc and the next keys in one burst, as a fast typist sends them
     t.wait("In context:")
     t.send(ESC + "save noonslot\r")
