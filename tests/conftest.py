@@ -1,4 +1,7 @@
-"""Shared fixtures: paths to the project, the fixture scenarios, and a scratch copy helper."""
+"""Shared fixtures: the story a test module works on, scratch copies, the forked helper, printing to PDF.
+
+Plain helpers (the CLI in-process, a real game in a child process, paths) are in `tests/helpers.py`.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +24,10 @@ settings.load_profile("default")
 # compiled-scenario cache entries of the test run stay out of the user's ~/.cache
 os.environ.setdefault("CHRONICLE_CACHE", tempfile.mkdtemp(prefix="chronicle-test-cache-"))
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
-SCENARIOS = ROOT / "scenarios"
+from engine.build.loader import load_story  # noqa: E402  (after CHRONICLE_CACHE is set)
+from engine.core.model import Story  # noqa: E402
+from tests.helpers import FIXTURES, ROOT, SCENARIOS  # noqa: E402,F401  (re-exported for older imports)
+
 VERIFY_QUOTES = ROOT.parent / "shared" / "tools" / "verify_quotes.py"
 
 
@@ -36,6 +40,16 @@ def verify_quotes_tool() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return VERIFY_QUOTES
+
+
+@pytest.fixture(scope="module")
+def story(request: pytest.FixtureRequest) -> Story:
+    """The story a test module works on: the scenario folder its `STORY` constant names, loaded
+    by the real loader once per module."""
+    folder = getattr(request.module, "STORY", None)
+    if folder is None:
+        pytest.fail(f"{request.module.__name__} uses the story fixture but sets no STORY folder")
+    return load_story(folder)
 
 
 @pytest.fixture

@@ -50,6 +50,13 @@ def test_quick_bench_reports_every_figure(tmp_path: Path) -> None:
     assert tui["floor"] == pytest.approx(1.2 * by_name['python -c "import rich, prompt_toolkit, yaml"']["value"],
                                          abs=2e-4)
     assert any(n.startswith("explore all of ") for n in names)  # every shipped scenario that checks clean
+    from engine.build.workers import can_fork
+
+    if can_fork():  # the numbers behind keeping the forked loading helper
+        alone, forked = by_name["cold load 10,000, one process"], by_name["cold load 10,000, forked helper"]
+        ratio = by_name["cold load 10,000, one process / forked"]
+        assert ratio["floor"] == 1.0 and ratio["value"] == pytest.approx(alone["value"] / forked["value"], rel=0.02)
+    assert by_name["plain mode / import yaml"]["unit"] == "x"
     # the progress lines went to stderr, one per figure, each with its verdict
     assert sum(1 for line in out.stderr.splitlines() if line[:4] in ("ok  ", "FAIL", "    ")) >= len(figures)
     assert not list(tmp_path.glob("chronicle-bench-*"))  # nothing left behind in the working folder
@@ -62,3 +69,19 @@ def test_a_figure_knows_its_floor() -> None:
     assert Figure("x", 1.0, "s").passes is None
     assert format_figure(Figure("y", 0.5, "s", 1.0)).startswith("ok")
     assert format_figure(Figure("y", 1_200_000, "steps/s", 1e6, True)).split()[0] == "ok"
+
+
+def test_only_runs_the_measurements_named(tmp_path: Path) -> None:
+    from engine.bench.benchmark import STEPS
+    from engine.commands import bench
+
+    assert bench.STEPS == STEPS  # the command lists them without importing the benchmark
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "engine", "bench", "--quick", "--json", "--only", "saving"],
+                         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    names = [f["name"] for f in json.loads(out.stdout)]
+    assert names == ["generate 1,000 scenes", "autosave"]  # the scenario it needs is written when first needed
+    wrong = subprocess.run([sys.executable, "-m", "engine", "bench", "--only", "speed"], capture_output=True,
+                           text=True, cwd=tmp_path, env=env, timeout=60)
+    assert wrong.returncode == 2 and "generate, loads, fork" in wrong.stderr

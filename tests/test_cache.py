@@ -13,8 +13,7 @@ from engine.build import cache, compiled, compiler, loader
 from engine.core import machine
 from engine.core.model import Story
 from engine.record import sources
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from engine.core.model import Game
 from engine.play.session import Session
 from engine.saves.store import SaveStore
 from engine.saves.transcript import read_transcript
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 @pytest.mark.parametrize("scenario", ["malachite_hall", "duma_march"])

@@ -11,8 +11,7 @@ import pytest
 
 from engine import __version__
 from engine.cli import COMMANDS, main
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 def test_help_command_is_the_commands_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.base.diagnostics import Diagnostic
-from engine.build.compiler import analyze, compile_folder, slug
+from engine.build.compiler import analyze, choice_key, compile_folder
 
 QUOTE = "This ultimatum expires at 7:10, after which we will immediately open fire."
 
@@ -179,9 +179,9 @@ def test_duplicate_scene_across_files(tmp_path: Path) -> None:
 
 
 def test_slugs_are_stable_ids() -> None:
-    assert slug("Ignore the ultimatum!") == "ignore_the_ultimatum"
-    assert slug("1917: wait") == "c_1917_wait"
-    assert len(slug("word " * 40)) <= 40
+    assert choice_key("Ignore the ultimatum!") == "ignore_the_ultimatum"
+    assert choice_key("1917: wait") == "c_1917_wait"
+    assert len(choice_key("word " * 40)) <= 40
 
 
 def test_default_choice_id_is_slug_of_text(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from engine.classroom.document import Bullets, Document, Para, Quote, Table, md, to_markdown
-from engine.cli import main
 from tests.conftest import pdf_pages
+from tests.helpers import ROOT, run_cli
 
 CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
 CLASS = CLASSROOM / "class"
@@ -18,12 +18,6 @@ DMITRI = CLASS / "20240305-100400-dmitri-orlov-lesson.jsonl"
 ELENA = CLASS / "20240305-100500-elena-script-alert-name-script-lesson.jsonl"
 HANNA = CLASS / "20240305-100800-hanna-berg-lesson.jsonl"
 GRIGORY = CLASS / "20240305-100700-grigory-sokolov-lesson.jsonl"
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 class Page(HTMLParser):
@@ -159,7 +153,6 @@ def test_markdown_escaping() -> None:
     assert "> “already quoted”" in out and "““" not in out
 
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_shipped_worksheet_neutral_order_whole_scenario_and_4_pages(tmp_path: Path,

@@ -23,24 +23,19 @@ from typing import Any
 
 import pytest
 
-from engine.build.loader import load_story
 from engine.core import machine
 from engine.core.model import Story
 from engine.play.session import Session
 from engine.saves.savefile import decode
 from engine.saves.store import SaveStore
 from engine.saves.transcript import read_transcript
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"
+STORY = MINI
 TOUR = ROOT / "tests" / "fixtures" / "play" / "tour"
 CALLS = ("open", "write", "fsync", "replace", "link", "close")
 ERRORS = (errno.ENOSPC, errno.EIO, errno.EACCES)
-
-
-@pytest.fixture(scope="module")
-def story() -> Story:
-    return load_story(MINI)
 
 
 @contextmanager

@@ -15,8 +15,8 @@ from engine.build.loader import list_scenarios, load_story
 from engine.record.sources import load_record
 from engine.tools.grounding import GroundingReport, ScenarioGrounding, ground, ground_scenario
 from tests.conftest import verify_quotes_tool
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "grounding"
 FIXED_KEYS = ["id", "scenes", "scenes_cited", "citations", "citations_verified",
               "historical_choices", "historical_choices_cited"]
@@ -218,8 +218,7 @@ SHIPPED = list_scenarios(ROOT / "scenarios")
 
 @pytest.fixture(scope="module")
 def shipped() -> GroundingReport:
-    if not SHIPPED:
-        pytest.skip("no shipped scenarios")
+    assert SHIPPED, f"no scenarios found in {ROOT / 'scenarios'}: the shipped ones must be there"
     return ground(SHIPPED)
 
 

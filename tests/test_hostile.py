@@ -24,8 +24,8 @@ import pytest
 import yaml
 
 from engine.saves.savefile import encode
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"
 MINI = ROOT / "tests" / "fixtures" / "mini"
 WORKER = ROOT / "tests" / "hostile_worker.py"

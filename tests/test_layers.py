@@ -127,3 +127,21 @@ def test_the_layer_test_catches_an_upward_import(tmp_path: Path) -> None:
             test_imports_go_down_the_layers(bad)
     finally:
         bad.unlink()
+
+
+# Test files named for a behaviour that crosses modules, not for one module.
+SUITES = {
+    "atomic", "chapters", "every_problem", "faults", "hostile", "incremental", "layers", "names", "own_sources",
+    "player_browser",
+    "properties", "saves_command", "saves_crash", "scenarios", "sources_cmd", "startup", "terminal_edges", "wheel",
+}
+
+
+def test_test_files_mirror_the_modules() -> None:
+    """tests/test_<module>.py for a module of engine/ (or a named cross-module suite above): a
+    reader finds a module's tests by its name."""
+    modules = {p.stem for p in MODULES}
+    tests = {p.stem.removeprefix("test_") for p in (ENGINE.parent / "tests").glob("test_*.py")}
+    strays = sorted(tests - modules - SUITES)
+    assert not strays, f"tests/test_<name>.py with no engine module <name>: {strays} (rename, or list it in SUITES)"
+    assert not SUITES & modules, f"{sorted(SUITES & modules)} are module names: drop them from SUITES"

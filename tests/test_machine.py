@@ -14,11 +14,7 @@ from engine.core.debrief import debrief
 from engine.core.model import State, Story
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini"
-
-
-@pytest.fixture(scope="module")
-def story() -> Story:
-    return load_story(FIXTURE)
+STORY = FIXTURE
 
 
 def test_start_state(story: Story) -> None:

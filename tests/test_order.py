@@ -18,8 +18,7 @@ from engine.core.order import arrange, permutation
 from engine.play.session import Session
 from engine.saves.store import SaveStore
 from engine.saves.transcript import read_transcript
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 # test vectors for other runtimes: (seed, scene id, n) -> the shown order
 VECTORS = [

@@ -14,8 +14,7 @@ import pytest
 from engine.base import paths
 from engine.build import cache
 from engine.saves.store import saves_dir, saves_folder
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 def test_from_the_checkout_the_checkouts_folders_are_used() -> None:

@@ -12,8 +12,8 @@ from engine.base.diagnostics import ChronicleError
 from engine.build.loader import load_story
 from engine.cli import main
 from engine.tools.plans import load_plan, plan_text, read_path, run_plan
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).parent.parent
 TOOLS = Path(__file__).parent / "fixtures" / "tools"
 
 
@@ -148,12 +148,15 @@ def _shipped_plans() -> list[Path]:
     return sorted((ROOT / "scenarios").glob("*/plans/*.yaml"))
 
 
-@pytest.mark.parametrize("plan_file", _shipped_plans() or [None], ids=lambda p: p.parent.parent.name + "/" + p.name
-                         if p else "none")
-def test_shipped_plans(plan_file: Path | None) -> None:
+def test_every_shipped_scenario_has_plans() -> None:
+    plans = _shipped_plans()
+    assert {p.parent.parent.name for p in plans} == {s.name for s in (ROOT / "scenarios").iterdir()
+                                                      if (s / "scenario.yaml").is_file()}
+
+
+@pytest.mark.parametrize("plan_file", _shipped_plans(), ids=lambda p: p.parent.parent.name + "/" + p.name)
+def test_shipped_plans(plan_file: Path) -> None:
     """Every golden playthrough shipped in scenarios/<id>/plans/ still passes."""
-    if plan_file is None:
-        pytest.skip("no shipped plans yet")
     plan = load_plan(plan_file)
     story = load_story(plan_file.parent.parent)
     assert story.id == plan.scenario

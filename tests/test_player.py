@@ -399,3 +399,177 @@ def test_templates_render_alike(tmp_path: Path) -> None:
     out = subprocess.run([str(NODE), "-e", script], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == expected
+
+
+def _node(script: str) -> Any:
+    out = subprocess.run([str(NODE), "-e", f"const C = require({json.dumps(str(ASSETS / 'runtime.js'))});\n" + script],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+@needs_node
+def test_chapter_starts_equal_python_for_every_chapter(tmp_path: Path) -> None:
+    """C.chapterStart is machine.chapter_start on every chapter of every shipped scenario: the same
+    scene, variables, visits, clock and path (the historical choices before the chapter)."""
+    files, expected = {}, {}
+    for folder in list_scenarios():
+        story = load_story(folder.name)
+        data = tmp_path / f"{story.id}.json"
+        data.write_text(story_json(story, None), encoding="utf-8")
+        files[story.id] = str(data)
+        for name, _ in story.chapters:
+            st = machine.chapter_start(story, name)
+            expected[f"{story.id}/{name}"] = {"scene": st.scene, "vars": list(st.vars), "visits": list(st.visits),
+                                              "clock": st.clock, "path": list(st.path)}
+    assert len(expected) >= 2 * len(files)
+    got = _node(f"""
+      const fs = require('fs'), out = {{}};
+      for (const [id, file] of Object.entries({json.dumps(files)})) {{
+        const story = C.load(JSON.parse(fs.readFileSync(file, 'utf8')));
+        for (const [name] of story.chapters) {{
+          const st = C.chapterStart(story, name, C.newGame(story, 1, 'g', name));
+          out[id + '/' + name] = {{scene: st.scene, vars: st.vars, visits: st.visits, clock: st.clock, path: st.path}};
+        }}
+      }}
+      process.stdout.write(JSON.stringify(out));
+    """)
+    assert got == json.loads(json.dumps(expected))
+
+
+# casefold's special cases: full folds (ß, ẞ, ﬁ, ŉ, ǰ), final sigma, the dotless ı and dotted İ,
+# Cherokee (folds to capitals), the micro sign, long s, U+FEFF (no space to Python), astral letters
+ACCOUNT_NAMES = ["Rabinowitch", "Strauß", "STRASSE", "Straẞe", "ﬁnn", "FINN", "ŉa", "ʼNA", "ǰan", "J̌AN", "ΟΔΟΣ",
+                 "οδος", "οδοσ", "Iıl", "IIL", "İz", "i̇z", "Ꭰꭰ", "ꭰꭰ", "ᏸ", "Ᏸ", "µ", "μ", "ſun", "SUN", "\ufeffName",
+                 "Name", "𐐀b", "𐐨B", "Gr\u00fc\u00dfe", "GRÜSSE", "Καλός", "ΚΑΛΟΣ"]
+
+
+@needs_node
+def test_dispute_lines_fold_case_as_python() -> None:
+    """pages.account_line (str.casefold) and the runtime's accountLine (casefold) agree on every
+    pair of names: "Strauß says ..." under the source "STRASSE" is not shown the name twice."""
+    from engine.play.pages import account_line
+
+    pairs = [[name, says + " says so, and more"] for name in ACCOUNT_NAMES for says in ACCOUNT_NAMES]
+    pairs += [["Name", "\ufeffName: says"], ["Name,", "name; so"], ["A", ""], ["A", " \u3000 "]]
+    got = _node(f"""
+      const pairs = {json.dumps(pairs)};
+      process.stdout.write(JSON.stringify([pairs.map(([n, s]) => C.accountLine(n, s)),
+        {json.dumps(ACCOUNT_NAMES)}.map(C.casefold)]));
+    """)
+    assert got[0] == [account_line(n, s) for n, s in pairs]
+    assert got[1] == [n.casefold() for n in ACCOUNT_NAMES]
+
+
+STRIPPED = ["\ufeff", "\ufeffa\ufeff", " \t\n", "\u3000x\u2003", "\x1c\x1dx\x1e\x1f", "\u00a0", "\u200bx", "\u180ex",
+            "\u0085a\u0085", "a b"]
+
+
+@needs_node
+def test_stripping_and_empty_saves_as_python(tmp_path: Path) -> None:
+    """Python's str.strip and split (no U+FEFF, U+180E or U+200B; the \\x1c-\\x1f separators) in the
+    runtime's pyStrip and words, and a save file of nothing but spaces, a BOM or a no-break space
+    refused for the terminal's reason (bytes.strip: ASCII spaces only)."""
+    from engine.saves.errors import SaveError
+    from engine.saves.savefile import parse
+
+    story = load_story("duma_march")
+    data = tmp_path / "story.json"
+    data.write_text(story_json(story, None), encoding="utf-8")
+    files = ["", " \n\t", "\ufeff", "\u00a0", "\ufeff{}", "\u3000"]
+    got = _node(f"""
+      const story = C.load(JSON.parse(require('fs').readFileSync({json.dumps(str(data))}, 'utf8')));
+      const texts = {json.dumps(STRIPPED)};
+      const refused = {json.dumps(files)}.map(t => {{
+        try {{ C.readSave(story, t); return null; }} catch (e) {{ return e.message; }}
+      }});
+      process.stdout.write(JSON.stringify([texts.map(C.pyStrip), texts.map(C.words), refused]));
+    """)
+    assert got[0] == [t.strip() for t in STRIPPED]
+    assert got[1] == [" ".join(t.split()) for t in STRIPPED]
+    for text, message in zip(files, got[2], strict=True):
+        with pytest.raises(SaveError) as exc:
+            parse(text.encode("utf-8"))
+        assert message is not None and message.split(" (")[0] == str(exc.value).split(" (")[0], text
+
+
+@needs_node
+def test_chapter_games_in_saves_and_transcripts_as_the_terminal(tmp_path: Path) -> None:
+    """A chapter game's save goes both ways with its chapter; its transcript header is the terminal's
+    (format 2: game, seed, chapter and the given choices before the chapter)."""
+    from engine.saves.savefile import decode
+    from engine.saves.store import SaveStore
+    from engine.saves.transcript import Transcript
+
+    story = load_story("malachite_hall")
+    name = story.chapters[-1][0]
+    game = Game("0123456789abcdef", 77, name)
+    state = machine.chapter_start(story, name)
+    data = tmp_path / "story.json"
+    data.write_text(story_json(story, None), encoding="utf-8")
+    saved = SaveStore(tmp_path / "saves").save("py", story, state, game)
+    header = json.loads((Transcript(tmp_path / "tr", story, "Anna", "9B", game=game, given=state.path).path)
+                        .read_text(encoding="utf-8").splitlines()[0])
+    got = _node(f"""
+      const fs = require('fs');
+      const story = C.load(JSON.parse(fs.readFileSync({json.dumps(str(data))}, 'utf8')));
+      const game = C.newGame(story, 77, '0123456789abcdef', {json.dumps(name)});
+      const state = C.origin(story, game);
+      const back = C.readSave(story, fs.readFileSync({json.dumps(str(saved))}, 'utf8'));
+      process.stdout.write(JSON.stringify([C.saveDocument(story, state, 'js', '2026-01-01T00:00:00.000+00:00', game),
+        back.game, back.state.path, C.transcriptStart(story, 'Anna', '9B', 'now', game)]));
+    """)
+    doc = decode(got[0].encode("utf-8"))
+    assert (doc.game_id, doc.seed, doc.chapter, doc.path) == (game.id, game.seed, name, state.path)
+    assert got[1] == {"id": game.id, "seed": 77, "chapter": name} and got[2] == list(state.path)
+    header.pop("started")
+    got[3].pop("started")
+    assert got[3] == header
+
+
+GAMES: list[Any] = [None, 5, [], {}, {"id": ""}, {"id": 5}, {"id": "g"}, {"id": "g", "seed": True},
+                    {"id": "g", "seed": -1}, {"id": "g", "seed": 2**32}, {"id": "g", "seed": None, "chapter": None},
+                    {"id": "g", "seed": 3, "chapter": ""}, {"id": "g", "seed": 3, "chapter": 7},
+                    {"id": "g", "seed": 3, "chapter": "x" * 101}, {"id": "g" * 101},
+                    {"id": "g", "seed": 3, "chapter": "night"}, {"id": "g", "seed": 3, "chapter": "no such chapter"}]
+
+
+@needs_node
+def test_a_saves_game_is_judged_as_the_terminal_judges_it(tmp_path: Path) -> None:
+    """The "game" of a save file (id, seed, chapter): refused or read alike by savefile.decode and
+    the runtime's readSave; a chapter this version lacks is played from the beginning (session._adopt)."""
+    from engine.saves.errors import SaveError
+    from engine.saves.savefile import decode, encode
+    from engine.saves.store import SaveStore
+
+    story = load_story("malachite_hall")
+    assert "night" in dict(story.chapters)
+    saved = SaveStore(tmp_path / "saves").save("py", story, machine.start(story))
+    base = json.loads(saved.read_text(encoding="utf-8"))
+    base.pop("checksum")
+    texts, expected = [], []
+    for game in GAMES:
+        doc = dict(base)
+        if game is None:
+            doc.pop("game", None)
+        else:
+            doc["game"] = game
+        data = encode(doc)
+        texts.append(data.decode("utf-8"))
+        try:
+            got = decode(data)
+        except SaveError:
+            expected.append(None)
+            continue
+        chapter = got.chapter if got.chapter in dict(story.chapters) else None
+        expected.append({"id": got.game_id, "seed": got.seed, "chapter": chapter} if got.game_id else "no game")
+    data = tmp_path / "story.json"
+    data.write_text(story_json(story, None), encoding="utf-8")
+    got = _node(f"""
+      const story = C.load(JSON.parse(require('fs').readFileSync({json.dumps(str(data))}, 'utf8')));
+      process.stdout.write(JSON.stringify({json.dumps(texts)}.map(t => {{
+        try {{ const r = C.readSave(story, t); return r.game || 'no game'; }} catch (e) {{ return null; }}
+      }})));
+    """)
+    assert got == expected
+    assert expected.count(None) >= 8

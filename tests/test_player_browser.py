@@ -241,7 +241,7 @@ def test_saves_reload_load_undo_save_files_and_the_transcript(browser: Browser, 
     folder = tmp_path / "transcripts"
     folder.mkdir()
     name = got.value.suggested_filename
-    assert re.fullmatch(r"\d{8}-\d{6}-anna-petrova-malachite_hall\.jsonl", name)
+    assert re.fullmatch(r"\d{8}-\d{6}-anna-petrova-malachite_hall-[0-9a-f]{16}\.jsonl", name)
     got.value.save_as(folder / name)
     events = [json.loads(line) for line in (folder / name).read_text(encoding="utf-8").splitlines()]
     assert events[0]["event"] == "start" and events[0]["student"] == "Anna Petrova" and events[0]["class"] == "9B"
@@ -277,6 +277,9 @@ def test_accessibility(browser: Browser, exported: Path, scheme: str, tmp_path: 
     page.click("#b-saves")
     assert _axe(page) == []
     page.click("#saves-close")
+    page.click("#b-chapters")
+    assert _axe(page) == []
+    page.click("#panel-close")
     state = machine.start(story)
     play_by_keys(page, story, state, machine.historical_path(story))
     assert _axe(page) == []
@@ -372,16 +375,279 @@ def test_all_scenarios_with_a_picker(browser: Browser, tmp_path: Path) -> None:
     page.goto(html.as_uri())
     page.wait_for_selector("#picker-title")
     assert page.evaluate("document.activeElement.id") == "picker-title"
-    assert page.locator("#picker-list button").count() == 2
+    assert page.locator("#picker-list > li > button").count() == 2
     for k, story in enumerate(stories):
-        page.locator("#picker-list button").nth(k).click()
+        page.locator("#picker-list > li > button").nth(k).click()
         state = machine.start(story)
         check_scene(page, story, state)
         play_by_keys(page, story, state, machine.historical_path(story)[:2])
         page.click("#b-picker")
         page.wait_for_selector("#picker-title")
     # each scenario keeps its own game
-    page.locator("#picker-list button").nth(0).click()
+    page.locator("#picker-list > li > button").nth(0).click()
     state = machine.replay(stories[0], [c.id for c in machine.historical_path(stories[0])[:2]])
     assert page.inner_text("#scene-title") == clean_line(stories[0].scenes[state.scene].title)
+    assert not watch.problems
+
+
+# ---- chapters, continued games and restarts: as the terminal game records them ---------------
+
+
+def _report(capsys: pytest.CaptureFixture[str], folder: Path) -> dict[str, Any]:
+    from engine.cli import main
+
+    capsys.readouterr()
+    assert main(["report", str(folder), "--format", "json"]) == 0
+    report: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return report
+
+
+def _download(page: Page, folder: Path, selector: str = "#b-transcript") -> Path:
+    folder.mkdir(exist_ok=True)
+    with page.expect_download() as got:
+        page.click(selector)
+    target = folder / got.value.suggested_filename
+    assert not target.exists()
+    got.value.save_as(target)
+    return target
+
+
+def _row(report: dict[str, Any], story: Story) -> dict[str, Any]:
+    """The one playthrough the report has of `story`."""
+    sections = report["scenarios"] if "scenarios" in report else [report]
+    section = next(s for s in sections if s["scenario"]["id"] == story.id) if "scenarios" in report else sections[0]
+    assert len(section["roster"]) == 1, section["roster"]
+    row: dict[str, Any] = section["roster"][0]
+    return row
+
+
+def test_a_chapter_from_the_page(browser: Browser, exported: Path, tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Chapters by keyboard: the game begins with machine.chapter_start's state, undo stops there,
+    and the save file and the transcript carry the chapter as the terminal's do."""
+    from engine.saves.savefile import decode
+    from engine.saves.store import SaveStore
+
+    story = load_story("malachite_hall")
+    name = story.chapters[1][0]
+    begin = machine.chapter_start(story, name)
+    page, watch = open_page(browser, exported)
+    assert "begin at a chapter" in page.inner_text("#message")
+    page.focus("#b-chapters")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "panel-title"
+    assert page.locator("#panel-body button").count() == 1 + len(story.chapters)
+    target = page.locator("#panel-body button", has_text=f"\u201c{name}\u201d")
+    assert clean_line(story.scenes[begin.scene].title) in page.inner_text("#panel-body")
+    target.focus()
+    page.keyboard.press("Enter")
+    check_scene(page, story, begin)
+    assert f'chapter "{name}"' in page.inner_text("#message")
+    assert page.is_disabled("#b-undo")
+    # the state is the terminal's: the page's save file restores to exactly chapter_start's state
+    page.click("#b-saves")
+    page.fill("#student", "Clara Zetkin")
+    with page.expect_download() as got:
+        page.click("#b-export")
+    doc = decode(Path(got.value.path()).read_bytes())
+    assert doc.chapter == name and doc.path == begin.path
+    assert SaveStore(tmp_path / "saves").restore(doc, story).state == begin
+    page.click("#saves-close")
+    rest = list(machine.historical_path(story))[len(begin.path):]
+    game = game_of(page, story)._replace(chapter=name)
+    actions: list[str | int] = [number_of(page, story, begin, rest[0]), "undo"]
+    state = play_by_keys(page, story, begin, rest[:1])
+    page.click("#b-undo")
+    check_scene(page, story, begin)
+    assert page.is_disabled("#b-undo")  # nothing before the chapter to take back
+    state = begin
+    for c in rest:
+        actions.append(number_of(page, story, state, c))
+        state = play_by_keys(page, story, state, [c])
+    assert machine.is_ending(story, state)
+    history = page.locator("#scene-body")
+    assert "Debrief" in history.inner_text()
+    file = _download(page, tmp_path / "tr", "text=Download my playthrough")
+    start = json.loads(file.read_text(encoding="utf-8").splitlines()[0])
+    assert start["chapter"] == name and start["given"] == list(begin.path) and start["format"] == 2
+    row = _row(_report(capsys, tmp_path / "tr"), story)
+    assert row["chapter"] == name and row["student"] == "Clara Zetkin"
+    assert row["choices"] == [c.id for c in rest] and row["undos"] == 1 and row["finished"]
+    assert row["decisions"] == sum(1 for c in rest if len(story.scenes[c.scene].choices) > 1)
+    # the terminal's game at the same chapter, by the same keys, writes the same transcript
+    terminal, events = _terminal_row(story, game, tmp_path, capsys, actions, "Clara Zetkin")
+    assert _events(file) == events and terminal["choices"] == row["choices"]
+    assert not watch.problems
+
+
+def test_a_chapter_from_the_picker(browser: Browser, tmp_path: Path) -> None:
+    stories = [load_story("malachite_hall"), load_story("duma_march")]
+    html = tmp_path / "class.html"
+    html.write_text(player_page(stories, load_record()), encoding="utf-8")
+    page = browser.new_context().new_page()
+    watch = Watch(page)
+    page.goto(html.as_uri())
+    page.wait_for_selector("#picker-title")
+    story = stories[1]
+    name = story.chapters[-1][0]
+    page.get_by_role("button", name=f"{story.title}: begin at the chapter \u201c{name}\u201d").click()
+    check_scene(page, story, machine.chapter_start(story, name))
+    assert not watch.problems
+
+
+def test_a_continued_game_is_one_playthrough(browser: Browser, exported: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Played, downloaded, saved, reloaded, loaded, played to the end and downloaded again: the
+    report joins the two downloads by the game's id into one playthrough, nothing counted twice."""
+    story = load_story("malachite_hall")
+    path = machine.historical_path(story)
+    states = [machine.start(story)]
+    for c in path:
+        states.append(machine.choose(story, states[-1], c))
+    folder = tmp_path / "handed-in"
+    page, watch = open_page(browser, exported)
+    page.click("#b-saves")
+    page.fill("#student", "Boris Pasternak")
+    page.click("#saves-close")
+    play_by_keys(page, story, states[0], path[:3])
+    page.click("#b-undo")
+    play_by_keys(page, story, states[2], path[2:3])
+    page.click("#b-saves")
+    first = _download(page, folder)
+    page.fill("#slot", "evening")
+    page.click("#b-save")
+    page.click("#saves-close")
+    play_by_keys(page, story, states[3], path[3:5])
+    page.reload()
+    page.wait_for_selector("#scene-title")
+    check_scene(page, story, states[5])
+    page.click("#b-saves")
+    page.click("button[aria-label='Load evening']")
+    check_scene(page, story, states[3])
+    end = play_by_keys(page, story, states[3], path[3:])
+    assert machine.is_ending(story, end)
+    second = _download(page, folder, "text=Download my playthrough")
+    # pressed twice: a third part, with nothing new in it, changes no count
+    third = _download(page, folder, "text=Download my playthrough")
+    assert third.name.endswith("-3.jsonl") and second.name.endswith("-2.jsonl")
+    heads = [json.loads(f.read_text(encoding="utf-8").splitlines()[0]) for f in (first, second, third)]
+    assert heads[0]["game"] == heads[1]["game"] == heads[2]["game"]
+    assert heads[0]["started"] < heads[1]["started"] <= heads[2]["started"]
+    report = _report(capsys, folder)
+    assert report["playthroughs"] == 1 if "playthroughs" in report else True
+    row = _row(report, story)
+    assert row["student"] == "Boris Pasternak" and row["finished"] and row["ending"] == end.scene
+    assert row["choices"] == [c.id for c in path]
+    assert row["undos"] == 1 and row["restarts"] == 0
+    assert row["decisions"] == sum(1 for c in path if len(story.scenes[c.scene].choices) > 1)
+    assert any("continued later" in f for f in row["flags"])
+    assert not watch.problems
+
+
+def _events(file: Path) -> list[dict[str, Any]]:
+    """A transcript's events without what depends on the clock."""
+    events = [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines()]
+    return [{k: v for k, v in e.items() if k not in ("started", "ended", "seconds")} for e in events]
+
+
+def _terminal_row(story: Story, game: Game, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                  actions: list[str | int], student: str = "Boris Pasternak",
+                  ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The report's row of the same actions in the terminal game (its session, its transcript),
+    and the transcript's events."""
+    from engine.saves.store import SaveStore
+
+    folder = tmp_path / "terminal"
+    session = Session(story, store=SaveStore(tmp_path / "terminal-saves"), student=student,
+                      transcripts=folder, game=game)
+    session.begin()
+    for act in actions:
+        if act == "restart":
+            session.restart()
+        elif act == "undo":
+            session.undo()
+        else:
+            assert isinstance(act, int)
+            session.take(act)
+    session.close()
+    (file,) = folder.iterdir()
+    return _row(_report(capsys, folder), story), _events(file)
+
+
+def test_a_restart_is_one_playthrough_as_in_the_terminal(browser: Browser, exported: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    story = load_story("malachite_hall")
+    path = machine.historical_path(story)
+    page, watch = open_page(browser, exported)
+    page.click("#b-saves")
+    page.fill("#student", "Boris Pasternak")
+    page.click("#saves-close")
+    game = game_of(page, story)
+    actions: list[str | int] = []
+    state = machine.start(story)
+    for c in path[:2]:
+        actions.append(number_of(page, story, state, c))
+        state = play_by_keys(page, story, state, [c])
+    # "Play again" at the end and "Restart" are one action: asked first, then the same game again
+    page.click("#b-restart")
+    page.click("text=Yes, start again")
+    actions.append("restart")
+    state = machine.start(story)
+    check_scene(page, story, state)
+    assert "You start again from the beginning." in page.inner_text("#message")
+    assert "earlier-malachite_hall-" in page.inner_text("#message")
+    assert game_of(page, story) == game  # the same game: one playthrough
+    for c in path:
+        actions.append(number_of(page, story, state, c))
+        state = play_by_keys(page, story, state, [c])
+    file = _download(page, tmp_path / "page", "text=Download my playthrough")
+    row = _row(_report(capsys, file.parent), story)
+    assert row["restarts"] == 1 and row["choices"] == [c.id for c in path] and row["finished"]
+    terminal, events = _terminal_row(story, game, tmp_path, capsys, actions)
+    assert _events(file) == events  # the same transcript, event for event
+    keep = ("student", "chapter", "choices", "decisions", "departures", "undos", "restarts", "ending", "ending_kind",
+            "finished", "closed_before_the_end")
+    assert {k: row[k] for k in keep} == {k: terminal[k] for k in keep}
+    page.click("#b-saves")
+    assert page.locator("#slot-list li", has_text="earlier-malachite_hall-").count() == 1
+    assert not watch.problems
+
+
+def test_a_terminal_game_finished_in_the_page_is_one_playthrough(browser: Browser, exported: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Begun in the terminal, saved to a file, loaded in the page, finished and downloaded: the
+    page goes on with the terminal's game (its id and order), and the report joins the terminal's
+    transcript and the page's into one playthrough."""
+    from engine.saves.store import SaveStore
+
+    story = load_story("malachite_hall")
+    path = machine.historical_path(story)
+    folder = tmp_path / "class"
+    game = Game("00c0ffee00c0ffee", 4242, None)
+    session = Session(story, store=SaveStore(tmp_path / "saves"), student="Dora Kaplan", transcripts=folder,
+                      game=game)
+    session.begin()
+    for c in path[:4]:
+        session.take([x.id for x in session.open_choices()].index(c.id) + 1)
+    session.undo()
+    session.take([x.id for x in session.open_choices()].index(path[3].id) + 1)
+    session.save("to-the-browser")
+    session.close()
+    saved = tmp_path / "saves" / "to-the-browser.save.json"
+    assert saved.is_file()
+    page, watch = open_page(browser, exported)
+    page.click("#b-saves")
+    page.fill("#student", "Dora Kaplan")
+    page.set_input_files("#import", str(saved))
+    page.wait_for_selector("#message:has-text('Loaded the save file')")
+    state = machine.replay(story, [c.id for c in path[:4]])
+    check_scene(page, story, state)
+    assert game_of(page, story) == game  # the terminal's game goes on, in its own order
+    end = play_by_keys(page, story, state, path[4:])
+    assert machine.is_ending(story, end)
+    _download(page, folder, "text=Download my playthrough")
+    assert len(list(folder.iterdir())) == 2
+    row = _row(_report(capsys, folder), story)
+    assert row["student"] == "Dora Kaplan" and row["finished"] and row["choices"] == [c.id for c in path]
+    assert row["undos"] == 1 and row["restarts"] == 0
     assert not watch.problems

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from engine.build.loader import load_story
 from engine.cli import main
 from engine.tools.playtime import playing_time
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 def test_the_time_follows_the_words_and_the_chapters_split_it() -> None:

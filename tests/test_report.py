@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from engine.build.loader import load_story
-from engine.classroom.report import build_report, collect, render
-from engine.cli import main
+from engine.classroom.report import build_report, collect, render_report
 from engine.core import machine
 from engine.core.model import Story
 from engine.saves.transcript import Transcript
 from tests.conftest import pdf_pages
+from tests.helpers import ROOT, GameProcess, run_cli
 
 CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
 CLASS = CLASSROOM / "class"
@@ -34,12 +34,6 @@ def _make_class() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 class Page(HTMLParser):
@@ -301,9 +295,9 @@ def test_build_report_api() -> None:
     report = build_report(got.story, got.playthroughs, got.skipped)
     assert report.playthroughs == 9 and report.students == 8 and report.classes == ("7B",)
     for fmt in ("text", "md", "html", "json", "csv"):
-        assert render(report, fmt)
+        assert render_report(report, fmt)
     with pytest.raises(ValueError):
-        render(report, "pdf")
+        render_report(report, "pdf")
 
 
 def test_a_continued_game_is_joined_to_its_first_part(tmp_path: Path,
@@ -340,9 +334,40 @@ def test_a_continued_game_is_joined_to_its_first_part(tmp_path: Path,
     assert data["decisions"][0]["seconds"]["n"] == 0
 
 
+def test_a_game_s_parts_are_ordered_by_the_moment_they_began_not_by_their_text(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Part one begun at 22:00 in Tokyo (13:00 UTC), part two at 09:00 in New York (14:00 UTC):
+    by their text the second comes first; the report orders them by time and joins them."""
+    from datetime import timedelta, timezone
+
+    from engine.core.model import Game
+
+    story = load_story(CLASSROOM / "lesson")
+    game = Game("0123456789abcdef", None, None)
+    tokyo, new_york = timezone(timedelta(hours=9)), timezone(timedelta(hours=-5))
+    first = Transcript(tmp_path, story, "Nina", "7B", game=game, now=lambda: datetime(2024, 3, 5, 22, 0, tzinfo=tokyo))
+    start = machine.start(story)
+    first.scene(start)
+    saved = machine.choose(story, start, "ultimatum.ignore")
+    first.choice(story.choices_by_id["ultimatum.ignore"], saved, 4)
+    first.scene(saved)
+    first.close()
+    t = Transcript(tmp_path, story, "Nina", "7B", game=game, now=lambda: datetime(2024, 3, 5, 9, 0, tzinfo=new_york))
+    t.scene(saved)
+    end = machine.choose(story, saved, "aurora.flee")
+    t.choice(story.choices_by_id["aurora.flee"], end, 7)
+    t.scene(end)
+    t.ending(end)
+    t.close()
+    assert t.path.name < first.path.name  # by text, the continuation sorts first
+    data = json.loads(run_cli(capsys, "report", str(tmp_path), "--scenarios", str(CLASSROOM), "--format", "json")[1])
+    assert data["playthroughs"] == 1 and data["endings"]["escape"] == 1
+    assert data["roster"][0]["choices"] == ["ultimatum.ignore", "aurora.flee"]
+    assert data["roster"][0]["started"].startswith("2024-03-05T22:00")  # the game began in Tokyo
+
+
 # --- the 24-student lesson, end to end --------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class Student:
@@ -441,11 +466,19 @@ def test_the_24_student_lesson_in_one_shared_folder(tmp_path: Path, capsys: pyte
     s.decisions(5)
     s.session.handle("quit")
     done(s)
-    s = Student(folder, hall, "Killed", seed=202)  # the window closed after 8 decisions, mid-write
-    s.decisions(8)
-    done(s)
-    assert s.session.transcript is not None
-    with s.session.transcript.path.open("ab") as f:
+    def played(g: GameProcess, *more: GameProcess) -> None:
+        own = tuple(cid for part in (g, *more) for cid in part.taken)
+        games[g.story.id].append(((), own, machine.is_ending(g.story, (more[-1] if more else g).state)))
+
+    def process(name: str, seed: int, *args: str) -> GameProcess:
+        return GameProcess(hall, folder, "malachite_hall", "--student", name, "--class", "9A", *args, seed=seed)
+
+    g = process("Killed", 202, "--seed", "202")  # a real game, SIGKILLed after 8 decisions ...
+    g.decide(8)
+    g.kill()
+    played(g)
+    (killed,) = (folder / "transcripts").glob("*-killed-malachite_hall-*.jsonl")
+    with killed.open("ab") as f:  # ... as it wrote a line
         f.write(b'{"event": "choice", "choice": "half')
     s = Student(folder, hall, "Restarter", seed=203)  # restarts after leaving, then plays it as it happened
     s.decisions(4, leave_at=1)
@@ -459,23 +492,26 @@ def test_the_24_student_lesson_in_one_shared_folder(tmp_path: Path, capsys: pyte
         s.to_end(leave_at=3 if k else None)
         s.session.handle("quit")
         done(s)
-    s = Student(folder, hall, "Continuer", seed=400)  # saves, leaves, continues next lesson
-    s.decisions(6, leave_at=5)
-    s.session.handle("save continuer")
-    s.session.handle("quit")
-    later = Student(folder, hall, None, seed=999, load="continuer")  # the new session adopts the saved game
-    assert later.session.game == s.session.game
+    g = process("Continuer", 400, "--seed", "400")  # the window closed after 6 decisions ...
+    g.decide(6, leave_at=5)
+    g.kill()
+    later = process("Continuer", 400, "--continue")  # ... and the student continues next lesson
+    assert "Your game continues." in later.screen
+    later.state = g.state
     later.to_end()
-    later.session.handle("quit")
-    done(later)
+    later.quit()
+    played(g, later)
+    parts = sorted((folder / "transcripts").glob("*-continuer-malachite_hall-*.jsonl"))
+    assert len(parts) == 2 and len({json.loads(p.read_text().splitlines()[0])["game"] for p in parts}) == 1
     s = Student(folder, hall, "Анна Петрова", seed=500)  # types 1 every time
     while not s.session.is_ending():
         s.session.handle("1")
     s.session.handle("quit")
     done(s)
-    s = Student(folder, hall, "<b>Eve</b> ../../x", seed=501)  # reached the ending, then killed
-    s.to_end(leave_at=4)
-    done(s)
+    g = process("<b>Eve</b> ../../x", 501, "--seed", "501")  # reached the ending, then SIGKILLed
+    g.to_end(leave_at=4)
+    g.kill()
+    played(g)
 
     for i, chapter in enumerate((None, None, "march", "vote")):  # four on the Duma, two of them a chapter
         s = Student(folder, duma, f"Duma {i}", seed=600 + i, chapter=chapter)

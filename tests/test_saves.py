@@ -19,12 +19,8 @@ from engine.saves.savefile import FORMAT, MAX_BYTES, encode
 from engine.saves.store import AUTOSAVE_PREFIX, Loaded, SaveError, SaveMismatch, SaveStore, saves_dir
 
 FIXTURE = Path(__file__).parent / "fixtures" / "saves" / "vigil"
+STORY = FIXTURE
 PATH = ("hall.pace", "hall.wait", "hall_again.back", "hall.ignore", "late.brave")
-
-
-@pytest.fixture(scope="module")
-def story() -> Story:
-    return load_story(FIXTURE)
 
 
 @pytest.fixture
@@ -32,7 +28,7 @@ def store(tmp_path: Path) -> SaveStore:
     return SaveStore(tmp_path / "saves")
 
 
-def play(story: Story, path: tuple[str, ...] = PATH) -> State:
+def replayed(story: Story, path: tuple[str, ...] = PATH) -> State:
     return machine.replay(story, path)
 
 
@@ -77,7 +73,7 @@ def test_saves_dir_that_cannot_be_made(tmp_path: Path) -> None:
 
 def test_round_trip(story: Story, store: SaveStore) -> None:
     for n in range(len(PATH) + 1):
-        state = play(story, PATH[:n])
+        state = replayed(story, PATH[:n])
         path = store.save(f"at {n}", story, state)
         assert path.parent == store.folder and path.name == f"at {n}.save.json"
         assert store.load(f"at {n}", story) == Loaded(state, None)
@@ -91,25 +87,25 @@ def test_round_trip(story: Story, store: SaveStore) -> None:
 
 
 def test_saving_again_keeps_the_previous_version_as_backup(story: Story, store: SaveStore) -> None:
-    store.save("g", story, play(story, PATH[:1]))
+    store.save("g", story, replayed(story, PATH[:1]))
     assert files(store) == ["g.save.json"]
-    store.save("g", story, play(story, PATH[:2]))
+    store.save("g", story, replayed(story, PATH[:2]))
     assert files(store) == ["g.save.bak.json", "g.save.json"]
-    assert store.load("g", story).state == play(story, PATH[:2])
-    assert store.load("g", story, use_backup=True).state == play(story, PATH[:1])
-    store.save("g", story, play(story, PATH[:3]))
-    assert store.load("g", story, use_backup=True).state == play(story, PATH[:2])
+    assert store.load("g", story).state == replayed(story, PATH[:2])
+    assert store.load("g", story, use_backup=True).state == replayed(story, PATH[:1])
+    store.save("g", story, replayed(story, PATH[:3]))
+    assert store.load("g", story, use_backup=True).state == replayed(story, PATH[:2])
 
 
 def test_a_fresh_store_also_checks_the_old_version_before_keeping_it(story: Story, tmp_path: Path) -> None:
     first = SaveStore(tmp_path)
-    first.save("g", story, play(story, PATH[:1]))
-    first.save("g", story, play(story, PATH[:2]))
+    first.save("g", story, replayed(story, PATH[:1]))
+    first.save("g", story, replayed(story, PATH[:2]))
     (tmp_path / "g.save.json").write_bytes(b"{broken")
-    SaveStore(tmp_path).save("g", story, play(story, PATH[:3]))
+    SaveStore(tmp_path).save("g", story, replayed(story, PATH[:3]))
     # the damaged version did not replace the good backup (the first version)
-    assert SaveStore(tmp_path).load("g", story, use_backup=True).state == play(story, PATH[:1])
-    assert SaveStore(tmp_path).load("g", story).state == play(story, PATH[:3])
+    assert SaveStore(tmp_path).load("g", story, use_backup=True).state == replayed(story, PATH[:1])
+    assert SaveStore(tmp_path).load("g", story).state == replayed(story, PATH[:3])
 
 
 def test_slots_newest_first_and_latest_autosave(story: Story, store: SaveStore,
@@ -118,9 +114,9 @@ def test_slots_newest_first_and_latest_autosave(story: Story, store: SaveStore,
 
     ticks = iter(f"2026-12-02T10:00:0{n}.000+00:00" for n in range(10))
     monkeypatch.setattr(engine.saves.store, "_now", lambda: next(ticks))  # an injected clock, no sleeps
-    store.save("old", story, play(story, PATH[:1]))
-    store.autosave(story, play(story, PATH[:2]))
-    store.save("new", story, play(story, PATH[:4]))
+    store.save("old", story, replayed(story, PATH[:1]))
+    store.autosave(story, replayed(story, PATH[:2]))
+    store.save("new", story, replayed(story, PATH[:4]))
     infos = store.slots()
     assert [i.slot for i in infos] == ["new", AUTOSAVE_PREFIX + "vigil", "old"]
     new = infos[0]
@@ -129,25 +125,25 @@ def test_slots_newest_first_and_latest_autosave(story: Story, store: SaveStore,
     assert new.saved_at.endswith("+00:00") and new.steps == 4
     auto = store.latest_autosave()
     assert auto is not None and auto.slot == "autosave-vigil"
-    assert store.load(auto.slot, story).state == play(story, PATH[:2])
+    assert store.load(auto.slot, story).state == replayed(story, PATH[:2])
 
 
 def test_saving_is_per_slot_so_restart_keeps_the_old_game(story: Story, store: SaveStore) -> None:
-    store.save("mine", story, play(story, PATH[:4]))
+    store.save("mine", story, replayed(story, PATH[:4]))
     restarted = machine.start(story)
     store.autosave(story, restarted)
-    assert store.load("mine", story).state == play(story, PATH[:4])
+    assert store.load("mine", story).state == replayed(story, PATH[:4])
 
 
 def test_undo_then_save(story: Story, store: SaveStore) -> None:
-    state = machine.undo(story, play(story), 3)
+    state = machine.undo(story, replayed(story), 3)
     store.save("u", story, state)
-    assert store.load("u", story).state == play(story, PATH[:2])
+    assert store.load("u", story).state == replayed(story, PATH[:2])
 
 
 def test_delete(story: Story, store: SaveStore) -> None:
-    store.save("g", story, play(story))
-    store.save("g", story, play(story))
+    store.save("g", story, replayed(story))
+    store.save("g", story, replayed(story))
     store.delete("g")
     assert files(store) == []
     with pytest.raises(SaveError, match="no save named"):
@@ -157,7 +153,7 @@ def test_delete(story: Story, store: SaveStore) -> None:
 
 
 def test_export_and_import(story: Story, store: SaveStore, tmp_path: Path) -> None:
-    store.save("g", story, play(story))
+    store.save("g", story, replayed(story))
     out = store.export("g", tmp_path)
     assert out == tmp_path / "g.save.json"
     with pytest.raises(SaveError, match="already exists"):
@@ -169,7 +165,7 @@ def test_export_and_import(story: Story, store: SaveStore, tmp_path: Path) -> No
     with pytest.raises(SaveError, match="already"):
         store.import_(out, "shared", story=story)
     for slot in ("g-2", "shared"):
-        assert store.load(slot, story).state == play(story)
+        assert store.load(slot, story).state == replayed(story)
         assert store.read(slot).slot == slot
 
 
@@ -177,7 +173,7 @@ def test_import_refuses_a_save_that_does_not_fit(story: Story, store: SaveStore,
     """A save whose path does not replay through its scenario is refused unless `unchecked`."""
     from engine.saves.savefile import decode, encode
 
-    store.save("g", story, play(story))
+    store.save("g", story, replayed(story))
     out = store.export("g", tmp_path)
     doc = json.loads(out.read_bytes())
     doc.pop("checksum")
@@ -200,7 +196,7 @@ def test_import_refuses_bad_files(store: SaveStore, tmp_path: Path) -> None:
 
 
 def test_load_of_another_scenarios_save(story: Story, store: SaveStore) -> None:
-    store.save("g", story, play(story))
+    store.save("g", story, replayed(story))
     rewrite(store.folder / "g.save.json", lambda d: d.update(scenario="duma_march"))
     assert store.scenario_of("g") == "duma_march"
     with pytest.raises(SaveError, match="duma_march"):
@@ -216,33 +212,33 @@ def _enospc(*_a: Any, **_k: Any) -> Any:
 
 @pytest.mark.parametrize("where", ["write", "fsync", "replace", "link"])
 def test_disk_full(story: Story, store: SaveStore, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
-    store.save("g", story, play(story, PATH[:1]))
-    store.save("g", story, play(story, PATH[:2]))
+    store.save("g", story, replayed(story, PATH[:1]))
+    store.save("g", story, replayed(story, PATH[:2]))
     before = {n: (store.folder / n).read_bytes() for n in files(store)}
     monkeypatch.setattr(os, where, _enospc)
     if where == "link":  # the backup falls back to writing a copy; the save itself goes through
-        store.save("g", story, play(story, PATH[:3]))
+        store.save("g", story, replayed(story, PATH[:3]))
         monkeypatch.undo()
-        assert store.load("g", story).state == play(story, PATH[:3])
-        assert store.load("g", story, use_backup=True).state == play(story, PATH[:2])
+        assert store.load("g", story).state == replayed(story, PATH[:3])
+        assert store.load("g", story, use_backup=True).state == replayed(story, PATH[:2])
         assert temps(store) == []
         return
     with pytest.raises(SaveError) as info:
-        store.save("g", story, play(story, PATH[:3]))
+        store.save("g", story, replayed(story, PATH[:3]))
     monkeypatch.undo()
     assert "disk is full" in info.value.message and "previous save is unchanged" in info.value.message
     assert temps(store) == []
-    assert store.load("g", story).state == play(story, PATH[:2])
+    assert store.load("g", story).state == replayed(story, PATH[:2])
     after = {n: (store.folder / n).read_bytes() for n in files(store)}
     assert after["g.save.json"] == before["g.save.json"]
     # and it works again once there is space
-    store.save("g", story, play(story, PATH[:3]))
-    assert store.load("g", story).state == play(story, PATH[:3])
+    store.save("g", story, replayed(story, PATH[:3]))
+    assert store.load("g", story).state == replayed(story, PATH[:3])
 
 
 def test_replace_of_the_slot_fails_after_the_backup(story: Story, store: SaveStore,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    store.save("g", story, play(story, PATH[:1]))
+    store.save("g", story, replayed(story, PATH[:1]))
     old = (store.folder / "g.save.json").read_bytes()
     real = os.replace
 
@@ -253,7 +249,7 @@ def test_replace_of_the_slot_fails_after_the_backup(story: Story, store: SaveSto
 
     monkeypatch.setattr(os, "replace", fail_for_slot)
     with pytest.raises(SaveError, match="input/output"):
-        store.save("g", story, play(story, PATH[:2]))
+        store.save("g", story, replayed(story, PATH[:2]))
     monkeypatch.undo()
     assert (store.folder / "g.save.json").read_bytes() == old
     assert temps(store) == []
@@ -262,14 +258,14 @@ def test_replace_of_the_slot_fails_after_the_backup(story: Story, store: SaveSto
 def test_read_only_folder(story: Story, store: SaveStore) -> None:
     if os.name != "posix" or os.geteuid() == 0:
         pytest.skip("permissions are not enforced here")
-    store.save("g", story, play(story, PATH[:1]))
+    store.save("g", story, replayed(story, PATH[:1]))
     store.folder.chmod(0o500)
     try:
         with pytest.raises(SaveError, match="permission denied"):
-            store.save("g", story, play(story, PATH[:2]))
+            store.save("g", story, replayed(story, PATH[:2]))
     finally:
         store.folder.chmod(0o700)
-    assert store.load("g", story).state == play(story, PATH[:1])
+    assert store.load("g", story).state == replayed(story, PATH[:1])
 
 
 # --- damaged files and backups ----------------------------------------------------------------
@@ -296,25 +292,25 @@ def _damage_zeros(p: Path) -> None:
 
 @pytest.mark.parametrize("damage", [_damage_truncate, _damage_flip, _damage_empty, _damage_zeros])
 def test_damaged_slot_offers_the_backup(story: Story, store: SaveStore, damage: Any) -> None:
-    store.save("g", story, play(story, PATH[:2]))
-    store.save("g", story, play(story, PATH[:3]))
+    store.save("g", story, replayed(story, PATH[:2]))
+    store.save("g", story, replayed(story, PATH[:3]))
     damage(store.folder / "g.save.json")
     with pytest.raises(SaveError) as info:
         store.load("g", story)
     assert not isinstance(info.value, SaveMismatch)
     assert info.value.backup_available and "backup" in info.value.message
     loaded = store.load("g", story, use_backup=True)
-    assert loaded.state == play(story, PATH[:2])
+    assert loaded.state == replayed(story, PATH[:2])
     assert loaded.notice is not None and "backup" in loaded.notice
     info_ = store.slots()[0]
     assert info_.problem is not None and info_.fits is False
     # the next save replaces the damaged slot and keeps the good backup
-    store.save("g", story, play(story, PATH[:4]))
-    assert store.load("g", story, use_backup=True).state == play(story, PATH[:2])
+    store.save("g", story, replayed(story, PATH[:4]))
+    assert store.load("g", story, use_backup=True).state == replayed(story, PATH[:2])
 
 
 def test_damaged_slot_without_backup(story: Story, store: SaveStore) -> None:
-    store.save("g", story, play(story, PATH[:2]))
+    store.save("g", story, replayed(story, PATH[:2]))
     _damage_truncate(store.folder / "g.save.json")
     with pytest.raises(SaveError) as info:
         store.load("g", story)
@@ -324,8 +320,8 @@ def test_damaged_slot_without_backup(story: Story, store: SaveStore) -> None:
 
 
 def test_damaged_backup_is_not_offered(story: Story, store: SaveStore) -> None:
-    store.save("g", story, play(story, PATH[:2]))
-    store.save("g", story, play(story, PATH[:3]))
+    store.save("g", story, replayed(story, PATH[:2]))
+    store.save("g", story, replayed(story, PATH[:3]))
     _damage_flip(store.folder / "g.save.bak.json")
     _damage_truncate(store.folder / "g.save.json")
     with pytest.raises(SaveError) as info:
@@ -334,8 +330,8 @@ def test_damaged_backup_is_not_offered(story: Story, store: SaveStore) -> None:
 
 
 def test_state_that_does_not_match_its_path_is_damage(story: Story, store: SaveStore) -> None:
-    store.save("g", story, play(story, PATH[:3]))
-    store.save("g", story, play(story, PATH[:4]))
+    store.save("g", story, replayed(story, PATH[:3]))
+    store.save("g", story, replayed(story, PATH[:4]))
     rewrite(store.folder / "g.save.json", lambda d: d["state"]["variables"].update(resolve=10))
     with pytest.raises(SaveError, match="does not match") as info:
         store.load("g", story)
@@ -346,7 +342,7 @@ def test_state_that_does_not_match_its_path_is_damage(story: Story, store: SaveS
 
 
 def test_newer_format_is_refused_and_left_untouched(story: Story, store: SaveStore) -> None:
-    store.save("future", story, play(story))
+    store.save("future", story, replayed(story))
     rewrite(store.folder / "future.save.json", lambda d: d.update(format=FORMAT + 1, quantum={"x": [1]}))
     original = (store.folder / "future.save.json").read_bytes()
     stat = os.stat(store.folder / "future.save.json")
@@ -354,7 +350,7 @@ def test_newer_format_is_refused_and_left_untouched(story: Story, store: SaveSto
         store.load("future", story)
     assert not info.value.backup_available
     with pytest.raises(SaveError, match="newer version"):
-        store.save("future", story, play(story, PATH[:1]))
+        store.save("future", story, replayed(story, PATH[:1]))
     with pytest.raises(SaveError, match="newer version"):
         store.scenario_of("future")
     assert store.slots()[0].problem is not None
@@ -378,7 +374,7 @@ def test_newer_format_is_refused_and_left_untouched(story: Story, store: SaveSto
     lambda d: d.pop("state"),
 ])
 def test_crafted_wrong_types(story: Story, store: SaveStore, change: Any) -> None:
-    store.save("g", story, play(story))
+    store.save("g", story, replayed(story))
     rewrite(store.folder / "g.save.json", change)
     with pytest.raises(SaveError, match="not a valid save"):
         store.load("g", story)
@@ -388,7 +384,7 @@ def test_crafted_wrong_types(story: Story, store: SaveStore, change: Any) -> Non
     ("hall.nope", 1), ("__import__('os').system('true')", 1), ("late.brave", 1), ("surrender.x", 1),
 ])
 def test_crafted_unknown_choice_ids(story: Story, store: SaveStore, bad_id: str, step: int) -> None:
-    store.save("g", story, play(story))
+    store.save("g", story, replayed(story))
     rewrite(store.folder / "g.save.json", lambda d: d.update(path=[bad_id] + list(PATH)))
     with pytest.raises(SaveMismatch) as info:
         store.load("g", story)
@@ -437,7 +433,7 @@ def test_crafted_deep_nesting(story: Story, store: SaveStore) -> None:
 
 
 def test_crafted_long_path_of_valid_steps_is_bounded(story: Story, store: SaveStore) -> None:
-    store.save("g", story, play(story))
+    store.save("g", story, replayed(story))
     rewrite(store.folder / "g.save.json", lambda d: d.update(path=["hall.pace"] * 100_001))
     with pytest.raises(SaveError):
         store.load("g", story)
@@ -457,7 +453,7 @@ def test_fifo_in_place_of_a_save(story: Story, store: SaveStore) -> None:
 @pytest.mark.parametrize("name", ["../escape", "../../etc/x", "CON", "nul.txt", ".hidden", "a\x00b", "x" * 65])
 def test_slot_name_attacks_write_nothing(story: Story, store: SaveStore, tmp_path: Path, name: str) -> None:
     before = sorted(p.name for p in tmp_path.rglob("*"))
-    for call in (lambda: store.save(name, story, play(story)), lambda: store.load(name, story),
+    for call in (lambda: store.save(name, story, replayed(story)), lambda: store.load(name, story),
                  lambda: store.delete(name), lambda: store.export(name, tmp_path),
                  lambda: store.scenario_of(name)):
         with pytest.raises(SaveError):
@@ -471,7 +467,7 @@ def test_symlinked_slot_pointing_outside_is_not_written(story: Story, store: Sav
     outside.write_text("do not touch")
     os.symlink(outside, store.folder / "link.save.json")
     with pytest.raises(SaveError, match="outside the saves folder"):
-        store.save("link", story, play(story))
+        store.save("link", story, replayed(story))
     with pytest.raises(SaveError):
         store.delete("link")
     assert outside.read_text() == "do not touch"
@@ -482,7 +478,7 @@ def test_symlinked_slot_pointing_outside_is_not_written(story: Story, store: Sav
 
 def test_leftover_temp_files_are_cleaned_at_start(story: Story, tmp_path: Path) -> None:
     store = SaveStore(tmp_path)
-    store.save("g", story, play(story))
+    store.save("g", story, replayed(story))
     dead_pid = 2**22 + 12345  # above the usual pid_max
     for i in range(3):
         (tmp_path / f"{durable.TEMP_PREFIX}{dead_pid}-{i:012x}{durable.TEMP_SUFFIX}").write_bytes(b'{"kind":')
@@ -528,7 +524,7 @@ REORDER_BACK = (SCENES, "    choices:\n      - id: ignore\n",
 
 
 def _saved(story: Story, store: SaveStore, path: tuple[str, ...] = PATH) -> None:
-    store.save("g", story, play(story, path))
+    store.save("g", story, replayed(story, path))
 
 
 def _fits(store: SaveStore, new: Story, path: tuple[str, ...] = PATH) -> Loaded:
@@ -544,14 +540,14 @@ def test_edit_insert_a_choice_before_another(story: Story, store: SaveStore, tmp
     new = edited(tmp_path, INSERT)
     assert new.scenes["hall"].choices[0].id == "hall.pray"  # positions shifted; ids did not
     loaded = _fits(store, new)
-    assert loaded.state == play(story)  # exactly the same game, not the choice now at its index
+    assert loaded.state == replayed(story)  # exactly the same game, not the choice now at its index
 
 
 def test_edit_reorder_choices(story: Story, store: SaveStore, tmp_path: Path) -> None:
     _saved(story, store)
     new = edited(tmp_path, REORDER, REORDER_BACK)
     assert [c.key for c in new.scenes["hall"].choices][:2] == ["pace", "ignore"]
-    assert _fits(store, new).state == play(story)
+    assert _fits(store, new).state == replayed(story)
 
 
 def test_edit_rename_a_scene(story: Story, store: SaveStore, tmp_path: Path) -> None:
@@ -620,7 +616,7 @@ def test_edit_changes_an_effect(story: Story, store: SaveStore, tmp_path: Path) 
 def test_every_autosave_of_a_long_game_is_synced(story: Story, store: SaveStore,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Each autosave of a long game reaches the disk (its speed is measured by `chronicle bench`)."""
-    state = play(story, ("hall.pace",) * 300 + PATH)
+    state = replayed(story, ("hall.pace",) * 300 + PATH)
     store.autosave(story, state)
     synced: list[int] = []
     monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd))
@@ -639,9 +635,9 @@ def test_a_state_of_another_scenario_is_not_saved(story: Story, store: SaveStore
 
 
 def test_import_over_an_existing_slot_keeps_its_backup(story: Story, store: SaveStore, tmp_path: Path) -> None:
-    store.save("g", story, play(story, PATH[:1]))
+    store.save("g", story, replayed(story, PATH[:1]))
     out = store.export("g", tmp_path)
-    store.save("g", story, play(story, PATH[:3]))
+    store.save("g", story, replayed(story, PATH[:3]))
     assert store.import_(out, "g", overwrite=True, story=story) == "g"
-    assert store.load("g", story).state == play(story, PATH[:1])
-    assert store.load("g", story, use_backup=True).state == play(story, PATH[:3])
+    assert store.load("g", story).state == replayed(story, PATH[:1])
+    assert store.load("g", story, use_backup=True).state == replayed(story, PATH[:3])

@@ -11,19 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.build.loader import load_story
 from engine.cli import main
 from engine.core import machine
 from engine.core.model import Story
 from engine.saves.store import SaveStore
+from tests.helpers import ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "saves"
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def story() -> Story:
-    return load_story(FIXTURES / "vigil")
+STORY = FIXTURES / "vigil"
 
 
 @pytest.fixture

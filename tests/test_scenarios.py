@@ -6,7 +6,6 @@ import re
 import subprocess
 import sys
 from collections import deque
-from pathlib import Path
 
 import pytest
 
@@ -15,14 +14,14 @@ from engine.build.loader import list_scenarios, load_story
 from engine.core import machine
 from engine.core.model import State, Story
 from tests.conftest import verify_quotes_tool
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = [p.name for p in list_scenarios(ROOT / "scenarios")]
 FLAGSHIPS = ["malachite_hall", "duma_march"]
 
 
 @pytest.fixture(scope="module", params=SHIPPED)
-def story(request: pytest.FixtureRequest) -> Story:
+def shipped_story(request: pytest.FixtureRequest) -> Story:
     return load_story(ROOT / "scenarios" / request.param)
 
 
@@ -56,14 +55,14 @@ def reachable_endings(story: Story, limit: int = 200_000) -> set[str]:
     return endings
 
 
-def test_every_ending_reachable(story: Story) -> None:
-    assert reachable_endings(story) == {e.id for e in story.endings}
+def test_every_ending_reachable(shipped_story: Story) -> None:
+    assert reachable_endings(shipped_story) == {e.id for e in shipped_story.endings}
 
 
-def test_historical_path_reaches_a_historical_ending(story: Story) -> None:
-    taken = machine.historical_path(story)
-    end = machine.replay(story, [c.id for c in taken])
-    ending = story.scenes[end.scene].ending
+def test_historical_path_reaches_a_historical_ending(shipped_story: Story) -> None:
+    taken = machine.historical_path(shipped_story)
+    end = machine.replay(shipped_story, [c.id for c in taken])
+    ending = shipped_story.scenes[end.scene].ending
     assert ending is not None and ending.kind == "historical", end.scene
 
 
@@ -117,12 +116,12 @@ def test_independent_quote_check_agrees() -> None:
     assert re.search(r"\b0 not found", proc.stdout)
 
 
-def test_no_invented_quotation_marks_in_prose(story: Story) -> None:
+def test_no_invented_quotation_marks_in_prose(shipped_story: Story) -> None:
     """Real people speak only in cited words: any quotation in prose must be a cited quote."""
-    cited = " ".join(c.quote for s in story.scenes.values() for c in s.record) + " " + " ".join(
-        c.quote for s in story.scenes.values() for ch in s.choices for c in ch.record)
+    cited = " ".join(c.quote for s in shipped_story.scenes.values() for c in s.record) + " " + " ".join(
+        c.quote for s in shipped_story.scenes.values() for ch in s.choices for c in ch.record)
     norm = " ".join(cited.replace("“", '"').replace("”", '"').replace("’", "'").split())
-    for s in story.scenes.values():
+    for s in shipped_story.scenes.values():
         for quoted in re.findall(r"[\"“]([^\"”]{12,})[\"”]", s.text):
             fragment = " ".join(quoted.replace("’", "'").split())
             assert fragment in norm, f"{s.id}: quotation not cited: {quoted!r}"

@@ -14,8 +14,7 @@ from engine.bench.synthetic import write_scenario
 from engine.format import safeyaml
 from engine.format.schema import part_schema
 from engine.format.schemagate import gate
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 ODD_VALUES: list[Any] = [
     None, True, False, 0, -1, 7, 1 << 40, "", "x", "Bad Id", "ok_id", "19:00", "25:00", "19:00\n",

@@ -3,7 +3,9 @@ child process, JSON-RPC through the small client in engine/editor/client.py, a r
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 
 from engine.build.compiler import analyze
-from engine.editor.client import Client
+from engine.editor.client import Client, ServerError
 from tests.conftest import ROOT, SCENARIOS
 
 
@@ -223,3 +225,79 @@ def test_a_file_that_stops_parsing_mid_edit(client: Client, scenario: Path) -> N
     assert doc.diagnostics(lambda ds: ds)
     doc.change(good)
     assert doc.diagnostics(lambda ds: not ds) == []
+
+
+SEVERITY = {"error": 1, "warning": 2, "note": 3}
+
+
+def checked_on_disk(folder: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """`chronicle check` of the folder as it is on disk (a fresh process), as the server would publish it:
+    by file URI, each diagnostic's code, severity, message with its hint, and range."""
+    from engine.base.diagnostics import Diagnostic
+    from engine.editor.server import diagnostic_range
+
+    run = subprocess.run([sys.executable, "-m", "engine", "check", str(folder), "--format", "json"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode in (0, 1), run.stderr
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for raw in json.loads(run.stdout)["diagnostics"]:
+        d = Diagnostic(**raw)
+        path = Path(d.path) if Path(d.path).is_absolute() else ROOT / d.path
+        rng = diagnostic_range(path.read_text(encoding="utf-8").split("\n"), d)
+        out.setdefault(path.resolve().as_uri(), []).append((
+            d.code, SEVERITY[d.severity], d.message + (f"\nhint: {d.hint}" if d.hint else ""),
+            (rng.start.line, rng.start.character), (rng.end.line, rng.end.character)))
+    return out
+
+
+def published(params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [(d["code"], d["severity"], d["message"], (d["range"]["start"]["line"], d["range"]["start"]["character"]),
+             (d["range"]["end"]["line"], d["range"]["end"]["character"])) for d in params["diagnostics"]]
+
+
+def test_after_edits_the_server_says_what_a_fresh_check_says(client: Client, scenario: Path) -> None:
+    """Edits saved one after another — a wrong goto, a file that stops parsing and is repaired, a scene id that other
+    files goto renamed, a clean edit — and after each the server's diagnostics (every file, as last published) are
+    those of `chronicle check` run afresh on the same files."""
+    evening = Doc(client, scenario / "scenes" / "evening.yaml")
+    shown: dict[str, list[tuple[Any, ...]]] = {}
+
+    def save(doc: Doc, text: str) -> None:
+        doc.path.write_text(text, encoding="utf-8")
+        doc.change(text)
+
+    def agree() -> None:
+        want = {uri: found for uri, found in checked_on_disk(scenario).items() if found}
+        while {uri: found for uri, found in shown.items() if found} != want:
+            try:
+                params = client.wait_for("textDocument/publishDiagnostics", timeout=60)
+            except ServerError:
+                got = {uri: found for uri, found in shown.items() if found}
+                pytest.fail(f"the server's diagnostics\n{got}\nare not `chronicle check`'s\n{want}")
+            shown[params["uri"]] = published(params)
+
+    agree()
+    good = evening.text
+    save(evening, good.replace("goto: supper", "goto: suppr", 1))  # a wrong goto
+    agree()
+    assert any(code == "E201" for code, *_ in shown[evening.uri])
+    save(evening, evening.text.replace("    title: ", "    title: Twenty: minutes ", 1))  # stops parsing
+    agree()
+    assert {code for code, *_ in shown[evening.uri]} >= {"E004", "N001"}
+    save(evening, good.replace("goto: supper", "goto: suppr", 1))  # repaired (the wrong goto stays)
+    agree()
+    save(evening, good.replace("\n  artillery_leaves:\n", "\n  guns_leave:\n", 1))  # afternoon.yaml goes there
+    agree()
+    afternoon = (scenario / "scenes" / "afternoon.yaml").resolve().as_uri()
+    assert [code for code, *_ in shown[afternoon]].count("E201") == 3
+    save(evening, good.replace("historical: true", "neutral: true"))  # the historical path, checked last, stops
+    agree()
+    assert "W510" in {code for found in shown.values() for code, *_ in found}
+    save(evening, good.replace("The", "Then the", 1))  # clean again
+    agree()
+    assert not any(shown.values())
+    # a closed file is what is on disk
+    meta = Doc(client, scenario / "scenario.yaml")
+    save(meta, meta.text.replace("variables:\n", "variables:\n  never_used:\n    type: int\n    initial: 0\n", 1))
+    agree()
+    assert [code for code, *_ in shown[meta.uri]] == ["W502"]

@@ -12,8 +12,8 @@ import pytest
 
 from engine.build.loader import list_scenarios
 from engine.cli import main
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "grounding"
 GROUNDED, GAPS, BROKEN = (str(FIX / n) for n in ("grounded", "gaps", "broken"))
 FIXED_KEYS = ["id", "scenes", "scenes_cited", "citations", "citations_verified",
@@ -129,8 +129,7 @@ def test_damaged_seeds_are_reported(capsys: pytest.CaptureFixture[str], monkeypa
 
 def test_real_cli_on_the_shipped_scenarios() -> None:
     shipped = list_scenarios(ROOT / "scenarios")
-    if not shipped:
-        pytest.skip("no shipped scenarios")
+    assert shipped, f"no scenarios found in {ROOT / 'scenarios'}"
     env = {**os.environ, "CHRONICLE_SCENARIOS": str(ROOT / "scenarios")}
     proc = subprocess.run([sys.executable, "-m", "engine", "sources", "--json"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)

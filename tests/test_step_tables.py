@@ -6,10 +6,14 @@ the same table inline (`engine.tools.explore.search`). On random walks of every 
 bounds) each is compared with `machine.choose`, state by state: the open choices in order, and
 the scene, variables and visit counts each leads to. And the tools must take their step through
 the machine's own functions: replacing those replaces what the tools compute.
+
+Also: per-story tables live as long as their story; visit readers are found; memos are emptied
+after a run.
 """
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,13 +27,14 @@ from engine.build.loader import load_story
 from engine.core import machine
 from engine.core.model import State, Story
 from engine.tools import explore as explore_module
+from engine.tools import step_tables
 from engine.tools.randomtest import random_play
-from engine.tools.step_tables import Walk, walking
+from engine.tools.step_tables import Interner, Walk, per_story, visit_readers, walking
+from tests.helpers import SCENARIOS
 
 sys.path.insert(0, str(Path(__file__).parent))
 from tools_statespace import loops_story, visits_story, wide_story  # noqa: E402
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SHIPPED = sorted(p.name for p in SCENARIOS.iterdir() if (p / "scenario.yaml").is_file())
 BUILT: dict[str, Callable[[], Story]] = {"visits": visits_story, "loops": loops_story, "wide": wide_story}
 _stories: dict[str, Story] = {}
@@ -191,3 +196,51 @@ def test_the_tools_step_through_the_machine(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(machine, "visit", lambda choice, visits: visits)
     after = explore_module.explore(story).as_json(), random_play(story, 50, 3, 40).as_json()
     assert after[0]["states"] != before[0]["states"] and after[1] != before[1]
+
+
+def test_per_story_builds_once_and_forgets_dropped_stories() -> None:
+    story = loops_story()
+    calls: list[int] = []
+
+    def build(s: object) -> list[int]:
+        calls.append(1)
+        return [len(calls)]
+
+    first = per_story(story, "t", build)
+    assert per_story(story, "t", build) is first and len(calls) == 1
+    assert per_story(story, "other", build) is not first and len(calls) == 2
+    key = (id(story), "t")
+    assert key in step_tables._PER_STORY
+    del story
+    gc.collect()
+    assert key not in step_tables._PER_STORY and (key[0], "other") not in step_tables._PER_STORY
+
+
+def test_visit_readers() -> None:
+    assert visit_readers(loops_story()) == set()  # nothing tracked: nothing reads visits
+    story = visits_story()
+    readers = visit_readers(story)
+    by_id = {c.id: c for sc in story.scenes.values() for c in sc.choices}
+    assert id(by_id["a.count"].test) in readers and id(by_id["a.count"].apply) in readers
+    assert id(by_id["a.out"].test) in readers and id(by_id["c.return"].apply) in readers
+    assert id(by_id["a.loop"].apply) not in readers and id(by_id["b.side"].test) not in readers
+
+
+def test_interner_numbers_in_order() -> None:
+    intern = Interner()
+    assert [intern((1, 2)), intern((3,)), intern((1, 2))] == [0, 1, 0]
+    assert intern.values == [(1, 2), (3,)]
+
+
+def test_memos_are_emptied_after_a_run() -> None:
+    """Nothing of a run stays in memory with the story but the tables themselves."""
+    from engine.tools import explore as explore_module
+    from engine.tools import randomtest as randomtest_module
+
+    story = visits_story()
+    explore_module.explore(story)
+    randomtest_module.random_play(story, 20, 1, 50)
+    tables = [step_tables.step_table(story, bounds) for bounds in (True, False)]  # explore's, randomtest's
+    assert all(t.memos for t in tables) and not any(m for t in tables for m in t.memos)
+    assert all(step_tables._PER_STORY[(id(story), what)][1] is t
+               for what, t in zip(("steps, bounds", "steps"), tables, strict=True))

@@ -31,8 +31,8 @@ from engine.base.sanitize import clean, json_text, scrub
 from engine.base.terminal import SafeWriter, guarded, raw
 from engine.cli import main
 from engine.saves.savefile import encode
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"
 # what may never reach a terminal: C0 but newline and tab, DEL, C1, bidi overrides and isolates
 FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 HOSTILE_TEXT = ROOT / "tests" / "hostile" / "scenarios" / "hostile_text"
 MINI = ROOT / "tests" / "fixtures" / "mini"
 # C0 and C1 controls, bidi overrides, and bytes that are not UTF-8 (decoded as surrogate escapes):
@@ -26,7 +27,7 @@ MINI = ROOT / "tests" / "fixtures" / "mini"
 CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\udc80-\udcff]")
 
 
-def play(scenario: Path, tmp: Path, stdin: str, env: dict[str, str] | None = None,
+def play_bytes(scenario: Path, tmp: Path, stdin: str, env: dict[str, str] | None = None,
          *args: str) -> subprocess.CompletedProcess[bytes]:
     base = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR", "TERM")}
     base["CHRONICLE_CACHE"] = str(tmp / "cache")
@@ -48,7 +49,7 @@ def test_hostile_text_plays_without_a_single_control_sequence(tmp_path: Path, ch
     # every page: the scene, help, sources, disputes, history, status, then the ending
     stdin = "\n".join(["help", "sources", "disputes", "history", "status", "save x", "load", choice, "history",
                        "quit"]) + "\n"
-    p = play(HOSTILE_TEXT, tmp_path, stdin, None, "--student", "\x1b[2J<script>alert(1)</script>",
+    p = play_bytes(HOSTILE_TEXT, tmp_path, stdin, None, "--student", "\x1b[2J<script>alert(1)</script>",
              "--class", "\x9b31m")
     out, err = assert_clean(p.stdout), assert_clean(p.stderr)
     assert p.returncode == 0, err
@@ -110,7 +111,7 @@ def test_worksheet_html_escapes_every_payload(tmp_path: Path) -> None:
 
 def test_report_and_transcript_html_escape_every_payload(tmp_path: Path) -> None:
     for choice in ("1", "2"):
-        p = play(HOSTILE_TEXT, tmp_path, f"{choice}\nquit\n", None, "--student",
+        p = play_bytes(HOSTILE_TEXT, tmp_path, f"{choice}\nquit\n", None, "--student",
                  "<script>alert('student')</script>", "--class", "<img src=x onerror=alert(9)>")
         assert p.returncode == 0
     transcripts = tmp_path / "saves" / "transcripts"
@@ -137,7 +138,7 @@ WALK = "1\n1\n"  # mini: ignore the ultimatum, stand firm -> the historical endi
 
 @pytest.mark.parametrize("columns", [20, 21, 40, 79, 80, 132, 300])
 def test_every_width_plays_to_the_end(tmp_path: Path, columns: int) -> None:
-    p = play(MINI, tmp_path, WALK, {"COLUMNS": str(columns), "LINES": "10"})
+    p = play_bytes(MINI, tmp_path, WALK, {"COLUMNS": str(columns), "LINES": "10"})
     out = assert_clean(p.stdout)
     assert p.returncode == 0, p.stderr
     assert "The ministers are taken away." in " ".join(out.split())
@@ -196,7 +197,7 @@ def test_binary_garbage_on_stdin(tmp_path: Path) -> None:
 
 
 def test_a_very_long_input_line(tmp_path: Path) -> None:
-    p = play(MINI, tmp_path, "9" * 2_000_000 + "\n" + "x" * 100_000 + "\n1\n1\n")
+    p = play_bytes(MINI, tmp_path, "9" * 2_000_000 + "\n" + "x" * 100_000 + "\n1\n1\n")
     out = assert_clean(p.stdout)
     assert p.returncode == 0 and "The ministers are taken away." in " ".join(out.split())
     assert len(out) < 20_000  # nothing echoed at length

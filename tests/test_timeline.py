@@ -13,8 +13,8 @@ import pytest
 from engine.build.loader import list_scenarios, load_story
 from engine.cli import main
 from engine.tools.timeline import conflicts, place, timeline
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"
 QUOTE = "This ultimatum expires at 7:10, after which we will immediately open fire."
 

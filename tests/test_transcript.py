@@ -12,19 +12,14 @@ from pathlib import Path
 import pytest
 
 from engine import ENGINE_VERSION
-from engine.build.loader import load_story
 from engine.core import machine
 from engine.core.model import State, Story
-from engine.saves.transcript import MAX_FILE, MAX_LINE, Transcript, find_transcripts, read_transcript, slug
+from engine.saves.transcript import MAX_FILE, MAX_LINE, Transcript, file_slug, find_transcripts, read_transcript
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+STORY = FIXTURES / "mini"
 
 T0 = datetime(2024, 3, 5, 10, 15, 0, tzinfo=timezone(timedelta(hours=3)))
-
-
-@pytest.fixture(scope="module")
-def story() -> Story:
-    return load_story(FIXTURES / "mini")
 
 
 def ticking(start: datetime = T0, step: float = 7.0) -> Callable[[], datetime]:
@@ -38,7 +33,7 @@ def ticking(start: datetime = T0, step: float = 7.0) -> Callable[[], datetime]:
     return tick
 
 
-def play(t: Transcript, story: Story, picks: list[str], seconds: float = 2.5) -> State:
+def record_game(t: Transcript, story: Story, picks: list[str], seconds: float = 2.5) -> State:
     state = machine.start(story)
     t.scene(state)
     for cid in picks:
@@ -63,7 +58,7 @@ def events(path: Path) -> list[dict[str, object]]:
 def test_file_name_header_and_events(tmp_path: Path, story: Story) -> None:
     folder = tmp_path / "saves" / "transcripts"
     t = Transcript(folder, story, "Anna Petrova", "7B", now=ticking())
-    play(t, story, ["hall.ignore", "late.brave"], seconds=4.25)
+    record_game(t, story, ["hall.ignore", "late.brave"], seconds=4.25)
     assert t.error is None
     assert t.path == folder / "20240305-101500-anna-petrova-mini.jsonl"
     evs = events(t.path)
@@ -88,7 +83,7 @@ def test_file_name_header_and_events(tmp_path: Path, story: Story) -> None:
 
 def test_read_back_with_undo(tmp_path: Path, story: Story) -> None:
     t = Transcript(tmp_path, story, "Boris", None, now=ticking())
-    play(t, story, ["hall.ignore", "UNDO", "hall.wait", "hall_again.back", "hall.yield_now"], seconds=3)
+    record_game(t, story, ["hall.ignore", "UNDO", "hall.wait", "hall_again.back", "hall.yield_now"], seconds=3)
     p = read_transcript(t.path)
     assert p.complete and p.problems == []
     assert p.student == "Boris" and p.class_name is None and p.scenario == "mini"
@@ -114,7 +109,7 @@ def test_never_overwrites_and_sanitises_names(tmp_path: Path, story: Story) -> N
     anon = Transcript(tmp_path, story, None, None, now=lambda: T0)
     anon.close()
     assert anon.path.name == "20240305-101500-anonymous-mini.jsonl"
-    assert slug("Ånna Ló") == "ånna-ló" and slug("  ") == "anonymous" and slug("a\\b:c") == "a-b-c"
+    assert file_slug("Ånna Ló") == "ånna-ló" and file_slug("  ") == "anonymous" and file_slug("a\\b:c") == "a-b-c"
 
 
 def test_unwritable_folder_sets_error_and_never_raises(tmp_path: Path, story: Story) -> None:
@@ -122,7 +117,7 @@ def test_unwritable_folder_sets_error_and_never_raises(tmp_path: Path, story: St
     blocker.write_text("not a folder")
     t = Transcript(blocker / "transcripts", story, "Anna", None)
     assert t.error is not None and "cannot write the transcript" in t.error
-    play(t, story, ["hall.ignore"])  # nothing raises
+    record_game(t, story, ["hall.ignore"])  # nothing raises
     first = t.error
     t.close()
     assert t.error == first
@@ -133,7 +128,7 @@ def test_read_only_folder(tmp_path: Path, story: Story) -> None:
     tmp_path.chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
         t = Transcript(tmp_path, story, "Anna", None)
-        play(t, story, ["hall.ignore"])
+        record_game(t, story, ["hall.ignore"])
         assert t.error is not None
     finally:
         tmp_path.chmod(stat.S_IRWXU)
@@ -165,7 +160,7 @@ def test_each_event_is_written_at_once(tmp_path: Path, story: Story) -> None:
 
 def test_reader_bounds_and_damage(tmp_path: Path, story: Story) -> None:
     t = Transcript(tmp_path, story, "Anna", None, now=ticking())
-    play(t, story, ["hall.ignore", "late.brave"])
+    record_game(t, story, ["hall.ignore", "late.brave"])
     good = t.path.read_bytes()
     lines = good.split(b"\n")
 

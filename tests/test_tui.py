@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -211,7 +212,7 @@ def test_the_full_ui_does_not_need_rich_for_its_screens() -> None:
 
 
 def test_an_invented_scene_is_labelled_in_the_full_ui(tmp_path: Path) -> None:
-    from test_play_plain import ours_tour
+    from tests.helpers import ours_tour
 
     t = Term(tmp_path, "tour", env={"CHRONICLE_SCENARIOS": str(ours_tour(tmp_path))})
     t.wait("2. Surrender at once")
@@ -222,29 +223,30 @@ def test_an_invented_scene_is_labelled_in_the_full_ui(tmp_path: Path) -> None:
     assert t.finish() == 0
 
 
-def _scene_after(t: Term, keys: str, text: str) -> float:
-    """Seconds from sending `keys` until `text` is on the screen (read as fast as it arrives)."""
-    start = time.monotonic()
-    t.child.send(keys)
-    while text not in t.screen.text:
-        if time.monotonic() - start > 15:
-            raise AssertionError(f"{text!r} is not on the screen:\n{t.screen.text}")
-        t.pump(0.005)
-    return time.monotonic() - start
+def test_esc_is_a_key_of_its_own_at_once() -> None:
+    """Esc used to wait prompt_toolkit's 1 s for an Alt+key. A lone Esc byte can only be told from
+    the start of an escape sequence by waiting, so the wait is the setting: 50 ms, and Esc's
+    binding is eager (no longer binding waits for more keys). How fast it feels is the machine's
+    business, not an assertion on the clock here."""
+    import argparse
+
+    from engine.play.launch import LaunchPlan
+    from engine.play.tui import Screen
+
+    screen = Screen(LaunchPlan(None, None, None, None), argparse.Namespace())
+    assert screen.app.ttimeoutlen <= 0.1 and screen.app.timeoutlen <= 0.1
+    esc = [b for b in screen.app.key_bindings.bindings if [str(k) for k in b.keys] == ["Keys.Escape"]]
+    assert esc and all(b.eager() for b in esc)
 
 
-def test_esc_closes_an_overlay_at_once_and_the_next_key_is_not_lost(tmp_path: Path) -> None:
-    """Esc used to wait prompt_toolkit's 1 s for an Alt+key; now it answers as fast as Enter.
-    The bound is the issue's 100 ms for the fastest of five, with room for a loaded machine;
-    the old delay was over 1 s every time."""
+def test_esc_closes_an_overlay_and_the_next_key_is_not_lost(tmp_path: Path) -> None:
     t = Term(tmp_path, "tour")
     t.wait("3. Wait and listen")
-    times = []
-    for _ in range(5):
+    for _ in range(3):
         t.send(F1)
         t.wait("Commands")
-        times.append(_scene_after(t, ESC, "3. Wait and listen"))
-    assert min(times) < 0.25, times
+        t.send(ESC)  # alone: the overlay closes, the scene is back
+        t.wait("3. Wait and listen")
     t.send(F2)  # Esc and the next keys in one burst, as a fast typist sends them
     t.wait("In context:")
     t.send(ESC + "save noonslot\r")
@@ -316,7 +318,7 @@ def _three_choices(tmp_path: Path, *args: str) -> None:
 
 
 def test_starting_again_in_the_full_ui_asks_and_keeps_the_game(tmp_path: Path) -> None:
-    from test_play_plain import THREE, kept_games
+    from tests.helpers import THREE, kept_games
 
     _three_choices(tmp_path)
     t = Term(tmp_path, "tour")
@@ -391,6 +393,53 @@ def test_plain_mode_on_a_terminal_asks_continue_or_start_again(tmp_path: Path) -
     t.wait("Your earlier game is kept as")
     t.send("quit\r")
     assert t.finish() == 0
-    from test_play_plain import THREE, kept_games
+    from tests.helpers import THREE, kept_games
 
     assert kept_games(tmp_path) == [THREE]
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    """Save a changed scenario file as an editor does (a new modification time even within the clock's step)."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+
+
+def test_watch_reloads_the_full_ui_in_place(tmp_path: Path) -> None:
+    folder = tmp_path / "scenarios" / "tour"
+    shutil.copytree(PLAY / "tour", folder)
+    night = folder / "scenes" / "night.yaml"
+    t = Term(tmp_path, str(folder), "--watch", columns=160)
+    t.wait("1. Ignore the ultimatum and stay at the table")
+    t.send("1\r")
+    t.wait("1. Stand firm with the others")
+    assert "01:50" in t.screen.lines[0]
+    # the scene's text changes on disk: the new text, the player still in the same scene, the path replayed
+    _edit(night, "the hall fills with armed men.", "the hall fills with sailors and Red Guards.")
+    t.wait("the hall fills with sailors and Red Guards.")
+    t.wait("1 choice replayed into the new version")
+    assert "01:50" in t.screen.lines[0] and "1. Stand firm with the others" in t.screen.text
+    # a broken file: its error in the message line, the game goes on in the last version that loaded
+    _edit(night, "goto: arrest", "goto: arest")
+    t.wait("E201")
+    assert "still playing the last version" in " ".join(t.screen.text.split())
+    assert "1. Stand firm with the others" in t.screen.text and "01:50" in t.screen.lines[0]
+    # fixed again: reloaded where the player was
+    _edit(night, "goto: arest", "goto: arrest")
+    t.wait("1 choice replayed into the new version")
+    assert "E201" not in t.screen.text
+    # a step of the path that no longer fits: named, and the player is at the last point that fits
+    _edit(night, "      - id: ignore\n", "      - id: stay\n")
+    t.wait("no longer fits")
+    assert "hall.ignore" in " ".join(t.screen.text.split())
+    t.wait("1. Ignore the ultimatum and stay at the table")
+    assert "19:00" in t.screen.lines[0]
+    t.send("1\r")
+    t.wait("1. Stand firm with the others")
+    t.send("1\r")
+    t.wait("The end")
+    t.send(CTRL_C)
+    assert t.finish() == 0
+    assert b"Traceback" not in t.raw

@@ -24,8 +24,8 @@ import pytest
 from engine.build.loader import list_scenarios, load_story
 from engine.core.machine import is_ending, replay
 from engine.tools.plans import load_plan
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted(p.name for p in list_scenarios(ROOT / "scenarios"))
 SOURCE_FILES = ("engine", "scenarios", "seeds", "pyproject.toml", "setup.py", "README.md")
 

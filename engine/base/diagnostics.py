@@ -6,7 +6,6 @@ first one; `ChronicleError` carries all of them when loading cannot go on.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -54,11 +53,66 @@ class ChronicleError(Exception):
         return tuple(d for d in self.diagnostics if d.severity == "error")
 
 
+CUTOFF = 0.6  # how alike (difflib's ratio) a candidate must be to be suggested
+_BAGS: dict[tuple[str, ...], dict[tuple[str, int], frozenset[str]]] = {}  # a few big pools' letter index
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """Return ' Did you mean "x"?' for the closest candidate, or ''."""
+    """Return ' Did you mean "x"?' for the closest candidate, or ''.
+
+    Exactly what `difflib.get_close_matches(word, pool, n=1, cutoff=0.6)` gives (the highest ratio, the
+    greater text among equals); for a big pool (the scene ids of a large scenario) without comparing every
+    candidate: an index of the pool's letters (kept for the last few pools) gives each candidate difflib's
+    quick_ratio, an upper bound of its ratio, and candidates are compared best bound first until no bound
+    left can beat, or equal, the best ratio found."""
+    import difflib  # only when a name was not found
+
     pool = [c for c in candidates if isinstance(c, str)]
-    close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
-    return f'did you mean "{close[0]}"?' if close else ""
+    if len(pool) <= 64:
+        close = difflib.get_close_matches(word, pool, n=1, cutoff=CUTOFF)
+        return f'did you mean "{close[0]}"?' if close else ""
+    best = _closest(word, pool)
+    return f'did you mean "{best}"?' if best is not None else ""
+
+
+def _closest(word: str, pool: list[str]) -> str | None:
+    import difflib
+    from collections import Counter
+
+    key = tuple(pool)
+    index = _BAGS.get(key)
+    if index is None:
+        found: dict[tuple[str, int], set[str]] = {}
+        for c in set(pool):
+            for letter, n in Counter(c).items():
+                for k in range(1, n + 1):
+                    found.setdefault((letter, k), set()).add(c)
+        index = {k: frozenset(v) for k, v in found.items()}
+        if len(_BAGS) >= 4:
+            _BAGS.pop(next(iter(_BAGS)))
+        _BAGS[key] = index
+    shared: Counter[str] = Counter()
+    for letter, n in Counter(word).items():
+        for k in range(1, n + 1):
+            shared.update(index.get((letter, k), ()))
+    la = len(word)
+    bounds = []
+    for c in set(pool):  # difflib's own arithmetic: 2.0 * matches / (len(a) + len(b)), 1.0 for two empty texts
+        bound = 2.0 * shared[c] / (la + len(c)) if la + len(c) else 1.0
+        if bound >= CUTOFF:
+            bounds.append((bound, c))
+    bounds.sort(reverse=True)
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(word)
+    best: tuple[float, str] | None = None
+    for bound, c in bounds:
+        if best is not None and bound < best[0]:
+            break  # no candidate left can reach the best ratio
+        matcher.set_seq1(c)
+        ratio = matcher.ratio()
+        if ratio >= CUTOFF and (best is None or (ratio, c) > best):
+            best = (ratio, c)
+    return best[1] if best is not None else None
 
 
 def differing_words(quote: str, passage: str, limit: int = 3, same: Iterable[tuple[str, str]] = ()) -> str:
@@ -68,6 +122,8 @@ def differing_words(quote: str, passage: str, limit: int = 3, same: Iterable[tup
     strip = ".,;:!?\"'“”‘’()"
     a = [w.strip(strip) for w in quote.split()]
     b = [w.strip(strip) for w in passage.split()]
+    import difflib
+
     sm = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     ops = sm.get_opcodes()
     out = []

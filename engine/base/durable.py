@@ -10,7 +10,6 @@ left behind. `read_capped` reads a regular file up to a size limit checked befor
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 import time
 from collections.abc import Callable
@@ -33,7 +32,7 @@ class ReadRefused(Exception):
 
 
 def temp_path(folder: Path) -> Path:
-    return folder / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}{TEMP_SUFFIX}"
+    return folder / f"{TEMP_PREFIX}{os.getpid()}-{os.urandom(6).hex()}{TEMP_SUFFIX}"
 
 
 def write_durable(path: Path, data: bytes) -> None:

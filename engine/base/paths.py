@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,6 +72,8 @@ def _extracted(data: Traversable, name: str) -> Path:
         digest.update(rel.encode() + b"\0" + len(blob).to_bytes(8, "big") + blob)
     dest = user_cache_dir() / "data" / f"{__version__}-{digest.hexdigest()}" / name
     if not dest.is_dir():
+        import shutil
+
         temp = dest.with_name(f".{name}.{os.getpid()}")
         shutil.rmtree(temp, ignore_errors=True)
         for rel, blob in files:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from typing import Any
 
 __all__ = ["clean", "clean_line", "json_text", "scrub"]
@@ -28,20 +29,27 @@ _STRING_SEQ = r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\
 _CSI = r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
 # any other ESC sequence: intermediates and a final byte
 _ESC = r"\x1b[ -/]*[0-~]?"
-_SEQUENCE = re.compile(f"{_STRING_SEQ}|{_CSI}|{_ESC}")
+_SEQUENCE = f"{_STRING_SEQ}|{_CSI}|{_ESC}"
 # what is left: C0 controls but newline, DEL, C1 controls, bidi overrides and isolates, and lone
 # surrogates (undecodable input bytes, which would go back out as raw bytes such as 0x9b)
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_CONTROL = "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 _ANY = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """A pattern compiled when first needed: a class with characters beyond Latin-1 costs about a
+    millisecond to compile, and only text with a control character in it needs these."""
+    return re.compile(pattern)
 
 
 def clean(text: str) -> str:
     """The text with every escape sequence and control character removed (newlines kept)."""
     if not _ANY.search(text):  # the common case: nothing to do
         return text
-    text = _SEQUENCE.sub("", text)
+    text = _compiled(_SEQUENCE).sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").replace("\x0c", " ")
-    return _CONTROL.sub("", text)
+    return _compiled(_CONTROL).sub("", text)
 
 
 def clean_line(text: str) -> str:
@@ -59,7 +67,7 @@ def scrub(text: str) -> str:
 
 
 # what json.dumps(ensure_ascii=False) leaves raw that a terminal would act on (C0 it escapes itself)
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_JSON_UNSAFE = "[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 
 
 def json_text(value: Any, indent: int | None = 2) -> str:
@@ -71,4 +79,4 @@ def json_text(value: Any, indent: int | None = 2) -> str:
 def json_escaped(text: str) -> str:
     """JSON text with every character a terminal would act on (C1 controls, DEL, bidirectional
     overrides, lone surrogates) written as a \\u escape: the same data, nothing to act on."""
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+    return _compiled(_JSON_UNSAFE).sub(lambda m: f"\\u{ord(m[0]):04x}", text)

@@ -6,6 +6,8 @@ into a temporary folder and measures, with the real code paths:
 * cold load (read, validate, compile; the seed texts included) and cached load (`load_story`
   with its compiled cache, whose scenes are decoded when first asked for), per size, and the
   cached load of the biggest with every scene decoded;
+* the cold load of the biggest with its forked loading helper (`engine.build.workers`) and in one
+  process (`CHRONICLE_JOBS=1`), interleaved, and what the helper saves: the numbers behind keeping it;
 * peak memory of a whole process that cold-loads the 10,000-scene scenario, with the pages
   of its forked loading helper (`engine.build.workers`);
 * random play (`engine.tools.randomtest.random_play`) in choice steps per second and exhaustive
@@ -14,16 +16,19 @@ into a temporary folder and measures, with the real code paths:
 * time to the first scene on screen, as whole processes: plain mode with stdin closed, and the
   full UI in a pseudo-terminal until the scene's title is drawn, each beside the time of
   `python -c "import yaml"` (plain) or `python -c "import rich, prompt_toolkit, yaml"` (UI)
-  measured in the same run;
+  measured in the same run. Every one of these processes reads its compiled bytecode from one
+  private folder (`PYTHONPYCACHEPREFIX`, filled by an untimed first run), as an installed
+  Chronicle and its libraries do (pip compiles them), even where `PYTHONDONTWRITEBYTECODE` is set;
 * an autosave (`engine.saves.store.SaveStore.autosave`);
 * the HTML player (`engine.bench.webplayer`): its JavaScript runtime's random play on the
   1,000-scene scenario in Node next to inkjs 2.x on an ink story of the same shape in the same
-  Node, the size of its code, the size of the exported 10,000-scene page against the story's
-  JSON, and the time from opening that page to its first scene painted in headless Chromium
-  (each left out, with the reason, where node, inkjs or chromium is missing).
+  Node, the size of its code (minified by esbuild or terser where npm installed one), the size
+  of the exported 10,000-scene page against the story's JSON, and the time from opening that
+  page to its first scene painted in headless Chromium (each left out, with the reason, where
+  node, inkjs, a minifier or chromium is missing).
 
 Every figure is the median of several runs (one each with `--quick`) and carries the issue's
-floor, when it has one, and whether it is met.
+floor, when it has one, and whether it is met. `--only` runs some of the measurements (`STEPS`).
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ from engine.base.paths import PROJECT
 
 SIZES = (100, 1000, 10_000)
 WALK_SIZE = 1000  # random play and exploration run on this scenario
+# the measurements, in the order a full run makes them (`chronicle bench --only NAME,...`)
+STEPS = ("generate", "loads", "fork", "memory", "walks", "shipped", "startup", "saving", "player", "editor")
 
 
 @dataclass
@@ -126,13 +133,19 @@ class Bench:
 
     # -- the scenarios ---------------------------------------------------------------------------
     def generate(self) -> None:
-        from engine.bench.synthetic import write_scenario
-
         for n in SIZES:
+            self.folder(n)
+
+    def folder(self, n: int) -> Path:
+        """The synthetic scenario of `n` scenes, written the first time it is asked for."""
+        if n not in self.folders:
+            from engine.bench.synthetic import write_scenario
+
             t = time.perf_counter()
             self.folders[n] = write_scenario(self.work / "scenarios", n)
             self.add(Figure(f"generate {n:,} scenes", round(time.perf_counter() - t, 3), "s",
                             note="writing the synthetic scenario (not a floor)"))
+        return self.folders[n]
 
     # -- loading ---------------------------------------------------------------------------------
     def loads(self) -> None:
@@ -146,7 +159,7 @@ class Bench:
             sources.load_record.cache_clear()  # type: ignore[attr-defined]
 
         for n in SIZES:
-            folder = self.folders[n]
+            folder = self.folder(n)
             load = partial(load_story, folder)
             cold = _timed(load, self.runs, cold_setup)
             self.add(Figure(f"cold load, {n:,} scenes", round(cold, 3), "s", 1.5 if n == 10_000 else None,
@@ -163,6 +176,34 @@ class Bench:
                 self.add(Figure(f"cached load and every scene decoded, {n:,} scenes", round(whole, 4), "s",
                                 note="the same, then all the scenes asked for (not a floor)"))
 
+    def fork(self) -> None:
+        """The cold load of the biggest scenario with the forked loading helper (`engine.build.workers`)
+        and in one process (`CHRONICLE_JOBS=1`), in interleaved pairs so that both see the same
+        machine; and what the helper saves (one process / forked, above 1 when it pays)."""
+        from engine.build import workers
+        from engine.build.loader import load_story
+        from engine.record import sources
+
+        n = SIZES[-1]
+        folder = self.folder(n)
+        if not workers.can_fork():
+            self.progress(f"  (no forked helper here: {workers.why_not() or 'it is turned off'}; no comparison)")
+            return
+        fresh = iter(range(1_000_000))
+        samples: dict[str, list[float]] = {"1": [], "": []}
+        for _ in range(max(3, self.runs)):
+            for jobs in ("", "1"):  # "" = the default: the helper is forked
+                with _env(CHRONICLE_CACHE=str(self.cache / f"fork-{next(fresh)}"), CHRONICLE_JOBS=jobs):
+                    sources.load_record.cache_clear()  # type: ignore[attr-defined]
+                    samples[jobs].append(_timed(partial(load_story, folder), 1))
+        forked, alone = _median(samples[""]), _median(samples["1"])
+        self.add(Figure(f"cold load {n:,}, one process", round(alone, 3), "s",
+                        note="CHRONICLE_JOBS=1, interleaved with the next; baseline, same run"))
+        self.add(Figure(f"cold load {n:,}, forked helper", round(forked, 3), "s",
+                        note=f"the default on {workers.usable_cores()} usable cores"))
+        self.add(Figure(f"cold load {n:,}, one process / forked", round(alone / forked, 2), "x", 1.0, True,
+                        note="above 1: the helper pays for itself (medians of the pairs)"))
+
     def memory(self) -> None:
         """Peak memory of a whole process that cold-loads the biggest scenario, its forked helper
         (`engine.build.workers`) included: the process's resident size plus the helper's own pages,
@@ -176,7 +217,7 @@ class Bench:
         samples = []
         for run in range(1 if self.quick else 3):
             env = {**os.environ, "CHRONICLE_CACHE": str(self.cache / f"memory-{run}"), "PYTHONPATH": _pythonpath()}
-            proc = subprocess.Popen([sys.executable, "-c", code, str(self.folders[n])], env=env,
+            proc = subprocess.Popen([sys.executable, "-c", code, str(self.folder(n))], env=env,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             sampled = _sample_tree(proc)
             out, err = proc.communicate(timeout=300)
@@ -195,7 +236,7 @@ class Bench:
         from engine.tools.randomtest import random_play
 
         with _env(CHRONICLE_CACHE=str(self.cache / "warm")):
-            story = load_story(self.folders[WALK_SIZE])
+            story = load_story(self.folder(WALK_SIZE))
         games = 2_000 if self.quick else 20_000
         rates = []
         for run in range(self.runs):
@@ -242,12 +283,16 @@ class Bench:
         from engine.base.diagnostics import ChronicleError
         from engine.build.loader import list_scenarios, load_story
 
-        env = {**os.environ, "CHRONICLE_CACHE": str(self.cache / "warm"), "PYTHONPATH": _pythonpath()}
+        env = {**os.environ, "CHRONICLE_CACHE": str(self.cache / "warm"), "PYTHONPATH": _pythonpath(),
+               # compiled bytecode for every process, as an installed package has it (pip compiles it): the
+               # first, untimed run of each command writes it here, never into the project or site-packages
+               "PYTHONPYCACHEPREFIX": str(self.work / "pycache")}
         env.pop("NO_COLOR", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         target: Path | None = None
         title = ""
         with _env(CHRONICLE_CACHE=env["CHRONICLE_CACHE"]):
-            for folder in [*list_scenarios(paths.shipped("scenarios")), self.folders[SIZES[0]]]:
+            for folder in [*list_scenarios(paths.shipped("scenarios")), self.folder(SIZES[0])]:
                 try:
                     story = load_story(folder)  # warms the cache, as a second start would find it
                 except ChronicleError:
@@ -262,8 +307,10 @@ class Bench:
         yaml_cmd = [sys.executable, "-c", "import yaml"]
         ui_cmd = [sys.executable, "-c", "import rich, prompt_toolkit, yaml"]
         samples: dict[str, list[float]] = {"yaml": [], "plain": [], "ui": [], "tui": []}
-        _process(plain_cmd, env, title)  # once untimed: the operating system's file cache
+        _process(plain_cmd, env, title)  # once untimed: the bytecode, and the operating system's file cache
         _pty_process(tui_cmd, env, title)
+        _process(yaml_cmd, env, None)
+        _process(ui_cmd, env, None)
         for _ in range(runs):  # interleaved, so that each pair sees the same machine
             samples["yaml"].append(_process(yaml_cmd, env, None))
             samples["plain"].append(_process(plain_cmd, env, title))
@@ -273,11 +320,15 @@ class Bench:
         self.add(Figure('python -c "import yaml"', round(base_yaml, 4), "s", note="baseline, same run"))
         self.add(Figure(f"plain mode, first scene ({target.name})", round(_median(samples["plain"]), 4), "s",
                         round(2 * base_yaml, 4), note="whole process, stdin closed; floor 2 x import yaml"))
+        self.add(Figure("plain mode / import yaml", round(_median(samples["plain"]) / base_yaml, 2), "x",
+                        note="the ratio behind the floor above"))
         self.add(Figure('python -c "import rich, prompt_toolkit, yaml"', round(base_ui, 4), "s",
                         note="baseline, same run"))
         self.add(Figure(f"full UI, first frame ({target.name})", round(_median(samples["tui"]), 4), "s",
                         round(1.2 * base_ui, 4), note="whole process in a pseudo-terminal until the scene's title "
                         "is drawn; floor 1.2 x import rich, prompt_toolkit, yaml"))
+        self.add(Figure("full UI / import rich, prompt_toolkit, yaml", round(_median(samples["tui"]) / base_ui, 2),
+                        "x", note="the ratio behind the floor above"))
 
     # -- saving ----------------------------------------------------------------------------------
     def saving(self) -> None:
@@ -290,7 +341,7 @@ class Bench:
         from engine.core import machine
 
         with _env(CHRONICLE_CACHE=str(self.cache / "warm")):
-            story = load_story(self.folders[WALK_SIZE])
+            story = load_story(self.folder(WALK_SIZE))
         state = machine.start(story)
         for step in range(60):
             if machine.is_ending(story, state):
@@ -315,7 +366,7 @@ class Bench:
         from engine.record.sources import load_record
 
         record = load_record()
-        data = story_data(load_story(self.folders[WALK_SIZE]), record)
+        data = story_data(load_story(self.folder(WALK_SIZE)), record)
         exported = self.work / "player-1000.json"
         exported.write_text(script_json(data), encoding="utf-8")
         steps = 200_000 if self.quick else 1_000_000
@@ -344,12 +395,18 @@ class Bench:
             return len("\n".join(x for x in lines if x and not x.startswith("//")).encode())
 
         runtime, ui = asset("runtime.js"), asset("ui.js")
-        self.add(Figure("HTML player runtime, comments and indent off", round(stripped(runtime) / 1024, 1), "KB",
-                        30.0, note=f"runtime.js as shipped: {len(runtime.encode()) / 1024:.1f} KB; not minified"))
-        self.add(Figure("HTML player interface, comments and indent off", round(stripped(ui) / 1024, 1), "KB",
-                        note=f"ui.js as shipped: {len(ui.encode()) / 1024:.1f} KB; not minified"))
+        for name, label, code in (("runtime.js", "runtime", runtime), ("ui.js", "interface", ui)):
+            small = webplayer.minified_size(name)
+            shipped = f"{name} as shipped (embedded so): {len(code.encode()) / 1024:.1f} KB"
+            if isinstance(small, str):
+                self.progress(f"  (the minified size of {name} is not measured: {small})")
+            else:
+                self.add(Figure(f"HTML player {label}, minified", round(small[0] / 1024, 1), "KB",
+                                30.0 if name == "runtime.js" else None, note=f"{small[1]}; {shipped}"))
+            self.add(Figure(f"HTML player {label}, comments and indent off", round(stripped(code) / 1024, 1), "KB",
+                            note=shipped))
         big = max(SIZES)
-        story = load_story(self.folders[big])
+        story = load_story(self.folder(big))
         page = self.work / f"player-{big}.html"
         page.write_text(player_page([story], record), encoding="utf-8")
         size = page.stat().st_size
@@ -366,11 +423,14 @@ class Bench:
 
     def editor(self) -> None:
         """The language server: from an edit of one file of the 1,000-scene scenario (50 scenes a file, as authors
-        split them) to its fresh diagnostics, over stdio; beside it, the whole check of the same text in process."""
+        split them) to its fresh diagnostics, over stdio; beside it, the whole check of the same text in process.
+        Then, from a clean edit that stops the historical path to its warning (W510), which the server checks
+        after the rest: the whole story built and walked."""
         from engine.bench.synthetic import write_scenario
         from engine.build.compiler import analyze
         from engine.editor.client import Client
         from engine.editor.index import overlay_sources
+        from engine.editor.server import PATH_PAUSE
         from engine.tools.lint import lint
 
         folder = write_scenario(self.work / "editor", WALK_SIZE, per_file=50)
@@ -394,6 +454,18 @@ class Bench:
                                                          "contentChanges": [{"text": edited}]})
                 client.wait_for("textDocument/publishDiagnostics", partial(_names, uri, wrong))
                 samples.append(time.perf_counter() - t)
+            stopped = text.replace("historical: true", "neutral: true", 1)
+            path_samples = []
+            version = 100
+            for k in range(3 if self.quick else 7):
+                for edited, stops in ((stopped, True), (text + "\n" * (k + 1), False)):
+                    version += 1
+                    t = time.perf_counter()
+                    client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                             "contentChanges": [{"text": edited}]})
+                    client.wait_for("textDocument/publishDiagnostics", partial(_has_code, uri, "W510", stops))
+                    if stops:
+                        path_samples.append(time.perf_counter() - t)
         finally:
             client.close()
         files = sorted([folder / "scenario.yaml", *(folder / "scenes").glob("*.yaml")])
@@ -407,14 +479,23 @@ class Bench:
                         note="baseline, same run: `chronicle check` of the edited text, every file read again"))
         self.add(Figure(f"editor: fresh diagnostics after an edit, {WALK_SIZE:,} scenes", round(_median(samples), 4),
                         "s", 0.15, note="chronicle lsp over stdio, one file of 20 edited, median"))
+        self.add(Figure(f"editor: the historical path after an edit, {WALK_SIZE:,} sc.",
+                        round(_median(path_samples), 4), "s",
+                        note="chronicle lsp: a clean edit that stops the historical path, to its W510 (checked "
+                        f"after the rest, once typing pauses for {PATH_PAUSE:g} s); not a floor"))
 
-    def run(self) -> list[Figure]:
-        steps: list[Callable[[], None]] = [self.generate, self.loads, self.memory, self.walks, self.shipped,
-                                           self.startup, self.saving, self.player, self.editor]
+    def run(self, only: tuple[str, ...] = STEPS) -> list[Figure]:
         with _env(CHRONICLE_CACHE=str(self.cache / "warm")):
-            for step in steps:
-                step()
+            for name in STEPS:
+                if name in only:
+                    step: Callable[[], None] = getattr(self, name)
+                    step()
         return self.figures
+
+
+def _has_code(uri: str, code: str, present: bool, params: dict[str, Any]) -> bool:
+    """Diagnostics published for `uri`, with (or without) one of code `code`."""
+    return bool(params["uri"] == uri and any(d["code"] == code for d in params["diagnostics"]) == present)
 
 
 def _names(uri: str, word: str, params: dict[str, Any]) -> bool:
@@ -551,13 +632,14 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
-def run_bench(quick: bool = False, progress: Callable[[str], None] | None = None) -> list[Figure]:
+def run_bench(quick: bool = False, progress: Callable[[str], None] | None = None,
+              only: tuple[str, ...] = STEPS) -> list[Figure]:
     bench = Bench(quick, progress)
     try:
-        return bench.run()
+        return bench.run(only)
     finally:
         bench.close()
 
 
-def to_json(figures: list[Figure]) -> str:
+def figures_json(figures: list[Figure]) -> str:
     return json.dumps([f.as_json() for f in figures], indent=2)

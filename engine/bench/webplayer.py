@@ -6,6 +6,9 @@
 * `ink_random_play`: inkjs 2.x in the same Node on an ink story of the same shape (`ink_source`:
   the same scenes, texts, choices, conditions and clamped effects), compiled by inkjs's own
   compiler, each step a choice and the `ContinueMaximally` that produces the next scene's text;
+* `minified_size`: the bytes of a player asset minified by esbuild (or terser) from the same
+  node_modules, as a build tool would ship it (the export embeds the assets as written: a
+  minifier is not at hand where `chronicle export html` runs, and the page stays readable);
 * `first_paint`: the time from opening an exported file to its first contentful paint (the
   first scene: the runtime builds it before the browser's first paint) in headless Chromium,
   driven by Playwright for Python.
@@ -28,7 +31,7 @@ from typing import Any
 from engine.base.paths import PROJECT
 
 __all__ = ["CHROMIUM_ARGS", "chromium", "first_paint", "ink_random_play", "ink_source", "js_random_play",
-           "node", "node_modules"]
+           "minified_size", "node", "node_modules"]
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -46,6 +49,33 @@ def node_modules() -> Path | None:
         if candidate.is_dir():
             return candidate
     return None
+
+
+def minified_size(name: str) -> tuple[int, str] | str:
+    """(bytes, the tool and version) of the asset `name` minified (esbuild --minify, else terser
+    -c -m), or why it cannot be measured. The output is checked to be JavaScript Node accepts."""
+    exe, modules = node(), node_modules()
+    if exe is None:
+        return "node is not installed"
+    if modules is None:
+        return "no minifier is installed (npm install --prefix .ci/js esbuild)"
+    source = str(ASSETS / name)
+    # esbuild's bin/esbuild is its native program once installed; terser's is a Node script
+    tools = [("esbuild", modules / "esbuild" / "bin" / "esbuild", [source, "--minify"], False),
+             ("terser", modules / "terser" / "bin" / "terser", [source, "-c", "-m"], True)]
+    for tool, script, args, in_node in tools:
+        if not script.is_file():
+            continue
+        version = json.loads((script.parent.parent / "package.json").read_text(encoding="utf-8")).get("version", "?")
+        out = subprocess.run([exe, str(script), *args] if in_node else [str(script), *args], capture_output=True,
+                             timeout=300)
+        if out.returncode != 0:
+            return f"{tool} failed: {out.stderr.decode('utf-8', 'replace').strip()[-300:]}"
+        check = subprocess.run([exe, "--check"], input=out.stdout, capture_output=True, timeout=60)
+        if check.returncode != 0:
+            return f"{tool}'s output is not valid JavaScript"
+        return len(out.stdout), f"{tool} {version}"
+    return "no minifier is installed (npm install --prefix .ci/js esbuild)"
 
 
 def chromium() -> str | None:

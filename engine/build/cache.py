@@ -1,9 +1,10 @@
 """The compiled cache: a checked story, saved so that an unchanged scenario loads at once.
 
 A cache entry is keyed by a content hash of everything that decides the compiled story: every
-file of the scenario (names and bytes), the seed texts and their index, the engine's own source
-files and version, and the place the files are shown from (diagnostic paths are relative to the
-working folder). Computing the key reads and hashes bytes; it never parses anything.
+file of the scenario (names and bytes), the seed texts and their index, the engine's version and
+the source files a compile can import (the layers up to `build`), and the place the files are
+shown from (diagnostic paths are relative to the working folder). Computing the key reads and
+hashes bytes; it never parses anything.
 
 The entry lives outside the project, in `$CHRONICLE_CACHE` (`off` turns the cache off), else the
 per-user cache folder (`engine.base.paths.user_cache_dir`: `$XDG_CACHE_HOME/chronicle`, else
@@ -22,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -52,14 +52,38 @@ def cache_dir() -> Path | None:
     return paths.user_cache_dir()
 
 
+# the layers a compile can import (tests/test_layers.py holds every module to the layer order): only
+# their source decides a compiled story, so an edit of the terminal UI or a command keeps the cache
+COMPILE_LAYERS = ("base", "format", "expressions", "core", "record", "build")
+
+
+def _sources(folder: str, rel: str, deep: bool = True) -> Iterator[tuple[str, str]]:
+    """(relative path, path) of every .py and .json file in `folder` (and its subfolders when
+    `deep`), in sorted order."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for e in entries:
+        if e.is_dir():
+            if deep and e.name != "__pycache__":
+                yield from _sources(e.path, f"{rel}{e.name}/")
+        elif e.name.endswith((".py", ".json")) and e.is_file():
+            yield f"{rel}{e.name}", e.path
+
+
 @cache
 def engine_fingerprint() -> bytes:
-    """The engine version and a digest of its own source files: any change to them is a new key."""
+    """The engine version and a digest of the source files a compile can import (`COMPILE_LAYERS`
+    and the package's own modules): any change to them is a new key."""
     h = hashlib.blake2b(f"{ENGINE_VERSION}\0{FORMAT}\0".encode(), digest_size=32)
-    for p in sorted(ENGINE_DIR.rglob("*")):
-        if p.suffix in (".py", ".json") and p.is_file():
-            h.update(str(p.relative_to(ENGINE_DIR)).encode() + b"\0")
-            h.update(p.read_bytes())
+    top = list(_sources(str(ENGINE_DIR), "", deep=False))
+    for layer in COMPILE_LAYERS:
+        top += _sources(os.path.join(ENGINE_DIR, layer), f"{layer}/")
+    for name, path in top:
+        h.update(name.encode() + b"\0")
+        with open(path, "rb") as f:
+            h.update(f.read())
     return h.digest()
 
 
@@ -195,7 +219,7 @@ def _header(key: str, mac: str) -> bytes:
     return b"%s %d %s %s\n" % (MAGIC, FORMAT, key.encode(), mac.encode())
 
 
-def load(folder: Path, key: str, directory: Path | None = None) -> Story | None:
+def load_cached(folder: Path, key: str, directory: Path | None = None) -> Story | None:
     """The cached story for `folder` if its entry matches `key` and is intact; else None."""
     directory = directory if directory is not None else cache_dir()
     if directory is None:
@@ -233,6 +257,8 @@ def store(folder: Path, key: str, chunks: list[bytes], directory: Path | None = 
         if secret is None:
             return False
         path = entry_path(directory, folder)
+        import tempfile  # only when an entry is written
+
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".story")
         try:
             with os.fdopen(fd, "wb") as f:

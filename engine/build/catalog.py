@@ -6,7 +6,7 @@ from pathlib import Path
 
 from engine.base.durable import read_capped
 from engine.base.paths import MAX_FILE_BYTES, scenario_files
-from engine.build.loader import Found, list_scenarios, search
+from engine.build.loader import ScenarioFolder, list_scenarios, search
 from engine.format.safeyaml import load
 
 
@@ -14,7 +14,7 @@ def scenario_summaries(root: str | None = None) -> list[dict[str, object]]:
     """Cheap summaries read from each scenario.yaml only (no compilation): of the scenarios in `root`,
     else of every scenario on the search path, each with where it comes from (`origin`) and the
     farther folders of the same id it hides (`hides`)."""
-    found = [Found(p.name, p, str(root)) for p in list_scenarios(Path(root))] if root else search()
+    found = [ScenarioFolder(p.name, p, str(root)) for p in list_scenarios(Path(root))] if root else search()
     rows = []
     for f in found:
         folder = f.folder

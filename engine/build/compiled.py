@@ -48,20 +48,16 @@ from engine.expressions.template import Template
 FORMAT = 6
 CHUNK = 500  # scenes per chunk: packed, written and decoded piece by piece
 
-# the row layouts: the fields of each class, in order (checked against the classes below)
-CHOICE_FIELDS = ("id", "key", "scene", "text", "target", "mark", "when", "do", "locked", "note", "record", "line",
-                 "test", "apply", "to_time", "to_day", "to_visit", "to_visit_cap")
-SCENE_FIELDS = ("id", "title", "place", "text", "time", "day", "record", "disputed", "events", "choices", "ending",
-                "file", "line", "conditional", "invented")
-CITATION_FIELDS = ("source", "quote", "note", "found", "corrected")
-VARIABLE_FIELDS = ("name", "index", "type", "initial", "min", "max", "values", "visible", "label")
+# the row layouts: the fields of each model class, in order. A row is built by field name (`_row`),
+# and the frame carries these names, so a cache of another layout is refused (rebuilt), not misread.
+CHOICE_FIELDS = tuple(f.name for f in fields(Choice))
+SCENE_FIELDS = tuple(f.name for f in fields(Scene))
+CITATION_FIELDS = tuple(f.name for f in fields(Citation))
+VARIABLE_FIELDS = tuple(f.name for f in fields(Variable))
+ACCOUNT_FIELDS = tuple(f.name for f in fields(Account))
+ENDING_FIELDS = tuple(f.name for f in fields(Ending))
 META = ("id", "title", "summary", "role", "start", "date", "calendar", "clock", "questions", "teacher_note",
         "length", "folder", "hash", "chapters", "fixed")
-
-for _cls, _names in ((Choice, CHOICE_FIELDS), (Scene, SCENE_FIELDS), (Citation, CITATION_FIELDS),
-                     (Variable, VARIABLE_FIELDS)):
-    if tuple(f.name for f in fields(_cls)) != _names:  # pragma: no cover - a model change must update the rows
-        raise ImportError(f"engine.build.compiled: the row layout of {_cls.__name__} is out of date")
 
 _ChoiceTwin = fast_twin(Choice)
 _SceneTwin = fast_twin(Scene)
@@ -90,9 +86,9 @@ def pack(ir: Mapping[str, Any], chunks: Sequence[tuple[tuple[str, ...], bytes]] 
         dos = sorted({tuple(c["do"]) for s in scenes for c in s["choices"] if c["do"]})
         texts = sorted({text for s in scenes for _, text in s.get("templates", ())})
         times = tuple((s["id"], s["time"], s["day"]) for s in scenes if s["time"] is not None or s["day"] is not None)
-        variables = tuple((v["name"], i, v["type"], v["initial"], v["min"], v["max"],
-                           tuple(v["values"]) if v["values"] is not None else None, v["visible"], v["label"])
-                          for i, v in enumerate(ir["variables"]))
+        variables = tuple(_row(VARIABLE_FIELDS, v, {
+            "index": i, "values": tuple(v["values"]) if v["values"] is not None else None})
+            for i, v in enumerate(ir["variables"]))
         meta = tuple(tuple(ir.get(n) or ()) if n in ("questions", "fixed") else
                      tuple(tuple(c) for c in ir.get(n) or ()) if n == "chapters" else ir[n] for n in META)
         frame = marshal.dumps((FORMAT, CHOICE_FIELDS, SCENE_FIELDS, CITATION_FIELDS, VARIABLE_FIELDS, meta, variables,
@@ -115,9 +111,11 @@ def pack_scenes(scenes: list[dict[str, Any]]) -> list[tuple[tuple[str, ...], byt
     return out
 
 
-def _row(names: tuple[str, ...], values: dict[str, Any]) -> tuple[Any, ...]:
-    """A row in the order of `names`, from values named by field: adding a field is one entry."""
-    return tuple(values[n] for n in names)
+def _row(names: tuple[str, ...], ir: Mapping[str, Any], values: dict[str, Any]) -> tuple[Any, ...]:
+    """A row in the order of `names` (a model class's fields): each field's value from `values`,
+    else the IR's value of the same name. A new plain field of the model that the compiler puts
+    in the IR under its own name needs nothing here; one that needs converting is one entry."""
+    return tuple(values[n] if n in values else ir[n] for n in names)
 
 
 def _pack_chunk(scenes: list[dict[str, Any]]) -> bytes:
@@ -136,8 +134,9 @@ def _pack_chunk(scenes: list[dict[str, Any]]) -> bytes:
                 n = table.get(key)
                 if n is None:  # the same passage cited twice is one row: its place follows from the quote
                     n = table[key] = len(cite_rows)
-                    cite_rows.append((*key, _tuple(c.get("found")),
-                                      tuple((a, b) for a, b in c.get("corrected") or ())))
+                    cite_rows.append(_row(CITATION_FIELDS, c, {
+                        "note": key[2], "found": _tuple(c.get("found")),
+                        "corrected": tuple((a, b) for a, b in c.get("corrected") or ())}))
                 number[id(c)] = n
             out.append(n)
         return tuple(out)
@@ -145,22 +144,21 @@ def _pack_chunk(scenes: list[dict[str, Any]]) -> bytes:
     rows = []
     for s in scenes:
         sid = s["id"]
-        choices = tuple(_row(CHOICE_FIELDS, {
-            "id": f"{sid}.{c['key']}", "key": c["key"], "scene": sid, "text": c["text"], "target": c["target"],
-            "mark": c["mark"], "when": c["when"], "do": tuple(c["do"]), "locked": c["locked"], "note": c["note"],
-            "record": numbers(c["record"]), "line": c["line"], "test": None, "apply": None, "to_time": None,
-            "to_day": None, "to_visit": -1, "to_visit_cap": 0}) for c in s["choices"])
+        # the fields filled in when the story is unpacked, and those the IR holds in another form
+        choices = tuple(_row(CHOICE_FIELDS, c, {
+            "id": f"{sid}.{c['key']}", "scene": sid, "do": tuple(c["do"]), "record": numbers(c["record"]),
+            "test": None, "apply": None, "to_time": None, "to_day": None, "to_visit": -1, "to_visit_cap": 0})
+            for c in s["choices"])
         e = s["ending"]
         disputed = tuple(
-            (d["topic"], tuple((a["source"], a["quote"], a.get("says", ""), _tuple(a.get("found")))
+            (d["topic"], tuple(_row(ACCOUNT_FIELDS, a, {"says": a.get("says", ""), "found": _tuple(a.get("found"))})
                                for a in d["accounts"]))
             for d in s["disputed"])
-        rows.append(_row(SCENE_FIELDS, {
-            "id": sid, "title": s["title"], "place": s["place"], "text": s["text"], "time": s["time"],
-            "day": s["day"], "record": numbers(s["record"]), "disputed": disputed, "events": tuple(s["events"]),
-            "choices": choices,
-            "ending": (e["kind"], e.get("epilogue") or "", e.get("debrief") or "") if e else None,
-            "file": s["file"], "line": s["line"], "conditional": False, "invented": s.get("invented") or ""}))
+        rows.append(_row(SCENE_FIELDS, s, {
+            "record": numbers(s["record"]), "disputed": disputed, "events": tuple(s["events"]), "choices": choices,
+            "ending": _row(ENDING_FIELDS, e, {"epilogue": e.get("epilogue") or "", "debrief": e.get("debrief") or ""})
+            if e else None,
+            "conditional": False, "invented": s.get("invented") or ""}))
     return marshal.dumps((tuple(cite_rows), tuple(rows)))
 
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from time import time_ns
 from typing import Any
 
 from engine import ENGINE_VERSION
@@ -52,7 +54,7 @@ def _short(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def slug(text: str, limit: int = 40) -> str:
+def choice_key(text: str, limit: int = 40) -> str:
     s = _SLUG.sub("_", text.lower()).strip("_")
     if len(s) > limit:
         s = s[:limit].rsplit("_", 1)[0] or s[:limit]
@@ -93,6 +95,10 @@ class Analysis:
     # when there are errors: what did compile, for the warnings (`engine.tools.lint`); "unread"
     # lists the scene files that could not be parsed
     partial: dict[str, Any] | None = None
+    # (not when lean) each file's bytes as checked, by its shown path: the warnings are located in the same text
+    sources: dict[str, bytes] = field(default_factory=dict)
+    # with a memo: the parsed files kept between analyses (shown path -> (bytes, Doc)), to locate problems in
+    docs: dict[str, tuple[bytes, safeyaml.Doc]] | None = None
 
 
 class _Checker:
@@ -170,7 +176,7 @@ def _good_date(text: Any) -> date | None:
 
 def analyze(folder: str | os.PathLike[str], record: Record | None = None,
             sources: Mapping[Path, bytes | None] | None = None, lean: bool = False,
-            file_memo: dict[Any, FileResult] | None = None) -> Analysis:
+            file_memo: dict[Any, Any] | None = None) -> Analysis:
     """Read, validate and check a scenario folder. Never raises for bad input.
 
     `sources` gives the files (in order) and the bytes already read of each (None: read it
@@ -181,14 +187,24 @@ def analyze(folder: str | os.PathLike[str], record: Record | None = None,
 
     `file_memo` (kept by a caller that analyzes the same scenario again and again, such as the
     language server) remembers each scene file's own results by its name, bytes and the frame it
-    was checked in, so that after an edit only the changed file is read and checked again."""
+    was checked in, so that after an edit only the changed file is read and checked again; the
+    parsed text of an edited file (to locate the problems found across files without parsing it
+    again), and each expression and template parsed in the same frame (variables, scene ids).
+    The results are the same as without it."""
     with paused_gc():
         return _analyze(Path(folder), record, sources, lean, file_memo)
 
 
-def _read_files(files: list[Path], out: list[Diagnostic],
-                known: Mapping[Path, bytes | None]) -> list[tuple[Path, str, bytes]]:
-    """Each file's bytes (`known`, else read with the size checked first); problems go to `out`."""
+RACY_NS = 2_000_000_000  # a file changed this recently may change again within its clock's step: read it again
+
+
+def _read_files(files: list[Path], out: list[Diagnostic], known: Mapping[Path, bytes | None],
+                reads: dict[Path, tuple[tuple[int, ...], bytes]] | None = None) -> list[tuple[Path, str, bytes]]:
+    """Each file's bytes (`known`, else read with the size checked first); problems go to `out`.
+
+    `reads` (a memo) keeps the bytes of each regular file read before with its device, inode, size and
+    times: while `os.lstat` finds them the same, the file is not read again (as git does, not for a
+    file changed in the last `RACY_NS`)."""
     got = []
     for f in files:
         shown = display_path(f)
@@ -196,8 +212,23 @@ def _read_files(files: list[Path], out: list[Diagnostic],
         if data is not None and len(data) <= safeyaml.MAX_BYTES:
             got.append((f, shown, data))
             continue
+        sig: tuple[int, ...] | None = None
+        if reads is not None:
+            try:
+                st = os.lstat(f)
+            except OSError:
+                st = None
+            if st is not None and stat.S_ISREG(st.st_mode):
+                sig = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                had = reads.get(f)
+                if had is not None and had[0] == sig:
+                    got.append((f, shown, had[1]))
+                    continue
         try:
-            got.append((f, shown, read_capped(f, safeyaml.MAX_BYTES, within=files[0].parent)))
+            data = read_capped(f, safeyaml.MAX_BYTES, within=files[0].parent)
+            got.append((f, shown, data))
+            if reads is not None and sig is not None and time_ns() - max(sig[3], sig[4]) > RACY_NS:
+                reads[f] = (sig, data)
         except ReadRefused as exc:
             size = exc.size
             if size > safeyaml.MAX_BYTES:
@@ -212,11 +243,12 @@ def _read_files(files: list[Path], out: list[Diagnostic],
     return got
 
 
-def _read_doc(ck: _Checker, data: bytes, shown: str, kind: str) -> safeyaml.Doc | None:
-    """One file parsed and validated, or None (its problems reported) when it cannot be used."""
+def _read_doc(ck: _Checker, data: bytes, shown: str, kind: str, marks_depth: int | None = 4) -> safeyaml.Doc | None:
+    """One file parsed and validated, or None (its problems reported) when it cannot be used. Only the marks
+    `marks_depth` deep are kept (deeper ones are read again when a diagnostic asks); None: every mark."""
     out = ck.out
     try:
-        doc = safeyaml.load(data, shown, marks_depth=4, aliases=False)  # deeper marks: read when a diagnostic asks
+        doc = safeyaml.load(data, shown, marks_depth=marks_depth, aliases=False)
     except ChronicleError as exc:
         out.extend(exc.diagnostics)
         return None
@@ -252,7 +284,7 @@ def _scene_ids_in(data: bytes) -> list[str]:
 
 
 def _scene_file(job: tuple[str, bytes], ck0: _Checker, start_date: date | None, calendar: str | None,
-                lean: bool = False) -> FileResult:
+                lean: bool = False, docs: dict[str, tuple[bytes, safeyaml.Doc]] | None = None) -> FileResult:
     """Read, validate and check one scene file on its own, and pack its scenes; plain data out
     (it may cross a pipe).
 
@@ -262,7 +294,10 @@ def _scene_file(job: tuple[str, bytes], ck0: _Checker, start_date: date | None, 
     shown, data = job
     ck = _Checker(ck0.record, ck0.quote_memo, ck0.cited)  # its own diagnostics, the shared memos
     found: list[tuple[str, Mark, dict[str, Any]]] = []
-    doc = _read_doc(ck, data, shown, "sceneFile")
+    # a file kept to locate problems in later (an edited file in the language server) gets every mark at once
+    doc = _read_doc(ck, data, shown, "sceneFile", 4 if docs is None else None)
+    if doc is not None and docs is not None:
+        docs[shown] = (data, doc)
     if doc is not None and isinstance(doc.value.get("scenes"), dict):
         scenes = doc.value["scenes"]
         table = doc.marks.get(id(scenes))  # the marks of the scene keys, when kept
@@ -329,7 +364,7 @@ def _scene(ck: _Checker, doc: safeyaml.Doc, scid: str, sc: dict[str, Any], line:
         if not isinstance(ch, dict) or not isinstance(ch.get("text"), str):
             continue
         cp = sp + ("choices", ci)
-        key: str = ch["id"] if isinstance(ch.get("id"), str) else slug(ch["text"])
+        key: str = ch["id"] if isinstance(ch.get("id"), str) else choice_key(ch["text"])
         if key in keys_seen:
             ck.error(doc, cp, "E203", f'two choices in scene "{scid}" have the id "{_short(key)}" '
                      f'(choices {keys_seen[key] + 1} and {ci + 1})',
@@ -378,15 +413,18 @@ def _scene(ck: _Checker, doc: safeyaml.Doc, scid: str, sc: dict[str, Any], line:
 
 def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list[str],
                   variables: dict[str, VarSpec], result: Analysis, sources: dict[str, bytes],
-                  unchecked: AbstractSet[str] = frozenset(), vague: AbstractSet[str] = frozenset()) -> int:
+                  unchecked: AbstractSet[str] = frozenset(), vague: AbstractSet[str] = frozenset(),
+                  memo: dict[str, Any] | None = None) -> int:
     """What needs every file: each goto names a scene, each condition and effect compiles
     (they may name scenes). Each distinct expression is parsed once; a file is read again, with
     every mark, only to locate a problem in it.
 
     `unchecked` are the scene ids of files that could not be read, `vague` the variables whose
     declaration is too broken to know their type ("*": all of them): references to them are
-    not reported, but counted; the count is returned."""
+    not reported, but counted; the count is returned. `memo` (the analysis's memo, when kept) holds
+    the parsed files, and every expression parsed in the same frame, from the analyses before."""
     known = frozenset(scene_ids)
+    known_ids = scene_ids
     skipped = 0
     if unchecked:
         scene_ids = [*scene_ids, *sorted(unchecked)]
@@ -404,24 +442,53 @@ def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list
     bad_when: dict[str, ExprError] = {}
     bad_do: dict[tuple[str, ...], ExprError] = {}
     located: dict[str, safeyaml.Doc] = {}
+    docs = result.docs
 
     def doc_of(path: str) -> safeyaml.Doc:
         if path not in located:
-            located[path] = safeyaml.load(sources[path], path)
+            kept = docs.get(path) if docs is not None else None
+            if kept is not None and kept[0] == sources[path]:
+                located[path] = kept[1]
+            else:
+                located[path] = safeyaml.load(sources[path], path)
+                if docs is not None:
+                    docs[path] = (sources[path], located[path])
         return located[path]
 
     templates = result.templates
     bad_text: dict[str, ExprError] = {}
-    for s in scenes_ir:
+    # the expressions parsed before in the same frame (their results depend on nothing else)
+    parsed: dict[Any, Any] = {}
+    if memo is not None:
+        frame = (tuple(variables.items()), tuple(scene_ids))
+        if memo.get("frame") != frame:
+            memo["frame"], memo["parsed"] = frame, {}
+        parsed = memo["parsed"]
+
+    def cached(kind: str, text: Any, parse: Any) -> Any:
+        """The parse of an expression (or its ExprError), from the memo when it was parsed before."""
+        got = parsed.get((kind, text))
+        if got is None:
+            try:
+                got = parse(text, variables, scene_ids)
+            except ExprError as error:
+                got = error
+            parsed[(kind, text)] = got
+        return got
+
+    def one(s: dict[str, Any]) -> None:
+        """What the scene's gotos, expressions and templates give: diagnostics, skips, parsed expressions."""
+        nonlocal skipped
         for where, text in s["templates"]:
             if text in templates:
                 continue
             exc = bad_text.get(text)
             if exc is None:
-                try:
-                    templates[text] = parse_template(text, variables, scene_ids)
-                except ExprError as error:
-                    exc = bad_text[text] = error
+                got = cached("text", text, parse_template)
+                if isinstance(got, ExprError):
+                    exc = bad_text[text] = got
+                else:
+                    templates[text] = got
             if exc is not None and reported(exc):
                 ck.error(doc_of(s["file"]), ("scenes", s["id"], *where), exc.code, exc.message, exc.hint,
                          offset=exc.offset, inside=True)
@@ -437,25 +504,60 @@ def _check_across(ck: _Checker, scenes_ir: list[dict[str, Any]], scene_ids: list
             if when is not None and when not in conditions:
                 exc = bad_when.get(when)
                 if exc is None:
-                    try:
-                        conditions[when] = parse_condition(when, variables, scene_ids)
-                    except ExprError as error:
-                        exc = bad_when[when] = error
+                    got = cached("when", when, parse_condition)
+                    if isinstance(got, ExprError):
+                        exc = bad_when[when] = got
+                    else:
+                        conditions[when] = got
                 if exc is not None and reported(exc):
                     ck.error(doc_of(s["file"]), cp + ("when",), exc.code, exc.message, exc.hint, offset=exc.offset)
             do_t = tuple(c["do"])
             if do_t and do_t not in effects:
                 exc = bad_do.get(do_t)
                 if exc is None:
-                    try:
-                        effects[do_t] = parse_effects(list(do_t), variables, scene_ids)
-                    except ExprError as error:
-                        exc = bad_do[do_t] = error
+                    got = cached("do", do_t, lambda d, v, ids: parse_effects(list(d), v, ids))
+                    if isinstance(got, ExprError):
+                        exc = bad_do[do_t] = got
+                    else:
+                        effects[do_t] = got
                 if exc is not None and reported(exc):
                     doc = doc_of(s["file"])
                     raw = doc.value["scenes"][s["id"]]["choices"][c["at"]].get("do")
                     where = cp + ("do",) + ((getattr(exc, "item", 0),) if isinstance(raw, list) else ())
                     ck.error(doc, where, exc.code, exc.message, exc.hint, offset=exc.offset)
+
+    # each scene's results, kept while its IR (the same object while its file is unchanged) and the frame are the same
+    across: dict[int, tuple[dict[str, Any], list[Diagnostic], int, list[Any], list[Any], list[Any]]] = {}
+    if memo is not None:
+        frame_across = (tuple(variables.items()), tuple(known_ids), tuple(sorted(unchecked)), tuple(sorted(vague)))
+        if memo.get("across_frame") == frame_across:
+            across = memo["across"]
+        memo["across_frame"] = frame_across
+    kept: dict[int, tuple[dict[str, Any], list[Diagnostic], int, list[Any], list[Any], list[Any]]] = {}
+    out = ck.out
+    for s in scenes_ir:
+        had = across.get(id(s))
+        if had is not None and had[0] is s:
+            _, found, skips, conds, effs, temps = had
+            out.extend(found)
+            skipped += skips
+            conditions.update(conds)
+            effects.update(effs)
+            templates.update(temps)
+            kept[id(s)] = had  # (a memo's entry: there is none without one)
+        elif memo is None:
+            one(s)
+        else:
+            first, before = len(out), skipped
+            one(s)
+            whens = {c["when"] for c in s["choices"]}
+            dos = {tuple(c["do"]) for c in s["choices"]}
+            had = (s, out[first:], skipped - before, [(w, conditions[w]) for w in whens if w in conditions],
+                   [(d, effects[d]) for d in dos if d in effects],
+                   [(t, templates[t]) for _, t in s["templates"] if t in templates])
+            kept[id(s)] = had
+    if memo is not None:
+        memo["across"] = kept  # this version's scenes only (each kept alive with its entry)
     return skipped
 
 
@@ -463,7 +565,7 @@ _UNKNOWN = re.compile(r"unknown variable `(\w+)`")
 
 
 def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes | None] | None,
-             lean: bool, file_memo: dict[Any, FileResult] | None = None) -> Analysis:
+             lean: bool, file_memo: dict[Any, Any] | None = None) -> Analysis:
     result = Analysis()
     out: list[Diagnostic] = []
     if record is None:
@@ -481,7 +583,7 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
                               "create one (chronicle new makes a template)"))
         result.diagnostics = out
         return result
-    read = _read_files(files, out, sources or {})
+    read = _read_files(files, out, sources or {}, None if file_memo is None else file_memo.setdefault("read", {}))
     if len(files) == 1:
         out.append(Diagnostic(display_path(files[0]), 0, 0, "error", "E206",
                               "the scenario has no scene files",
@@ -562,13 +664,19 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
 
     # -- scenes: each file on its own (shared with a forked helper when big), then across files
     jobs = [(shown, data) for f, shown, data in read if f != files[0]]
+    if not lean:
+        result.sources = {shown: data for _, shown, data in read}
     if file_memo is not None:
         frame = (start_date, calendar, lean, record.content_hash)
         if len(file_memo) > 4 * len(jobs) + 64:  # old versions of the files: forget them
             file_memo.clear()
+        result.docs = file_memo.setdefault("docs", {})
+        keys = [(shown, data, frame) for shown, data in jobs]
+        # an edit (a few files changed): their parsed text is kept to locate the problems found in them later
+        keep = result.docs if sum(key not in file_memo for key in keys) <= 4 else None
         per_file = [file_memo[key] if key in file_memo else file_memo.setdefault(
-                        key, _scene_file(job, ck, start_date, calendar, lean))
-                    for job in jobs for key in [(job[0], job[1], frame)]]
+                        key, _scene_file(job, ck, start_date, calendar, lean, keep))
+                    for job, key in zip(jobs, keys, strict=True)]
     else:
         per_file = split_map(lambda job: _scene_file(job, ck, start_date, calendar, lean), jobs,
                              [len(data) for _, data in jobs], SPLIT_BYTES)
@@ -600,7 +708,7 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
     if meta_doc is None and read:
         vague.add("*")  # scenario.yaml could not be read: no variable is known
     skipped = _check_across(ck, scenes_ir, scene_ids, variables, result, {shown: data for _, shown, data in read},
-                            unchecked, vague)
+                            unchecked, vague, None if file_memo is None else file_memo.setdefault("expressions", {}))
     if skipped:
         files_named = ", ".join(sorted(unread)) or "scenario.yaml"
         what = "scene" if unread else "variable"
@@ -621,9 +729,7 @@ def _analyze(folder: Path, record: Record | None, sources: Mapping[Path, bytes |
     if any(d.severity == "error" for d in out) or meta_doc is None:
         result.partial = {"variables": var_ir, "scenes": scenes_ir, "start": meta.get("start"),
                           "questions": meta.get("questions") if meta_doc is not None else ["(unread)"],
-                          "unread": sorted(unread) + ([] if meta_doc is not None else [display_path(files[0])]),
-                          "expressions": [c["when"] for s in scenes_ir for c in s["choices"] if c["when"]]
-                          + [d for s in scenes_ir for c in s["choices"] for d in c["do"]]}
+                          "unread": sorted(unread) + ([] if meta_doc is not None else [display_path(files[0])])}
         return result
     clock = meta["clock"]
     result.ir = {

@@ -21,7 +21,7 @@ from engine.core.model import Story
 
 
 @dataclass(frozen=True)
-class Found:
+class ScenarioFolder:
     """A scenario on the search path: its folder, where it comes from, and the farther folders of
     the same id it hides."""
 
@@ -52,15 +52,15 @@ def is_scenario(folder: Path) -> bool:
     return (folder / "scenario.yaml").is_file()
 
 
-def search() -> list[Found]:
+def search() -> list[ScenarioFolder]:
     """Every scenario on the search path (`engine.base.paths.scenario_roots`), by id; an id found in
     several folders is taken from the nearest (the last on the path), naming the others."""
-    by_id: dict[str, Found] = {}
+    by_id: dict[str, ScenarioFolder] = {}
     for root in paths.scenario_roots():
         for folder in _scenarios_in(root.folder):
             before = by_id.get(folder.name)
             hides = (*before.hides, before.folder) if before is not None else ()
-            by_id[folder.name] = Found(folder.name, folder, root.origin, hides)
+            by_id[folder.name] = ScenarioFolder(folder.name, folder, root.origin, hides)
     return [by_id[k] for k in sorted(by_id)]
 
 
@@ -145,7 +145,7 @@ def load_story(ref: str | os.PathLike[str], *, by_id: bool = False) -> Story:
     except MemoryError:
         key, read = None, cache.Read()
     if key is not None:
-        story = cache.load(folder, key, directory)
+        story = cache.load_cached(folder, key, directory)
         if story is not None:
             return story
     from engine.build.compiler import analyze  # not needed (nor is the YAML reader) on a cache hit

@@ -22,8 +22,6 @@ from engine.classroom.document import (
     Table,
     Warning,
     quoted,
-    to_html,
-    to_markdown,
 )
 from engine.classroom.report import when
 from engine.core import machine
@@ -34,7 +32,7 @@ from engine.core.prose import render as as_shown
 from engine.record.sources import Record
 from engine.saves.transcript import Playthrough
 
-__all__ = ["guide_document", "render", "transcript_document", "worksheet_document"]
+__all__ = ["transcript_document", "worksheet_document"]
 
 
 @dataclass
@@ -391,10 +389,3 @@ def guide_document(story: Story, record: Record | None) -> Document:
     _sources(doc, cites)
     return doc
 
-
-def render(doc: Document, fmt: str) -> str:
-    if fmt == "md":
-        return to_markdown(doc)
-    if fmt == "html":
-        return to_html(doc)
-    raise ValueError(f"unknown format {fmt!r}")

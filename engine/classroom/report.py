@@ -37,13 +37,15 @@ import os
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from engine.base.diagnostics import ChronicleError, Diagnostic
 from engine.base.sanitize import json_text
 from engine.build.loader import is_scenario, load_story
-from engine.classroom.document import Bars, Document, Facts, Heading, Para, Table, Warning, to_html, to_markdown
+from engine.classroom.document import Bars, Document, Facts, Heading, Para, Table, Warning
+from engine.classroom.formats import document_formats, render_document
 from engine.classroom.htmlkit import Bar
 from engine.core import machine
 from engine.core.model import Story
@@ -55,15 +57,15 @@ __all__ = [
     "Collected",
     "Decision",
     "Row",
-    "Step",
+    "HistoricalStep",
     "anonymize",
     "build_report",
     "collect",
     "load_scenario",
-    "render",
+    "render_report",
     "render_all",
     "to_csv",
-    "to_json",
+    "report_json",
 ]
 
 
@@ -120,7 +122,7 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class Step:
+class HistoricalStep:
     number: int
     scene: str
     title: str
@@ -143,7 +145,7 @@ class ClassReport:
     rows: tuple[Row, ...]
     endings: dict[str, int]
     decisions: tuple[Decision, ...]
-    steps: tuple[Step, ...]
+    steps: tuple[HistoricalStep, ...]
     skipped: tuple[tuple[str, str], ...] = ()  # (file, why)
     flagged: tuple[tuple[str, str], ...] = ()  # (file, why)
     classes: tuple[str, ...] = ()
@@ -170,7 +172,7 @@ class ClassReport:
         return sum(1 for r in self.rows if r.closed_early)
 
     @property
-    def largest_drop(self) -> Step | None:
+    def largest_drop(self) -> HistoricalStep | None:
         """The decision where most of the class left the record (None if nobody left it)."""
         best = max(self.steps, key=lambda st: (st.drop, -st.number), default=None)
         return best if best is not None and best.drop > 0 else None
@@ -391,17 +393,30 @@ def join_games(playthroughs: Sequence[Playthrough]) -> list[Playthrough]:
             by_game.setdefault((p.scenario, p.game), []).append(p)
         else:
             legacy.append(p)
-    out = [_merge(sorted(parts, key=lambda p: (p.started, p.choices and len(p.choices), str(p.path))))
+    out = [_merge(sorted(parts, key=lambda p: (instant(p.started), p.choices and len(p.choices), str(p.path))))
            for parts in by_game.values()]
     out += join_continued(legacy)
-    return sorted(out, key=lambda p: (p.started, str(p.path)))
+    return sorted(out, key=lambda p: (instant(p.started), str(p.path)))
+
+
+def instant(started: str) -> tuple[float, str]:
+    """A sort key for a transcript's start time: the moment it names (parts written on computers
+    with different UTC offsets, or in a browser and a terminal, order by time, not by text); a
+    time that does not parse sorts after every one that does."""
+    try:
+        when = datetime.fromisoformat(started)
+    except ValueError:
+        return float("inf"), started
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp(), started
 
 
 def join_continued(playthroughs: Sequence[Playthrough]) -> list[Playthrough]:
     """(Transcripts without a game id.) Join each game continued from a save to the transcript it
     continues: the same student, class and scenario, an earlier transcript that stopped before
     an ending where this one resumes (either path a prefix of the other)."""
-    ordered = sorted(playthroughs, key=lambda p: (p.started, str(p.path)))
+    ordered = sorted(playthroughs, key=lambda p: (instant(p.started), str(p.path)))
     joined: dict[int, Playthrough] = {}
     dropped: set[int] = set()
     for qi, q in enumerate(ordered):
@@ -410,7 +425,7 @@ def join_continued(playthroughs: Sequence[Playthrough]) -> list[Playthrough]:
         for pi in range(qi - 1, -1, -1):
             p = joined.get(pi, ordered[pi])
             if pi in dropped or p.ending is not None or (p.scenario, p.student, p.class_name) != (
-                    q.scenario, q.student, q.class_name) or p.started > q.started:
+                    q.scenario, q.student, q.class_name) or instant(p.started) > instant(q.started):
                 continue
             n = min(len(p.choices), len(q.resumed))
             if p.choice_ids[:n] != q.resumed[:n]:
@@ -421,8 +436,8 @@ def join_continued(playthroughs: Sequence[Playthrough]) -> list[Playthrough]:
     return [joined.get(i, p) for i, p in enumerate(ordered) if i not in dropped]
 
 
-def _steps(story: Story, rows: Sequence[Row], hist: list[str]) -> list[Step]:
-    steps: list[Step] = []
+def _steps(story: Story, rows: Sequence[Row], hist: list[str]) -> list[HistoricalStep]:
+    steps: list[HistoricalStep] = []
     share = 1.0
     for j, cid in enumerate(hist):
         choice = story.choices_by_id[cid]
@@ -439,7 +454,7 @@ def _steps(story: Story, rows: Sequence[Row], hist: list[str]) -> list[Step]:
                 left[r.path[j]] = left.get(r.path[j], 0) + 1
         stopped = sum(1 for r in here if len(r.path) == j and not r.finished)
         after = share * stayed / len(made) if made else share
-        steps.append(Step(len(steps) + 1, sc.id, sc.title, cid, len(made), stayed, left, stopped,
+        steps.append(HistoricalStep(len(steps) + 1, sc.id, sc.title, cid, len(made), stayed, left, stopped,
                           after, share - after))
         share = after
     return steps
@@ -512,7 +527,7 @@ def anonymize(reports: Sequence[ClassReport]) -> list[ClassReport]:
     for rep in reports:
         rows = tuple(replace(r, student=name(r.student, r.file), file=file_of(r.file),
                              flags=tuple(f.split(": joined with")[0] for f in r.flags))
-                     for r in sorted(rep.rows, key=lambda r: (r.started, r.file)))
+                     for r in sorted(rep.rows, key=lambda r: (instant(r.started), r.file)))
         out.append(replace(rep, rows=rows,
                            skipped=tuple((file_of(f), why) for f, why in rep.skipped),
                            flagged=tuple((r.file, "; ".join(r.flags)) for r in rows if r.flags)))
@@ -530,7 +545,7 @@ def _n(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-def to_json(report: ClassReport) -> dict[str, Any]:
+def report_json(report: ClassReport) -> dict[str, Any]:
     s = report.story
     drop = report.largest_drop
     return {
@@ -602,7 +617,7 @@ def to_csv(reports: Sequence[ClassReport]) -> str:
         for r in rep.rows:
             by.setdefault(r.student or f"\0{r.file}", []).append(r)
         for rows in by.values():
-            last = max(rows, key=lambda r: (r.started, r.file))
+            last = max(rows, key=lambda r: (instant(r.started), r.file))
             w.writerow([_csv_cell(x) for x in (
                 rep.story.id, last.student or "(anonymous)", last.class_name, len(rows),
                 last.ending_title if last.finished else "", last.ending_kind or "" if last.finished else "",
@@ -633,7 +648,7 @@ def _record(r: Row) -> str:
     return f"{r.decisions - r.departures} of {r.decisions}" if r.decisions else "—"
 
 
-def _split(report: ClassReport, st: Step) -> str:
+def _split(report: ClassReport, st: HistoricalStep) -> str:
     s = report.story
     parts = [f"{n} chose “{s.choices_by_id[cid].text}”" for cid, n in
              sorted(st.left.items(), key=lambda kv: -kv[1])]
@@ -825,7 +840,7 @@ def render_text(report: ClassReport, width: int = 100, color: bool = False) -> s
     return buf.getvalue()
 
 
-def render(report: ClassReport, fmt: str, *, width: int = 100, color: bool = False) -> str:
+def render_report(report: ClassReport, fmt: str, *, width: int = 100, color: bool = False) -> str:
     return render_all([report], fmt, width=width, color=color)
 
 
@@ -833,18 +848,18 @@ def render_all(reports: Sequence[ClassReport], fmt: str, *, width: int = 100, co
     """One or several scenarios' reports in one output (one section per scenario)."""
     if fmt == "json":
 
-        body: Any = to_json(reports[0]) if len(reports) == 1 else {"reports": [to_json(r) for r in reports]}
+        body: Any = report_json(reports[0]) if len(reports) == 1 else {"reports": [report_json(r) for r in reports]}
         return json_text(body) + "\n"
     if fmt == "csv":
         return to_csv(reports)
-    if fmt in ("md", "html"):
+    if fmt in document_formats():
         if len(reports) == 1:
             doc = document(reports[0])
         else:
             doc = Document("Class report: " + ", ".join(r.story.title for r in reports))
             for r in reports:
                 document(r, doc, 2)
-        return to_markdown(doc) if fmt == "md" else to_html(doc)
+        return render_document(doc, fmt)
     if fmt == "text":
         return "\n".join(render_text(r, width=width, color=color) for r in reports)
     raise ValueError(f"unknown format {fmt!r}")

@@ -34,7 +34,7 @@ def _path(ids: list[str]) -> str:
     return " > ".join(ids) if ids else "(the start)"
 
 
-def render(r: ExploreResult, seconds: float) -> str:
+def explore_text(r: ExploreResult, seconds: float) -> str:
     out = [f"{r.story_id}: {r.states:,} states, {r.transitions:,} transitions, "
            f"longest path {r.max_depth} choices ({seconds:.2f} s)"]
     if not r.complete:
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         data["seconds"] = round(seconds, 4)
         print(json_text(data))
     else:
-        print(render(result, seconds))
+        print(explore_text(result, seconds))
     if result.problems:  # exit 1 tells CI: the story is not sound, or not all of it was seen
         print(f"chronicle explore: {'; '.join(result.problems)}", file=sys.stderr)
         return 1

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    from engine.classroom.formats import document_formats, format_option
+
+    first, *others = document_formats()
+    formats_help = f"{first} (default) or {', '.join(others)}" if len(others) == 1 else \
+        f"{first} (default), {', '.join(others[:-1])} or {others[-1]}"
     sub = p.add_subparsers(dest="what", required=True, metavar="transcript|worksheet|guide|html")
     t = sub.add_parser("transcript", help="one student's playthrough, with citations and debrief")
     t.add_argument("file", help="a transcript (.jsonl) from saves/transcripts/")
@@ -29,7 +34,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     g = sub.add_parser("guide", help="the teacher's guide: note, times, decisions and what happened, disputes")
     g.add_argument("scenario", help="a scenario id or folder")
     for q in (t, w, g):
-        q.add_argument("--format", choices=("md", "html"), default="md", help="md (default) or html")
+        format_option(q, document_formats(), first, formats_help)
         q.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of the screen")
         q.add_argument("--scenarios", metavar="DIR", help="the folder holding the scenario")
     h = sub.add_parser("html", help="the game as one HTML file that plays offline in any browser")
@@ -73,7 +78,8 @@ def _record(folder: str = "") -> Record | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.classroom.export import guide_document, render, transcript_document, worksheet_document
+    from engine.classroom.export import guide_document, transcript_document, worksheet_document
+    from engine.classroom.formats import render_document
     from engine.classroom.report import load_scenario
     from engine.commands.report import write_output
 
@@ -115,4 +121,4 @@ def run(args: argparse.Namespace) -> int:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)
         return 1
-    return write_output(render(doc, args.format), args.output)
+    return write_output(render_document(doc, args.format), args.output)

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from engine.commands._load import story_or_none
+from engine.core.model import Story
 from engine.tools.storymap import GROUPS, GraphvizFailed, GraphvizMissing, to_dot, to_mermaid, to_svg
+
+# the map in each format it is offered in (names from engine.classroom.formats.FORMATS)
+RENDER: dict[str, Callable[[Story, str], str]] = {"mermaid": to_mermaid, "dot": to_dot, "svg": to_svg}
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="scenario id or folder")
-    p.add_argument("--format", choices=["mermaid", "dot", "svg"], default="mermaid",
-                   help="mermaid (renders on code-hosting sites; the default), dot, or svg (needs Graphviz)")
+    from engine.classroom.formats import format_option
+
+    format_option(p, tuple(RENDER), "mermaid",
+                  help="mermaid (renders on code-hosting sites; the default), dot, or svg (needs Graphviz)")
     p.add_argument("--group", choices=GROUPS, default="hour", help="group scenes by hour (default) or place")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of printing")
 
@@ -22,12 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if story is None:
         return 1
     try:
-        if args.format == "svg":
-            text = to_svg(story, args.group)
-        elif args.format == "dot":
-            text = to_dot(story, args.group)
-        else:
-            text = to_mermaid(story, args.group)
+        text = RENDER[args.format](story, args.group)
     except GraphvizMissing:
         print("chronicle map: SVG needs Graphviz's `dot` program, which is not installed.\n"
               "  Install Graphviz (https://graphviz.org/download/, e.g. `apt install graphviz` or "

@@ -26,7 +26,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
 
 
-def render(r: RandomReport) -> str:
+def random_report_text(r: RandomReport) -> str:
     n = r.playthroughs
     out = [f"{r.story_id}: {n:,} random playthroughs (seed {r.seed}); mean length {r.mean_length:.1f} choices, "
            f"longest {r.longest} (game {r.longest_game + 1})", "", "Endings:"]
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if story is None:
         return 1
     report = random_play(story, args.playthroughs, args.seed, args.max_steps)
-    print(json_text(report.as_json()) if args.json else render(report))
+    print(json_text(report.as_json()) if args.json else random_report_text(report))
     if report.problems:  # exit 1 tells CI: the story is not sound
         print(f"chronicle randomtest: {'; '.join(report.problems)}", file=sys.stderr)
         return 1

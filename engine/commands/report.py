@@ -12,10 +12,12 @@ from engine.base.diagnostics import ChronicleError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    from engine.classroom.formats import document_formats, format_option
+
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="transcript files (.jsonl) or folders holding them (e.g. saves/transcripts)")
-    p.add_argument("--format", choices=("text", "md", "html", "json", "csv"), default="text",
-                   help="text (tables for the terminal, the default), md, html (a self-contained page for the "
+    format_option(p, ("text", *document_formats(), "json", "csv"), "text",
+                  help="text (tables for the terminal, the default), md, html (a self-contained page for the "
                         "projector), json, or csv (one row per student, for a gradebook)")
     p.add_argument("--anonymize", action="store_true",
                    help="call the students Student 1, Student 2 ... and name no files (for projecting)")

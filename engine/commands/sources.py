@@ -105,7 +105,7 @@ def render_scenario(sc: ScenarioGrounding, *, brief: bool) -> list[str]:
     return lines
 
 
-def render(report: GroundingReport, *, brief: bool = False) -> str:
+def grounding_text(report: GroundingReport, *, brief: bool = False) -> str:
     lines: list[str] = []
     for sc in report.scenarios:
         lines += render_scenario(sc, brief=brief)
@@ -148,5 +148,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json_text(report.as_json()))
     else:
-        print(render(report, brief=args.brief))
+        print(grounding_text(report, brief=args.brief))
     return 0 if report.grounded and not problems else 1

@@ -16,6 +16,7 @@ from engine.base.diagnostics import ChronicleError
 from engine.base.sanitize import clean_line
 from engine.build.loader import load_story, resolve_scenarios
 from engine.classroom.document import md
+from engine.classroom.formats import format_option
 from engine.classroom.htmlkit import esc, page
 from engine.core.calendar import MONTHS, parse_time
 from engine.core.model import Story
@@ -31,7 +32,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from", dest="start", type=_time, metavar="HH:MM", help="from this time of day")
     p.add_argument("--to", dest="end", type=_time, metavar="HH:MM",
                    help="to this time of day (earlier than --from: across midnight)")
-    p.add_argument("--format", choices=["text", "md", "html"], default="text")
+    format_option(p, tuple(RENDER), "text")
     p.add_argument("-o", "--output", help="write to this file instead of printing")
 
 
@@ -92,7 +93,7 @@ def _events(line: Timeline, whole: Timeline) -> dict[str, tuple[Moment, ...]]:
     return {ev: ms for ev, ms in whole.events().items() if any(m.anchor in shown for m in ms)}
 
 
-def to_text(line: Timeline, whole: Timeline) -> str:
+def timeline_text(line: Timeline, whole: Timeline) -> str:
     events = _events(line, whole)
     out = [TITLE, KEY, ""]
     if not line.moments:
@@ -118,7 +119,7 @@ def to_text(line: Timeline, whole: Timeline) -> str:
 # --- Markdown --------------------------------------------------------------------------------
 
 
-def to_md(line: Timeline, whole: Timeline) -> str:
+def timeline_md(line: Timeline, whole: Timeline) -> str:
     events = _events(line, whole)
     out = [f"# {md(TITLE)}", "", md(KEY), ""]
     if not line.moments:
@@ -145,7 +146,7 @@ def to_md(line: Timeline, whole: Timeline) -> str:
 # --- HTML ------------------------------------------------------------------------------------
 
 
-def to_html(line: Timeline, whole: Timeline) -> str:
+def timeline_html(line: Timeline, whole: Timeline) -> str:
     events = _events(line, whole)
     shown = {m.anchor for m in line.moments}
 
@@ -176,4 +177,6 @@ def to_html(line: Timeline, whole: Timeline) -> str:
     return page(TITLE, "\n".join(out))
 
 
-RENDER: dict[str, Callable[[Timeline, Timeline], str]] = {"text": to_text, "md": to_md, "html": to_html}
+# the timeline in each format it is offered in (names from engine.classroom.formats.FORMATS)
+RENDER: dict[str, Callable[[Timeline, Timeline], str]] = {
+    "text": timeline_text, "md": timeline_md, "html": timeline_html}

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from engine.expressions.builtins import BUILTINS
+
 _KEY = re.compile(r"^(\s*)(- +)?([A-Za-z_][A-Za-z0-9_]*|\"[^\"]*\"|'[^']*')\s*:(?:\s|$)")
 _ITEM = re.compile(r"^(\s*)- ")
 _VALUE_KEY = re.compile(r"^\s*(?:- +)?([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*)$")
@@ -97,8 +99,9 @@ def context(lines: list[str], line: int, column: int) -> Context:
 
 def _string_call(text: str) -> str:
     """The built-in whose string argument the text ends inside (`visited("no` → visited), else ""."""
-    m = re.search(r"\b(visited|visits)\s*\(\s*[\"']([A-Za-z0-9_]*)$", text)
-    return m.group(1) if m else ""
+    m = re.search(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(\s*[\"']([A-Za-z0-9_]*)$", text)
+    row = BUILTINS.get(m.group(1)) if m else None
+    return row.name if row is not None and row.params[:1] == ("scene",) else ""
 
 
 def schema_keys(schema: dict[str, Any], path: tuple[str, ...], scenario_file: bool) -> dict[str, str]:

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.base.diagnostics import ChronicleError
+from engine.expressions.builtins import BUILTINS
 from engine.format import safeyaml
 
 KEYWORDS = frozenset({"and", "or", "not", "true", "false", "if", "elif", "else", "end"})
-SCENE_BUILTINS = frozenset({"visited", "visits"})
 TEXT_FIELDS = frozenset({"text", "note", "epilogue", "debrief", "locked"})
 _TOKEN = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|[A-Za-z_][A-Za-z0-9_]*")
 _TAG = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}")
@@ -145,15 +145,15 @@ def expression_names(raw: str, offset: int = 0) -> Iterator[tuple[str, str, int,
         if word[0] in "\"'":
             prev = tokens[i - 1].group() if i else ""
             between = raw[tokens[i - 1].end(): tok.start()] if i else ""
-            if prev in SCENE_BUILTINS and between.strip() == "(":
+            if prev in BUILTINS and BUILTINS[prev].params[:1] == ("scene",) and between.strip() == "(":
                 yield "scene", word[1:-1], offset + tok.start() + 1, offset + tok.end() - 1
             continue
-        if word in KEYWORDS or word in SCENE_BUILTINS or word in ("min", "max"):
+        if word in KEYWORDS or word in BUILTINS:
             continue
         if word[0].isdigit():
             continue
         after = raw[tok.end():].lstrip()
-        if after.startswith("(") and word not in SCENE_BUILTINS:
+        if after.startswith("("):
             continue  # a call of some other function: the checker reports it
         yield "var", word, offset + tok.start(), offset + tok.end()
 
@@ -327,7 +327,7 @@ def index_file(path: Path, text: str) -> FileIndex | None:
 
 
 @dataclass
-class Found:
+class Symbol:
     """What stands at a position: a scene (its key, a goto or visited()), a variable, a quote, a source id, an event."""
 
     kind: str  # scene, variable, quote, source, event
@@ -377,31 +377,31 @@ class ScenarioIndex:
     def variable_references(self, name: str) -> list[Span]:
         return sorted(span for f in self.files.values() for v, span in f.var_uses if v == name)
 
-    def at(self, path: Path, line: int, column: int) -> Found | None:
+    def at(self, path: Path, line: int, column: int) -> Symbol | None:
         f = self.files.get(path)
         if f is None:
             return None
         for s in f.scenes:
             if s.span.contains(line, column):
-                return Found("scene", s.id, s.span)
+                return Symbol("scene", s.id, s.span)
         for name, span in (*f.gotos, *f.scene_refs, *([f.start] if f.start else [])):
             if span.contains(line, column):
-                return Found("scene", name, span)
+                return Symbol("scene", name, span)
         for v in f.variables:
             if v.span.contains(line, column):
-                return Found("variable", v.name, v.span)
+                return Symbol("variable", v.name, v.span)
         for name, span in f.var_uses:
             if span.contains(line, column):
-                return Found("variable", name, span)
+                return Symbol("variable", name, span)
         for source, quote, span in f.quotes:
             if span.contains(line, column):
-                return Found("quote", quote, span, source)
+                return Symbol("quote", quote, span, source)
         for source, span in f.source_refs:
             if span.contains(line, column):
-                return Found("source", source, span)
+                return Symbol("source", source, span)
         for event, span in f.events:
             if span.contains(line, column):
-                return Found("event", event, span)
+                return Symbol("event", event, span)
         return None
 
 

@@ -3,7 +3,11 @@
 For any editor: diagnostics as you type (the same codes, messages, hints and places as `chronicle check`, for
 every file of the scenario), completion, go to definition, references, hover, rename, the outline and quick
 fixes. The check of a scenario runs in a worker thread and only its newest result is published, so a large
-scenario never blocks typing; after an edit only the changed file is read and checked again (a file memo).
+scenario never blocks typing; after an edit only the changed file is parsed and checked again (the compiler's
+and the lint's memos), and only the files whose diagnostics changed are published. The historical path (which
+builds the whole story) is checked after the rest, once typing pauses (`PATH_PAUSE`): the rest is published
+first, with the path's last findings, then the path's new findings if they differ — the final set is always
+`chronicle check`'s.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import re
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote, urlparse
@@ -23,18 +27,18 @@ from pygls.lsp.server import LanguageServer
 
 from engine import __version__
 from engine.base.diagnostics import ChronicleError, Diagnostic
+from engine.base.gcpause import paused_gc
 from engine.base.paths import SEEDS_DIR, scenario_files
-from engine.build.compiler import analyze, display_path
+from engine.build.compiler import Analysis, analyze, display_path
 from engine.editor.cursor import Context, context, schema_keys
-from engine.editor.index import Found, ScenarioIndex, Span, overlay_sources
+from engine.editor.index import ScenarioIndex, Span, Symbol, overlay_sources
+from engine.expressions.builtins import BUILTINS
 from engine.format.schema import json_schema
 from engine.record.sources import Record, load_record
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-BUILTINS = {"visited": 'visited("scene") — true once the scene has been visited',
-            "visits": 'visits("scene") — how many times the scene has been visited',
-            "min": "min(a, b) — the smaller of two numbers", "max": "max(a, b) — the larger of two numbers"}
 TEMPLATE_WORDS = {"if": "{if CONDITION} … {end}", "elif": "{elif CONDITION}", "else": "{else}", "end": "{end}"}
+PATH_PAUSE = 0.2  # seconds without an edit before the historical path (the whole story built) is checked
 _QUOTED_HINT = re.compile(r'did you mean "([^"]+)"\?')
 
 
@@ -76,8 +80,12 @@ class Project:
     index: ScenarioIndex
     texts: dict[Path, str] = field(default_factory=dict)  # open documents, as typed
     memo: dict[Any, Any] = field(default_factory=dict)
+    lint_memo: dict[Any, Any] = field(default_factory=dict)
     generation: int = 0
     published: set[Path] = field(default_factory=set)
+    # what each file was last published with: its diagnostics and the text their ranges were measured in
+    shown: dict[Path, tuple[list[tuple[Diagnostic, str]], bytes | None]] = field(default_factory=dict)
+    path_found: list[Diagnostic] = field(default_factory=list)  # the historical path's last findings
     stale: set[Path] = field(default_factory=set)  # edited since indexed: indexed when a request needs it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -101,28 +109,55 @@ class Project:
         return found + [p for p in self.texts if p not in found and p.suffix in (".yaml", ".yml")]
 
 
-def check(project: Project) -> dict[Path, list[Diagnostic]]:
-    """Every diagnostic of a scenario as typed (errors and warnings), by file: `chronicle check` on the overlay."""
+@dataclass
+class Checked:
+    """A check of a scenario as typed: every diagnostic by file, and what they were measured in."""
+
+    files: list[Path]
+    analysed: list[Diagnostic]  # the compiler's
+    linted: list[Diagnostic]  # the lint's, without the historical path's
+    sources: dict[str, bytes]  # each file's bytes as checked, by shown path
+    analysis: Analysis | None = None  # when the historical path is still to check (a clean compile)
+
+    def by_file(self, path_found: list[Diagnostic]) -> dict[Path, list[Diagnostic]]:
+        """Every diagnostic by file (the historical path's `path_found` added), as `chronicle check` gives them."""
+        found = [*self.analysed, *sorted([*self.linted, *path_found])] if path_found else \
+            [*self.analysed, *self.linted]
+        by_shown = {display_path(f): f for f in self.files}
+        by_file: dict[Path, list[Diagnostic]] = {f: [] for f in self.files}
+        for d in found:
+            target = by_shown.get(d.path) or (Path(d.path).resolve() if Path(d.path).is_absolute() else None)
+            if target is None:
+                target = (Path.cwd() / d.path).resolve()
+            by_file.setdefault(target, []).append(d)
+        return by_file
+
+
+def check(project: Project) -> Checked:
+    """Every diagnostic of a scenario as typed (errors and warnings) but the historical path's: `chronicle check`
+    on the overlay, from the memos."""
     from engine.tools.lint import lint
 
     with project.lock:
         files = project.files()
         texts = dict(project.texts)
-    try:
-        analysis = analyze(project.folder, None, overlay_sources(files, texts), file_memo=project.memo)
-    except ChronicleError as exc:  # the source texts cannot be read: said, not raised
-        return {files[0]: list(exc.diagnostics)}
-    found = list(analysis.diagnostics)
-    if analysis.ir is not None or analysis.partial is not None:  # warnings too, for what compiled
-        found.extend(lint(project.folder, analysis))
-    by_shown = {display_path(f): f for f in files}
-    by_file: dict[Path, list[Diagnostic]] = {f: [] for f in files}
-    for d in found:
-        target = by_shown.get(d.path) or (Path(d.path).resolve() if Path(d.path).is_absolute() else None)
-        if target is None:
-            target = (Path.cwd() / d.path).resolve()
-        by_file.setdefault(target, []).append(d)
-    return by_file
+    with paused_gc():  # no collection pass over the memos' many long-lived values meanwhile
+        try:
+            analysis = analyze(project.folder, None, overlay_sources(files, texts), file_memo=project.memo)
+        except ChronicleError as exc:  # the source texts cannot be read: said (on scenario.yaml), not raised
+            return Checked(files, [replace(d, path=display_path(files[0])) for d in exc.diagnostics], [], {})
+        linted: list[Diagnostic] = []
+        if analysis.ir is not None or analysis.partial is not None:  # warnings too, for what compiled
+            linted = lint(project.folder, analysis, project.lint_memo, path=False)
+    return Checked(files, list(analysis.diagnostics), linted, analysis.sources,
+                   analysis if analysis.ir is not None else None)
+
+
+def check_path(checked: Checked) -> list[Diagnostic]:
+    """The historical path's findings (W510, W511) of a clean compile."""
+    from engine.tools.lint import path_lints
+
+    return path_lints(checked.analysis) if checked.analysis is not None else []
 
 
 def diagnostic_range(lines: list[str], d: Diagnostic) -> lsp.Range:
@@ -198,16 +233,38 @@ class ChronicleServer(LanguageServer):
             return
         loop = asyncio.get_running_loop()
         try:
-            by_file = await loop.run_in_executor(self.worker, check, project)
+            checked = await loop.run_in_executor(self.worker, check, project)
+            if mine != project.generation:
+                return
+            if checked.analysis is None:  # errors: no historical path to check
+                project.path_found = []
+            self.publish(project, checked, project.path_found)  # the path's last findings meanwhile
+            if checked.analysis is None:
+                return
+            await asyncio.sleep(PATH_PAUSE)  # while typing goes on, the slow part waits: each key is checked first
+            if mine != project.generation:
+                return
+            path_found = await loop.run_in_executor(self.worker, check_path, checked)
+            checked.analysis = None
         except Exception as exc:  # never crash on a broken file: say so, keep serving
             self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, f"chronicle check failed: {exc!r}"))
             return
         if mine != project.generation:
             return
-        for path, found in by_file.items():
+        project.path_found = path_found
+        self.publish(project, checked, path_found)
+
+    def publish(self, project: Project, checked: Checked, path_found: list[Diagnostic]) -> None:
+        """Publish the files whose diagnostics, or the text they are measured in, changed since last time."""
+        for path, found in checked.by_file(path_found).items():
             if not found and path not in project.published and path not in project.texts:
                 continue  # a closed file with nothing to say: nothing to clear either
-            lines = self.lines(project, path)
+            data = checked.sources.get(display_path(path))
+            now = ([(d, d.hint) for d in found], data if found else None)
+            if project.shown.get(path) == now:
+                continue  # the editor shows these already
+            project.shown[path] = now
+            lines = data.decode("utf-8", "replace").split("\n") if data is not None else self.lines(project, path)
             self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
                 uri=uri_of(path), diagnostics=[to_lsp(lines, d) for d in found]))
             (project.published.add if found else project.published.discard)(path)
@@ -226,7 +283,7 @@ class ChronicleServer(LanguageServer):
         return project
 
     # -- look-ups shared by the requests ----------------------------------------------------------
-    def found_at(self, uri: str, pos: lsp.Position) -> tuple[Project, Found] | None:
+    def found_at(self, uri: str, pos: lsp.Position) -> tuple[Project, Symbol] | None:
         path = path_of(uri)
         project = self.project(path)
         if project is None:
@@ -241,7 +298,7 @@ class ChronicleServer(LanguageServer):
         return lsp.Location(uri_of(span.path), lsp.Range(lsp.Position(span.line, utf16(raw, span.start)),
                                                          lsp.Position(span.line, utf16(raw, span.end))))
 
-    def spans_of(self, project: Project, hit: Found) -> list[Span]:
+    def spans_of(self, project: Project, hit: Symbol) -> list[Span]:
         """The definition and every reference of a scene or a variable (what a rename changes)."""
         if hit.kind == "scene":
             scene = project.index.scenes().get(hit.name)
@@ -307,7 +364,7 @@ def _expression_items(project: Project, ctx: Context) -> list[lsp.CompletionItem
     variables = project.index.variables().values()
     items = _items(((v.name, f"{v.type} variable" + (f": {v.label}" if v.label else "")) for v in variables),
                    lsp.CompletionItemKind.Variable)
-    items += _items(BUILTINS.items(), lsp.CompletionItemKind.Function)
+    items += _items(((b.name, b.line) for b in BUILTINS.values()), lsp.CompletionItemKind.Function)
     if ctx.kind == "template":
         items += _items(TEMPLATE_WORDS.items(), lsp.CompletionItemKind.Keyword)
     return items
@@ -375,7 +432,7 @@ def references(ls: ChronicleServer, params: lsp.ReferenceParams) -> list[lsp.Loc
     return [ls.location(project, s) for s in spans]
 
 
-def _hover_text(ls: ChronicleServer, project: Project, hit: Found) -> str:
+def _hover_text(ls: ChronicleServer, project: Project, hit: Symbol) -> str:
     if hit.kind == "scene":
         s = project.index.scenes().get(hit.name)
         if s is None:

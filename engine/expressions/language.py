@@ -17,17 +17,20 @@ Grammar (by increasing precedence)::
     product    := product "*" unary
     unary      := "-" unary | atom
     atom       := INT | "true" | "false" | STRING | NAME | "(" expr ")"
-                | ("visited" | "visits") "(" STRING ")"
-                | ("min" | "max") "(" expr "," expr ")"
+                | BUILTIN "(" argument ("," argument)* ")"
+    argument   := STRING (a scene id, where the built-in takes one) | expr
+
+The built-ins, their arguments and their results are the rows of ``engine.expressions.builtins.BUILTINS``.
 
 ``not`` may only start an operand of ``and``/``or``/``not`` or a whole (parenthesised)
 expression: ``a == not b`` must be written ``a == (not b)``.
 
 Types are ``int``, ``bool`` and ``str``.  ``and``/``or``/``not`` take bools; ``+ - *`` and
 unary ``-`` take ints (``+`` also joins two strings); ``< <= > >=`` take ints;
-``== !=`` take two values of the same type; ``visited`` gives a bool, ``visits``/``min``/``max``
-an int.  A condition must be a bool.  ``x += e`` works on int and str variables, ``x -= e`` on
-int variables, ``x = e`` needs ``e`` of the variable's type.  A str variable with declared
+``== !=`` take two values of the same type; a built-in takes and gives the types of its row
+(``visited`` gives a bool, ``visits``/``min``/``max`` an int).  A condition must be a bool.
+``x += e`` works on int and str variables, ``x -= e`` on int variables, ``x = e`` needs ``e`` of
+the variable's type.  A str variable with declared
 ``values`` accepts only constant strings from that list (checked at load time); a computed
 string that is not in the list leaves the variable unchanged at run time.  Expressions made
 only of constants are folded at load time, so ``'ca' + 'lm'`` counts as the constant
@@ -40,7 +43,7 @@ calls per condition or effect):
 * ``MAX_TOKENS`` = 200 tokens per expression;
 * ``MAX_DEPTH`` = 32 levels of nesting.  Nesting depth is the parser's recursion depth: the
   whole expression is level 1, and one level is added for each open parenthesis, each
-  argument of ``min``/``max``, each prefix ``not`` or ``-``, and each right-hand operand of a
+  expression argument of a built-in (``min``/``max``), each prefix ``not`` or ``-``, and each right-hand operand of a
   binary operator.  A flat chain ``a + b + c + d`` therefore stays at level 2 however long it
   is; ``a + (b + (c + d))`` reaches level 6 at ``d``.  The depth is checked *before*
   recursing, so no input can exhaust Python's stack;
@@ -72,6 +75,7 @@ from typing import Any, Literal, NamedTuple
 
 from engine.base.codes import codes_with
 from engine.base.diagnostics import did_you_mean
+from engine.expressions.builtins import BUILTINS, Builtin, Fn, Operand, VarType, names_in_words
 
 __all__ = [
     "CODES",
@@ -103,12 +107,7 @@ MAX_STATEMENTS = 64
 SATURATION = 10**15
 MAX_STRING_VALUE = 1000
 
-BUILTINS = ("visited", "visits", "min", "max")
-
 CODES: dict[str, str] = {c: m for c, m in codes_with("E3").items() if not c.startswith("E34")}  # engine.base.codes
-
-VarType = Literal["int", "bool", "str"]
-
 
 @dataclass(frozen=True)
 class VarSpec:
@@ -188,7 +187,7 @@ _BAD_OPS: dict[str, tuple[str, str, str]] = {
     "@": ("E311", "`@` is not supported", ""),
     "!": ("E311", "`!` is not an operator here", "use `not`; `!=` means 'is not equal to'"),
     ".": ("E312", "attribute access with `.` is not allowed", "only variables, numbers, text, "
-          "true/false and the built-ins visited, visits, min, max can be used"),
+          f"true/false and the built-ins {', '.join(BUILTINS)} can be used"),
     "[": ("E313", "square brackets are not allowed (no lists, subscripts or comprehensions)", ""),
     "]": ("E313", "square brackets are not allowed (no lists, subscripts or comprehensions)", ""),
     "{": ("E313", "braces are not allowed (no sets, dicts or comprehensions)", ""),
@@ -295,10 +294,10 @@ def _tokenize(src: str) -> list[_Tok]:
 
 @dataclass(frozen=True, slots=True)
 class _Node:
-    kind: str  # const var visited visits neg not and or eq ne lt le gt ge add sub mul concat min max
+    kind: str  # const var scene call neg not and or eq ne lt le gt ge add sub mul concat
     type: VarType
     offset: int
-    value: Any = None  # constant value, or scene id for visited/visits
+    value: Any = None  # constant value, scene id for scene, the `Builtin` for call
     index: int = -1  # variable index for var
     args: tuple[_Node, ...] = ()
 
@@ -321,6 +320,14 @@ _ASSIGN_OPS = ("=", "+=", "-=")
 
 def _desc(t: str) -> str:
     return _TYPE_WORDS.get(t, t)
+
+
+def _plural(t: str) -> str:
+    return {"int": "numbers", "bool": "true/false values", "str": "texts"}.get(t, t)
+
+
+def _count(n: int) -> str:
+    return {1: "one", 2: "two", 3: "three"}.get(n, str(n))
 
 
 def _show(tok: _Tok) -> str:
@@ -466,9 +473,9 @@ class _Parser:
             if not hint and (near := did_you_mean(name, BUILTINS)):
                 hint = f"{near[:-1]} — a built-in, called with parentheses?"
             if not hint:
-                if name in BUILTINS:
-                    hint = f'`{name}` is a built-in; call it, e.g. {name}("scene_id")' if name.startswith(
-                        "visit") else f"`{name}` is a built-in; call it with two numbers, e.g. {name}(a, b)"
+                if (row := BUILTINS.get(name)) is not None:
+                    how = "call it" if "scene" in row.params else f"call it with {row.takes}"
+                    hint = f"`{name}` is a built-in; {how}, e.g. {row.example}"
                 elif name.lower() in _WORD_OPS:
                     hint = f"write `{name.lower()}` in lowercase"
                 else:
@@ -478,50 +485,61 @@ class _Parser:
         return _Node("var", spec.type, tok.offset, index=spec.index)
 
     def call(self, name_tok: _Tok, depth: int) -> _Node:
+        """A call of a built-in, checked against its row in `BUILTINS`: arguments, their types, the scenes."""
         name = name_tok.text
-        if name not in BUILTINS:
-            hint = did_you_mean(name, BUILTINS) or "the only built-ins are visited, visits, min and max"
+        row = BUILTINS.get(name)
+        if row is None:
+            hint = did_you_mean(name, BUILTINS) or f"the only built-ins are {names_in_words()}"
             raise ExprError("E315", f"`{name}` cannot be called", name_tok.offset, hint)
         opener = self.advance()
-        if name in ("visited", "visits"):
-            arg = self.peek()
-            if arg.kind != "str":
-                if arg.kind == "end":
-                    raise ExprError("E332", "this `(` is never closed", opener.offset, "add a matching `)`")
-                raise ExprError("E316", f"{name}() needs a scene id in quotes", arg.offset,
-                                f'write e.g. {name}("scene_id")')
-            self.advance()
-            if self.peek().text == ",":
-                raise ExprError("E316", f"{name}() takes exactly one scene id", self.peek().offset, "")
-            self.close(opener)
-            scene = str(arg.value)
-            if scene not in self.scene_ids:
-                hint = did_you_mean(scene, self.scene_ids) or "use the id of a scene in this scenario"
-                raise ExprError("E317", f"there is no scene `{scene}`", arg.offset, hint)
-            self.scenes.add(scene)
-            return _Node(name, "bool" if name == "visited" else "int", name_tok.offset, scene)
-        if self.peek().text == ")":
-            raise ExprError("E316", f"{name}() needs two numbers", self.peek().offset,
-                            f"write e.g. {name}(a, b)")
-        first = self.expr(0, depth + 1)
-        sep = self.peek()
-        if sep.text != ",":
-            if sep.text == ")":
-                raise ExprError("E316", f"{name}() needs two numbers, got one", sep.offset,
-                                f"write e.g. {name}(a, b)")
-            if sep.kind == "end":
-                raise ExprError("E332", "this `(` is never closed", opener.offset, "add a matching `)`")
-            raise self.unexpected(sep)
-        self.advance()
-        second = self.expr(0, depth + 1)
+        args: list[_Node] = []
+        for n, param in enumerate(row.params):
+            if n:
+                sep = self.peek()
+                if sep.text != ",":
+                    if sep.text == ")":
+                        raise ExprError("E316", f"{name}() needs {row.takes}, got {_count(n)}", sep.offset,
+                                        f"write e.g. {row.example}")
+                    if sep.kind == "end":
+                        raise ExprError("E332", "this `(` is never closed", opener.offset, "add a matching `)`")
+                    raise self.unexpected(sep)
+                self.advance()
+            if param == "scene":
+                args.append(self.scene_argument(row, opener))
+                continue
+            if n == 0 and self.peek().text == ")":
+                raise ExprError("E316", f"{name}() needs {row.takes}", self.peek().offset,
+                                f"write e.g. {row.example}")
+            args.append(self.expr(0, depth + 1))
         if self.peek().text == ",":
-            raise ExprError("E316", f"{name}() takes exactly two numbers", self.peek().offset, "")
+            raise ExprError("E316", f"{name}() takes exactly {row.takes}", self.peek().offset, "")
         self.close(opener)
-        for arg_node in (first, second):
-            if arg_node.type != "int":
-                raise ExprError("E318", f"{name}() works on numbers, but this is {_desc(arg_node.type)}",
-                                arg_node.offset, f"give {name}() two numbers, e.g. {name}(resolve, 3)")
-        return _fold(_Node(name, "int", name_tok.offset, args=(first, second)))
+        for param, arg_node in zip(row.params, args, strict=True):
+            if param == "scene":
+                self.check_scene(arg_node)
+            elif arg_node.type != param:
+                raise ExprError("E318", f"{name}() works on {_plural(param)}, but this is {_desc(arg_node.type)}",
+                                arg_node.offset, f"give {name}() {row.takes}, e.g. {row.example}")
+        return _fold(_Node("call", row.result, name_tok.offset, row, args=tuple(args)))
+
+    def scene_argument(self, row: Builtin, opener: _Tok) -> _Node:
+        """A scene id in quotes, as a built-in's argument (checked by `check_scene` once the call is closed)."""
+        arg = self.peek()
+        if arg.kind != "str":
+            if arg.kind == "end":
+                raise ExprError("E332", "this `(` is never closed", opener.offset, "add a matching `)`")
+            raise ExprError("E316", f"{row.name}() needs a scene id in quotes", arg.offset,
+                            f"write e.g. {row.example}")
+        self.advance()
+        return _Node("scene", "int", arg.offset, str(arg.value))
+
+    def check_scene(self, node: _Node) -> None:
+        """A scene argument must name a scene of the scenario."""
+        scene = node.value
+        if scene not in self.scene_ids:
+            hint = did_you_mean(scene, self.scene_ids) or "use the id of a scene in this scenario"
+            raise ExprError("E317", f"there is no scene `{scene}`", node.offset, hint)
+        self.scenes.add(scene)
 
     def binary(self, op: _Tok, left: _Node, right: _Node) -> _Node:
         t = op.text
@@ -654,7 +672,7 @@ class _Parser:
 # ---------------------------------------------------------------------------------------------
 # Compilation into closures
 
-_Fn = Callable[[Sequence[Any], Sequence[int]], Any]
+_Fn = Fn
 _EffectFn = Callable[[tuple[Any, ...], Sequence[int]], tuple[Any, ...]]
 _S = SATURATION
 _MIRROR = {"lt": "gt", "gt": "lt", "le": "ge", "ge": "le", "eq": "eq", "ne": "ne"}
@@ -725,12 +743,10 @@ def _compile(node: _Node, vi: Mapping[str, int]) -> _Fn:
     if kind == "var":
         i = node.index
         return lambda v, s: v[i]
-    if kind == "visited":
-        j = vi[node.value]
-        return lambda v, s: s[j] > 0
-    if kind == "visits":
-        j = vi[node.value]
-        return lambda v, s: s[j]
+    if kind == "call":
+        row: Builtin = node.value
+        return row.compile(*(vi[a.value] if a.kind == "scene" else
+                             Operand(_compile(a, vi), a.kind == "const", a.value) for a in node.args))
     args = node.args
     if kind == "not":
         a = args[0]
@@ -739,8 +755,8 @@ def _compile(node: _Node, vi: Mapping[str, int]) -> _Fn:
         if a.kind == "var":
             i = a.index
             return lambda v, s: not v[i]
-        if a.kind == "visited":
-            j = vi[a.value]
+        if _is_call(a, "visited"):  # a fast path: not (s[j] > 0)
+            j = vi[a.args[0].value]
             return lambda v, s: s[j] < 1
         f = _compile(a, vi)
         return lambda v, s: not f(v, s)
@@ -763,13 +779,6 @@ def _compile(node: _Node, vi: Mapping[str, int]) -> _Fn:
             if kind == "and":
                 return lambda v, s: o1(v[i], c) and o2(v[k], d)
             return lambda v, s: o1(v[i], c) or o2(v[k], d)
-    if kind in ("min", "max") and left.kind == "const":
-        left, right = right, left
-    if kind in ("min", "max") and right.kind == "const":
-        f, c = _compile(left, vi), right.value
-        if kind == "min":
-            return lambda v, s: x if (x := f(v, s)) <= c else c
-        return lambda v, s: x if (x := f(v, s)) >= c else c
     f = _compile(left, vi)
     g = _compile(right, vi)
     if kind == "and":
@@ -778,11 +787,12 @@ def _compile(node: _Node, vi: Mapping[str, int]) -> _Fn:
         return lambda v, s: f(v, s) or g(v, s)
     if kind == "concat":
         return lambda v, s: (f(v, s) + g(v, s))[:MAX_STRING_VALUE]
-    if kind == "min":
-        return lambda v, s: x if (x := f(v, s)) <= (y := g(v, s)) else y
-    if kind == "max":
-        return lambda v, s: x if (x := f(v, s)) >= (y := g(v, s)) else y
     raise AssertionError(f"unknown node kind {kind}")  # pragma: no cover
+
+
+def _is_call(node: _Node, name: str) -> bool:
+    """The node is a call of the built-in `name` (for the compiler's fast paths; a new built-in needs none)."""
+    return node.kind == "call" and node.value.name == name
 
 
 def _var_const(node: _Node) -> tuple[Callable[[Any, Any], bool], int, Any] | None:
@@ -811,8 +821,8 @@ def _compile_comparison(kind: str, left: _Node, right: _Node, vi: Mapping[str, i
             if left.kind == "add":
                 return lambda v, s: o(v[i] + v[k], c)
             return lambda v, s: o(v[i] - v[k], c)
-        if left.kind == "visits":
-            return _CMP_SC[kind](vi[left.value], c)
+        if _is_call(left, "visits"):  # a fast path: the visit count itself
+            return _CMP_SC[kind](vi[left.args[0].value], c)
         return _CMP_FC[kind](_compile(left, vi), c)
     if left.kind == "var" and right.kind == "var":
         return _CMP_VV[kind](left.index, right.index)
@@ -962,8 +972,9 @@ def _compile_effect(stmts: Sequence[_Stmt], vi: Mapping[str, int]) -> _EffectFn:
 # ---------------------------------------------------------------------------------------------
 # The tree as JSON, for runtimes in other languages (the HTML player's JavaScript)
 #
-# A node is a list: ["c", value] a constant, ["v", i] variable i, ["vd", j] / ["vs", j]
-# visited / visits of tracked scene j, [kind, *args] an operation (kinds as in `_Node`). An
+# A node is a list: ["c", value] a constant, ["v", i] variable i, [name, *args] a call of a
+# built-in (its row's `json` name; a scene argument is the position j of the tracked scene: ["vd",
+# j] is visited, ["vs", j] visits, ["min", a, b]), [kind, *args] an operation (kinds as in `_Node`). An
 # effect is a list of statements [variable index, op, type, min, max, allowed values or None,
 # node], with min/max the clamping bounds (+/- SATURATION when the author gave none). The
 # semantics are the run-time semantics in this module's docstring; the JSON runtime must match
@@ -976,8 +987,8 @@ def _tree_json(node: _Node, vi: Mapping[str, int]) -> list[Any]:
         return ["c", node.value]
     if kind == "var":
         return ["v", node.index]
-    if kind in ("visited", "visits"):
-        return ["vd" if kind == "visited" else "vs", vi[node.value]]
+    if kind == "call":
+        return [node.value.json, *(vi[a.value] if a.kind == "scene" else _tree_json(a, vi) for a in node.args)]
     return [kind, *(_tree_json(a, vi) for a in node.args)]
 
 

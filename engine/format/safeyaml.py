@@ -200,7 +200,7 @@ def _resolve_plain(text: str) -> Any:
     return text
 
 
-def decode(data: bytes, path: str) -> str:
+def decode_text(data: bytes, path: str) -> str:
     """Check size, encoding and control characters; return the text without a BOM."""
     if len(data) > MAX_BYTES:
         raise _fail(
@@ -260,7 +260,7 @@ def load(data: bytes | str, path: str = "<string>", *, marks_depth: int | None =
     checks and adds nothing an author needs.
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    text = decode(raw, path)
+    text = decode_text(raw, path)
     if marks_depth is None:
         return _load(text, path, None, aliases)
     try:

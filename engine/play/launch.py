@@ -1,7 +1,7 @@
 """Starting a game, the same way in both front ends: the saves folder, which scenario, which save.
 
 `plan(args)` decides what `chronicle play` was asked for (a scenario, `--continue`, `--new`,
-`--load`), `load(ref)` compiles a scenario with errors a player can read, `opening()` decides
+`--load`), `load_playable(ref)` compiles a scenario with errors a player can read, `opening()` decides
 whether the game continues, starts afresh, or asks (a player's unfinished game is never thrown
 away), and `open_session()` makes the `Session` and loads the save, so the first reply may already
 be a question (an edited scenario: "continue from the last point that fits?"). No terminal code here.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ class LaunchError(Exception):
 
 
 @dataclass
-class Plan:
+class LaunchPlan:
     store: SaveStore | None
     folder: Path | None  # the saves folder
     scenario: str | None  # id or path; None: show the picker
@@ -44,7 +43,7 @@ class Plan:
     class_name: str | None = None
 
 
-def plan(args: argparse.Namespace) -> Plan:
+def plan(args: argparse.Namespace) -> LaunchPlan:
     from engine.saves.store import SaveError, SaveStore, saves_dir
 
     store: SaveStore | None = None
@@ -64,7 +63,7 @@ def plan(args: argparse.Namespace) -> Plan:
         notice = f"The saves folder cannot be used ({exc}); this game will not be saved."
     scenario: str | None = args.scenario
     slot: str | None = None
-    p = Plan(store, folder, scenario, None, notice, seed=getattr(args, "seed", None),
+    p = LaunchPlan(store, folder, scenario, None, notice, seed=getattr(args, "seed", None),
              chapter=getattr(args, "chapter", None), resume=resume, new=new, saves=args.saves,
              class_name=args.class_name)
     if p.chapter is not None and (resume or args.load):
@@ -112,7 +111,7 @@ def _folder_of(scenario_id: str) -> str:
         raise LaunchError(f"The save is of {d.message}" + (f"; {d.hint}" if d.hint else "")) from None
 
 
-def _continue(p: Plan, store: SaveStore, story: Story | None, student: str | None) -> SlotInfo:
+def _continue(p: LaunchPlan, store: SaveStore, story: Story | None, student: str | None) -> SlotInfo:
     """The autosave --continue means: this player's latest game (of `story`, if given). Without a
     name, in a folder with several players' games, a LaunchError lists them instead of guessing."""
     from engine.saves.slots import autosave_player, player_key
@@ -165,7 +164,7 @@ class Opening:
     message: str = ""  # said when the game opens
 
 
-def opening(story: Story, p: Plan, student: str | None, *, interactive: bool) -> Opening:
+def opening(story: Story, p: LaunchPlan, student: str | None, *, interactive: bool) -> Opening:
     """Whether to continue a game or start one. A player's unfinished game is never dropped
     silently: --continue resumes it, --new starts again (the game is kept, see `open_session`),
     an interactive player is asked (`offer`), and piped input continues it and says so."""
@@ -210,10 +209,14 @@ def answer_offer(text: str) -> bool | None:
 
 
 def command_name(argv0: str | None = None, executable: str | None = None,
-                 which: Callable[[str], str | None] = shutil.which) -> str:
+                 which: Callable[[str], str | None] | None = None) -> str:
     """How this player runs Chronicle, as they can type it again: "chronicle" when that is on the
     PATH and is this program, "python3 -m engine" when run that way with the python on the PATH,
-    else the full path of the program or of this environment's python."""
+    else the full path of the program or of this environment's python (`which`: shutil.which)."""
+    if which is None:
+        import shutil
+
+        which = shutil.which
     argv0 = sys.argv[0] if argv0 is None else argv0
     executable = executable or sys.executable or "python3"
     base = os.path.basename(argv0)
@@ -249,7 +252,7 @@ def _quote(word: str) -> str:
     return shlex.quote(word)
 
 
-def _scenario_word(story: Story, p: Plan) -> str:
+def _scenario_word(story: Story, p: LaunchPlan) -> str:
     """The scenario as the player can name it again: its id if that finds it, else its path."""
     from engine.build.loader import list_scenarios
 
@@ -261,7 +264,7 @@ def _scenario_word(story: Story, p: Plan) -> str:
     return p.scenario or story.id
 
 
-def _command(p: Plan, scenario: str | None, student: str | None, *, resume: bool = False, new: bool = False,
+def _command(p: LaunchPlan, scenario: str | None, student: str | None, *, resume: bool = False, new: bool = False,
              load: str | None = None) -> str:
     words = [command_name(), "play"]
     if scenario:
@@ -281,12 +284,12 @@ def _command(p: Plan, scenario: str | None, student: str | None, *, resume: bool
     return " ".join(words)
 
 
-def resume_command(story: Story, p: Plan, student: str | None) -> str:
+def resume_command(story: Story, p: LaunchPlan, student: str | None) -> str:
     """The command that continues this player's game, with the same --saves, --student, --class."""
     return _command(p, _scenario_word(story, p), student, resume=True)
 
 
-def load(ref: str) -> Story:
+def load_playable(ref: str) -> Story:
     """Compile a scenario; LaunchError with every problem (file:line:col) if it cannot be played."""
     from engine.base.diagnostics import ChronicleError
     from engine.build.loader import load_story
@@ -307,7 +310,7 @@ def load(ref: str) -> Story:
         raise LaunchError(f'Cannot read the scenario "{ref}": {exc.strerror or exc}') from None
 
 
-def open_session(story: Story, p: Plan, student: str | None, class_name: str | None, *,
+def open_session(story: Story, p: LaunchPlan, student: str | None, class_name: str | None, *,
                  slot: str | None) -> tuple[Session, Reply]:
     """The session, with the save `slot` loaded, or a new game (the earlier game in this player's
     autosave kept under another name first); begin() has been called."""

@@ -88,31 +88,26 @@ def clock_line(story: Story, state: State) -> str:
 
 def _record(folder: str = "") -> Record | None:
     """The record of the story in `folder`: the seeds and the scenario's own sources."""
-    try:
-        from engine.record.sources import load_record, record_for
+    from engine.base.diagnostics import ChronicleError
+    from engine.record.sources import load_record, record_for
 
+    try:
         return record_for(folder) if folder else load_record()
-    except Exception:  # the record is missing or damaged: show the quotes without places
+    except ChronicleError:  # the record is missing or damaged (`chronicle check` says how): quotes without places
         return None
 
 
 def _match(record: Record | None, source: str, quote: str) -> Match | None:
     if record is None:
         return None
-    try:
-        return record.find(source, quote)
-    except Exception:
-        return None
+    return record.find(source, quote)
 
 
 def _paragraph_key(record: Record | None, match: Match | None) -> str | None:
     """Which paragraph of the record a match is in (None: not one that can be shared)."""
     if record is None or match is None or not match.paragraph:
         return None
-    try:
-        return f"{match.source} {record.place_in_text(match)}"
-    except Exception:
-        return None
+    return f"{match.source} {record.place_in_text(match)}"
 
 
 def _shared_context(record: Record, matches: list[Match]) -> Block | None:
@@ -121,17 +116,14 @@ def _shared_context(record: Record, matches: list[Match]) -> Block | None:
 
     union = dataclasses.replace(matches[0], start=min(m.start for m in matches),
                                 end=max(m.end for m in matches), corrected=())
-    try:
-        before, passage, after = record.context(union)
-        spans: list[tuple[int, int]] = []
-        for m in matches:
-            piece = record.context(m)[1]
-            at = passage.find(piece)
-            if at < 0 or not piece:
-                return None
-            spans.append((at, at + len(piece)))
-    except Exception:
-        return None
+    before, passage, after = record.context(union)
+    spans: list[tuple[int, int]] = []
+    for m in matches:
+        piece = record.context(m)[1]
+        at = passage.find(piece)
+        if at < 0 or not piece:
+            return None
+        spans.append((at, at + len(piece)))
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -165,10 +157,7 @@ def citation_blocks(c: Citation | object, *, context: bool, level: int = 0,
     where = source
     out: list[Block] = []
     if record is not None and match is not None:
-        try:
-            where = record.location(match)
-        except Exception:
-            where = source
+        where = record.location(match)
     out.append(block("quote", quote, extra=where, level=level))
     if note:
         out.append(block("item", note, level=level + 1))
@@ -183,10 +172,7 @@ def citation_blocks(c: Citation | object, *, context: bool, level: int = 0,
     if shared is not None:
         out.append(_at_level(shared, level + 1))
     elif context and record is not None and match is not None:
-        try:
-            before, passage, after = record.context(match)
-        except Exception:
-            before = passage = after = ""
+        before, passage, after = record.context(match)
         if passage:
             out.append(block("context", before, extra=passage, after=after, level=level + 1))
         if match.corrected:
@@ -311,8 +297,12 @@ def ending_blocks(session: Session) -> list[Block]:
 def account_line(name: str, says: str) -> str:
     """One side of a dispute: "Rabinowitch: the shot was a blank". An author who began `says`
     with the author's name ("Rabinowitch says ...") is not shown it twice."""
-    first = says.split(maxsplit=1)[0].strip(",:;").casefold() if says.split() else ""
-    if first and first == name.split(maxsplit=1)[0].strip(",:;").casefold():
+    def first_word(text: str) -> str:
+        words = text.split(maxsplit=1)
+        return words[0].strip(",:;").casefold() if words else ""
+
+    first = first_word(says)
+    if first and first == first_word(name):
         return says
     return f"{name}: {says}"
 

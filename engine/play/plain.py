@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,11 +23,11 @@ from engine.play import pages
 from engine.play.launch import (
     OFFER_CHOICES,
     LaunchError,
-    Plan,
+    LaunchPlan,
     answer_offer,
     check_chapter,
     describe,
-    load,
+    load_playable,
     open_session,
     opening,
     plan,
@@ -36,7 +35,7 @@ from engine.play.launch import (
 from engine.play.session import COMMANDS, Reply, Session
 
 if TYPE_CHECKING:
-    from engine.play.watch import Reload, Watcher
+    from engine.play.watch import Watcher
     from engine.saves.store import SlotInfo
 
 PROMPT = "> "
@@ -54,6 +53,8 @@ class Plain:
 
     @property
     def width(self) -> int:
+        import shutil
+
         return max(10, shutil.get_terminal_size((80, 24)).columns)
 
     def show(self, blocks: list[pages.Block]) -> None:
@@ -128,7 +129,7 @@ class Plain:
         if ref is None:
             return 0
         try:
-            story = load(ref)
+            story = load_playable(ref)
             check_chapter(story, p.chapter)
         except LaunchError as exc:
             self.error(str(exc))
@@ -176,7 +177,7 @@ class Plain:
                 return answer
             self.say([("error", "Type 1 to continue your game or 2 to start again (or quit).")])
 
-    def loop(self, session: Session, reply: Reply, p: Plan, watcher: Watcher | None = None) -> int:
+    def loop(self, session: Session, reply: Reply, p: LaunchPlan, watcher: Watcher | None = None) -> int:
         first = True
         try:
             while True:
@@ -199,7 +200,9 @@ class Plain:
                 if watcher is not None:  # a file saved while the player was typing: the new version first
                     changed = watcher.poll(session.state)
                     if changed is not None:
-                        self.respond(session, _applied(session, changed))
+                        from engine.play.watch import apply
+
+                        self.respond(session, apply(session, changed))
                 reply = session.handle(line)
         except KeyboardInterrupt:
             session.close()
@@ -218,7 +221,9 @@ class Plain:
         changed = watcher.poll(session.state)
         if changed is None:
             return reply
-        shown = _applied(session, changed)
+        from engine.play.watch import apply
+
+        shown = apply(session, changed)
         self.respond(session, shown)
         return shown
 
@@ -250,17 +255,6 @@ class Plain:
             if blocks or messages:
                 self.stdout.write("\n")
             self.show(pages.choice_blocks(session))  # after any command, the choices again
-
-
-def _applied(session: Session, changed: Reload) -> Reply:
-    """A reload put into the game: the new version at the replayed place, or the old one and why."""
-    if changed.story is not None and changed.state is not None:
-        session.swap(changed.story, changed.state)
-        return Reply("scene").say(changed.message, "info" if changed.fits else "warning")
-    reply = Reply().say(changed.message, "error")
-    for d in changed.problems[:5]:
-        reply.say(d.format(), "error")
-    return reply
 
 
 def _prompt_session() -> Any:

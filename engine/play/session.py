@@ -12,7 +12,7 @@ play goes on.
 
 from __future__ import annotations
 
-import secrets
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,8 +68,8 @@ class _Pending:
 def new_game(seed: int | None = None, chapter: str | None = None, *, shuffled: bool = True) -> Game:
     """A new game: a fresh random id, the given seed (a random one when None and `shuffled`)."""
     if seed is None and shuffled:
-        seed = secrets.randbits(32)
-    return Game(secrets.token_hex(8), seed, chapter)
+        seed = int.from_bytes(os.urandom(4), "big")  # secrets.randbits(32), without importing `random`
+    return Game(os.urandom(8).hex(), seed, chapter)  # secrets.token_hex(8)
 
 
 class Session:

@@ -9,12 +9,16 @@ re-flows the text (rich is not needed for the first screen, which keeps the star
 Down choose, Enter or a mouse click takes; PageUp, PageDown and the mouse wheel scroll; F6 opens
 the story so far. Esc answers at once (it is bound eagerly, so it never waits for, or eats, the
 next key). A scenario with an unfinished game asks first: continue it, or start again? Ctrl-C and
-Ctrl-D save and quit cleanly. Imported only when the full UI runs.
+Ctrl-D save and quit cleanly. With `--watch` (for authors) a background task looks at the scenario's
+files every `engine.play.watch.POLL_SECONDS` and reloads it as plain mode does (`engine.play.watch`): the
+path replayed into the new version, or the step that no longer fits named, or the errors of a version that
+does not load shown in the message line while the game goes on. Imported only when the full UI runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
@@ -41,12 +45,12 @@ from engine.play import pages, styled_lines
 from engine.play.launch import (
     OFFER_CHOICES,
     LaunchError,
+    LaunchPlan,
     Opening,
-    Plan,
     answer_offer,
     check_chapter,
     describe,
-    load,
+    load_playable,
     open_session,
     opening,
     plan,
@@ -57,6 +61,7 @@ if TYPE_CHECKING:
 
     from engine.core.model import State, Story
     from engine.play.picker import Entry
+    from engine.play.watch import Watcher
 
 MEASURE = 100  # the widest line of prose, for reading comfort on wide terminals
 Mode = Literal["picker", "name", "offer", "game"]
@@ -75,7 +80,7 @@ STYLE = Style.from_dict({
 class Screen:
     """The state of the screen, and the application that shows it."""
 
-    def __init__(self, p: Plan, args: argparse.Namespace) -> None:
+    def __init__(self, p: LaunchPlan, args: argparse.Namespace) -> None:
         self.plan = p
         self.args = args
         self.session: Session | None = None
@@ -94,6 +99,7 @@ class Screen:
         self._cache: tuple[tuple[int, int, int], list[StyleAndTextTuples], list[int], list[int | None]] | None = None
         self.offer: Opening | None = None  # "continue or start again?" is on screen
         self.student: str | None = None
+        self.watcher: Watcher | None = None  # --watch: the scenario's files, looked at while the game runs
         self.buffer = Buffer(
             completer=WordCompleter(list(COMMANDS) + ["yes", "no"], ignore_case=True),
             history=InMemoryHistory(),
@@ -375,7 +381,7 @@ class Screen:
             self.messages = [("error", f"Type a number from 1 to {len(self.items)}, or quit.")]
             return
         try:
-            story = load(entry.path)
+            story = load_playable(entry.path)
         except LaunchError as exc:
             self.messages = [("error", line) for line in str(exc).splitlines()[:6]]
             return
@@ -422,6 +428,12 @@ class Screen:
         self.session = session
         self.mode = "game"
         self.offer = None
+        if getattr(self.args, "watch", False) and story.folder:
+            from pathlib import Path
+
+            from engine.play.watch import Watcher
+
+            self.watcher = Watcher(Path(story.folder))
         if message:
             reply.say(message)
         if self.plan.notice:
@@ -438,6 +450,40 @@ class Screen:
             self.messages = [("error", "Type 1 to continue your game or 2 to start again (or quit).")]
             return
         self._open(self.story, self.student, self.offer.offer.slot if answer else None)
+
+    # --- live reload (--watch) -----------------------------------------------------------------
+
+    def start_watching(self) -> None:
+        """Run with the application: the background task that looks at the scenario's files."""
+        if getattr(self.args, "watch", False):
+            self.app.create_background_task(self._watch())
+
+    async def _watch(self) -> None:
+        from engine.play.watch import POLL_SECONDS
+
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            try:
+                changed = self.reload()
+            except Exception as exc:  # an author never sees a traceback either: said, and the game goes on
+                self.messages = [("error", f"Could not reload the scenario: {type(exc).__name__}: {exc}")]
+                changed = True
+            if changed:
+                self.app.invalidate()
+
+    def reload(self) -> bool:
+        """A changed scenario loaded again and put into the game, as plain mode does; True if the screen changed."""
+        if self.watcher is None or self.session is None or self.mode != "game":
+            return False
+        from engine.play.watch import apply
+
+        changed = self.watcher.poll(self.session.state)
+        if changed is None:
+            return False
+        reply = apply(self.session, changed)
+        self.messages = []
+        self._guard(lambda: self.show_reply(reply))
+        return True
 
     def picker(self) -> None:
         from engine.play import picker
@@ -526,7 +572,7 @@ def _back() -> list[pages.Block]:
 def main(args: argparse.Namespace) -> int:
     try:
         p = plan(args)
-        story = load(p.scenario) if p.scenario is not None else None
+        story = load_playable(p.scenario) if p.scenario is not None else None
         if story is not None:
             check_chapter(story, p.chapter)
     except LaunchError as exc:
@@ -546,7 +592,7 @@ def main(args: argparse.Namespace) -> int:
         screen.story = story
         screen._begin(story, args.student, start)
     try:
-        screen.app.run()
+        screen.app.run(pre_run=screen.start_watching)
     except KeyboardInterrupt:
         pass
     finally:

@@ -1,7 +1,8 @@
 """Live reload for `chronicle play --watch`: notice that a scenario's files changed, load the new version, and
 carry the game over by replaying its path of stable choice ids — or say which step no longer fits.
 
-Pure of the terminal: the front ends ask `Watcher.poll()` between keys or lines and show what it says.
+Pure of the terminal: the front ends ask `Watcher.poll()` between keys or lines (plain mode) or every
+`POLL_SECONDS` (the full-screen UI), put its answer into the game with `apply` and show the reply it gives.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from engine.base.paths import scenario_files
 from engine.build.loader import load_story
 from engine.core import machine
 from engine.core.model import State, Story
+from engine.play.session import Reply, Session
+
+POLL_SECONDS = 0.25  # how often the full-screen UI looks at the files' times and sizes
+SHOWN_PROBLEMS = 5  # the diagnostics shown with a version that does not load
 
 Snapshot = tuple[tuple[str, int, int], ...]
 
 
-def snapshot(folder: Path) -> Snapshot:
+def folder_snapshot(folder: Path) -> Snapshot:
     """Each scenario file's name, modification time and size: any save changes it."""
     out = []
     for f in scenario_files(folder):
@@ -61,10 +66,10 @@ class Watcher:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.seen = snapshot(folder)
+        self.seen = folder_snapshot(folder)
 
     def changed(self) -> bool:
-        now = snapshot(self.folder)
+        now = folder_snapshot(self.folder)
         if now == self.seen:
             return False
         self.seen = now
@@ -82,3 +87,15 @@ class Watcher:
             return Reload(None, None, f"The scenario has {len(errors)} error{'s' if len(errors) != 1 else ''} "
                           f"now; still playing the last version. {first}", list(exc.diagnostics), fits=False)
         return carry_over(story, state.path)
+
+
+def apply(session: Session, changed: Reload) -> Reply:
+    """A reload put into the game (every front end): the new version at the replayed place, or the old one
+    and why — the reply to show."""
+    if changed.story is not None and changed.state is not None:
+        session.swap(changed.story, changed.state)
+        return Reply("scene").say(changed.message, "info" if changed.fits else "warning")
+    reply = Reply().say(changed.message, "error")
+    for d in changed.problems[:SHOWN_PROBLEMS]:
+        reply.say(d.format(), "error")
+    return reply

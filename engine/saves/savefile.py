@@ -204,7 +204,7 @@ def version_tuple(version: str) -> tuple[int, int, int] | None:
     return (int(m[1]), int(m[2]), int(m[3])) if m else None
 
 
-def validate(doc: dict[str, Any]) -> SaveData:
+def validate_save(doc: dict[str, Any]) -> SaveData:
     """Check the shape and types of every field; SaveError names the first wrong one."""
     path = doc.get("path")
     if not isinstance(path, list) or len(path) > MAX_STEPS:
@@ -270,4 +270,4 @@ def validate(doc: dict[str, Any]) -> SaveData:
 
 def decode(data: bytes) -> SaveData:
     """Parse and check a save file's bytes."""
-    return validate(parse(data))
+    return validate_save(parse(data))

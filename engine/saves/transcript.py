@@ -53,7 +53,7 @@ __all__ = [
     "Transcript",
     "find_transcripts",
     "read_transcript",
-    "slug",
+    "file_slug",
 ]
 
 FORMAT = 2  # 2: game, seed, chapter and given in the header; the restart event
@@ -68,7 +68,7 @@ _NOT_SLUG = re.compile(r"[^\w]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def slug(name: str | None, fallback: str = "anonymous", limit: int = 40) -> str:
+def file_slug(name: str | None, fallback: str = "anonymous", limit: int = 40) -> str:
     """A file-name-safe form of a name: letters, digits and dashes ("Anna Petrova" -> "anna-petrova")."""
     text = _NOT_SLUG.sub("-", (name or "").strip().lower()).strip("-_")[:limit].strip("-_")
     return text or fallback
@@ -114,9 +114,9 @@ class Transcript:
         self.class_name = _clean(class_name)
         started = self._time()
         stamp = started.strftime("%Y%m%d-%H%M%S")
-        base = f"{stamp}-{slug(self.student)}-{slug(story.id, 'scenario')}"
+        base = f"{stamp}-{file_slug(self.student)}-{file_slug(story.id, 'scenario')}"
         if game is not None:
-            base += "-" + slug(game.id, "game", 32)
+            base += "-" + file_slug(game.id, "game", 32)
         self.path: Path = Path(folder) / (base + SUFFIX)
         try:
             folder = Path(folder)

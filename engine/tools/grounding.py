@@ -33,7 +33,7 @@ from typing import Any
 
 from engine.base.diagnostics import ChronicleError, Diagnostic
 from engine.base.paths import scenario_files
-from engine.build.compiler import analyze, display_path, slug
+from engine.build.compiler import analyze, choice_key, display_path
 from engine.format import safeyaml
 from engine.record.sources import Record, load_record, record_for
 
@@ -336,7 +336,7 @@ class _Grounder:
                 continue
             raw_text = ch.get("text")
             text = raw_text if isinstance(raw_text, str) else ""
-            key = ch["id"] if isinstance(ch.get("id"), str) else slug(text) if text else f"choice_{ci + 1}"
+            key = ch["id"] if isinstance(ch.get("id"), str) else choice_key(text) if text else f"choice_{ci + 1}"
             mark = "historical" if ch.get("historical") is True else \
                 "counterfactual" if ch.get("counterfactual") is True else None
             cp = sp + ("choices", ci)

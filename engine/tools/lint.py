@@ -16,6 +16,8 @@ are not repeated here.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,49 +33,103 @@ FIDELITY = ("E701", "E702", "E703", "E704")  # per scenario; E705 compares scena
 
 
 class SourceFiles:
-    """Re-read scenario files (only when a diagnostic needs a column) and locate paths in them."""
+    """Re-read scenario files (only when a diagnostic needs a column) and locate paths in them: the bytes the
+    analysis checked when it has them (`known`, by shown path), and the parsed files it kept (`kept`, bytes and
+    document by shown path, shared with the compiler's memo) when they are of the same bytes."""
 
-    def __init__(self) -> None:
+    def __init__(self, known: Mapping[str, bytes] | None = None,
+                 kept: dict[str, tuple[bytes, safeyaml.Doc]] | None = None) -> None:
         self.docs: dict[str, safeyaml.Doc | None] = {}
+        self.known = known or {}
+        self.kept = kept
 
     def mark(self, file: str, path: tuple[Any, ...], line: int, *, key: bool = False) -> tuple[int, int]:
         if file not in self.docs:
-            try:
-                self.docs[file] = safeyaml.load(Path(file).read_bytes(), file)
-            except (OSError, ChronicleError):
-                self.docs[file] = None
+            self.docs[file] = self._load(file)
         doc = self.docs[file]
         if doc is None:
             return line, 1
         return doc.mark(path, key=key)
 
+    def _load(self, file: str) -> safeyaml.Doc | None:
+        data = self.known.get(file)
+        if data is not None and self.kept is not None:
+            had = self.kept.get(file)
+            if had is not None and had[0] == data:
+                return had[1]
+        try:
+            doc = safeyaml.load(data if data is not None else Path(file).read_bytes(), file)
+        except (OSError, ChronicleError):
+            return None
+        if data is not None and self.kept is not None:
+            self.kept[file] = (data, doc)
+        return doc
 
-def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
+
+class _Out:
+    """Diagnostics located in the analysed text (`SourceFiles`), collected in a list."""
+
+    def __init__(self, files: SourceFiles) -> None:
+        self.files = files
+        self.out: list[Diagnostic] = []
+
+    def warn(self, file: str, path: tuple[Any, ...], line: int, code: str, message: str, hint: str,
+             *, key: bool = False) -> None:
+        ln, col = self.files.mark(file, path, line, key=key)
+        self.out.append(Diagnostic(file, ln, col, "warning", code, message, hint))
+
+    def report(self, file: str, path: tuple[Any, ...], line: int, code: str, message: str, hint: str,
+               *, key: bool = False) -> None:
+        ln, col = self.files.mark(file, path, line, key=key)
+        self.out.append(Diagnostic(file, ln, col, TABLE[code].severity, code, message, hint))
+
+
+def lint(folder: Path, analysis: Analysis, memo: dict[Any, Any] | None = None, *,
+         path: bool = True) -> list[Diagnostic]:
     """Warnings for a scenario: all of them after a clean compile (`analysis.ir`), those the
-    errors leave certain after one with errors (`analysis.partial`)."""
+    errors leave certain after one with errors (`analysis.partial`).
+
+    `memo` (kept by a caller that lints the same scenario again and again, such as the language server)
+    remembers what each scene alone gives (the scene's IR is the same object while its file is unchanged:
+    the compiler's file memo); the results are the same without it. `path` False leaves out the
+    historical path (`path_lints`, which builds the story): the language server publishes it after the rest."""
     ir = analysis.ir if analysis.ir is not None else analysis.partial
     if ir is None:
         return []
     partial = analysis.ir is None
     unread = bool(ir.get("unread"))
-    files = SourceFiles()
-    out: list[Diagnostic] = []
+    files = SourceFiles(analysis.sources, analysis.docs)
+    emit = _Out(files)
+    out = emit.out
+    warn = emit.warn
     meta_file = str(Path(ir["scenes"][0]["file"]).parent.parent / "scenario.yaml") if ir["scenes"] else ""
     meta_file = _meta_path(folder, ir, meta_file)
 
-    def warn(file: str, path: tuple[Any, ...], line: int, code: str, message: str, hint: str,
-             *, key: bool = False) -> None:
-        ln, col = files.mark(file, path, line, key=key)
-        out.append(Diagnostic(file, ln, col, "warning", code, message, hint))
-
-    def report(file: str, path: tuple[Any, ...], line: int, code: str, message: str, hint: str,
-               *, key: bool = False) -> None:
-        ln, col = files.mark(file, path, line, key=key)
-        out.append(Diagnostic(file, ln, col, TABLE[code].severity, code, message, hint))
-
     scenes = {s["id"]: s for s in ir["scenes"]}
-    _fidelity(ir["scenes"], scenes, report)
+    quotes: dict[str, str] = memo.setdefault("quotes", {}) if memo is not None else {}
+    if len(quotes) > 4 * len(scenes) + 1000:  # quotes no longer cited: forget them
+        quotes.clear()
+    # -- what each scene alone gives: fidelity (but E702), repeated texts, debriefs, the clock ---
+    known: dict[int, _Facts] = memo.get("scenes", {}) if memo else {}
+    kept: dict[int, _Facts] = {}
+    # the clock's findings by scene id, text and time: an edited file's other scenes have new IR, the same text
+    clocks: dict[tuple[str, str, int | None], list[tuple[str, str, str]]] = memo.get("clock", {}) if memo else {}
+    said: dict[tuple[str, str, int | None], list[tuple[str, str, str]]] = {}
+    for s in ir["scenes"]:
+        own = s["time"] if s["time"] is not None or s["id"] != ir["start"] else ir.get("clock")
+        had = known.get(id(s))
+        if had is None or had.scene is not s or had.own != own:
+            had = _facts(s, own, files, quotes, clocks)
+        kept[id(s)] = had
+        said[had.clock] = had.said
+        out.extend(had.found)
+    if memo is not None:
+        memo["scenes"] = kept  # this version's scenes only (each kept alive with its entry)
+        memo["clock"] = said
+    facts = [kept[id(s)] for s in ir["scenes"]]
+    _leads_into_invented(facts, scenes, emit)
     # -- reachability by gotos, forwards from the start and backwards from the endings -------
+    targets = {f.scene["id"]: f.targets for f in facts}
     forward: set[str] = set()
     todo = [ir["start"]]
     while todo:
@@ -81,11 +137,11 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
         if sid in forward or sid not in scenes:
             continue
         forward.add(sid)
-        todo.extend(c["target"] for c in scenes[sid]["choices"])
+        todo.extend(targets[sid])
     back: dict[str, list[str]] = {sid: [] for sid in scenes}
-    for s in ir["scenes"]:
-        for c in s["choices"]:
-            back.setdefault(c["target"], []).append(s["id"])
+    for f in facts:
+        for target in f.targets:
+            back.setdefault(target, []).append(f.scene["id"])
     to_end: set[str] = set()
     todo = [s["id"] for s in ir["scenes"] if s["ending"] is not None]
     while todo:
@@ -112,32 +168,15 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
             warn(s["file"], sp, s["line"], "W508", f'no ending can be reached from scene "{s["id"]}"',
                  "the player is caught in a loop or a dead end: add a choice that leads on to an ending",
                  key=True)
-        if s.get("ending") is not None and not (s["ending"].get("debrief") or "").strip():
-            warn(s["file"], sp + ("ending",), s["line"], "W506", f'ending "{s["id"]}" has no debrief',
-                 "add debrief: how this ending relates to the record", key=True)
-        texts: dict[str, int] = {}
-        for ci, c in enumerate(s["choices"]):
-            if "text" not in c:
-                continue  # a lean scene (not kept for warnings)
-            norm = " ".join(c["text"].split()).casefold()
-            if norm in texts:
-                warn(s["file"], sp + ("choices", ci, "text"), c["line"], "W505",
-                     f'choices {texts[norm] + 1} and {ci + 1} of scene "{s["id"]}" have the same text',
-                     "players cannot tell them apart: reword one of them")
-            else:
-                texts[norm] = ci
-            cond = analysis.conditions.get(c["when"]) if c["when"] is not None else None
+    conditions = analysis.conditions
+    for f in facts:
+        for ci, when, line in f.whens:
+            cond = conditions.get(when)
             if cond is not None and cond.constant is not None:
-                warn(s["file"], sp + ("choices", ci, "when"), c["line"], "W509",
-                     f'the condition "{c["when"]}" is always {"true" if cond.constant else "false"}',
+                warn(f.scene["file"], ("scenes", f.scene["id"], "choices", ci, "when"), line, "W509",
+                     f'the condition "{when}" is always {"true" if cond.constant else "false"}',
                      "remove the condition" if cond.constant else "the choice can never be taken: "
                      "fix the condition or remove the choice")
-
-    # -- the clock: the header must keep up with the prose ------------------------------------
-    for s in ir["scenes"]:
-        own = s["time"] if s["time"] is not None or s["id"] != ir["start"] else ir.get("clock")
-        for code, message, hint in _clock_warnings(s["id"], str(s["text"] or "")[:20_000], own):  # the schema's limit
-            warn(s["file"], ("scenes", s["id"], "text"), s["line"], code, message, hint, key=True)
 
     # -- variables ------------------------------------------------------------------------------
     cond_reads: set[str] = set()
@@ -151,8 +190,7 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
     for temp in analysis.templates.values():
         all_reads |= temp.reads
     if partial:  # an expression with an error still uses the names it mentions
-        mentioned = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", " ".join(
-            [*ir.get("expressions", ()), *(t for s in ir["scenes"] for _, t in s.get("templates", ()))])))
+        mentioned = set().union(*(f.mentioned() for f in facts))
         all_reads |= mentioned
         writes |= mentioned
     for v in ir["variables"]:
@@ -172,9 +210,23 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
         warn(meta_file, (), 1, "W507", "the scenario has no discussion questions",
              "add questions: a list of questions shown after every ending")
 
-    # -- the historical path --------------------------------------------------------------------
     if partial:
         return sorted(out)
+    if path:
+        out.extend(path_lints(analysis, files))
+    out.extend(schema_lines(folder))
+    return sorted(out)
+
+
+def path_lints(analysis: Analysis, files: SourceFiles | None = None) -> list[Diagnostic]:
+    """W510 and W511, the historical path (after a clean compile only: nothing otherwise): the story is built
+    and its historical choices followed from the start. The slow part of `lint` on a large scenario."""
+    ir = analysis.ir
+    if ir is None:
+        return []
+    emit = _Out(files if files is not None else SourceFiles(analysis.sources, analysis.docs))
+    warn = emit.warn
+    scenes = {s["id"]: s for s in ir["scenes"]}
     story = build(ir, analysis)
     limit = max(10_000, 4 * len(story.scenes))  # a path longer than that loops
     taken = historical_path(story, limit)
@@ -194,48 +246,129 @@ def lint(folder: Path, analysis: Analysis) -> list[Diagnostic]:
         warn(last["file"], ("scenes", state.scene, "ending", "kind"), last["line"], "W511",
              f'the historical path ends in "{state.scene}", a counterfactual ending',
              "check the historical: marks along the way, or the ending's kind")
-    out.extend(schema_lines(folder))
-    return sorted(out)
+    return emit.out
 
 
-def _citations(items: list[dict[str, Any]]) -> set[tuple[str, str]]:
-    return {(c["source"], " ".join(c["quote"].split())) for c in items}
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _fidelity(ordered: list[dict[str, Any]], scenes: dict[str, dict[str, Any]], report: Any) -> None:
-    """The fidelity rules (E701-E704), each on the scene or choice that breaks it."""
-    for s in ordered:
-        sp = ("scenes", s["id"])
-        choices = s["choices"]
-        historical = [c for c in choices if c["mark"] == "historical"]
-        if historical and len(choices) > 1:
-            for c in choices:
-                if c["mark"] is None:
-                    report(s["file"], sp + ("choices", c["at"], "text"), c["line"], "E701",
-                           f'scene "{s["id"]}" has a historical option, but "{_short(c["text"])}" '
-                           "is marked neither counterfactual nor neutral",
-                           "add counterfactual: true (it did not happen) or neutral: true (the record "
-                           "says neither way)")
-        scene_cites = _citations(s["record"])
-        for c in historical:
+@dataclass
+class _Facts:
+    """What lint needs of one scene, and what the scene alone gives: kept while the scene's IR is the same."""
+
+    scene: dict[str, Any]
+    own: int | None  # its time (the scenario's clock for a start scene without one)
+    found: list[Diagnostic]  # fidelity (but E702), repeated texts, debriefs, the clock
+    targets: tuple[Any, ...]  # each choice's goto
+    whens: tuple[tuple[int, str, int], ...]  # (choice number, condition, line)
+    historical: tuple[dict[str, Any], ...]  # the choices marked historical
+    clock: tuple[str, str, int | None]  # what the clock's findings depend on: its id, text and time
+    said: list[tuple[str, str, str]]  # the clock's findings (`_clock_warnings`)
+    _mentioned: frozenset[str] | None = None
+
+    def mentioned(self) -> frozenset[str]:
+        """The names its conditions, effects and templates mention (read after a compile with errors)."""
+        if self._mentioned is None:
+            choices = self.scene["choices"]
+            texts = [c["when"] for c in choices if c["when"]] + [d for c in choices for d in c["do"]] + \
+                [t for _, t in self.scene.get("templates", ())]
+            self._mentioned = frozenset(name for text in texts for name in _NAME.findall(text))
+        return self._mentioned
+
+
+def _facts(s: dict[str, Any], own: int | None, files: SourceFiles, quotes: dict[str, str],
+           clocks: dict[tuple[str, str, int | None], list[tuple[str, str, str]]]) -> _Facts:
+    alone = _Out(files)
+    clock = (s["id"], str(s["text"] or "")[:20_000], own)  # the schema's limit
+    said = clocks.get(clock)
+    if said is None:
+        said = _clock_warnings(*clock)
+    _scene_lints(s, said, alone, quotes)
+    choices = s["choices"]
+    return _Facts(s, own, alone.out, tuple(c["target"] for c in choices),
+                  tuple((ci, c["when"], c["line"]) for ci, c in enumerate(choices) if c["when"] is not None),
+                  tuple(c for c in choices if c["mark"] == "historical"),
+                  clock, said)
+
+
+def _scene_lints(s: dict[str, Any], clock: list[tuple[str, str, str]], emit: _Out, quotes: dict[str, str]) -> None:
+    """What a scene alone gives (`clock`: what its text says of the time, against its own)."""
+    _fidelity(s, emit.report, quotes)
+    sp = ("scenes", s["id"])
+    warn = emit.warn
+    if s.get("ending") is not None and not (s["ending"].get("debrief") or "").strip():
+        warn(s["file"], sp + ("ending",), s["line"], "W506", f'ending "{s["id"]}" has no debrief',
+             "add debrief: how this ending relates to the record", key=True)
+    texts: dict[str, int] = {}
+    for ci, c in enumerate(s["choices"]):
+        if "text" not in c:
+            continue  # a lean scene (not kept for warnings)
+        norm = " ".join(c["text"].split()).casefold()
+        if norm in texts:
+            warn(s["file"], sp + ("choices", ci, "text"), c["line"], "W505",
+                 f'choices {texts[norm] + 1} and {ci + 1} of scene "{s["id"]}" have the same text',
+                 "players cannot tell them apart: reword one of them")
+        else:
+            texts[norm] = ci
+    # -- the clock: the header must keep up with the prose ------------------------------------
+    for code, message, hint in clock:
+        warn(s["file"], ("scenes", s["id"], "text"), s["line"], code, message, hint, key=True)
+
+
+def _citations(items: list[dict[str, Any]], quotes: dict[str, str]) -> set[tuple[str, str]]:
+    """The (source, quote with its spaces normalized) of each citation; `quotes` remembers the normalized quotes."""
+    out = set()
+    for c in items:
+        quote = c["quote"]
+        norm = quotes.get(quote)
+        if norm is None:
+            norm = quotes[quote] = " ".join(quote.split())
+        out.add((c["source"], norm))
+    return out
+
+
+def _fidelity(s: dict[str, Any], report: Any, quotes: dict[str, str]) -> None:
+    """The fidelity rules of a scene alone (E701, E703, E704), each on the scene or choice that breaks it."""
+    sp = ("scenes", s["id"])
+    choices = s["choices"]
+    historical = [c for c in choices if c["mark"] == "historical"]
+    if historical and len(choices) > 1:
+        for c in choices:
+            if c["mark"] is None:
+                report(s["file"], sp + ("choices", c["at"], "text"), c["line"], "E701",
+                       f'scene "{s["id"]}" has a historical option, but "{_short(c["text"])}" '
+                       "is marked neither counterfactual nor neutral",
+                       "add counterfactual: true (it did not happen) or neutral: true (the record "
+                       "says neither way)")
+    scene_cites = _citations(s["record"], quotes) if historical else set()
+    for c in historical:
+        own = _citations(c["record"], quotes)
+        if own and own <= scene_cites:
+            report(s["file"], sp + ("choices", c["at"], "record"), c["line"], "E703",
+                   f'the historical choice "{_short(c["text"])}" cites only what its scene cites',
+                   "cite the passage that shows the act itself on the choice (it may stay on the "
+                   "scene too)", key=True)
+    if s["events"] and s["time"] is None:
+        report(s["file"], sp + ("events",), s["line"], "E704",
+               f'scene "{s["id"]}" shares the events {", ".join(s["events"])} but has no time',
+               'give the scene the time: "HH:MM" the record gives the event, the same in every '
+               "scenario that shares it", key=True)
+
+
+def _leads_into_invented(facts: list[_Facts], scenes: dict[str, dict[str, Any]], emit: _Out) -> None:
+    """E702: a historical choice that leads into a scene marked invented."""
+    if not any(s["invented"] for s in scenes.values()):
+        return
+    for f in facts:
+        s = f.scene
+        for c in f.historical:
             target = scenes.get(c["target"])
             if target is not None and target["invented"]:
-                report(s["file"], sp + ("choices", c["at"], "goto"), c["line"], "E702",
-                       f'the historical choice "{_short(c["text"])}" leads into "{target["id"]}", '
-                       "a scene marked invented",
-                       "what really happened cannot lead into what is ours: send the choice to a "
-                       "scene on the record, or mark it counterfactual")
-            own = _citations(c["record"])
-            if own and own <= scene_cites:
-                report(s["file"], sp + ("choices", c["at"], "record"), c["line"], "E703",
-                       f'the historical choice "{_short(c["text"])}" cites only what its scene cites',
-                       "cite the passage that shows the act itself on the choice (it may stay on the "
-                       "scene too)", key=True)
-        if s["events"] and s["time"] is None:
-            report(s["file"], sp + ("events",), s["line"], "E704",
-                   f'scene "{s["id"]}" shares the events {", ".join(s["events"])} but has no time',
-                   'give the scene the time: "HH:MM" the record gives the event, the same in every '
-                   "scenario that shares it", key=True)
+                emit.report(s["file"], ("scenes", s["id"], "choices", c["at"], "goto"), c["line"], "E702",
+                            f'the historical choice "{_short(c["text"])}" leads into "{target["id"]}", '
+                            "a scene marked invented",
+                            "what really happened cannot lead into what is ours: send the choice to a "
+                            "scene on the record, or mark it counterfactual")
 
 
 def _short(text: str, limit: int = 60) -> str:

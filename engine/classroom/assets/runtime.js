@@ -434,7 +434,22 @@ var Chronicle = (function () {
   // pages.account_line: "Rabinowitch: the shot was a blank", unless `says` begins with the name
   function firstWord(text) {
     var w = text.split(SPACE).filter(function (x) { return x !== ""; });
-    return w.length ? w[0].replace(/^[,:;]+|[,:;]+$/g, "").toLowerCase() : "";
+    return w.length ? casefold(w[0].replace(/^[,:;]+|[,:;]+$/g, "")) : "";
+  }
+  // str.casefold: each character lowered, raised and lowered again (the full folds: "ß" and "ẞ"
+  // to "ss", "ς" to "σ", "ﬁ" to "fi"), but for the two places where that is not Unicode's case
+  // folding: the dotless "ı" stays, and Cherokee folds to its capitals. (Characters newer than
+  // Python's Unicode may still differ.)
+  function casefold(text) {
+    if (!/[^\x00-\x7f]/.test(text)) return text.toLowerCase();
+    var out = "";
+    for (var ch of text) {
+      var cp = ch.codePointAt(0);
+      if (cp === 0x131 || (cp >= 0x13a0 && cp <= 0x13f5)) out += ch;
+      else if ((cp >= 0xab70 && cp <= 0xabbf) || (cp >= 0x13f8 && cp <= 0x13fd)) out += ch.toUpperCase();
+      else out += ch.toLowerCase().toUpperCase().toLowerCase();
+    }
+    return out;
   }
   function accountLine(name, says) {
     var first = firstWord(says);
@@ -737,7 +752,7 @@ var Chronicle = (function () {
                content_hash: story.hash, slot: slot, saved_at: savedAt, path: state.path.slice(),
                state: snapshot(story, state),
                summary: {title: story.title, scene_title: sc.title, place: sc.place, clock: formatClock(story, state.clock)}};
-    if (game) doc.game = {id: game.id, seed: game.seed};
+    if (game) doc.game = {id: game.id, seed: game.seed, chapter: game.chapter || null};
     var body = canonical(doc);
     return body.slice(0, -1) + ',"checksum":"sha256:' + sha256(body) + '"}\n';
   }
@@ -761,7 +776,7 @@ var Chronicle = (function () {
   // replay its path through `story` (store.restore): the state, a notice, or a SaveError.
   function readSave(story, text) {
     if (typeof text !== "string" || text.length > SAVE_MAX_BYTES) throw new SaveError("the file is too large to be a save (the limit is 1 MiB)");
-    if (!text.trim()) throw new SaveError("the file is empty (it may have been cut off while saving)");
+    if (/^[\t\n\x0b\x0c\r ]*$/.test(text)) throw new SaveError("the file is empty (it may have been cut off while saving)");
     if (depthOf(text, SAVE_MAX_DEPTH) > SAVE_MAX_DEPTH) throw new SaveError("it is not a Chronicle save: its JSON is nested far too deeply");
     var doc;
     try { doc = JSON.parse(text); } catch (e) {
@@ -791,7 +806,13 @@ var Chronicle = (function () {
     if (st.clock !== null && (!isInt(st.clock) || Math.abs(st.clock) > 1e9)) throw new SaveError('the file is not a valid save: "state.clock" must be a number of minutes');
     if (!isText(st.scene, false, 300) || !isText(doc.scenario, false, 200) || !isText(doc.content_hash, true, 200)) throw new SaveError("the file is not a valid save: a field is missing");
     if (doc.scenario !== story.id) throw new SaveError('this is a save of the scenario "' + doc.scenario + '", not of "' + story.id + '"');
-    var game = doc.game && typeof doc.game === "object" && isText(doc.game.id, false, 100) && isInt(doc.game.seed) && doc.game.seed >= 0 && doc.game.seed <= 0xFFFFFFFF ? {id: doc.game.id, seed: doc.game.seed} : null;
+    var gd = doc.game === undefined ? {} : doc.game;
+    if (gd === null || typeof gd !== "object" || Array.isArray(gd) || !isText(gd.id === undefined ? "" : gd.id, true, 100) ||
+        (gd.seed != null && !(isInt(gd.seed) && gd.seed >= 0 && gd.seed <= 0xFFFFFFFF)) ||
+        (gd.chapter != null && !isText(gd.chapter, false, 100))) throw new SaveError('the file is not a valid save: "game" must have an id, a seed and a chapter');
+    var game = gd.id ? {id: gd.id, seed: gd.seed == null ? null : gd.seed, chapter: gd.chapter || null} : null;
+    // session._adopt: a chapter this version does not have (or cannot start) is played from the beginning
+    if (game && game.chapter) { try { chapterStart(story, game.chapter, game); } catch (e) { game.chapter = null; } }
     var state;
     try { state = replay(story, path, game); } catch (e) {
       if (e instanceof ChoiceError) throw new SaveError("the save does not fit this scenario: " + e.message);
@@ -809,22 +830,25 @@ var Chronicle = (function () {
 
   // ---- transcripts: engine/saves/transcript.py's events, as JSON Lines -----------------------
   var MAX_TEXT = 4000;
+  // the header: format 2, with the game's id, seed and chapter and the historical choices before
+  // the chapter (`given`, which the student did not make), as transcript.Transcript writes it
   function transcriptStart(story, student, className, started, game) {
-    var ev0 = {event: "start", format: 1, student: student, "class": className, scenario: story.id,
-               title: story.title.slice(0, MAX_TEXT), content_hash: story.hash, engine: story.data.engine, started: started};
-    if (game) { ev0.game = game.id; ev0.seed = game.seed; }
-    return ev0;
+    return {event: "start", format: 2, student: student, "class": className, scenario: story.id,
+            title: story.title.slice(0, MAX_TEXT), content_hash: story.hash, engine: story.data.engine, started: started,
+            game: game ? game.id : null, seed: game ? game.seed : null, chapter: game ? game.chapter : null,
+            given: origin(story, game).path.slice()};
   }
   function sceneEvent(story, state) {
     var sc = sceneOf(story, state.scene);
     return {event: "scene", scene: sc.id, title: sc.title.slice(0, MAX_TEXT), place: sc.place.slice(0, MAX_TEXT),
             clock: formatClock(story, state.clock), step: state.path.length};
   }
-  function choiceEvent(story, choice, after, seconds) {
+  // `shown`: the choice's text as the player saw it (its template rendered), as Session.take writes it
+  function choiceEvent(story, choice, after, seconds, shown) {
     var sc = sceneOf(story, choice.scene), hist = sc ? sc.historical : null;
     var secs = isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 100) / 100 : 0;
     return {event: "choice", choice: choice.id, scene: choice.scene, mark: choice.mark, historical: hist ? hist.id : null,
-            text: choice.text.slice(0, MAX_TEXT), seconds: secs, to: after.scene, step: after.path.length};
+            text: (shown === undefined ? choice.text : shown).slice(0, MAX_TEXT), seconds: secs, to: after.scene, step: after.path.length};
   }
   function endingEvent(story, state) {
     var sc = sceneOf(story, state.scene);
@@ -835,6 +859,7 @@ var Chronicle = (function () {
     load: load, scene: sceneOf, choice: choiceOf, cite: citeOf, NotLoaded: NotLoaded, start: start, choose: choose, replay: replay, undo: undo, isOpen: isOpen, isEnding: isEnding,
     origin: origin, chapterStart: chapterStart, permutation: permutation, storyPage: storyPage,
     rows: rows, choiceOrder: choiceOrder, renderText: renderText, newGame: newGame, ChoiceError: ChoiceError,
+    casefold: casefold, pyStrip: pyStrip, words: words, accountLine: accountLine,
     evaluate: ev, applyEffect: applyEffect, clean: clean, cleanLine: cleanLine, formatClock: formatClock,
     clockLine: clockLine, headerLine: headerLine, debrief: debrief, scenePage: scenePage, sourcesPage: sourcesPage,
     disputesPage: disputesPage, historyPage: historyPage, statusPage: statusPage, snapshot: snapshot,

@@ -30,7 +30,9 @@
     if (waiting) { var w = waiting; waiting = null; w(); }
   });
   var loaded = Object.create(null);
-  var g = null; // the game on screen: {story, state, note, game, shownAt, tr}
+  // the game on screen: {story, state, note, game, origin (where undo and restart stop: the
+  // start, or the chapter's first state), shownAt, tr (the transcript's open part)}
+  var g = null;
   var told = Object.create(null);
 
   // ---- small helpers ----------------------------------------------------------------------
@@ -74,13 +76,22 @@
     m.textContent = text || "";
   }
   function tellOnce(key, text) { if (!told[key]) { told[key] = 1; say(text, "error"); } }
-  function now() { return new Date().toISOString().replace("Z", "+00:00"); }
+  function now() { return new Date().toISOString().replace("Z", "+00:00"); }  // saves: UTC, as store._now
+  // transcripts: local time with its offset, as transcript._now (with milliseconds, which keep the
+  // parts of one game in order however fast they follow each other)
+  function localNow() {
+    var d = new Date(), off = -d.getTimezoneOffset(), a = Math.abs(off);
+    var p2 = function (n) { return (n < 10 ? "0" : "") + n; };
+    return d.getFullYear() + "-" + p2(d.getMonth() + 1) + "-" + p2(d.getDate()) + "T" + p2(d.getHours()) + ":" +
+      p2(d.getMinutes()) + ":" + p2(d.getSeconds()) + "." + ("00" + d.getMilliseconds()).slice(-3) +
+      (off < 0 ? "-" : "+") + p2(Math.floor(a / 60)) + ":" + p2(a % 60);
+  }
   function random32() {
     try { var a = new Uint32Array(1); window.crypto.getRandomValues(a); return a[0]; }
     catch (e) { return Math.floor(Math.random() * 4294967296); }
   }
   function hex8(n) { return ("0000000" + (n >>> 0).toString(16)).slice(-8); }
-  function freshGame(story) { return C.newGame(story, random32(), hex8(random32()) + hex8(random32())); }
+  function freshGame(story, chapter) { return C.newGame(story, random32(), hex8(random32()) + hex8(random32()), chapter); }
   function download(name, text, type) {
     var url = URL.createObjectURL(new Blob([text], {type: type}));
     var a = el("a");
@@ -92,10 +103,11 @@
     URL.revokeObjectURL(url);
   }
   function slug(text, fallback) {
-    var s = (text || "").trim().toLowerCase().replace(/[^\p{L}\p{N}_]+/gu, "-").replace(/^[-_]+|[-_]+$/g, "").slice(0, 40);
+    var s = C.pyStrip(text || "").toLowerCase().replace(/[^\p{L}\p{N}_]+/gu, "-").replace(/^[-_]+|[-_]+$/g, "").slice(0, 40);
     return s.replace(/^[-_]+|[-_]+$/g, "") || fallback;
   }
-  function cleanName(text) { return C.cleanLine(text || "").replace(/\s+/g, " ").trim().slice(0, 120) || null; }
+  // transcript._clean: Python's whitespace (not U+FEFF, which JavaScript's \s and trim() take)
+  function cleanName(text) { return C.words(C.cleanLine(text || "")).slice(0, 120) || null; }
 
   // ---- blocks as DOM (the runtime's pages) --------------------------------------------------
   function contextText(before, passage, after, into) {
@@ -129,17 +141,44 @@
   }
 
   // ---- the transcript: the terminal's JSON Lines events -------------------------------------
+  // The page keeps one open part of the game's transcript (`g.tr`). Downloading it closes that part,
+  // as leaving the terminal game closes its transcript; what follows goes into a new part of the
+  // same game (a new header with the game's id, then where the game stands), which
+  // `chronicle report` joins to the earlier ones by the game's id: one playthrough, nothing
+  // counted twice. The open part of a game that another game replaces (a save loaded, a chapter
+  // begun) is kept aside, and goes on when that game is loaded again.
   function trKey() { return g.story.id + "/transcript"; }
+  function asideKey(id) { return g.story.id + "/transcript/" + id; }
   function trSave() { store(trKey(), JSON.stringify(g.tr)); }
   function trEvent(ev) {
     if (g.tr.events.length >= MAX_EVENTS) return;
     g.tr.events.push(ev);
     trSave();
   }
-  function trBegin() {
-    g.tr = {events: [C.transcriptStart(g.story, cleanName($("student").value), cleanName($("class-name").value), now(), g.game)],
-            path: [], ended: false};
+  function trBegin(part) {
+    g.tr = {events: [C.transcriptStart(g.story, cleanName($("student").value), cleanName($("class-name").value), localNow(), g.game)],
+            path: g.origin.path.slice(), ended: false, game: g.game.id, part: part || 1};
     trSave();
+  }
+  function trRead(text, game) {
+    try {
+      var tr = JSON.parse(text);
+      if (!tr || !Array.isArray(tr.events) || !tr.events.length || !Array.isArray(tr.path)) return null;
+      if (tr.game === undefined && tr.events[0]) tr.game = tr.events[0].game;  // kept by an earlier page
+      return tr.game === game.id ? tr : null;
+    } catch (e) { return null; }
+  }
+  // the game on screen becomes `game` (its origin and its own transcript part)
+  function adopt(game) {
+    if (g.tr && g.tr.game && g.tr.events.some(function (e) { return e.event === "choice" || e.event === "restore"; })) {
+      store(asideKey(g.tr.game), JSON.stringify(g.tr));
+    }
+    g.game = game;
+    g.origin = C.origin(g.story, game);
+    var kept = fetchKey(asideKey(game.id));
+    dropKey(asideKey(game.id));
+    g.tr = kept ? trRead(kept, game) : null;
+    if (g.tr) trSave(); else trBegin();
   }
   function trScene() {
     var st = g.state;
@@ -153,14 +192,18 @@
   function trText() {
     var events = g.tr.events.slice();
     events[0] = Object.assign({}, events[0], {student: cleanName($("student").value), "class": cleanName($("class-name").value)});
-    events.push({event: "end", ended: now()});
+    events.push({event: "end", ended: localNow()});
     return events.map(function (e) { return JSON.stringify(e); }).join("\n") + "\n";
   }
   function downloadTranscript() {
-    var stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-    download(stamp + "-" + slug($("student").value, "anonymous") + "-" + slug(g.story.id, "scenario") + ".jsonl",
-             trText(), "application/x-ndjson");
-    say("Your playthrough was downloaded: hand the .jsonl file to your teacher.");
+    // named as the terminal names a transcript: by the local time it began
+    var stamp = String(g.tr.events[0].started).replace(/[-:]/g, "").replace("T", "-").slice(0, 15), part = g.tr.part || 1;
+    download(stamp + "-" + slug($("student").value, "anonymous") + "-" + slug(g.story.id, "scenario") + "-" +
+             slug(g.game.id, "game") + (part > 1 ? "-" + part : "") + ".jsonl", trText(), "application/x-ndjson");
+    trBegin(part + 1);
+    trScene();
+    say("Your playthrough was downloaded: hand the .jsonl file to your teacher." +
+        (part > 1 ? " It goes on from your earlier download; hand in both." : ""));
   }
 
   // ---- the game -----------------------------------------------------------------------------
@@ -168,30 +211,52 @@
   function saveTo(slot) {
     return store(g.story.id + "/save/" + slot, C.saveDocument(g.story, g.state, slot, now(), g.game));
   }
-  function open(index) {
+  // store.set_aside: before another game takes the autosave, the game in it (if it has a path) is
+  // kept as "earlier-<scenario>-<date>"; what to tell the player
+  function setAside() {
+    var text = fetchKey(g.story.id + "/save/" + autosaveSlot()), doc;
+    try { doc = C.readSave(g.story, text); } catch (e) { return ""; }
+    if (!doc.state.path.length) return "";
+    var base = "earlier-" + g.story.id + "-" + now().slice(0, 16).replace("T", "-").replace(":", ""), name = base;
+    for (var n = 2; fetchKey(g.story.id + "/save/" + name) !== null; n++) name = base.slice(0, 64 - String(n).length - 1) + "-" + n;
+    if (!store(g.story.id + "/save/" + name, C.saveDocument(g.story, doc.state, name, now(), doc.game))) return "";
+    return ' Your earlier game is kept as "' + name + '" (under Saves & name).';
+  }
+  function open(index, chapter) {
     var data = all[index];
     var story = loaded[data.id] || (loaded[data.id] = C.load(data, source(index)));
     var game = freshGame(story);
-    g = {story: story, state: C.start(story, game), note: "", game: game, shownAt: 0, tr: null};
+    g = {story: story, state: C.start(story, game), note: "", game: game, origin: null, shownAt: 0, tr: null};
+    g.origin = g.state;
     $("picker").hidden = true;
     $("game").hidden = false;
     $("story-title").textContent = C.cleanLine(story.title);
     document.title = C.cleanLine(story.title);
+    $("b-chapters").hidden = !story.chapters.length;
     var message = "";
     var auto = fetchKey(story.id + "/save/" + autosaveSlot());
-    if (auto && !ready) { waiting = function () { open(index); }; return; }  // resuming replays the path
-    var tr = fetchKey(story.id + "/transcript");
+    if ((auto || chapter) && !ready) { waiting = function () { open(index, chapter); }; return; }  // resuming replays the path
     if (auto) {
       try {
         var got = C.readSave(story, auto);
         if (got.game) g.game = got.game;
+        g.origin = C.origin(story, g.game);
         g.state = C.replay(story, got.state.path, g.game);
-        message = "Welcome back: your game goes on where you left it. (Restart begins a new one.)";
-      } catch (e) { message = "Your last game could not be resumed (" + e.message + "); a new one begins."; }
+        message = "Welcome back: your game goes on where you left it. (Restart begins it again; Chapters starts another.)";
+      } catch (e) {
+        g.game = game; g.origin = g.state = C.start(story, game);
+        message = "Your last game could not be resumed (" + e.message + "); a new one begins.";
+      }
+    } else if (story.chapters.length) {
+      message = "This scenario can also begin at a chapter: see Chapters.";
     }
-    try { if (tr) { g.tr = JSON.parse(tr); if (!g.tr || !Array.isArray(g.tr.events) || !g.tr.events.length) g.tr = null; } }
-    catch (e) { g.tr = null; }
-    if (!auto || !g.tr) trBegin();
+    var stored = fetchKey(trKey());
+    g.tr = trRead(stored, g.game);
+    if (!g.tr) {  // the open part of another game (its save could not be resumed): kept aside
+      try { var other = JSON.parse(stored); if (other && other.game) store(asideKey(other.game), stored); } catch (e) { /* none */ }
+      trBegin();
+    }
+    if (chapter !== undefined) { beginAt(chapter); return; }
     show("", message);
   }
   function show(note, message, level, previous) {
@@ -247,7 +312,7 @@
     var words = [sc.title].concat(blocks.filter(function (x) { return x[0] === "text" || x[0] === "note"; }).map(function (x) { return x[1]; }));
     log.appendChild(el("p", null, C.cleanLine(words.join(" "))));
     say(message || "", level);
-    $("b-undo").disabled = !st.path.length;
+    $("b-undo").disabled = st.path.length <= g.origin.path.length;
     g.shownAt = performance.now();
     trScene();
     if (h1) h1.focus();
@@ -258,13 +323,16 @@
     if (n < 1 || n > open.length) return;
     var choice = open[n - 1][1], seconds = (performance.now() - g.shownAt) / 1000, before = g.state;
     g.state = C.choose(g.story, g.state, choice);
-    trEvent(C.choiceEvent(g.story, choice, g.state, seconds));
+    trEvent(C.choiceEvent(g.story, choice, g.state, seconds, C.renderText(g.story, choice.text, before)));
     g.tr.path = g.state.path.slice();
     saveTo(autosaveSlot());
     show(C.renderText(g.story, choice.note, g.state), "", "info", before);
   }
   function undo() {
-    if (!g.state.path.length) { say("Nothing to undo: this is the beginning.", "error"); return; }
+    if (g.state.path.length <= g.origin.path.length) {
+      say("Nothing to undo: this is " + (g.game.chapter ? "where this chapter begins" : "the beginning") + ".", "error");
+      return;
+    }
     g.state = C.undo(g.story, g.state);
     g.tr.ended = false;
     trEvent({event: "undo", scene: g.state.scene, step: g.state.path.length});
@@ -276,19 +344,51 @@
     var m = $("message");
     clear(m);
     m.className = "message";
-    m.appendChild(el("span", null, "Start again from the beginning? "));
-    var yes = button("Yes, start again", restart), no = button("No", function () { say(""); focusScene(); });
+    m.appendChild(el("span", null, "Start again from the beginning" + (g.game.chapter ? " of the chapter" : "") + "? "));
+    var yes = button("Yes, start again", later(restart)), no = button("No", function () { say(""); focusScene(); });
     m.appendChild(yes);
     m.appendChild(document.createTextNode(" "));
     m.appendChild(no);
     yes.focus();
   }
+  // session.restart: like undoing every choice -- the same game and transcript (one playthrough,
+  // the restart shown); the game so far is kept as a save first
   function restart() {
-    g.game = freshGame(g.story);
-    g.state = C.start(g.story, g.game);
     saveTo(autosaveSlot());
-    trBegin();
-    show("", "A new playthrough begins.");
+    var kept = setAside();
+    g.state = g.origin;
+    g.tr.ended = false;
+    trEvent({event: "restart", scene: g.state.scene, step: g.state.path.length});
+    g.tr.path = g.state.path.slice();
+    saveTo(autosaveSlot());
+    show("", "You start again from the beginning" + (g.game.chapter ? " of the chapter." : ".") + kept);
+  }
+  // `chronicle play X --chapter NAME` (null: from the beginning): a new game, with the state the
+  // historical path has at the chapter's scene; the game in progress is kept as a save
+  function beginAt(chapter) {
+    if (g.state.path.length) saveTo(autosaveSlot());
+    var kept = setAside();
+    adopt(freshGame(g.story, chapter));
+    g.state = g.origin;
+    saveTo(autosaveSlot());
+    show("", (chapter ? 'You begin at the chapter "' + C.cleanLine(chapter) + '".' : "A new game begins at the beginning.") + kept);
+  }
+  function chaptersPanel() {
+    panel([["heading", "Chapters", null, "", "", 0]], function (body) {
+      body.appendChild(el("p", null, "Begin a new game at one of these points of the story, with the situation as it " +
+        "stood there in history. The game you are playing is kept as a save."));
+      var ul = el("ul", "slots");
+      [null].concat(g.story.chapters.map(function (c) { return c[0]; })).forEach(function (name) {
+        var st = name === null ? C.start(g.story) : C.chapterStart(g.story, name, null), sc = C.scene(g.story, st.scene);
+        var li = el("li");
+        var b = button(name === null ? "From the beginning" : "Chapter \u201c" + C.cleanLine(name) + "\u201d", later(beginAt.bind(null, name)));
+        li.appendChild(b);
+        li.appendChild(document.createTextNode(" \u2014 " + C.cleanLine(sc.title) +
+          (st.clock !== null ? ", " + C.formatClock(g.story, st.clock) : "")));
+        ul.appendChild(li);
+      });
+      body.appendChild(ul);
+    });
   }
   function focusScene() { var h = $("scene-title"); if (h) h.focus(); }
 
@@ -320,6 +420,7 @@
     ["Sources", "the passages from the record this scene rests on, in context, with their references"],
     ["Disputes", "where the sources disagree"], ["History", "your path so far, with the time of each scene"],
     ["Status", "what you know of the situation"], ["Undo", "take back the last choice"], ["Restart", "start again"],
+    ["Chapters", "begin a new game at a chapter: a point of the story, with the situation as it stood there in history"],
     ["Saves & name", "save and load games, load a save file, write your name, download your playthrough"],
     ["Escape", "back to the scene"]];
   function help() {
@@ -361,7 +462,7 @@
   }
   var BAD_SLOT = /[\/\\<>:"|?*\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/;
   function checkSlot(name) {
-    name = (name || "").normalize("NFC").trim();
+    name = C.pyStrip((name || "").normalize("NFC"));
     if (!name) return [null, "a save name cannot be empty"];
     if (name.length > 64) return [null, "a save name is at most 64 characters"];
     if (BAD_SLOT.test(name) || name[0] === ".") return [null, 'a save name cannot start with a dot or contain / \\ < > : " | ? * or invisible characters'];
@@ -372,17 +473,22 @@
     if (!got[0]) { say("Not saved: " + got[1] + ".", "error"); return; }
     if (saveTo(got[0])) { say('Saved as "' + got[0] + '".'); listSlots(); }
   }
-  function resume(result, message) {
-    if (result.game) g.game = result.game;
-    g.state = result.game ? result.state : C.replay(g.story, result.state.path, g.game);
+  // session._resume: a save other than the autosave keeps the game in the autosave first; a save
+  // of another game makes it the game on screen (its id, order, chapter and transcript)
+  function resume(result, message, slot) {
+    var kept = "";
+    if (slot !== autosaveSlot()) { if (g.state.path.length) saveTo(autosaveSlot()); kept = setAside(); }
+    var game = result.game;
+    if (game && (game.id !== g.game.id || game.seed !== g.game.seed || game.chapter !== g.game.chapter)) adopt(game);
+    g.state = game ? result.state : C.replay(g.story, result.state.path, g.game);
     g.tr.ended = false;
     saveTo(autosaveSlot());
-    show("", message + (result.notice ? " " + result.notice : ""));
+    show("", message + (result.notice ? " " + result.notice : "") + kept);
   }
   function loadSlot(slot) {
     var text = fetchKey(g.story.id + "/save/" + slot);
     if (text === null) { say('There is no save "' + slot + '".', "error"); return; }
-    try { resume(C.readSave(g.story, text), 'Loaded "' + slot + '".'); }
+    try { resume(C.readSave(g.story, text), 'Loaded "' + slot + '".', slot); }
     catch (e) { say("Not loaded: " + e.message, "error"); }
   }
   function importFile() {
@@ -392,7 +498,7 @@
     var reader = new FileReader();
     reader.addEventListener("load", function () {
       input.value = "";
-      try { resume(C.readSave(g.story, String(reader.result)), "Loaded the save file."); }
+      try { resume(C.readSave(g.story, String(reader.result)), "Loaded the save file.", null); }
       catch (e) { say("Not loaded: " + e.message, "error"); }
     });
     reader.addEventListener("error", function () { say("Not loaded: the file cannot be read.", "error"); });
@@ -421,6 +527,16 @@
       li.appendChild(b);
       if (data.role) li.appendChild(el("p", "muted", "You are " + C.cleanLine(data.role) + "."));
       if (data.summary) li.appendChild(el("p", null, C.cleanLine(data.summary)));
+      if (data.chapters && data.chapters.length) {
+        var p = el("p", "chapters", "Or begin at a chapter: ");
+        data.chapters.forEach(function (c, k) {
+          var cb = button(C.cleanLine(c[0]), later(open.bind(null, i, c[0])));
+          cb.setAttribute("aria-label", C.cleanLine(data.title) + ": begin at the chapter \u201c" + C.cleanLine(c[0]) + "\u201d");
+          if (k) p.appendChild(document.createTextNode(" "));
+          p.appendChild(cb);
+        });
+        li.appendChild(p);
+      }
       ul.appendChild(li);
     });
     $("picker-title").focus();
@@ -433,6 +549,7 @@
   wire("b-history", function () { panel(C.historyPage(g.story, g.state)); });
   wire("b-status", function () { panel(C.statusPage(g.story, g.state)); });
   wire("b-undo", undo);
+  wire("b-chapters", chaptersPanel);
   wire("b-restart", askRestart);
   wire("b-saves", savesPanel);
   wire("b-help", help);

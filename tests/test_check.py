@@ -12,8 +12,7 @@ import pytest
 
 from engine.cli import main
 from engine.format.schema import json_schema
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

@@ -1,7 +1,7 @@
 """`chronicle play` in plain mode, as a real process: golden playthroughs and the edges of input.
 
 Golden files live in tests/golden/; after a deliberate change to what the player sees,
-regenerate them with `CHRONICLE_BLESS=1 python -m pytest tests/test_play_plain.py` and read
+regenerate them with `CHRONICLE_BLESS=1 python -m pytest tests/test_plain.py` and read
 the diff before committing.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -18,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT, THREE, games, kept_games, ours_tour
+
 PLAY = ROOT / "tests" / "fixtures" / "play"
 GOLDEN = ROOT / "tests" / "golden"
 ESCAPES = re.compile("[\x1b\x07\x9b\x9d\x9c\x90]")
@@ -52,22 +54,6 @@ def golden(name: str, output: str) -> None:
 
 
 HISTORICAL = ["sources", "disputes", "1", "history", "status", "1"]
-THREE = ("hall.wait", "hall_again.back", "hall.ignore")  # the three-choice game of issue 18
-
-
-def games(tmp_path: Path) -> dict[str, tuple[str, ...]]:
-    """Every save in the folder: slot -> the path of choices it holds."""
-    from engine.saves.store import SaveStore
-
-    store = SaveStore(tmp_path / "saves")
-    return {i.slot: tuple(store.read(i.slot).path) for i in store.slots()}
-
-
-def kept_games(tmp_path: Path) -> list[tuple[str, ...]]:
-    """The games kept aside when another started (the earlier-* slots)."""
-    return [path for slot, path in sorted(games(tmp_path).items()) if slot.startswith("earlier-")]
-
-
 @pytest.mark.parametrize("columns", [20, 80, 200])
 def test_golden_historical_playthrough(tmp_path: Path, columns: int) -> None:
     r = play(tmp_path, "tour", lines=HISTORICAL, columns=columns)
@@ -189,19 +175,6 @@ def test_plain_mode_never_imports_rich_or_prompt_toolkit(tmp_path: Path) -> None
     r = subprocess.run([sys.executable, "-c", code], input="1\nsources\n", capture_output=True, text=True,
                        env=env_for(), timeout=30, cwd=tmp_path)
     assert r.stdout.splitlines()[-1] == "LOADED [] 0", r.stderr
-
-
-def ours_tour(tmp_path: Path) -> Path:
-    """A copy of the tour whose counterfactual ending is marked as ours."""
-    import shutil
-
-    home = tmp_path / "ours"
-    shutil.copytree(PLAY / "tour", home / "tour")
-    night = home / "tour" / "scenes" / "night.yaml"
-    text = night.read_text(encoding="utf-8")
-    night.write_text(text.replace("  surrender:\n", "  surrender:\n    invented: the surrender and its aftermath\n", 1),
-                     encoding="utf-8")
-    return home
 
 
 def test_an_invented_scene_is_labelled_in_play_and_in_the_debrief(tmp_path: Path) -> None:
@@ -326,9 +299,14 @@ def test_watch_reloads_the_scenario_and_keeps_the_place(tmp_path: Path) -> None:
     assert proc.stdout is not None and proc.stdin is not None
 
     def until(word: bytes) -> bytes:
+        """Read until `word` has come and the game asks for the next line (so no prompt is left in
+        the pipe to be mistaken for the next one)."""
         seen = b""
         deadline = time.monotonic() + 30
-        while word not in seen and time.monotonic() < deadline:
+        while not (word in seen and seen.endswith(b"> ")) and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break  # a guard against a hung game: fail with what it printed, never block
             chunk = os.read(proc.stdout.fileno(), 4096)  # type: ignore[union-attr]
             if not chunk:
                 break

@@ -12,8 +12,7 @@ from engine.build.compiler import analyze
 from engine.build.loader import load_story
 from engine.format import safeyaml
 from engine.record.sources import load_record
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 def test_generated_scenarios_pass_chronicle_check(tmp_path: Path) -> None:

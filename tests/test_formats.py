@@ -1,0 +1,76 @@
+"""The one map of output formats (engine/classroom/formats.py): every command's `--format` reads it,
+and a new document format is one row there, offered by every command that writes documents."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from engine.classroom.document import Document, Heading, Para
+from engine.classroom.formats import FORMATS, OutputFormat, document_formats, format_option, render_document
+from engine.classroom.report import build_report, collect, render_all
+from engine.cli import full_parser, main
+
+CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
+
+
+def format_choices() -> dict[str, tuple[str, ...]]:
+    """Every `--format` option of every command (and subcommand): its command and its choices."""
+    found: dict[str, tuple[str, ...]] = {}
+
+    def walk(parser: argparse.ArgumentParser, name: str) -> None:
+        for action in parser._actions:
+            if "--format" in action.option_strings:
+                found[name] = tuple(action.choices or ())
+            if isinstance(action, argparse._SubParsersAction):
+                for sub_name, sub in action.choices.items():
+                    walk(sub, f"{name} {sub_name}".strip())
+
+    walk(full_parser(), "")
+    return found
+
+
+def test_every_format_option_offers_formats_of_the_map() -> None:
+    found = format_choices()
+    assert {"report", "export transcript", "export worksheet", "export guide", "timeline", "map"} <= set(found)
+    for command, choices in found.items():
+        assert choices and set(choices) <= set(FORMATS), f"chronicle {command}: {choices}"
+
+
+def test_every_command_that_writes_documents_offers_every_document_format() -> None:
+    found = format_choices()
+    assert document_formats() == ("md", "html")
+    for command in ("report", "export transcript", "export worksheet", "export guide"):
+        assert set(document_formats()) <= set(found[command]), command
+    assert found["report"] == ("text", "md", "html", "json", "csv")  # the order --help shows
+
+
+def test_rows_are_well_formed() -> None:
+    for name, row in FORMATS.items():
+        assert row.name == name and row.suffix.startswith(".") and "/" in row.media_type
+
+
+def test_render_document_in_each_format_and_refuse_others() -> None:
+    doc = Document("Title <1>", [Heading("A & B"), Para("text")])
+    assert render_document(doc, "md").startswith("# Title")
+    assert "Title &lt;1&gt;" in render_document(doc, "html")
+    for bad in ("pdf", "json"):
+        with pytest.raises(ValueError):
+            render_document(doc, bad)
+    with pytest.raises(ValueError):
+        format_option(argparse.ArgumentParser(), ("md", "pdf"), "md")
+
+
+def test_a_new_document_format_is_one_row(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def plain(doc: Document) -> str:
+        return f"PLAIN {doc.title} ({len(doc.blocks)} blocks)\n"
+
+    monkeypatch.setitem(FORMATS, "plain", OutputFormat("plain", ".txt", "text/plain", plain))
+    assert main(["export", "worksheet", "malachite_hall", "--format", "plain"]) == 0
+    assert capsys.readouterr().out.startswith("PLAIN ")
+    got = collect([CLASSROOM / "class"], scenarios=CLASSROOM)
+    report = build_report(got.story, got.playthroughs, got.skipped)
+    assert render_all([report], "plain").startswith("PLAIN Class report")
+    assert "plain" in format_choices()["report"]
