@@ -1,7 +1,7 @@
 """One definition of a step: the state-space tools step exactly as `engine.core.machine.choose`.
 
 `engine.tools.step_tables.Walk.successors` is random play's step, and exploration's search reads
-the same table inline (`engine.tools.explore.search`). On random walks of every shipped scenario
+the same table inline (`engine.tools.explore.breadth_first`). On random walks of every shipped scenario
 (and of the state-space stories, whose conditions and effects read visit counts and cross
 bounds) each is compared with `machine.choose`, state by state: the open choices in order, and
 the scene, variables and visit counts each leads to. And the tools must take their step through
@@ -117,7 +117,7 @@ def test_successors_equal_machine_choose(name: str, bounds: bool, picks: list[in
 def explored(story: Story) -> tuple[Walk, explore_module.Search, dict[tuple[Any, ...], int]]:
     """Exploration's own search, run to the end, with its states decoded."""
     with walking(story, bounds=True) as walk:
-        found = explore_module.search(walk, explore_module.Budget(10**6, None, walk.table.memos))
+        found = explore_module.breadth_first(walk, explore_module.Budget(10**6, None, walk.table.memos))
         assert found.complete
         index = {as_tool_state(walk, key): i for i, key in enumerate(found.order)}
     assert len(index) == len(found.order)  # distinct keys are distinct states

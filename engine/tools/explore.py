@@ -217,7 +217,7 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES,
     `max_memory` bytes; None: no memory limit) and report what an author must know."""
     with paused_gc(), walking(story, bounds=True) as walk:
         budget = Budget(max(1, max_states), max_memory, walk.table.memos)
-        result = _report(walk, max(1, max_states), search(walk, budget))
+        result = _report(walk, max(1, max_states), breadth_first(walk, budget))
     result.stopped_by = budget.why
     result.max_memory = max_memory
     return result
@@ -284,7 +284,7 @@ class Search(NamedTuple):
     sure: bytes  # `_sure_live`
 
 
-def search(walk: Walk, budget: Budget) -> Search:
+def breadth_first(walk: Walk, budget: Budget) -> Search:
     """The breadth-first search from the start, over the keys of `walk` (a `walking(story,
     bounds=True)`), until every state is expanded or `budget` says stop.
 

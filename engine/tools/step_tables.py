@@ -4,7 +4,7 @@ A step is defined once, in `engine.core.machine`: `allows` (is a choice open), `
 variables after it, clamped into their bounds by the compiled closures) and `visit` (the visit
 counts after it); `machine.transition` is those three and the clock. Random play
 (`engine.tools.randomtest`) takes exactly that step by calling `Walk.successors`; exhaustive
-exploration (`engine.tools.explore.search`), which cannot afford a call per state, reads the same
+exploration (`engine.tools.explore.breadth_first`), which cannot afford a call per state, reads the same
 table the same way inline. Neither computes a step of its own: when a memo misses, both call the
 walk's `is_open`, `effected` and `visited`, which call the machine's three functions and
 remember what they gave. The clock is left out, as no condition can read it: a tool's state is
