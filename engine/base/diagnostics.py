@@ -15,6 +15,7 @@ Severity = Literal["error", "warning", "note"]  # a note: what was not checked, 
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
+    """One problem found in a scenario: where it is, its code, its severity and what it says."""
     path: str
     line: int  # 1-based; 0 when the problem concerns the whole file
     column: int  # 1-based

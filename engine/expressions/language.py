@@ -111,6 +111,7 @@ CODES: dict[str, str] = {c: m for c, m in codes_with("E3").items() if not c.star
 
 @dataclass(frozen=True)
 class VarSpec:
+    """A variable as the expression language sees it: its name, place in the state and type."""
     name: str
     index: int  # position in the State's variable tuple
     type: VarType
@@ -294,6 +295,7 @@ def _tokenize(src: str) -> list[_Tok]:
 
 @dataclass(frozen=True, slots=True)
 class _Node:
+    """One node of a parsed expression."""
     kind: str  # const var scene call neg not and or eq ne lt le gt ge add sub mul concat
     type: VarType
     offset: int
@@ -304,6 +306,7 @@ class _Node:
 
 @dataclass(frozen=True, slots=True)
 class _Stmt:
+    """One assignment of an effect."""
     var: VarSpec
     op: str  # "=", "+=", "-="
     expr: _Node
@@ -1011,6 +1014,7 @@ def _check_scenes(scenes: frozenset[str], visit_index: Mapping[str, int]) -> Non
 
 @dataclass(frozen=True)
 class Condition:
+    """A boolean expression (a choice's or a text's condition), parsed and checked."""
     source: str
     reads: frozenset[str]  # variable names read
     scenes: frozenset[str]  # scene ids given to visited()/visits()
@@ -1055,6 +1059,7 @@ class Value:
 
 @dataclass(frozen=True)
 class Effect:
+    """The assignments a choice makes to the variables, parsed and checked."""
     source: str
     reads: frozenset[str]  # variables read, including the targets of += and -=
     writes: frozenset[str]

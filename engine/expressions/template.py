@@ -92,6 +92,7 @@ def show(value: object) -> str:
 
 @dataclass(frozen=True)
 class Arm:
+    """One arm of a text's `{if}` block."""
     number: int
     offset: int  # where its tag starts in the text
     tag: str  # the tag as written, e.g. "{elif resolve > 2}"
@@ -104,6 +105,7 @@ class _If(NamedTuple):
 
 @dataclass(frozen=True)
 class Template:
+    """A text with `{...}` values and `{if}` blocks, parsed."""
     source: str
     reads: frozenset[str]
     scenes: frozenset[str]

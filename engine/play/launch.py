@@ -30,6 +30,7 @@ class LaunchError(Exception):
 
 @dataclass
 class LaunchPlan:
+    """What the command line asks for: the saves, the scenario and how the game opens."""
     store: SaveStore | None
     folder: Path | None  # the saves folder
     scenario: str | None  # id or path; None: show the picker

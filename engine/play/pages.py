@@ -46,6 +46,7 @@ Kind = Literal[
 
 @dataclass(frozen=True)
 class Block:
+    """One piece of a page: its kind, its text and what goes with it."""
     kind: Kind
     text: str = ""
     number: int | None = None

@@ -61,6 +61,7 @@ class Reply:
 
 @dataclass
 class _Pending:
+    """A question waiting for the player's answer, and what confirming it does."""
     question: str
     action: Callable[[], Reply]
 

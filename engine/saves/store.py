@@ -80,6 +80,7 @@ def saves_folder(override: str | os.PathLike[str] | None = None) -> Path:
 
 @dataclass(frozen=True)
 class Loaded:
+    """A saved game read back: its state, and a notice for the player if any."""
     state: State
     notice: str | None = None
     game: Game | None = None  # the game the save belongs to (None: a save from before games had ids)
@@ -87,6 +88,7 @@ class Loaded:
 
 @dataclass(frozen=True)
 class SlotInfo:
+    """What the list of saves shows about one slot."""
     slot: str
     scenario: str
     scene: str
