@@ -4,13 +4,23 @@ loads, so that a module that creeps onto the path to the first scene fails here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from engine.base.paths import Root
+from engine.build.bindings import Compiled
+from engine.build.cache import Read
+from engine.build.loader import ScenarioFolder
+from engine.play.launch import LaunchPlan, Opening
+from engine.play.session import Reply, _Pending
+from engine.saves.store import Loaded
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,3 +83,86 @@ def test_the_probe_sees_a_cold_start_import_the_compiler(tmp_path: Path) -> None
     """The check above can fail: the first start (an empty cache) compiles, and the probe sees it."""
     modules, _ = loaded(tmp_path, "play", "malachite_hall", "--plain", "--saves", str(tmp_path / "saves"), runs=1)
     assert {"yaml", "engine.build.compiler"} <= set(offending(modules))
+
+
+# Classes on the path to the first scene are written out rather than made with `dataclasses` (creating a
+# dataclass costs start-up time). Each behaves as the dataclass it replaces: the same constructor (field
+# order and defaults), repr, equality, hash or unhashability, frozen-ness and `__match_args__`. The
+# dataclass each one was is rebuilt here from its old definition and compared.
+
+F = dataclasses.field
+# the old definitions: (class, frozen, [(field, default or MISSING or a factory)])
+M = dataclasses.MISSING
+OLD: list[tuple[type, bool, list[tuple[str, Any]]]] = [
+    (Reply, False, [("page", None), ("note", ""), ("messages", F(default_factory=list)),
+                    ("slots", F(default_factory=list)), ("quit", False), ("previous", None)]),
+    (_Pending, False, [("question", M), ("action", M)]),
+    (LaunchPlan, False, [("store", M), ("folder", M), ("scenario", M), ("slot", M), ("notice", ""), ("seed", None),
+                         ("chapter", None), ("resume", False), ("new", False), ("saves", None),
+                         ("class_name", None)]),
+    (Opening, False, [("slot", M), ("offer", None), ("message", "")]),
+    (Compiled, False, [("tracked", M), ("visit_index", M), ("tests", M), ("applies", M), ("templates", M)]),
+    (Read, False, [("files", F(default_factory=dict)), ("seeds", b"")]),
+    (Loaded, True, [("state", M), ("notice", None), ("game", None)]),
+    (Root, True, [("folder", M), ("origin", M)]),
+    (ScenarioFolder, True, [("id", M), ("folder", M), ("origin", M), ("hides", ())]),
+]
+
+
+def reference(cls: type, frozen: bool, spec: list[tuple[str, Any]]) -> type:
+    fields = [(name, Any) if d is M else (name, Any, d if isinstance(d, dataclasses.Field) else F(default=d))
+              for name, d in spec]
+    return dataclasses.make_dataclass(cls.__name__, fields, frozen=frozen)
+
+
+def values(spec: list[tuple[str, Any]], salt: int) -> list[Any]:
+    return [(name, salt, Path("/x") / str(salt)) for name, _ in spec]
+
+
+@pytest.mark.parametrize(("cls", "frozen", "spec"), OLD, ids=[c.__name__ for c, _, _ in OLD])
+def test_a_written_out_class_behaves_as_its_dataclass(cls: type, frozen: bool, spec: list[tuple[str, Any]]) -> None:
+    ref = reference(cls, frozen, spec)
+    assert cls.__match_args__ == ref.__match_args__  # type: ignore[attr-defined]
+    required = [name for name, d in spec if d is M]
+    # every field given, positionally and by name
+    for salt in (1, 2):
+        args = values(spec, salt)
+        ours, theirs = cls(*args), ref(*args)
+        assert repr(ours) == repr(theirs)
+        assert ours == cls(**dict(zip([n for n, _ in spec], args, strict=True)))
+        assert ours != cls(*values(spec, salt + 10))
+        assert ours != theirs and (ours == object()) is False
+        assert cls.__eq__(ours, theirs) is NotImplemented
+        for name, _ in spec:
+            assert getattr(ours, name) == getattr(theirs, name)
+        if frozen:
+            assert hash(ours) == hash(theirs)
+            for name in [spec[0][0], "other"]:
+                with pytest.raises(dataclasses.FrozenInstanceError, match=f"cannot assign to field '{name}'"):
+                    setattr(ours, name, 1)
+                with pytest.raises(dataclasses.FrozenInstanceError, match=f"cannot delete field '{name}'"):
+                    delattr(ours, name)
+        else:
+            assert cls.__hash__ is None
+            with pytest.raises(TypeError):
+                hash(ours)
+            setattr(ours, spec[0][0], "changed")
+            assert getattr(ours, spec[0][0]) == "changed"
+    # the defaults, and a fresh list or dict for each instance
+    args = values(spec, 3)[:len(required)]
+    a, b, theirs = cls(*args), cls(*args), ref(*args)
+    assert repr(a) == repr(theirs) and a == b
+    for name, d in spec:
+        if isinstance(d, dataclasses.Field):
+            assert getattr(a, name) == getattr(theirs, name) and getattr(a, name) is not getattr(b, name)
+    # too few or too many arguments
+    if required:
+        with pytest.raises(TypeError):
+            cls(*args[:-1])
+    with pytest.raises(TypeError):
+        cls(*values(spec, 4), "one too many")
+
+
+def test_reply_say_adds_a_message() -> None:
+    reply = Reply("scene")
+    assert reply.say("hello", "warning") is reply and reply.messages == [("warning", "hello")]
