@@ -18,8 +18,12 @@ from engine.base.paths import Root
 from engine.build.bindings import Compiled
 from engine.build.cache import Read
 from engine.build.loader import ScenarioFolder
+from engine.expressions.builtins import Builtin
+from engine.expressions.language import Condition, Effect, Value, VarSpec
+from engine.expressions.template import Arm, Template
 from engine.play.launch import LaunchPlan, Opening
 from engine.play.session import Reply, _Pending
+from engine.saves.savefile import SaveData
 from engine.saves.store import Loaded
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +97,7 @@ def test_the_probe_sees_a_cold_start_import_the_compiler(tmp_path: Path) -> None
 F = dataclasses.field
 # the old definitions: (class, frozen, [(field, default or MISSING or a factory)])
 M = dataclasses.MISSING
+HIDDEN = object()  # a field(repr=False, compare=False) with no default
 OLD: list[tuple[type, bool, list[tuple[str, Any]]]] = [
     (Reply, False, [("page", None), ("note", ""), ("messages", F(default_factory=list)),
                     ("slots", F(default_factory=list)), ("quit", False), ("previous", None)]),
@@ -106,12 +111,24 @@ OLD: list[tuple[type, bool, list[tuple[str, Any]]]] = [
     (Loaded, True, [("state", M), ("notice", None), ("game", None)]),
     (Root, True, [("folder", M), ("origin", M)]),
     (ScenarioFolder, True, [("id", M), ("folder", M), ("origin", M), ("hides", ())]),
+    (Builtin, True, [("name", M), ("params", M), ("result", M), ("compile", M), ("json", M), ("doc", M),
+                     ("example", M)]),
+    (VarSpec, True, [("name", M), ("index", M), ("type", M), ("min", None), ("max", None), ("values", None)]),
+    (Condition, True, [("source", M), ("reads", M), ("scenes", M), ("tree", HIDDEN)]),
+    (Value, True, [("source", M), ("type", M), ("reads", M), ("scenes", M), ("tree", HIDDEN)]),
+    (Effect, True, [("source", M), ("reads", M), ("writes", M), ("scenes", M), ("statements", HIDDEN)]),
+    (Arm, True, [("number", M), ("offset", M), ("tag", M)]),
+    (Template, True, [("source", M), ("reads", M), ("scenes", M), ("arms", M), ("parts", HIDDEN)]),
+    (SaveData, True, [("format", M), ("engine", M), ("scenario", M), ("content_hash", M), ("slot", M),
+                      ("saved_at", M), ("path", M), ("scene", M), ("variables", M), ("visits", M), ("clock", M),
+                      ("title", ""), ("scene_title", ""), ("place", ""), ("clock_text", ""), ("game_id", ""),
+                      ("seed", None), ("chapter", None)]),
 ]
 
 
 def reference(cls: type, frozen: bool, spec: list[tuple[str, Any]]) -> type:
-    fields = [(name, Any) if d is M else (name, Any, d if isinstance(d, dataclasses.Field) else F(default=d))
-              for name, d in spec]
+    fields = [(name, Any) if d is M else (name, Any, F(repr=False, compare=False)) if d is HIDDEN
+              else (name, Any, d if isinstance(d, dataclasses.Field) else F(default=d)) for name, d in spec]
     return dataclasses.make_dataclass(cls.__name__, fields, frozen=frozen)
 
 
@@ -123,13 +140,15 @@ def values(spec: list[tuple[str, Any]], salt: int) -> list[Any]:
 def test_a_written_out_class_behaves_as_its_dataclass(cls: type, frozen: bool, spec: list[tuple[str, Any]]) -> None:
     ref = reference(cls, frozen, spec)
     assert cls.__match_args__ == ref.__match_args__  # type: ignore[attr-defined]
-    required = [name for name, d in spec if d is M]
+    required = [name for name, d in spec if d is M or d is HIDDEN]
     # every field given, positionally and by name
     for salt in (1, 2):
         args = values(spec, salt)
         ours, theirs = cls(*args), ref(*args)
         assert repr(ours) == repr(theirs)
         assert ours == cls(**dict(zip([n for n, _ in spec], args, strict=True)))
+        if any(d is HIDDEN for _, d in spec):  # not compared, not hashed
+            assert ours == cls(*args[:-1], "other") and hash(ours) == hash(cls(*args[:-1], "other"))
         assert ours != cls(*values(spec, salt + 10))
         assert ours != theirs and (ours == object()) is False
         assert cls.__eq__(ours, theirs) is NotImplemented
