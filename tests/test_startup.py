@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from engine.base.diagnostics import Diagnostic
 from engine.base.paths import Root
 from engine.build.bindings import Compiled
 from engine.build.cache import Read
@@ -22,6 +23,7 @@ from engine.expressions.builtins import Builtin
 from engine.expressions.language import Condition, Effect, Value, VarSpec
 from engine.expressions.template import Arm, Template
 from engine.play.launch import LaunchPlan, Opening
+from engine.play.pages import Block
 from engine.play.session import Reply, _Pending
 from engine.saves.savefile import SaveData
 from engine.saves.store import Loaded
@@ -123,6 +125,8 @@ OLD: list[tuple[type, bool, list[tuple[str, Any]]]] = [
                       ("saved_at", M), ("path", M), ("scene", M), ("variables", M), ("visits", M), ("clock", M),
                       ("title", ""), ("scene_title", ""), ("place", ""), ("clock_text", ""), ("game_id", ""),
                       ("seed", None), ("chapter", None)]),
+    (Block, True, [("kind", M), ("text", ""), ("number", None), ("extra", ""), ("after", ""), ("level", 0),
+                   ("marks", ())]),
 ]
 
 
@@ -185,3 +189,29 @@ def test_a_written_out_class_behaves_as_its_dataclass(cls: type, frozen: bool, s
 def test_reply_say_adds_a_message() -> None:
     reply = Reply("scene")
     assert reply.say("hello", "warning") is reply and reply.messages == [("warning", "hello")]
+
+
+def test_diagnostics_compare_order_and_hash_as_their_dataclass_did() -> None:
+    """Diagnostic was `dataclass(frozen=True, order=True)` with `hint: str = field(default="", compare=False)`."""
+    fields = [(n, Any) for n in ("path", "line", "column", "severity", "code", "message")]
+    ref = dataclasses.make_dataclass("Diagnostic", [*fields, ("hint", Any, F(default="", compare=False))],
+                                     frozen=True, order=True)
+    assert Diagnostic.__match_args__ == ref.__match_args__  # type: ignore[attr-defined]
+    rows = [("b.yaml", 2, 1, "error", "E101", "x"), ("a.yaml", 2, 1, "warning", "E101", "x"),
+            ("a.yaml", 10, 1, "error", "E101", "x"), ("a.yaml", 2, 1, "error", "E101", "x"),
+            ("a.yaml", 2, 1, "error", "E100", "y")]
+    ours = [Diagnostic(*r, hint=f"h{i}") for i, r in enumerate(rows)]  # type: ignore[arg-type]
+    theirs = [ref(*r, hint=f"h{i}") for i, r in enumerate(rows)]
+    assert [repr(d) for d in sorted(ours)] == [repr(d) for d in sorted(theirs)]
+    assert [repr(d) for d in ours] == [repr(d) for d in theirs]
+    assert Diagnostic(*rows[0]) == Diagnostic(*rows[0], hint="other")  # type: ignore[arg-type]
+    assert hash(Diagnostic(*rows[0])) == hash(ref(*rows[0])) == hash(Diagnostic(*rows[0], hint="o"))  # type: ignore[arg-type]
+    for a, b in zip(ours, ours[1:], strict=False):
+        for op in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__"):
+            i, j = ours.index(a), ours.index(b)
+            assert getattr(a, op)(b) == getattr(theirs[i], op)(theirs[j])
+        assert a.__lt__(theirs[0]) is NotImplemented
+    with pytest.raises(TypeError):
+        _ = ours[0] < theirs[0]
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'hint'"):
+        ours[0].hint = "x"  # type: ignore[misc]
