@@ -91,6 +91,48 @@ def test_the_probe_sees_a_cold_start_import_the_compiler(tmp_path: Path) -> None
     assert {"yaml", "engine.build.compiler"} <= set(offending(modules))
 
 
+# every dataclass a cached plain start creates (each costs a few million instructions to create, and
+# importing `dataclasses` costs more): these still are; a new one on the path fails here
+DATACLASSES_ON_THE_PATH = {
+    "engine.core.model." + name for name in
+    ("Citation", "Account", "Dispute", "Ending", "Choice", "Scene", "Variable", "Story")  # dataclasses.fields()
+} | {"engine.expressions.language._Node", "engine.expressions.language._Stmt",  # frozen with slots
+     "engine.saves.store.SlotInfo", "engine.saves.transcript.ChoiceMade",  # dataclasses.replace()
+     "engine.saves.transcript.Playthrough"}
+
+DATACLASS_PROBE = """
+import dataclasses, json, os, sys
+made = []
+_process = dataclasses._process_class
+def _counted(cls, *args, **kwargs):
+    made.append(cls.__module__ + "." + cls.__qualname__)
+    return _process(cls, *args, **kwargs)
+dataclasses._process_class = _counted
+sys.argv = ["chronicle", *sys.argv[2:]]
+from engine.cli import main
+try:
+    main()
+finally:
+    with open(os.environ["PROBE_OUT"], "w") as f:
+        json.dump(made, f)
+"""
+
+
+def test_plain_mode_first_scene_creates_only_the_dataclasses_it_must(tmp_path: Path) -> None:
+    env = {**os.environ, "CHRONICLE_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT),
+           "PROBE_OUT": str(tmp_path / "made.json")}
+    for key in ("NO_COLOR", "FORCE_COLOR", "CHRONICLE_JOBS", "CHRONICLE_SCENARIOS"):
+        env.pop(key, None)
+    args = ["play", "malachite_hall", "--plain", "--saves", str(tmp_path / "saves")]
+    for _ in range(2):  # the second start finds the cache the first wrote
+        out = subprocess.run([sys.executable, "-c", DATACLASS_PROBE, "-", *args], env=env, cwd=tmp_path,
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr[-2000:]
+    assert "Type a number to choose" in out.stdout
+    made = json.loads((tmp_path / "made.json").read_text())
+    assert made and set(made) <= DATACLASSES_ON_THE_PATH, sorted(set(made) - DATACLASSES_ON_THE_PATH)
+
+
 # Classes on the path to the first scene are written out rather than made with `dataclasses` (creating a
 # dataclass costs start-up time). Each behaves as the dataclass it replaces: the same constructor (field
 # order and defaults), repr, equality, hash or unhashability, frozen-ness and `__match_args__`. The
