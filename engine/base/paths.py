@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,12 +109,40 @@ def default_saves_dir() -> Path:
     return PROJECT / "saves" if is_checkout() else user_data_dir() / "saves"
 
 
-@dataclass(frozen=True)
-class Root:
-    """One folder of the scenario search path, and how it is named to the user."""
+_set = object.__setattr__  # how a frozen class sets its fields in __init__
 
+
+class Root:
+    """One folder of the scenario search path, and how it is named to the user.
+
+    Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
+    creating a dataclass costs start-up time (issue 16)."""
+
+    __match_args__ = ("folder", "origin")
     folder: Path
-    origin: str  # "shipped", "./scenarios" or "CHRONICLE_SCENARIOS"
+    origin: str
+
+    def __init__(self, folder: Path, origin: str) -> None:
+        _set(self, "folder", folder)
+        _set(self, "origin", origin)  # "shipped", "./scenarios" or "CHRONICLE_SCENARIOS"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(folder={self.folder!r}, origin={self.origin!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Root)
+        return (self.folder, self.origin) == (other.folder, other.origin)
+
+    def __hash__(self) -> int:
+        return hash((self.folder, self.origin))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
 def shipped_off() -> bool:

@@ -8,7 +8,6 @@ the sources and compiles them again on load, so no compiled code is ever read fr
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from engine.core.model import Variable
@@ -16,15 +15,46 @@ from engine.expressions.language import Condition, Effect, VarSpec, parse_condit
 from engine.expressions.template import BoundTemplate, Template, parse_template
 
 
-@dataclass
 class Compiled:
-    """The expressions of a story, compiled: what `build` and the cache both need."""
+    """The expressions of a story, compiled: what `build` and the cache both need.
 
-    tracked: tuple[str, ...]
-    visit_index: dict[str, int]
-    tests: dict[str, Any]
-    applies: dict[tuple[str, ...], Any]
-    templates: dict[str, BoundTemplate]
+    Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__` (unhashable):
+    creating a dataclass costs start-up time (issue 16)."""
+
+    __match_args__ = ("tracked", "visit_index", "tests", "applies", "templates")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        tracked: tuple[str, ...],
+        visit_index: dict[str, int],
+        tests: dict[str, Any],
+        applies: dict[tuple[str, ...], Any],
+        templates: dict[str, BoundTemplate],
+    ) -> None:
+        self.tracked = tracked
+        self.visit_index = visit_index
+        self.tests = tests
+        self.applies = applies
+        self.templates = templates
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__qualname__}(tracked={self.tracked!r}, visit_index={self.visit_index!r}, "
+            f"tests={self.tests!r}, applies={self.applies!r}, templates={self.templates!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Compiled)
+        return (self.tracked, self.visit_index, self.tests, self.applies, self.templates) == (
+            other.tracked,
+            other.visit_index,
+            other.tests,
+            other.applies,
+            other.templates,
+        )
 
 
 def compile_expressions(variables: tuple[Variable, ...], scene_ids: list[str], whens: Iterable[str],

@@ -25,7 +25,6 @@ import hmac
 import os
 from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -91,14 +90,29 @@ class _TooBig(Exception):
     pass
 
 
-@dataclass
 class Read:
     """What a key was made from: each scenario file's bytes (None if it could not be read), in
     order, and the digest of the seed texts. Compiling exactly these bytes means the entry
-    written afterwards always matches its key."""
+    written afterwards always matches its key.
 
-    files: dict[Path, bytes | None] = field(default_factory=dict)
-    seeds: bytes = b""
+    Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__` (unhashable):
+    creating a dataclass costs start-up time (issue 16)."""
+
+    __match_args__ = ("files", "seeds")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, files: dict[Path, bytes | None] | None = None, seeds: bytes = b"") -> None:
+        self.files: dict[Path, bytes | None] = dict() if files is None else files
+        self.seeds = seeds
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(files={self.files!r}, seeds={self.seeds!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Read)
+        return (self.files, self.seeds) == (other.files, other.seeds)
 
 
 def _files_digest(h: Any, files: list[Path], limit: int | None, keep: dict[Path, bytes | None] | None = None,

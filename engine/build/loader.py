@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 from engine.base import paths
@@ -19,16 +19,48 @@ from engine.base.gcpause import paused_gc
 from engine.base.sanitize import clean_line
 from engine.core.model import Story
 
+_set = object.__setattr__  # how a frozen class sets its fields in __init__
 
-@dataclass(frozen=True)
+
 class ScenarioFolder:
     """A scenario on the search path: its folder, where it comes from, and the farther folders of
-    the same id it hides."""
+    the same id it hides.
 
+    Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
+    creating a dataclass costs start-up time (issue 16)."""
+
+    __match_args__ = ("id", "folder", "origin", "hides")
     id: str
     folder: Path
     origin: str
-    hides: tuple[Path, ...] = ()
+    hides: tuple[Path, ...]
+
+    def __init__(self, id: str, folder: Path, origin: str, hides: tuple[Path, ...] = ()) -> None:
+        _set(self, "id", id)
+        _set(self, "folder", folder)
+        _set(self, "origin", origin)
+        _set(self, "hides", hides)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__qualname__}(id={self.id!r}, folder={self.folder!r}, origin={self.origin!r}, "
+            f"hides={self.hides!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, ScenarioFolder)
+        return (self.id, self.folder, self.origin, self.hides) == (other.id, other.folder, other.origin, other.hides)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.folder, self.origin, self.hides))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     def warning(self) -> str:
         """The warning about the hidden folders of the same id ('' when none)."""

@@ -25,6 +25,7 @@ ApplyFn = Callable[[Vars, Visits], Vars]
 
 @dataclass(frozen=True, slots=True)
 class Citation:
+    """A quote from a source that grounds a scene."""
     source: str
     quote: str
     note: str = ""
@@ -35,6 +36,7 @@ class Citation:
 
 @dataclass(frozen=True, slots=True)
 class Account:
+    """One source's account of a disputed topic."""
     source: str
     quote: str
     says: str
@@ -43,12 +45,14 @@ class Account:
 
 @dataclass(frozen=True, slots=True)
 class Dispute:
+    """A topic on which the sources disagree, with each one's account."""
     topic: str
     accounts: tuple[Account, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Ending:
+    """How a scene that ends the game ends it."""
     kind: Mark
     epilogue: str = ""
     debrief: str = ""
@@ -56,6 +60,7 @@ class Ending:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
+    """One choice a scene offers."""
     id: str  # stable: "scene.key"
     key: str
     scene: str
@@ -80,6 +85,7 @@ class Choice:
 
 @dataclass(frozen=True, slots=True)
 class Scene:
+    """One scene of a story."""
     id: str
     title: str
     place: str
@@ -106,6 +112,7 @@ class Scene:
 
 @dataclass(frozen=True, slots=True)
 class Variable:
+    """One variable of a story's state."""
     name: str
     index: int
     type: Literal["int", "bool", "str"]
@@ -119,6 +126,7 @@ class Variable:
 
 @dataclass(frozen=True)
 class Story:
+    """A scenario, loaded and checked: its scenes, variables and sources."""
     id: str
     title: str
     summary: str

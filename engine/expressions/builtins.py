@@ -19,7 +19,7 @@ runtime gives for the same node.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError
 from typing import Any, Literal, NamedTuple
 
 __all__ = ["BUILTINS", "Builtin", "Fn", "Operand", "ParamType", "VarType", "names_in_words"]
@@ -42,10 +42,16 @@ _NOUNS = {"scene": ("scene id", "scene ids"), "int": ("number", "numbers"), "str
 _COUNTS = {1: "one", 2: "two", 3: "three", 4: "four"}
 
 
-@dataclass(frozen=True)
-class Builtin:
-    """One built-in function of the expression language."""
+_set = object.__setattr__  # how a frozen class sets its fields in __init__
 
+
+class Builtin:
+    """One built-in function of the expression language.
+
+    Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
+    creating a dataclass costs start-up time (issue 16)."""
+
+    __match_args__ = ("name", "params", "result", "compile", "json", "doc", "example")
     name: str
     params: tuple[ParamType, ...]
     result: VarType
@@ -53,6 +59,53 @@ class Builtin:
     json: str  # its node's name in the player data: [json, *arguments], a scene given as its visit position
     doc: str  # one line: what it gives
     example: str  # a call as an author writes it
+
+    def __init__(
+        self,
+        name: str,
+        params: tuple[ParamType, ...],
+        result: VarType,
+        compile: Callable[..., Fn],
+        json: str,
+        doc: str,
+        example: str,
+    ) -> None:
+        _set(self, "name", name)
+        _set(self, "params", params)
+        _set(self, "result", result)
+        _set(self, "compile", compile)
+        _set(self, "json", json)
+        _set(self, "doc", doc)
+        _set(self, "example", example)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__qualname__}(name={self.name!r}, params={self.params!r}, result={self.result!r}, "
+            f"compile={self.compile!r}, json={self.json!r}, doc={self.doc!r}, example={self.example!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Builtin)
+        return (self.name, self.params, self.result, self.compile, self.json, self.doc, self.example) == (
+            other.name,
+            other.params,
+            other.result,
+            other.compile,
+            other.json,
+            other.doc,
+            other.example,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.params, self.result, self.compile, self.json, self.doc, self.example))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     @property
     def reads(self) -> str:

@@ -13,7 +13,6 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,19 +27,89 @@ class LaunchError(Exception):
     """The game cannot start; the message says why and what to do."""
 
 
-@dataclass
 class LaunchPlan:
-    store: SaveStore | None
-    folder: Path | None  # the saves folder
-    scenario: str | None  # id or path; None: show the picker
-    slot: str | None  # a save to load once the scenario is open
-    notice: str = ""  # e.g. the saves folder cannot be used
-    seed: int | None = None  # --seed: the order of the choices (None: a random one)
-    chapter: str | None = None  # --chapter: start there
-    resume: bool = False  # --continue
-    new: bool = False  # --new
-    saves: str | None = None  # --saves, as given
-    class_name: str | None = None
+    """What the command line asks for: the saves, the scenario and how the game opens.
+
+    Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__` (unhashable):
+    creating a dataclass costs start-up time (issue 16)."""
+
+    __match_args__ = (
+        "store",
+        "folder",
+        "scenario",
+        "slot",
+        "notice",
+        "seed",
+        "chapter",
+        "resume",
+        "new",
+        "saves",
+        "class_name",
+    )
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        store: SaveStore | None,
+        folder: Path | None,
+        scenario: str | None,
+        slot: str | None,
+        notice: str = "",
+        seed: int | None = None,
+        chapter: str | None = None,
+        resume: bool = False,
+        new: bool = False,
+        saves: str | None = None,
+        class_name: str | None = None,
+    ) -> None:
+        self.store = store
+        self.folder = folder  # the saves folder
+        self.scenario = scenario  # id or path; None: show the picker
+        self.slot = slot  # a save to load once the scenario is open
+        self.notice = notice  # e.g. the saves folder cannot be used
+        self.seed = seed  # --seed: the order of the choices (None: a random one)
+        self.chapter = chapter  # --chapter: start there
+        self.resume = resume  # --continue
+        self.new = new  # --new
+        self.saves = saves  # --saves, as given
+        self.class_name = class_name
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__qualname__}(store={self.store!r}, folder={self.folder!r}, scenario={self.scenario!r}, "
+            f"slot={self.slot!r}, notice={self.notice!r}, seed={self.seed!r}, chapter={self.chapter!r}, "
+            f"resume={self.resume!r}, new={self.new!r}, saves={self.saves!r}, class_name={self.class_name!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, LaunchPlan)
+        return (
+            self.store,
+            self.folder,
+            self.scenario,
+            self.slot,
+            self.notice,
+            self.seed,
+            self.chapter,
+            self.resume,
+            self.new,
+            self.saves,
+            self.class_name,
+        ) == (
+            other.store,
+            other.folder,
+            other.scenario,
+            other.slot,
+            other.notice,
+            other.seed,
+            other.chapter,
+            other.resume,
+            other.new,
+            other.saves,
+            other.class_name,
+        )
 
 
 def plan(args: argparse.Namespace) -> LaunchPlan:
@@ -155,13 +224,28 @@ def _continue(p: LaunchPlan, store: SaveStore, story: Story | None, student: str
     return games[0]
 
 
-@dataclass
 class Opening:
-    """How a game opens once its scenario is loaded."""
+    """How a game opens once its scenario is loaded.
 
-    slot: str | None  # the save to load; None: a new game
-    offer: SlotInfo | None = None  # an unfinished game to offer: continue it or start again?
-    message: str = ""  # said when the game opens
+    Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__` (unhashable):
+    creating a dataclass costs start-up time (issue 16)."""
+
+    __match_args__ = ("slot", "offer", "message")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, slot: str | None, offer: SlotInfo | None = None, message: str = "") -> None:
+        self.slot = slot  # the save to load; None: a new game
+        self.offer = offer  # an unfinished game to offer: continue it or start again?
+        self.message = message  # said when the game opens
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(slot={self.slot!r}, offer={self.offer!r}, message={self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Opening)
+        return (self.slot, self.offer, self.message) == (other.slot, other.offer, other.message)
 
 
 def opening(story: Story, p: LaunchPlan, student: str | None, *, interactive: bool) -> Opening:

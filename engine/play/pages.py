@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError
 from typing import TYPE_CHECKING, Literal
 
 from engine.base.sanitize import clean, clean_line
@@ -44,15 +44,70 @@ Kind = Literal[
 ]
 
 
-@dataclass(frozen=True)
+_set = object.__setattr__  # how a frozen class sets its fields in __init__
+
+
 class Block:
+    """One piece of a page: its kind, its text and what goes with it.
+
+    Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
+    creating a dataclass costs start-up time (issue 16)."""
+
+    __match_args__ = ("kind", "text", "number", "extra", "after", "level", "marks")
     kind: Kind
-    text: str = ""
-    number: int | None = None
-    extra: str = ""  # closed: the reason; quote: the reference; context: the passage
-    after: str = ""  # context: the text after the passage
-    level: int = 0  # indentation level (0 or 1)
-    marks: tuple[tuple[int, int], ...] = ()  # context: the quoted spans of `extra` (none: all of it)
+    text: str
+    number: int | None
+    extra: str  # closed: the reason; quote: the reference; context: the passage
+    after: str  # context: the text after the passage
+    level: int  # indentation level (0 or 1)
+    marks: tuple[tuple[int, int], ...]  # context: the quoted spans of `extra` (none: all of it)
+
+    def __init__(
+        self,
+        kind: Kind,
+        text: str = "",
+        number: int | None = None,
+        extra: str = "",
+        after: str = "",
+        level: int = 0,
+        marks: tuple[tuple[int, int], ...] = (),
+    ) -> None:
+        _set(self, "kind", kind)
+        _set(self, "text", text)
+        _set(self, "number", number)
+        _set(self, "extra", extra)
+        _set(self, "after", after)
+        _set(self, "level", level)
+        _set(self, "marks", marks)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__qualname__}(kind={self.kind!r}, text={self.text!r}, number={self.number!r}, "
+            f"extra={self.extra!r}, after={self.after!r}, level={self.level!r}, marks={self.marks!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Block)
+        return (self.kind, self.text, self.number, self.extra, self.after, self.level, self.marks) == (
+            other.kind,
+            other.text,
+            other.number,
+            other.extra,
+            other.after,
+            other.level,
+            other.marks,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.text, self.number, self.extra, self.after, self.level, self.marks))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
 def block(kind: Kind, text: str = "", **kw: object) -> Block:
@@ -137,9 +192,7 @@ def _shared_context(record: Record, matches: list[Match]) -> Block | None:
 
 
 def _at_level(b: Block, level: int) -> Block:
-    import dataclasses
-
-    return dataclasses.replace(b, level=level)
+    return Block(b.kind, b.text, b.number, b.extra, b.after, level, b.marks)
 
 
 def citation_blocks(c: Citation | object, *, context: bool, level: int = 0,

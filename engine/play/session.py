@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -43,26 +42,58 @@ NO = frozenset({"n", "no"})
 MAX_INPUT = 1000
 
 
-@dataclass
 class Reply:
-    """What to show after a line of input."""
+    """What to show after a line of input.
 
-    page: Page | None = None  # a page to show; "scene" when the scene changed or is shown again
-    note: str = ""  # the note of the choice just taken, shown before the next scene
-    messages: list[tuple[Level, str]] = field(default_factory=list)
-    slots: list[tuple[str, str]] = field(default_factory=list)  # for page "saves"
-    quit: bool = False
-    previous: State | None = None  # the state before the choice just taken (to show what changed)
+    Written out rather than a dataclass (the same `__init__`, `__repr__` and `__eq__`, unhashable):
+    creating a dataclass costs start-up time (issue 16)."""
+
+    __match_args__ = ("page", "note", "messages", "slots", "quit", "previous")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, page: Page | None = None, note: str = "", messages: list[tuple[Level, str]] | None = None,
+                 slots: list[tuple[str, str]] | None = None, quit: bool = False, previous: State | None = None) -> None:
+        self.page = page  # a page to show; "scene" when the scene changed or is shown again
+        self.note = note  # the note of the choice just taken, shown before the next scene
+        self.messages: list[tuple[Level, str]] = [] if messages is None else messages
+        self.slots: list[tuple[str, str]] = [] if slots is None else slots  # for page "saves"
+        self.quit = quit
+        self.previous = previous  # the state before the choice just taken (to show what changed)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__qualname__}(page={self.page!r}, note={self.note!r}, messages={self.messages!r}, "
+                f"slots={self.slots!r}, quit={self.quit!r}, previous={self.previous!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Reply)
+        return ((self.page, self.note, self.messages, self.slots, self.quit, self.previous)
+                == (other.page, other.note, other.messages, other.slots, other.quit, other.previous))
 
     def say(self, text: str, level: Level = "info") -> Reply:
         self.messages.append((level, text))
         return self
 
 
-@dataclass
 class _Pending:
-    question: str
-    action: Callable[[], Reply]
+    """A question waiting for the player's answer, and what confirming it does."""
+
+    __match_args__ = ("question", "action")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, question: str, action: Callable[[], Reply]) -> None:
+        self.question = question
+        self.action = action
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(question={self.question!r}, action={self.action!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, _Pending)
+        return (self.question, self.action) == (other.question, other.action)
 
 
 def new_game(seed: int | None = None, chapter: str | None = None, *, shuffled: bool = True) -> Game:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError
 from typing import Any
 
 from engine.saves.errors import SaveError
@@ -43,10 +43,35 @@ SCENARIO_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 VERSION = re.compile(r"(\d{1,4})\.(\d{1,4})\.(\d{1,4})(?:[.+-][0-9A-Za-z.+-]{1,40})?")
 
 
-@dataclass(frozen=True)
-class SaveData:
-    """A save file, checked for shape and types (not yet against a scenario)."""
+_set = object.__setattr__  # how a frozen class sets its fields in __init__
 
+
+class SaveData:
+    """A save file, checked for shape and types (not yet against a scenario).
+
+    Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
+    creating a dataclass costs start-up time (issue 16)."""
+
+    __match_args__ = (
+        "format",
+        "engine",
+        "scenario",
+        "content_hash",
+        "slot",
+        "saved_at",
+        "path",
+        "scene",
+        "variables",
+        "visits",
+        "clock",
+        "title",
+        "scene_title",
+        "place",
+        "clock_text",
+        "game_id",
+        "seed",
+        "chapter",
+    )
     format: int
     engine: str
     scenario: str
@@ -58,13 +83,137 @@ class SaveData:
     variables: dict[str, int | bool | str]
     visits: dict[str, int]
     clock: int | None
-    title: str = ""
-    scene_title: str = ""
-    place: str = ""
-    clock_text: str = ""
-    game_id: str = ""  # the game it belongs to ("" in saves from before games had ids)
-    seed: int | None = None  # the order its choices are shown in (engine.core.order)
-    chapter: str | None = None  # the chapter it started at
+    title: str
+    scene_title: str
+    place: str
+    clock_text: str
+    game_id: str  # the game it belongs to ("" in saves from before games had ids)
+    seed: int | None  # the order its choices are shown in (engine.core.order)
+    chapter: str | None  # the chapter it started at
+
+    def __init__(
+        self,
+        format: int,
+        engine: str,
+        scenario: str,
+        content_hash: str,
+        slot: str,
+        saved_at: str,
+        path: tuple[str, ...],
+        scene: str,
+        variables: dict[str, int | bool | str],
+        visits: dict[str, int],
+        clock: int | None,
+        title: str = "",
+        scene_title: str = "",
+        place: str = "",
+        clock_text: str = "",
+        game_id: str = "",
+        seed: int | None = None,
+        chapter: str | None = None,
+    ) -> None:
+        _set(self, "format", format)
+        _set(self, "engine", engine)
+        _set(self, "scenario", scenario)
+        _set(self, "content_hash", content_hash)
+        _set(self, "slot", slot)
+        _set(self, "saved_at", saved_at)
+        _set(self, "path", path)
+        _set(self, "scene", scene)
+        _set(self, "variables", variables)
+        _set(self, "visits", visits)
+        _set(self, "clock", clock)
+        _set(self, "title", title)
+        _set(self, "scene_title", scene_title)
+        _set(self, "place", place)
+        _set(self, "clock_text", clock_text)
+        _set(self, "game_id", game_id)
+        _set(self, "seed", seed)
+        _set(self, "chapter", chapter)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__qualname__}(format={self.format!r}, engine={self.engine!r}, "
+            f"scenario={self.scenario!r}, content_hash={self.content_hash!r}, slot={self.slot!r}, "
+            f"saved_at={self.saved_at!r}, path={self.path!r}, scene={self.scene!r}, variables={self.variables!r}, "
+            f"visits={self.visits!r}, clock={self.clock!r}, title={self.title!r}, "
+            f"scene_title={self.scene_title!r}, place={self.place!r}, clock_text={self.clock_text!r}, "
+            f"game_id={self.game_id!r}, seed={self.seed!r}, chapter={self.chapter!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, SaveData)
+        return (
+            self.format,
+            self.engine,
+            self.scenario,
+            self.content_hash,
+            self.slot,
+            self.saved_at,
+            self.path,
+            self.scene,
+            self.variables,
+            self.visits,
+            self.clock,
+            self.title,
+            self.scene_title,
+            self.place,
+            self.clock_text,
+            self.game_id,
+            self.seed,
+            self.chapter,
+        ) == (
+            other.format,
+            other.engine,
+            other.scenario,
+            other.content_hash,
+            other.slot,
+            other.saved_at,
+            other.path,
+            other.scene,
+            other.variables,
+            other.visits,
+            other.clock,
+            other.title,
+            other.scene_title,
+            other.place,
+            other.clock_text,
+            other.game_id,
+            other.seed,
+            other.chapter,
+        )
+
+    def __hash__(self) -> int:
+        return hash(
+            (
+                self.format,
+                self.engine,
+                self.scenario,
+                self.content_hash,
+                self.slot,
+                self.saved_at,
+                self.path,
+                self.scene,
+                self.variables,
+                self.visits,
+                self.clock,
+                self.title,
+                self.scene_title,
+                self.place,
+                self.clock_text,
+                self.game_id,
+                self.seed,
+                self.chapter,
+            )
+        )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
 class TooNew(SaveError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -78,15 +78,47 @@ def saves_folder(override: str | os.PathLike[str] | None = None) -> Path:
     return folder.expanduser()
 
 
-@dataclass(frozen=True)
+_set = object.__setattr__  # how a frozen class sets its fields in __init__
+
+
 class Loaded:
+    """A saved game read back: its state, and a notice for the player if any.
+
+    Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
+    creating a dataclass costs start-up time (issue 16)."""
+
+    __match_args__ = ("state", "notice", "game")
     state: State
-    notice: str | None = None
-    game: Game | None = None  # the game the save belongs to (None: a save from before games had ids)
+    notice: str | None
+    game: Game | None
+
+    def __init__(self, state: State, notice: str | None = None, game: Game | None = None) -> None:
+        _set(self, "state", state)
+        _set(self, "notice", notice)
+        _set(self, "game", game)  # the game the save belongs to (None: a save from before games had ids)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(state={self.state!r}, notice={self.notice!r}, game={self.game!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Loaded)
+        return (self.state, self.notice, self.game) == (other.state, other.notice, other.game)
+
+    def __hash__(self) -> int:
+        return hash((self.state, self.notice, self.game))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
 @dataclass(frozen=True)
 class SlotInfo:
+    """What the list of saves shows about one slot."""
     slot: str
     scenario: str
     scene: str
