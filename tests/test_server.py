@@ -301,3 +301,17 @@ def test_after_edits_the_server_says_what_a_fresh_check_says(client: Client, sce
     save(meta, meta.text.replace("variables:\n", "variables:\n  never_used:\n    type: int\n    initial: 0\n", 1))
     agree()
     assert [code for code, *_ in shown[meta.uri]] == ["W502"]
+
+
+def test_a_broken_source_index_is_said_where_check_says_it(client: Client, scenario: Path) -> None:
+    """The scenario's own source texts cannot be read: the server says so on the index, with the
+    place `chronicle check` gives, and keeps serving."""
+    index = scenario / "sources" / "index.yaml"
+    index.parent.mkdir()
+    index.write_text("format: [1\n", encoding="utf-8")
+    doc = Doc(client, scenario / "scenario.yaml")
+    params = client.wait_for("textDocument/publishDiagnostics", lambda p: p["uri"] == index.resolve().as_uri())
+    [d] = params["diagnostics"]
+    assert d["code"] == "SEED002" and d["severity"] == 1 and "not valid YAML" in d["message"]
+    assert d["range"]["start"]["line"] == 1  # line 2 of the index, as check says
+    assert "noon_session" in labels(doc.ask("textDocument/completion", doc.at("start: noon", 7)))  # still serving

@@ -17,7 +17,7 @@ import re
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote, urlparse
@@ -145,7 +145,9 @@ def check(project: Project) -> Checked:
         try:
             analysis = analyze(project.folder, None, overlay_sources(files, texts), file_memo=project.memo)
         except ChronicleError as exc:  # the source texts cannot be read: said (on scenario.yaml), not raised
-            return Checked(files, [replace(d, path=display_path(files[0])) for d in exc.diagnostics], [], {})
+            shown = display_path(files[0])
+            return Checked(files, [Diagnostic(shown, d.line, d.column, d.severity, d.code, d.message, d.hint)
+                                   for d in exc.diagnostics], [], {})
         linted: list[Diagnostic] = []
         if analysis.ir is not None or analysis.partial is not None:  # warnings too, for what compiled
             linted = lint(project.folder, analysis, project.lint_memo, path=False)
