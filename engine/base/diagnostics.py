@@ -7,16 +7,14 @@ first one; `ChronicleError` carries all of them when loading cannot go on.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import FrozenInstanceError
 from typing import Literal
+
+from engine.base.valueclass import FrozenValueClass, set_field
 
 Severity = Literal["error", "warning", "note"]  # a note: what was not checked, and why
 
 
-_set = object.__setattr__  # how a frozen class sets its fields in __init__
-
-
-class Diagnostic:
+class Diagnostic(FrozenValueClass):
     """One problem found in a scenario: where it is, its code, its severity and what it says.
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__`, ordering
@@ -24,6 +22,7 @@ class Diagnostic:
     time (issue 16)."""
 
     __match_args__ = ("path", "line", "column", "severity", "code", "message", "hint")
+    _uncompared = ("hint",)
     path: str
     line: int  # 1-based; 0 when the problem concerns the whole file
     column: int  # 1-based
@@ -34,26 +33,13 @@ class Diagnostic:
 
     def __init__(self, path: str, line: int, column: int, severity: Severity, code: str, message: str,
                  hint: str = "") -> None:
-        _set(self, "path", path)
-        _set(self, "line", line)
-        _set(self, "column", column)
-        _set(self, "severity", severity)
-        _set(self, "code", code)
-        _set(self, "message", message)
-        _set(self, "hint", hint)
-
-    def _key(self) -> tuple[str, int, int, str, str, str]:
-        return (self.path, self.line, self.column, self.severity, self.code, self.message)
-
-    def __repr__(self) -> str:
-        return (f"{type(self).__qualname__}(path={self.path!r}, line={self.line!r}, column={self.column!r}, "
-                f"severity={self.severity!r}, code={self.code!r}, message={self.message!r}, hint={self.hint!r})")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Diagnostic)
-        return self._key() == other._key()
+        set_field(self, "path", path)
+        set_field(self, "line", line)
+        set_field(self, "column", column)
+        set_field(self, "severity", severity)
+        set_field(self, "code", code)
+        set_field(self, "message", message)
+        set_field(self, "hint", hint)
 
     def __lt__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -78,15 +64,6 @@ class Diagnostic:
             return NotImplemented
         assert isinstance(other, Diagnostic)
         return self._key() >= other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     def format(self) -> str:
         text = f"{self.path}:{self.line}:{self.column}: {self.severity} {self.code}: {self.message}"

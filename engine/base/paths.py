@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import FrozenInstanceError
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine import __version__
+from engine.base.valueclass import FrozenValueClass, set_field
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -109,10 +109,7 @@ def default_saves_dir() -> Path:
     return PROJECT / "saves" if is_checkout() else user_data_dir() / "saves"
 
 
-_set = object.__setattr__  # how a frozen class sets its fields in __init__
-
-
-class Root:
+class Root(FrozenValueClass):
     """One folder of the scenario search path, and how it is named to the user.
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
@@ -123,26 +120,8 @@ class Root:
     origin: str
 
     def __init__(self, folder: Path, origin: str) -> None:
-        _set(self, "folder", folder)
-        _set(self, "origin", origin)  # "shipped", "./scenarios" or "CHRONICLE_SCENARIOS"
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(folder={self.folder!r}, origin={self.origin!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Root)
-        return (self.folder, self.origin) == (other.folder, other.origin)
-
-    def __hash__(self) -> int:
-        return hash((self.folder, self.origin))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
+        set_field(self, "folder", folder)
+        set_field(self, "origin", origin)  # "shipped", "./scenarios" or "CHRONICLE_SCENARIOS"
 
 
 def shipped_off() -> bool:

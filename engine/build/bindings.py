@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from engine.base.valueclass import ValueClass
 from engine.core.model import Variable
 from engine.expressions.language import Condition, Effect, VarSpec, parse_condition, parse_effects
 from engine.expressions.template import BoundTemplate, Template, parse_template
 
 
-class Compiled:
+class Compiled(ValueClass):
     """The expressions of a story, compiled: what `build` and the cache both need.
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__` (unhashable):
@@ -37,24 +38,6 @@ class Compiled:
         self.tests = tests
         self.applies = applies
         self.templates = templates
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}(tracked={self.tracked!r}, visit_index={self.visit_index!r}, "
-            f"tests={self.tests!r}, applies={self.applies!r}, templates={self.templates!r})"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Compiled)
-        return (self.tracked, self.visit_index, self.tests, self.applies, self.templates) == (
-            other.tracked,
-            other.visit_index,
-            other.tests,
-            other.applies,
-            other.templates,
-        )
 
 
 def compile_expressions(variables: tuple[Variable, ...], scene_ids: list[str], whens: Iterable[str],

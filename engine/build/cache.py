@@ -33,6 +33,7 @@ from engine import ENGINE_VERSION
 from engine.base import paths
 from engine.base.durable import ReadRefused, read_capped
 from engine.base.paths import MAX_FILE_BYTES, PACKAGE_DIR, scenario_files
+from engine.base.valueclass import ValueClass
 from engine.build import compiled
 from engine.core.model import Story
 
@@ -90,7 +91,7 @@ class _TooBig(Exception):
     pass
 
 
-class Read:
+class Read(ValueClass):
     """What a key was made from: each scenario file's bytes (None if it could not be read), in
     order, and the digest of the seed texts. Compiling exactly these bytes means the entry
     written afterwards always matches its key.
@@ -104,15 +105,6 @@ class Read:
     def __init__(self, files: dict[Path, bytes | None] | None = None, seeds: bytes = b"") -> None:
         self.files: dict[Path, bytes | None] = dict() if files is None else files
         self.seeds = seeds
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(files={self.files!r}, seeds={self.seeds!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Read)
-        return (self.files, self.seeds) == (other.files, other.seeds)
 
 
 def _files_digest(h: Any, files: list[Path], limit: int | None, keep: dict[Path, bytes | None] | None = None,

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 from engine.base import paths
 from engine.base.diagnostics import ChronicleError, Diagnostic, did_you_mean
 from engine.base.gcpause import paused_gc
 from engine.base.sanitize import clean_line
+from engine.base.valueclass import FrozenValueClass, set_field
 from engine.core.model import Story
 
-_set = object.__setattr__  # how a frozen class sets its fields in __init__
 
-
-class ScenarioFolder:
+class ScenarioFolder(FrozenValueClass):
     """A scenario on the search path: its folder, where it comes from, and the farther folders of
     the same id it hides.
 
@@ -36,31 +34,10 @@ class ScenarioFolder:
     hides: tuple[Path, ...]
 
     def __init__(self, id: str, folder: Path, origin: str, hides: tuple[Path, ...] = ()) -> None:
-        _set(self, "id", id)
-        _set(self, "folder", folder)
-        _set(self, "origin", origin)
-        _set(self, "hides", hides)
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}(id={self.id!r}, folder={self.folder!r}, origin={self.origin!r}, "
-            f"hides={self.hides!r})"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, ScenarioFolder)
-        return (self.id, self.folder, self.origin, self.hides) == (other.id, other.folder, other.origin, other.hides)
-
-    def __hash__(self) -> int:
-        return hash((self.id, self.folder, self.origin, self.hides))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
+        set_field(self, "id", id)
+        set_field(self, "folder", folder)
+        set_field(self, "origin", origin)
+        set_field(self, "hides", hides)
 
     def warning(self) -> str:
         """The warning about the hidden folders of the same id ('' when none)."""

@@ -19,8 +19,9 @@ runtime gives for the same node.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import FrozenInstanceError
 from typing import Any, Literal, NamedTuple
+
+from engine.base.valueclass import FrozenValueClass, set_field
 
 __all__ = ["BUILTINS", "Builtin", "Fn", "Operand", "ParamType", "VarType", "names_in_words"]
 
@@ -42,10 +43,7 @@ _NOUNS = {"scene": ("scene id", "scene ids"), "int": ("number", "numbers"), "str
 _COUNTS = {1: "one", 2: "two", 3: "three", 4: "four"}
 
 
-_set = object.__setattr__  # how a frozen class sets its fields in __init__
-
-
-class Builtin:
+class Builtin(FrozenValueClass):
     """One built-in function of the expression language.
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
@@ -70,42 +68,13 @@ class Builtin:
         doc: str,
         example: str,
     ) -> None:
-        _set(self, "name", name)
-        _set(self, "params", params)
-        _set(self, "result", result)
-        _set(self, "compile", compile)
-        _set(self, "json", json)
-        _set(self, "doc", doc)
-        _set(self, "example", example)
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}(name={self.name!r}, params={self.params!r}, result={self.result!r}, "
-            f"compile={self.compile!r}, json={self.json!r}, doc={self.doc!r}, example={self.example!r})"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Builtin)
-        return (self.name, self.params, self.result, self.compile, self.json, self.doc, self.example) == (
-            other.name,
-            other.params,
-            other.result,
-            other.compile,
-            other.json,
-            other.doc,
-            other.example,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.name, self.params, self.result, self.compile, self.json, self.doc, self.example))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
+        set_field(self, "name", name)
+        set_field(self, "params", params)
+        set_field(self, "result", result)
+        set_field(self, "compile", compile)
+        set_field(self, "json", json)
+        set_field(self, "doc", doc)
+        set_field(self, "example", example)
 
     @property
     def reads(self) -> str:

@@ -70,11 +70,12 @@ from __future__ import annotations
 import keyword
 import operator
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import FrozenInstanceError, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 from engine.base.codes import codes_with
 from engine.base.diagnostics import did_you_mean
+from engine.base.valueclass import FrozenValueClass, set_field
 from engine.expressions.builtins import BUILTINS, Builtin, Fn, Operand, VarType, names_in_words
 
 __all__ = [
@@ -109,10 +110,8 @@ MAX_STRING_VALUE = 1000
 
 CODES: dict[str, str] = {c: m for c, m in codes_with("E3").items() if not c.startswith("E34")}  # engine.base.codes
 
-_set = object.__setattr__  # how a frozen class sets its fields in __init__
 
-
-class VarSpec:
+class VarSpec(FrozenValueClass):
     """A variable as the expression language sees it: its name, place in the state and type.
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
@@ -135,40 +134,12 @@ class VarSpec:
         max: int | None = None,
         values: tuple[str, ...] | None = None,
     ) -> None:
-        _set(self, "name", name)
-        _set(self, "index", index)
-        _set(self, "type", type)
-        _set(self, "min", min)
-        _set(self, "max", max)
-        _set(self, "values", values)
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}(name={self.name!r}, index={self.index!r}, type={self.type!r}, "
-            f"min={self.min!r}, max={self.max!r}, values={self.values!r})"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, VarSpec)
-        return (self.name, self.index, self.type, self.min, self.max, self.values) == (
-            other.name,
-            other.index,
-            other.type,
-            other.min,
-            other.max,
-            other.values,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.name, self.index, self.type, self.min, self.max, self.values))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
+        set_field(self, "name", name)
+        set_field(self, "index", index)
+        set_field(self, "type", type)
+        set_field(self, "min", min)
+        set_field(self, "max", max)
+        set_field(self, "values", values)
 
 
 class ExprError(Exception):
@@ -1063,41 +1034,25 @@ def _check_scenes(scenes: frozenset[str], visit_index: Mapping[str, int]) -> Non
 # Public interface
 
 
-class Condition:
+class Condition(FrozenValueClass):
     """A boolean expression (a choice's or a text's condition), parsed and checked.
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
     creating a dataclass costs start-up time (issue 16)."""
 
     __match_args__ = ("source", "reads", "scenes", "tree")
+    _unshown = ("tree",)
+    _uncompared = ("tree",)
     source: str
     reads: frozenset[str]  # variable names read
     scenes: frozenset[str]  # scene ids given to visited()/visits()
     tree: _Node
 
     def __init__(self, source: str, reads: frozenset[str], scenes: frozenset[str], tree: _Node) -> None:
-        _set(self, "source", source)
-        _set(self, "reads", reads)
-        _set(self, "scenes", scenes)
-        _set(self, "tree", tree)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(source={self.source!r}, reads={self.reads!r}, scenes={self.scenes!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Condition)
-        return (self.source, self.reads, self.scenes) == (other.source, other.reads, other.scenes)
-
-    def __hash__(self) -> int:
-        return hash((self.source, self.reads, self.scenes))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
+        set_field(self, "source", source)
+        set_field(self, "reads", reads)
+        set_field(self, "scenes", scenes)
+        set_field(self, "tree", tree)
 
     @property
     def constant(self) -> bool | None:
@@ -1115,13 +1070,15 @@ class Condition:
         return _tree_json(self.tree, visit_index)
 
 
-class Value:
+class Value(FrozenValueClass):
     """An expression of any type whose value is shown (a text template's `{...}`).
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
     creating a dataclass costs start-up time (issue 16)."""
 
     __match_args__ = ("source", "type", "reads", "scenes", "tree")
+    _unshown = ("tree",)
+    _uncompared = ("tree",)
     source: str
     type: VarType
     reads: frozenset[str]
@@ -1129,37 +1086,11 @@ class Value:
     tree: _Node
 
     def __init__(self, source: str, type: VarType, reads: frozenset[str], scenes: frozenset[str], tree: _Node) -> None:
-        _set(self, "source", source)
-        _set(self, "type", type)
-        _set(self, "reads", reads)
-        _set(self, "scenes", scenes)
-        _set(self, "tree", tree)
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}(source={self.source!r}, type={self.type!r}, reads={self.reads!r}, "
-            f"scenes={self.scenes!r})"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Value)
-        return (self.source, self.type, self.reads, self.scenes) == (
-            other.source,
-            other.type,
-            other.reads,
-            other.scenes,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.source, self.type, self.reads, self.scenes))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
+        set_field(self, "source", source)
+        set_field(self, "type", type)
+        set_field(self, "reads", reads)
+        set_field(self, "scenes", scenes)
+        set_field(self, "tree", tree)
 
     def bind(self, visit_index: Mapping[str, int]) -> Callable[[tuple[object, ...], tuple[int, ...]], object]:
         """Compile into fn(vars, visits) -> the value (int, bool or str)."""
@@ -1172,13 +1103,15 @@ class Value:
         return _tree_json(self.tree, visit_index)
 
 
-class Effect:
+class Effect(FrozenValueClass):
     """The assignments a choice makes to the variables, parsed and checked.
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
     creating a dataclass costs start-up time (issue 16)."""
 
     __match_args__ = ("source", "reads", "writes", "scenes", "statements")
+    _unshown = ("statements",)
+    _uncompared = ("statements",)
     source: str
     reads: frozenset[str]  # variables read, including the targets of += and -=
     writes: frozenset[str]
@@ -1193,37 +1126,11 @@ class Effect:
         scenes: frozenset[str],
         statements: tuple[_Stmt, ...],
     ) -> None:
-        _set(self, "source", source)
-        _set(self, "reads", reads)
-        _set(self, "writes", writes)
-        _set(self, "scenes", scenes)
-        _set(self, "statements", statements)
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}(source={self.source!r}, reads={self.reads!r}, writes={self.writes!r}, "
-            f"scenes={self.scenes!r})"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Effect)
-        return (self.source, self.reads, self.writes, self.scenes) == (
-            other.source,
-            other.reads,
-            other.writes,
-            other.scenes,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.source, self.reads, self.writes, self.scenes))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
+        set_field(self, "source", source)
+        set_field(self, "reads", reads)
+        set_field(self, "writes", writes)
+        set_field(self, "scenes", scenes)
+        set_field(self, "statements", statements)
 
     def bind(
         self, visit_index: Mapping[str, int]

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import FrozenInstanceError
 from typing import Any, NamedTuple
 
 from engine.base.codes import codes_with
+from engine.base.valueclass import FrozenValueClass, set_field
 from engine.expressions.language import (
     MAX_STRING_VALUE,
     Condition,
@@ -90,10 +90,7 @@ def show(value: object) -> str:
     return str(value)
 
 
-_set = object.__setattr__  # how a frozen class sets its fields in __init__
-
-
-class Arm:
+class Arm(FrozenValueClass):
     """One arm of a text's `{if}` block.
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
@@ -105,27 +102,9 @@ class Arm:
     tag: str  # the tag as written, e.g. "{elif resolve > 2}"
 
     def __init__(self, number: int, offset: int, tag: str) -> None:
-        _set(self, "number", number)
-        _set(self, "offset", offset)
-        _set(self, "tag", tag)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(number={self.number!r}, offset={self.offset!r}, tag={self.tag!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Arm)
-        return (self.number, self.offset, self.tag) == (other.number, other.offset, other.tag)
-
-    def __hash__(self) -> int:
-        return hash((self.number, self.offset, self.tag))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
+        set_field(self, "number", number)
+        set_field(self, "offset", offset)
+        set_field(self, "tag", tag)
 
 
 # the tree: a part is a str, a Value, or an If: ((condition or None for else, arm number, parts), ...)
@@ -133,13 +112,15 @@ class _If(NamedTuple):
     arms: tuple[tuple[Condition | None, int, tuple[Any, ...]], ...]
 
 
-class Template:
+class Template(FrozenValueClass):
     """A text with `{...}` values and `{if}` blocks, parsed.
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
     creating a dataclass costs start-up time (issue 16)."""
 
     __match_args__ = ("source", "reads", "scenes", "arms", "parts")
+    _unshown = ("parts",)
+    _uncompared = ("parts",)
     source: str
     reads: frozenset[str]
     scenes: frozenset[str]
@@ -149,37 +130,11 @@ class Template:
     def __init__(
         self, source: str, reads: frozenset[str], scenes: frozenset[str], arms: tuple[Arm, ...], parts: tuple[Any, ...]
     ) -> None:
-        _set(self, "source", source)
-        _set(self, "reads", reads)
-        _set(self, "scenes", scenes)
-        _set(self, "arms", arms)
-        _set(self, "parts", parts)
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}(source={self.source!r}, reads={self.reads!r}, scenes={self.scenes!r}, "
-            f"arms={self.arms!r})"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Template)
-        return (self.source, self.reads, self.scenes, self.arms) == (
-            other.source,
-            other.reads,
-            other.scenes,
-            other.arms,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.source, self.reads, self.scenes, self.arms))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
+        set_field(self, "source", source)
+        set_field(self, "reads", reads)
+        set_field(self, "scenes", scenes)
+        set_field(self, "arms", arms)
+        set_field(self, "parts", parts)
 
     def bind(self, visit_index: Mapping[str, int]) -> BoundTemplate:
         return BoundTemplate(self, _compile(self.parts, visit_index))

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.base.valueclass import ValueClass
 from engine.play.session import Reply, Session, new_game
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ class LaunchError(Exception):
     """The game cannot start; the message says why and what to do."""
 
 
-class LaunchPlan:
+class LaunchPlan(ValueClass):
     """What the command line asks for: the saves, the scenario and how the game opens.
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__` (unhashable):
@@ -73,43 +74,6 @@ class LaunchPlan:
         self.new = new  # --new
         self.saves = saves  # --saves, as given
         self.class_name = class_name
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}(store={self.store!r}, folder={self.folder!r}, scenario={self.scenario!r}, "
-            f"slot={self.slot!r}, notice={self.notice!r}, seed={self.seed!r}, chapter={self.chapter!r}, "
-            f"resume={self.resume!r}, new={self.new!r}, saves={self.saves!r}, class_name={self.class_name!r})"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, LaunchPlan)
-        return (
-            self.store,
-            self.folder,
-            self.scenario,
-            self.slot,
-            self.notice,
-            self.seed,
-            self.chapter,
-            self.resume,
-            self.new,
-            self.saves,
-            self.class_name,
-        ) == (
-            other.store,
-            other.folder,
-            other.scenario,
-            other.slot,
-            other.notice,
-            other.seed,
-            other.chapter,
-            other.resume,
-            other.new,
-            other.saves,
-            other.class_name,
-        )
 
 
 def plan(args: argparse.Namespace) -> LaunchPlan:
@@ -224,7 +188,7 @@ def _continue(p: LaunchPlan, store: SaveStore, story: Story | None, student: str
     return games[0]
 
 
-class Opening:
+class Opening(ValueClass):
     """How a game opens once its scenario is loaded.
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__` (unhashable):
@@ -237,15 +201,6 @@ class Opening:
         self.slot = slot  # the save to load; None: a new game
         self.offer = offer  # an unfinished game to offer: continue it or start again?
         self.message = message  # said when the game opens
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(slot={self.slot!r}, offer={self.offer!r}, message={self.message!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Opening)
-        return (self.slot, self.offer, self.message) == (other.slot, other.offer, other.message)
 
 
 def opening(story: Story, p: LaunchPlan, student: str | None, *, interactive: bool) -> Opening:

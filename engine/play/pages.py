@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
-from dataclasses import FrozenInstanceError
 from typing import TYPE_CHECKING, Literal
 
 from engine.base.sanitize import clean, clean_line
+from engine.base.valueclass import FrozenValueClass, set_field
 from engine.core import machine
 from engine.core.calendar import format_clock, is_date_only
 from engine.core.model import Choice, Citation, Scene, State, Story
@@ -44,10 +44,7 @@ Kind = Literal[
 ]
 
 
-_set = object.__setattr__  # how a frozen class sets its fields in __init__
-
-
-class Block:
+class Block(FrozenValueClass):
     """One piece of a page: its kind, its text and what goes with it.
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
@@ -72,42 +69,13 @@ class Block:
         level: int = 0,
         marks: tuple[tuple[int, int], ...] = (),
     ) -> None:
-        _set(self, "kind", kind)
-        _set(self, "text", text)
-        _set(self, "number", number)
-        _set(self, "extra", extra)
-        _set(self, "after", after)
-        _set(self, "level", level)
-        _set(self, "marks", marks)
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}(kind={self.kind!r}, text={self.text!r}, number={self.number!r}, "
-            f"extra={self.extra!r}, after={self.after!r}, level={self.level!r}, marks={self.marks!r})"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Block)
-        return (self.kind, self.text, self.number, self.extra, self.after, self.level, self.marks) == (
-            other.kind,
-            other.text,
-            other.number,
-            other.extra,
-            other.after,
-            other.level,
-            other.marks,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.kind, self.text, self.number, self.extra, self.after, self.level, self.marks))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
+        set_field(self, "kind", kind)
+        set_field(self, "text", text)
+        set_field(self, "number", number)
+        set_field(self, "extra", extra)
+        set_field(self, "after", after)
+        set_field(self, "level", level)
+        set_field(self, "marks", marks)
 
 
 def block(kind: Kind, text: str = "", **kw: object) -> Block:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from engine.base.diagnostics import did_you_mean
+from engine.base.valueclass import ValueClass
 from engine.core import machine
 from engine.core.model import Choice, Game, Scene, State, Story
 from engine.core.order import arrange
@@ -42,7 +43,7 @@ NO = frozenset({"n", "no"})
 MAX_INPUT = 1000
 
 
-class Reply:
+class Reply(ValueClass):
     """What to show after a line of input.
 
     Written out rather than a dataclass (the same `__init__`, `__repr__` and `__eq__`, unhashable):
@@ -60,23 +61,12 @@ class Reply:
         self.quit = quit
         self.previous = previous  # the state before the choice just taken (to show what changed)
 
-    def __repr__(self) -> str:
-        return (f"{type(self).__qualname__}(page={self.page!r}, note={self.note!r}, messages={self.messages!r}, "
-                f"slots={self.slots!r}, quit={self.quit!r}, previous={self.previous!r})")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Reply)
-        return ((self.page, self.note, self.messages, self.slots, self.quit, self.previous)
-                == (other.page, other.note, other.messages, other.slots, other.quit, other.previous))
-
     def say(self, text: str, level: Level = "info") -> Reply:
         self.messages.append((level, text))
         return self
 
 
-class _Pending:
+class _Pending(ValueClass):
     """A question waiting for the player's answer, and what confirming it does."""
 
     __match_args__ = ("question", "action")
@@ -85,15 +75,6 @@ class _Pending:
     def __init__(self, question: str, action: Callable[[], Reply]) -> None:
         self.question = question
         self.action = action
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(question={self.question!r}, action={self.action!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, _Pending)
-        return (self.question, self.action) == (other.question, other.action)
 
 
 def new_game(seed: int | None = None, chapter: str | None = None, *, shuffled: bool = True) -> Game:

@@ -25,9 +25,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import FrozenInstanceError
 from typing import Any
 
+from engine.base.valueclass import FrozenValueClass, set_field
 from engine.saves.errors import SaveError
 
 KIND = "chronicle-save"
@@ -43,10 +43,7 @@ SCENARIO_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 VERSION = re.compile(r"(\d{1,4})\.(\d{1,4})\.(\d{1,4})(?:[.+-][0-9A-Za-z.+-]{1,40})?")
 
 
-_set = object.__setattr__  # how a frozen class sets its fields in __init__
-
-
-class SaveData:
+class SaveData(FrozenValueClass):
     """A save file, checked for shape and types (not yet against a scenario).
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
@@ -112,108 +109,24 @@ class SaveData:
         seed: int | None = None,
         chapter: str | None = None,
     ) -> None:
-        _set(self, "format", format)
-        _set(self, "engine", engine)
-        _set(self, "scenario", scenario)
-        _set(self, "content_hash", content_hash)
-        _set(self, "slot", slot)
-        _set(self, "saved_at", saved_at)
-        _set(self, "path", path)
-        _set(self, "scene", scene)
-        _set(self, "variables", variables)
-        _set(self, "visits", visits)
-        _set(self, "clock", clock)
-        _set(self, "title", title)
-        _set(self, "scene_title", scene_title)
-        _set(self, "place", place)
-        _set(self, "clock_text", clock_text)
-        _set(self, "game_id", game_id)
-        _set(self, "seed", seed)
-        _set(self, "chapter", chapter)
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}(format={self.format!r}, engine={self.engine!r}, "
-            f"scenario={self.scenario!r}, content_hash={self.content_hash!r}, slot={self.slot!r}, "
-            f"saved_at={self.saved_at!r}, path={self.path!r}, scene={self.scene!r}, variables={self.variables!r}, "
-            f"visits={self.visits!r}, clock={self.clock!r}, title={self.title!r}, "
-            f"scene_title={self.scene_title!r}, place={self.place!r}, clock_text={self.clock_text!r}, "
-            f"game_id={self.game_id!r}, seed={self.seed!r}, chapter={self.chapter!r})"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, SaveData)
-        return (
-            self.format,
-            self.engine,
-            self.scenario,
-            self.content_hash,
-            self.slot,
-            self.saved_at,
-            self.path,
-            self.scene,
-            self.variables,
-            self.visits,
-            self.clock,
-            self.title,
-            self.scene_title,
-            self.place,
-            self.clock_text,
-            self.game_id,
-            self.seed,
-            self.chapter,
-        ) == (
-            other.format,
-            other.engine,
-            other.scenario,
-            other.content_hash,
-            other.slot,
-            other.saved_at,
-            other.path,
-            other.scene,
-            other.variables,
-            other.visits,
-            other.clock,
-            other.title,
-            other.scene_title,
-            other.place,
-            other.clock_text,
-            other.game_id,
-            other.seed,
-            other.chapter,
-        )
-
-    def __hash__(self) -> int:
-        return hash(
-            (
-                self.format,
-                self.engine,
-                self.scenario,
-                self.content_hash,
-                self.slot,
-                self.saved_at,
-                self.path,
-                self.scene,
-                self.variables,
-                self.visits,
-                self.clock,
-                self.title,
-                self.scene_title,
-                self.place,
-                self.clock_text,
-                self.game_id,
-                self.seed,
-                self.chapter,
-            )
-        )
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
+        set_field(self, "format", format)
+        set_field(self, "engine", engine)
+        set_field(self, "scenario", scenario)
+        set_field(self, "content_hash", content_hash)
+        set_field(self, "slot", slot)
+        set_field(self, "saved_at", saved_at)
+        set_field(self, "path", path)
+        set_field(self, "scene", scene)
+        set_field(self, "variables", variables)
+        set_field(self, "visits", visits)
+        set_field(self, "clock", clock)
+        set_field(self, "title", title)
+        set_field(self, "scene_title", scene_title)
+        set_field(self, "place", place)
+        set_field(self, "clock_text", clock_text)
+        set_field(self, "game_id", game_id)
+        set_field(self, "seed", seed)
+        set_field(self, "chapter", chapter)
 
 
 class TooNew(SaveError):

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import FrozenInstanceError, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from engine import ENGINE_VERSION
 from engine.base.durable import ReadRefused, clean_temp, link_or_copy, read_capped, write_atomic
+from engine.base.valueclass import FrozenValueClass, set_field
 from engine.core.calendar import format_clock
 from engine.core.machine import ChoiceError, replay
 from engine.core.model import Game, State, Story
@@ -46,7 +47,6 @@ __all__ = [
     "saves_dir",
     "saves_folder",
 ]
-
 
 
 def saves_dir(override: str | os.PathLike[str] | None = None) -> Path:
@@ -78,10 +78,7 @@ def saves_folder(override: str | os.PathLike[str] | None = None) -> Path:
     return folder.expanduser()
 
 
-_set = object.__setattr__  # how a frozen class sets its fields in __init__
-
-
-class Loaded:
+class Loaded(FrozenValueClass):
     """A saved game read back: its state, and a notice for the player if any.
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
@@ -93,27 +90,9 @@ class Loaded:
     game: Game | None
 
     def __init__(self, state: State, notice: str | None = None, game: Game | None = None) -> None:
-        _set(self, "state", state)
-        _set(self, "notice", notice)
-        _set(self, "game", game)  # the game the save belongs to (None: a save from before games had ids)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(state={self.state!r}, notice={self.notice!r}, game={self.game!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Loaded)
-        return (self.state, self.notice, self.game) == (other.state, other.notice, other.game)
-
-    def __hash__(self) -> int:
-        return hash((self.state, self.notice, self.game))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
+        set_field(self, "state", state)
+        set_field(self, "notice", notice)
+        set_field(self, "game", game)  # the game the save belongs to (None: a save from before games had ids)
 
 
 @dataclass(frozen=True)
