@@ -16,7 +16,7 @@ import pytest
 from engine.build.loader import load_story
 from engine.classroom.report import build_report, collect, render_report
 from engine.core import machine
-from engine.core.model import Story
+from engine.core.model import Game, Story
 from engine.saves.transcript import Transcript
 from tests.conftest import pdf_pages
 from tests.helpers import ROOT, GameProcess, run_cli
@@ -300,23 +300,31 @@ def test_build_report_api() -> None:
         render_report(report, "pdf")
 
 
-def test_a_continued_game_is_joined_to_its_first_part(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def two_parts(folder: Path, began: datetime, continued: datetime,
+              game: Game | None = None) -> tuple[Transcript, Transcript]:
+    """Nina's game of the classroom lesson in two transcripts: one choice (4 s), the bell, and
+    the game continued (`chronicle play --continue`) to its ending (7 s)."""
     story = load_story(CLASSROOM / "lesson")
-    first = Transcript(tmp_path, story, "Nina", "7B", now=lambda: datetime(2024, 3, 5, 10, 0))
+    first = Transcript(folder, story, "Nina", "7B", game=game, now=lambda: began)
     start = machine.start(story)
     first.scene(start)
     saved = machine.choose(story, start, "ultimatum.ignore")
     first.choice(story.choices_by_id["ultimatum.ignore"], saved, 4)
     first.scene(saved)
-    first.close()  # the bell rings; next lesson: chronicle play --continue
-    t = Transcript(tmp_path, story, "Nina", "7B", now=lambda: datetime(2024, 3, 12, 10, 0))
-    t.scene(saved)
+    first.close()
+    then = Transcript(folder, story, "Nina", "7B", game=game, now=lambda: continued)
+    then.scene(saved)
     end = machine.choose(story, saved, "aurora.flee")
-    t.choice(story.choices_by_id["aurora.flee"], end, 7)
-    t.scene(end)
-    t.ending(end)
-    t.close()
+    then.choice(story.choices_by_id["aurora.flee"], end, 7)
+    then.scene(end)
+    then.ending(end)
+    then.close()
+    return first, then
+
+
+def test_a_continued_game_is_joined_to_its_first_part(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    first, _ = two_parts(tmp_path, datetime(2024, 3, 5, 10, 0), datetime(2024, 3, 12, 10, 0))
     code, out, err = run_cli(capsys, "report", str(tmp_path), "--scenarios", str(CLASSROOM), "--format", "json")
     data = json.loads(out)
     assert code == 0 and data["skipped"] == [] and data["endings"]["escape"] == 1
@@ -340,25 +348,9 @@ def test_a_game_s_parts_are_ordered_by_the_moment_they_began_not_by_their_text(
     by their text the second comes first; the report orders them by time and joins them."""
     from datetime import timedelta, timezone
 
-    from engine.core.model import Game
-
-    story = load_story(CLASSROOM / "lesson")
-    game = Game("0123456789abcdef", None, None)
     tokyo, new_york = timezone(timedelta(hours=9)), timezone(timedelta(hours=-5))
-    first = Transcript(tmp_path, story, "Nina", "7B", game=game, now=lambda: datetime(2024, 3, 5, 22, 0, tzinfo=tokyo))
-    start = machine.start(story)
-    first.scene(start)
-    saved = machine.choose(story, start, "ultimatum.ignore")
-    first.choice(story.choices_by_id["ultimatum.ignore"], saved, 4)
-    first.scene(saved)
-    first.close()
-    t = Transcript(tmp_path, story, "Nina", "7B", game=game, now=lambda: datetime(2024, 3, 5, 9, 0, tzinfo=new_york))
-    t.scene(saved)
-    end = machine.choose(story, saved, "aurora.flee")
-    t.choice(story.choices_by_id["aurora.flee"], end, 7)
-    t.scene(end)
-    t.ending(end)
-    t.close()
+    first, t = two_parts(tmp_path, datetime(2024, 3, 5, 22, 0, tzinfo=tokyo),
+                         datetime(2024, 3, 5, 9, 0, tzinfo=new_york), Game("0123456789abcdef", None, None))
     assert t.path.name < first.path.name  # by text, the continuation sorts first
     data = json.loads(run_cli(capsys, "report", str(tmp_path), "--scenarios", str(CLASSROOM), "--format", "json")[1])
     assert data["playthroughs"] == 1 and data["endings"]["escape"] == 1
