@@ -6,6 +6,7 @@ the emulated screen (tests/vtscreen.py), as a player would see it.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import shutil
@@ -35,19 +36,27 @@ class Term:
                                    env=full, dimensions=(rows, columns), cwd=str(tmp_path), timeout=20)
         self.screen = Screen(rows, columns)
         self.raw = bytearray()
+        # a character's bytes can arrive in two reads: decoded as a terminal does, never as two wrong ones
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
-    def pump(self, seconds: float = 0.05) -> None:
+    def pump(self, seconds: float = 0.05) -> bool:
+        """Read what the app wrote within `seconds` onto the screen; False when it wrote nothing."""
         try:
             data = self.child.read_nonblocking(65536, timeout=seconds)
         except pexpect.TIMEOUT:
-            return
+            return False
         self.raw.extend(data)
-        self.screen.feed(data.decode("utf-8", "replace"))
+        self.screen.feed(self._decoder.decode(data))
+        return True
 
     def wait(self, text: str, timeout: float = 15) -> None:
+        """Until `text` is on the screen, and then the rest of that frame: the text can arrive in one read
+        and the rows after it in the next, so what follows a wait sees a whole frame, never half of one."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if text in self.screen.text:
+                while self.pump(0.03) and time.monotonic() < end:
+                    pass
                 return
             self.pump()
         raise AssertionError(f"{text!r} is not on the screen:\n{self.screen.text}")
