@@ -199,14 +199,12 @@ def test_a_lean_analysis_reports_every_problem_a_full_one_does(tmp_path: Path) -
 def test_rows_follow_the_model_and_are_built_by_field_name() -> None:
     """The row layouts are the model classes' fields; a row takes each field from the IR under its own
     name unless the packer gives it (so a new plain scene field needs no entry in compiled.py)."""
-    from dataclasses import fields
-
     from engine.core.model import Account, Choice, Citation, Ending, Scene, Variable
 
     for cls, names in ((Scene, compiled.SCENE_FIELDS), (Choice, compiled.CHOICE_FIELDS),
                        (Citation, compiled.CITATION_FIELDS), (Variable, compiled.VARIABLE_FIELDS),
                        (Account, compiled.ACCOUNT_FIELDS), (Ending, compiled.ENDING_FIELDS)):
-        assert names == tuple(f.name for f in fields(cls))
+        assert names == cls.__match_args__ == cls.__slots__
     assert compiled._row(("a", "b", "c"), {"a": 1, "b": 2, "c": 3, "d": 4}, {"b": 20}) == (1, 20, 3)
     with pytest.raises(KeyError):
         compiled._row(("a", "new"), {"a": 1}, {})  # a field neither the IR nor the packer gives

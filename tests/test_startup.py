@@ -16,17 +16,20 @@ import pytest
 
 from engine.base.diagnostics import Diagnostic
 from engine.base.paths import Root
+from engine.base.valueclass import FrozenInstanceError, replace
 from engine.build.bindings import Compiled
 from engine.build.cache import Read
 from engine.build.loader import ScenarioFolder
+from engine.core.model import Account, Choice, Citation, Dispute, Ending, Scene, Story, Variable
 from engine.expressions.builtins import Builtin
-from engine.expressions.language import Condition, Effect, Value, VarSpec
+from engine.expressions.language import Condition, Effect, Value, VarSpec, _Node, _Stmt
 from engine.expressions.template import Arm, Template
 from engine.play.launch import LaunchPlan, Opening
 from engine.play.pages import Block
 from engine.play.session import Reply, _Pending
 from engine.saves.savefile import SaveData
-from engine.saves.store import Loaded
+from engine.saves.store import Loaded, SlotInfo
+from engine.saves.transcript import ChoiceMade, Playthrough
 from tests.helpers import ROOT
 
 # run the real command in a fresh interpreter, then list every module it loaded
@@ -52,6 +55,7 @@ NOT_FOR_THE_FIRST_SCENE = [
     "subprocess", "threading", "multiprocessing", "concurrent", "asyncio", "socket", "selectors", "signal",
     "pickle", "zipfile", "tarfile", "email", "http", "urllib.request", "xml", "sqlite3", "unittest", "logging",
     "importlib.resources", "importlib.metadata", "platform",
+    "dataclasses", "inspect",  # importing them cost more than anything the first scene does (engine.base.valueclass)
 ]
 
 
@@ -90,48 +94,6 @@ def test_the_probe_sees_a_cold_start_import_the_compiler(tmp_path: Path) -> None
     assert {"yaml", "engine.build.compiler"} <= set(offending(modules))
 
 
-# every dataclass a cached plain start creates (each costs a few million instructions to create, and
-# importing `dataclasses` costs more): these still are; a new one on the path fails here
-DATACLASSES_ON_THE_PATH = {
-    "engine.core.model." + name for name in
-    ("Citation", "Account", "Dispute", "Ending", "Choice", "Scene", "Variable", "Story")  # dataclasses.fields()
-} | {"engine.expressions.language._Node", "engine.expressions.language._Stmt",  # frozen with slots
-     "engine.saves.store.SlotInfo", "engine.saves.transcript.ChoiceMade",  # dataclasses.replace()
-     "engine.saves.transcript.Playthrough"}
-
-DATACLASS_PROBE = """
-import dataclasses, json, os, sys
-made = []
-_process = dataclasses._process_class
-def _counted(cls, *args, **kwargs):
-    made.append(cls.__module__ + "." + cls.__qualname__)
-    return _process(cls, *args, **kwargs)
-dataclasses._process_class = _counted
-sys.argv = ["chronicle", *sys.argv[2:]]
-from engine.cli import main
-try:
-    main()
-finally:
-    with open(os.environ["PROBE_OUT"], "w") as f:
-        json.dump(made, f)
-"""
-
-
-def test_plain_mode_first_scene_creates_only_the_dataclasses_it_must(tmp_path: Path) -> None:
-    env = {**os.environ, "CHRONICLE_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT),
-           "PROBE_OUT": str(tmp_path / "made.json")}
-    for key in ("NO_COLOR", "FORCE_COLOR", "CHRONICLE_JOBS", "CHRONICLE_SCENARIOS"):
-        env.pop(key, None)
-    args = ["play", "malachite_hall", "--plain", "--saves", str(tmp_path / "saves")]
-    for _ in range(2):  # the second start finds the cache the first wrote
-        out = subprocess.run([sys.executable, "-c", DATACLASS_PROBE, "-", *args], env=env, cwd=tmp_path,
-                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
-        assert out.returncode == 0, out.stderr[-2000:]
-    assert "Type a number to choose" in out.stdout
-    made = json.loads((tmp_path / "made.json").read_text())
-    assert made and set(made) <= DATACLASSES_ON_THE_PATH, sorted(set(made) - DATACLASSES_ON_THE_PATH)
-
-
 # Classes on the path to the first scene are written out rather than made with `dataclasses` (creating a
 # dataclass costs start-up time). Each behaves as the dataclass it replaces: the same constructor (field
 # order and defaults), repr, equality, hash or unhashability, frozen-ness and `__match_args__`. The
@@ -168,13 +130,58 @@ OLD: list[tuple[type, bool, list[tuple[str, Any]]]] = [
                       ("seed", None), ("chapter", None)]),
     (Block, True, [("kind", M), ("text", ""), ("number", None), ("extra", ""), ("after", ""), ("level", 0),
                    ("marks", ())]),
+    # the model (each was frozen and slotted but Story)
+    (Citation, True, [("source", M), ("quote", M), ("note", ""), ("found", None), ("corrected", ())]),
+    (Account, True, [("source", M), ("quote", M), ("says", M), ("found", None)]),
+    (Dispute, True, [("topic", M), ("accounts", M)]),
+    (Ending, True, [("kind", M), ("epilogue", ""), ("debrief", "")]),
+    (Choice, True, [("id", M), ("key", M), ("scene", M), ("text", M), ("target", M), ("mark", None), ("when", None),
+                    ("do", ()), ("locked", None), ("note", ""), ("record", ()), ("line", 0),
+                    ("test", F(default=None, compare=False, repr=False)),
+                    ("apply", F(default=None, compare=False, repr=False)),
+                    ("to_time", F(default=None, compare=False, repr=False)),
+                    ("to_day", F(default=None, compare=False, repr=False)),
+                    ("to_visit", F(default=-1, compare=False, repr=False)),
+                    ("to_visit_cap", F(default=0, compare=False, repr=False))]),
+    (Scene, True, [("id", M), ("title", M), ("place", M), ("text", M), ("time", None), ("day", None), ("record", ()),
+                   ("disputed", ()), ("events", ()), ("choices", ()), ("ending", None), ("file", ""), ("line", 0),
+                   ("conditional", False), ("invented", "")]),
+    (Variable, True, [("name", M), ("index", M), ("type", M), ("initial", M), ("min", None), ("max", None),
+                      ("values", None), ("visible", False), ("label", "")]),
+    (Story, True, [("id", M), ("title", M), ("summary", M), ("role", M), ("start", M), ("start_date", M),
+                   ("calendar", M), ("start_clock", M), ("variables", M), ("scenes", M), ("questions", ()),
+                   ("teacher_note", ""), ("length", ""), ("folder", ""), ("content_hash", ""), ("tracked", ()),
+                   ("initial_visits", ()), ("choices_by_id", F(default_factory=dict)), ("chapters", ()),
+                   ("fixed_order", frozenset()), ("templates", F(default_factory=dict))]),
+    (_Node, True, [("kind", M), ("type", M), ("offset", M), ("value", None), ("index", -1), ("args", ())]),
+    (_Stmt, True, [("var", M), ("op", M), ("expr", M)]),
+    (SlotInfo, True, [("slot", M), ("scenario", M), ("scene", M), ("place", M), ("clock", M), ("saved_at", M),
+                      ("path", M), ("fits", None), ("problem", None), ("title", ""), ("steps", 0),
+                      ("scene_title", ""), ("verified", False)]),
+    (ChoiceMade, True, [("choice", M), ("scene", M), ("mark", M), ("historical", M), ("text", M), ("seconds", M),
+                        ("to", M), ("given", False)]),
+    (Playthrough, False, [("path", M), ("student", None), ("class_name", None), ("scenario", ""), ("title", ""),
+                          ("content_hash", ""), ("engine", ""), ("started", ""), ("ended", None), ("start_scene", None),
+                          ("choices", F(default_factory=list)), ("scenes_shown", 0), ("undos", 0), ("restarts", 0),
+                          ("played", 0.0), ("restores", 0), ("resumed", None), ("continues", ()), ("ending", None),
+                          ("ending_kind", None), ("last_scene", None), ("problems", F(default_factory=list)),
+                          ("complete", False), ("game", None), ("seed", None), ("chapter", None), ("header", False),
+                          ("closed", False), ("cut_short", False), ("serious", F(default_factory=list))]),
 ]
+SLOTTED = {Citation, Account, Dispute, Ending, Choice, Scene, Variable, _Node, _Stmt}  # slots=True, as they were
 
 
 def reference(cls: type, frozen: bool, spec: list[tuple[str, Any]]) -> type:
     fields = [(name, Any) if d is M else (name, Any, F(repr=False, compare=False)) if d is HIDDEN
               else (name, Any, d if isinstance(d, dataclasses.Field) else F(default=d)) for name, d in spec]
     return dataclasses.make_dataclass(cls.__name__, fields, frozen=frozen)
+
+
+def _touch(obj: object, name: str, delete: bool) -> None:
+    if delete:
+        delattr(obj, name)
+    else:
+        setattr(obj, name, 1)
 
 
 def values(spec: list[tuple[str, Any]], salt: int) -> list[Any]:
@@ -192,20 +199,30 @@ def test_a_written_out_class_behaves_as_its_dataclass(cls: type, frozen: bool, s
         ours, theirs = cls(*args), ref(*args)
         assert repr(ours) == repr(theirs)
         assert ours == cls(**dict(zip([n for n, _ in spec], args, strict=True)))
-        if any(d is HIDDEN for _, d in spec):  # not compared, not hashed
+        last = spec[-1][1]
+        if last is HIDDEN or (isinstance(last, dataclasses.Field) and not last.compare):  # not compared, not hashed
             assert ours == cls(*args[:-1], "other") and hash(ours) == hash(cls(*args[:-1], "other"))
         assert ours != cls(*values(spec, salt + 10))
         assert ours != theirs and (ours == object()) is False
         assert cls.__eq__(ours, theirs) is NotImplemented
         for name, _ in spec:
             assert getattr(ours, name) == getattr(theirs, name)
+        # replace() as dataclasses.replace
+        first = spec[0][0]
+        assert repr(replace(ours, **{first: "new"})) == repr(dataclasses.replace(theirs, **{first: "new"}))
+        assert replace(ours) == ours and replace(ours) is not ours
+        with pytest.raises(TypeError, match="no field 'nonesuch'"):
+            replace(ours, nonesuch=1)
+        assert (cls in SLOTTED) == (not hasattr(ours, "__dict__"))
         if frozen:
             assert hash(ours) == hash(theirs)
             for name in [spec[0][0], "other"]:
-                with pytest.raises(dataclasses.FrozenInstanceError, match=f"cannot assign to field '{name}'"):
-                    setattr(ours, name, 1)
-                with pytest.raises(dataclasses.FrozenInstanceError, match=f"cannot delete field '{name}'"):
-                    delattr(ours, name)
+                for delete in (False, True):
+                    with pytest.raises(dataclasses.FrozenInstanceError) as real:  # what the dataclass says
+                        _touch(theirs, name, delete)
+                    with pytest.raises(FrozenInstanceError) as said:
+                        _touch(ours, name, delete)
+                    assert str(said.value) == str(real.value) and isinstance(said.value, AttributeError)
         else:
             assert cls.__hash__ is None
             with pytest.raises(TypeError):
@@ -217,7 +234,7 @@ def test_a_written_out_class_behaves_as_its_dataclass(cls: type, frozen: bool, s
     a, b, theirs = cls(*args), cls(*args), ref(*args)
     assert repr(a) == repr(theirs) and a == b
     for name, d in spec:
-        if isinstance(d, dataclasses.Field):
+        if isinstance(d, dataclasses.Field) and d.default_factory is not M:
             assert getattr(a, name) == getattr(theirs, name) and getattr(a, name) is not getattr(b, name)
     # too few or too many arguments
     if required:
@@ -254,5 +271,5 @@ def test_diagnostics_compare_order_and_hash_as_their_dataclass_did() -> None:
         assert a.__lt__(theirs[0]) is NotImplemented
     with pytest.raises(TypeError):
         _ = ours[0] < theirs[0]
-    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'hint'"):
+    with pytest.raises(FrozenInstanceError, match="cannot assign to field 'hint'"):
         ours[0].hint = "x"  # type: ignore[misc]

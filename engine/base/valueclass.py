@@ -7,16 +7,21 @@ plain mode's start-up about a tenth. A subclass here names its fields, in order,
 these bases give the rest as `@dataclass` (and `@dataclass(frozen=True)`) would: the repr, equality
 over the fields (`other` of the very same class, else NotImplemented), no hash unless frozen, a hash
 over the compared fields and FrozenInstanceError on assignment when frozen. Fields declared with
-`repr=False` are listed in `_unshown`, with `compare=False` in `_uncompared`.
-`tests/test_startup.py` checks each subclass against the dataclass it was.
+`repr=False` are listed in `_unshown`, with `compare=False` in `_uncompared`. `replace` is
+`dataclasses.replace` for them. `tests/test_startup.py` checks each subclass against the dataclass it was.
+This module imports only `typing`: importing `dataclasses` alone (it imports `inspect`) cost a plain
+start more than creating all of these classes.
 """
 
 from __future__ import annotations
 
-from dataclasses import FrozenInstanceError
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 set_field = object.__setattr__  # how a frozen class sets its fields in `__init__`
+
+
+class FrozenInstanceError(AttributeError):
+    """Assigning to or deleting a field of a frozen value (as `dataclasses.FrozenInstanceError`)."""
 
 
 class ValueClass:
@@ -37,6 +42,17 @@ class ValueClass:
             return NotImplemented
         assert isinstance(other, ValueClass)
         return self._key() == other._key()
+
+
+_V = TypeVar("_V", bound=ValueClass)
+
+
+def replace(value: _V, **changes: Any) -> _V:
+    """A new value of the same class with some fields changed (as `dataclasses.replace`)."""
+    unknown = set(changes) - set(value.__match_args__)
+    if unknown:
+        raise TypeError(f"{type(value).__qualname__} has no field {sorted(unknown)[0]!r}")
+    return type(value)(**{**{name: getattr(value, name) for name in value.__match_args__}, **changes})
 
 
 class FrozenValueClass(ValueClass):

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import marshal
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import fields
 from datetime import date
 from typing import Any
 
@@ -50,12 +49,12 @@ CHUNK = 500  # scenes per chunk: packed, written and decoded piece by piece
 
 # the row layouts: the fields of each model class, in order. A row is built by field name (`_row`),
 # and the frame carries these names, so a cache of another layout is refused (rebuilt), not misread.
-CHOICE_FIELDS = tuple(f.name for f in fields(Choice))
-SCENE_FIELDS = tuple(f.name for f in fields(Scene))
-CITATION_FIELDS = tuple(f.name for f in fields(Citation))
-VARIABLE_FIELDS = tuple(f.name for f in fields(Variable))
-ACCOUNT_FIELDS = tuple(f.name for f in fields(Account))
-ENDING_FIELDS = tuple(f.name for f in fields(Ending))
+CHOICE_FIELDS = Choice.__match_args__
+SCENE_FIELDS = Scene.__match_args__
+CITATION_FIELDS = Citation.__match_args__
+VARIABLE_FIELDS = Variable.__match_args__
+ACCOUNT_FIELDS = Account.__match_args__
+ENDING_FIELDS = Ending.__match_args__
 META = ("id", "title", "summary", "role", "start", "date", "calendar", "clock", "questions", "teacher_note",
         "length", "folder", "hash", "chapters", "fixed")
 

@@ -41,6 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from engine.base import valueclass
 from engine.base.diagnostics import ChronicleError, Diagnostic
 from engine.base.sanitize import json_text
 from engine.build.loader import is_scenario, load_story
@@ -369,11 +370,11 @@ def _merge(parts: Sequence[Playthrough]) -> Playthrough:
             if c.seconds is not None:
                 earlier[i] = (c.choice, c.seconds)
     merged = [
-        replace(c, seconds=earlier[i][1], scene=last.choices[i].scene or c.scene)
+        valueclass.replace(c, seconds=earlier[i][1], scene=last.choices[i].scene or c.scene)
         if c.seconds is None and i in earlier and earlier[i][0] == c.choice and not c.given else c
         for i, c in enumerate(last.choices)
     ]
-    return replace(
+    return valueclass.replace(
         last, choices=merged, started=first.started,
         student=next((p.student for p in parts if p.student), None),
         class_name=next((p.class_name for p in parts if p.class_name), None),

@@ -94,8 +94,7 @@ def _judge(store: SaveStore, info: SlotInfo, stories: _Stories) -> tuple[SlotInf
     When the path replays, the info shown is recomputed from the replayed game (`verified`);
     otherwise it stays what the file claims, marked unverified.
     """
-    from dataclasses import replace
-
+    from engine.base.valueclass import replace
     from engine.saves.store import SaveError
 
     if info.problem is not None:

@@ -70,7 +70,6 @@ from __future__ import annotations
 import keyword
 import operator
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 from engine.base.codes import codes_with
@@ -315,23 +314,39 @@ def _tokenize(src: str) -> list[_Tok]:
 # Tree
 
 
-@dataclass(frozen=True, slots=True)
-class _Node:
-    """One node of a parsed expression."""
+class _Node(FrozenValueClass):
+    """One node of a parsed expression (written out rather than a frozen slotted dataclass: issue 16)."""
+
+    __match_args__ = __slots__ = ("kind", "type", "offset", "value", "index", "args")
     kind: str  # const var scene call neg not and or eq ne lt le gt ge add sub mul concat
     type: VarType
     offset: int
-    value: Any = None  # constant value, scene id for scene, the `Builtin` for call
-    index: int = -1  # variable index for var
-    args: tuple[_Node, ...] = ()
+    value: Any  # constant value, scene id for scene, the `Builtin` for call
+    index: int  # variable index for var
+    args: tuple[_Node, ...]
+
+    def __init__(self, kind: str, type: VarType, offset: int, value: Any = None, index: int = -1,
+                 args: tuple[_Node, ...] = ()) -> None:
+        set_field(self, "kind", kind)
+        set_field(self, "type", type)
+        set_field(self, "offset", offset)
+        set_field(self, "value", value)
+        set_field(self, "index", index)
+        set_field(self, "args", args)
 
 
-@dataclass(frozen=True, slots=True)
-class _Stmt:
-    """One assignment of an effect."""
+class _Stmt(FrozenValueClass):
+    """One assignment of an effect (written out rather than a frozen slotted dataclass: issue 16)."""
+
+    __match_args__ = __slots__ = ("var", "op", "expr")
     var: VarSpec
     op: str  # "=", "+=", "-="
     expr: _Node
+
+    def __init__(self, var: VarSpec, op: str, expr: _Node) -> None:
+        set_field(self, "var", var)
+        set_field(self, "op", op)
+        set_field(self, "expr", expr)
 
 
 _INFIX_BP = {"or": 1, "and": 2, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6}

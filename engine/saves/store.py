@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from engine import ENGINE_VERSION
 from engine.base.durable import ReadRefused, clean_temp, link_or_copy, read_capped, write_atomic
-from engine.base.valueclass import FrozenValueClass, set_field
+from engine.base.valueclass import FrozenValueClass, replace, set_field
 from engine.core.calendar import format_clock
 from engine.core.machine import ChoiceError, replay
 from engine.core.model import Game, State, Story
@@ -95,9 +94,11 @@ class Loaded(FrozenValueClass):
         set_field(self, "game", game)  # the game the save belongs to (None: a save from before games had ids)
 
 
-@dataclass(frozen=True)
-class SlotInfo:
-    """What the list of saves shows about one slot."""
+class SlotInfo(FrozenValueClass):
+    """What the list of saves shows about one slot (written out rather than a frozen dataclass: issue 16)."""
+
+    __match_args__ = ("slot", "scenario", "scene", "place", "clock", "saved_at", "path", "fits", "problem", "title",
+                      "steps", "scene_title", "verified")
     slot: str
     scenario: str
     scene: str
@@ -105,14 +106,31 @@ class SlotInfo:
     clock: str
     saved_at: str
     path: Path
-    fits: bool | None = None  # None when not checked against the scenario
-    problem: str | None = None  # set when the slot cannot be read (it is damaged or too new)
-    title: str = ""  # the scenario's title at the time of saving
-    steps: int = 0
-    scene_title: str = ""
+    fits: bool | None  # None when not checked against the scenario
+    problem: str | None  # set when the slot cannot be read (it is damaged or too new)
+    title: str  # the scenario's title at the time of saving
+    steps: int
+    scene_title: str
     # True when title, scene, place and clock were recomputed from the path replayed through the
     # scenario (`verified()`); False when they are only what the file claims
-    verified: bool = False
+    verified: bool
+
+    def __init__(self, slot: str, scenario: str, scene: str, place: str, clock: str, saved_at: str, path: Path,
+                 fits: bool | None = None, problem: str | None = None, title: str = "", steps: int = 0,
+                 scene_title: str = "", verified: bool = False) -> None:
+        set_field(self, "slot", slot)
+        set_field(self, "scenario", scenario)
+        set_field(self, "scene", scene)
+        set_field(self, "place", place)
+        set_field(self, "clock", clock)
+        set_field(self, "saved_at", saved_at)
+        set_field(self, "path", path)
+        set_field(self, "fits", fits)
+        set_field(self, "problem", problem)
+        set_field(self, "title", title)
+        set_field(self, "steps", steps)
+        set_field(self, "scene_title", scene_title)
+        set_field(self, "verified", verified)
 
     def as_json(self) -> dict[str, object]:
         return {"slot": self.slot, "scenario": self.scenario, "title": self.title, "scene": self.scene,
@@ -122,8 +140,6 @@ class SlotInfo:
 
     def verified_by(self, story: Story, state: State) -> SlotInfo:
         """This slot as the replayed game shows it: what the file claimed is replaced."""
-        from dataclasses import replace
-
         sc = story.scenes.get(state.scene)
         return replace(self, fits=True, verified=True, title=story.title, scene=state.scene,
                        scene_title=sc.title if sc else state.scene, place=sc.place if sc else "",

@@ -33,13 +33,13 @@ import math
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from engine import ENGINE_VERSION
 from engine.base.durable import ReadRefused, confined, read_capped
+from engine.base.valueclass import FrozenValueClass, ValueClass, set_field
 from engine.core.calendar import format_clock
 from engine.core.model import Choice, Game, State, Story
 from engine.saves.savefile import nesting_depth
@@ -298,14 +298,15 @@ def _text(value: str) -> str:
 # --- reading ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ChoiceMade:
+class ChoiceMade(FrozenValueClass):
     """One choice that stands in the final path (undone choices are dropped).
 
     A choice that came with a loaded or resumed game (a ``restore`` event) has only its id:
-    its scene, text and target are empty, its mark and seconds None.
+    its scene, text and target are empty, its mark and seconds None. Written out rather than a
+    frozen dataclass (issue 16); `replace` from `engine.base.valueclass` changes a copy.
     """
 
+    __match_args__ = ("choice", "scene", "mark", "historical", "text", "seconds", "to", "given")
     choice: str
     scene: str
     mark: str | None
@@ -313,43 +314,68 @@ class ChoiceMade:
     text: str
     seconds: float | None
     to: str
-    given: bool = False  # on the historical path before the chapter the game started at
+    given: bool  # on the historical path before the chapter the game started at
+
+    def __init__(self, choice: str, scene: str, mark: str | None, historical: str | None, text: str,
+                 seconds: float | None, to: str, given: bool = False) -> None:
+        set_field(self, "choice", choice)
+        set_field(self, "scene", scene)
+        set_field(self, "mark", mark)
+        set_field(self, "historical", historical)
+        set_field(self, "text", text)
+        set_field(self, "seconds", seconds)
+        set_field(self, "to", to)
+        set_field(self, "given", given)
 
 
-@dataclass
-class Playthrough:
-    """What a transcript file says, read defensively."""
+class Playthrough(ValueClass):
+    """What a transcript file says, read defensively (written out rather than a dataclass: issue 16)."""
 
-    path: Path
-    student: str | None = None
-    class_name: str | None = None
-    scenario: str = ""
-    title: str = ""
-    content_hash: str = ""
-    engine: str = ""
-    started: str = ""
-    ended: str | None = None
-    start_scene: str | None = None  # the first scene shown
-    choices: list[ChoiceMade] = field(default_factory=list)  # the final path, in order
-    scenes_shown: int = 0
-    undos: int = 0
-    restarts: int = 0  # times the student started again (their choices before are not counted)
-    played: float = 0.0  # seconds spent deciding, over every choice made (undone ones too)
-    restores: int = 0  # saved games loaded or resumed during the playthrough
-    resumed: tuple[str, ...] | None = None  # the path it began from, if it continued a saved game
-    continues: tuple[str, ...] = ()  # earlier transcripts joined into this one (by the report)
-    ending: str | None = None  # the ending scene id, if one was reached (and not undone)
-    ending_kind: str | None = None
-    last_scene: str | None = None
-    problems: list[str] = field(default_factory=list)  # damage: lines skipped, missing end...
-    complete: bool = False  # has a header and a closing `end` event, no damaged line
-    game: str | None = None  # the game's id (format 2)
-    seed: int | None = None
-    chapter: str | None = None
-    header: bool = False  # its first line is a transcript's header
-    closed: bool = False  # it has the closing `end` event (the game was left normally)
-    cut_short: bool = False  # its last line was half written (a crash or a kill mid-write): ignored
-    serious: list[str] = field(default_factory=list)  # problems beyond being closed before the end
+    __match_args__ = ("path", "student", "class_name", "scenario", "title", "content_hash", "engine", "started",
+                      "ended", "start_scene", "choices", "scenes_shown", "undos", "restarts", "played", "restores",
+                      "resumed", "continues", "ending", "ending_kind", "last_scene", "problems", "complete", "game",
+                      "seed", "chapter", "header", "closed", "cut_short", "serious")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, path: Path, student: str | None = None, class_name: str | None = None, scenario: str = "",
+                 title: str = "", content_hash: str = "", engine: str = "", started: str = "",
+                 ended: str | None = None, start_scene: str | None = None, choices: list[ChoiceMade] | None = None,
+                 scenes_shown: int = 0, undos: int = 0, restarts: int = 0, played: float = 0.0, restores: int = 0,
+                 resumed: tuple[str, ...] | None = None, continues: tuple[str, ...] = (), ending: str | None = None,
+                 ending_kind: str | None = None, last_scene: str | None = None, problems: list[str] | None = None,
+                 complete: bool = False, game: str | None = None, seed: int | None = None,
+                 chapter: str | None = None, header: bool = False, closed: bool = False, cut_short: bool = False,
+                 serious: list[str] | None = None) -> None:
+        self.path = path
+        self.student = student
+        self.class_name = class_name
+        self.scenario = scenario
+        self.title = title
+        self.content_hash = content_hash
+        self.engine = engine
+        self.started = started
+        self.ended = ended
+        self.start_scene = start_scene  # the first scene shown
+        self.choices: list[ChoiceMade] = [] if choices is None else choices  # the final path, in order
+        self.scenes_shown = scenes_shown
+        self.undos = undos
+        self.restarts = restarts  # times the student started again (their choices before are not counted)
+        self.played = played  # seconds spent deciding, over every choice made (undone ones too)
+        self.restores = restores  # saved games loaded or resumed during the playthrough
+        self.resumed = resumed  # the path it began from, if it continued a saved game
+        self.continues = continues  # earlier transcripts joined into this one (by the report)
+        self.ending = ending  # the ending scene id, if one was reached (and not undone)
+        self.ending_kind = ending_kind
+        self.last_scene = last_scene
+        self.problems: list[str] = [] if problems is None else problems  # damage: lines skipped, missing end...
+        self.complete = complete  # has a header and a closing `end` event, no damaged line
+        self.game = game  # the game's id (format 2)
+        self.seed = seed
+        self.chapter = chapter
+        self.header = header  # its first line is a transcript's header
+        self.closed = closed  # it has the closing `end` event (the game was left normally)
+        self.cut_short = cut_short  # its last line was half written (a crash or a kill mid-write): ignored
+        self.serious: list[str] = [] if serious is None else serious  # problems beyond being closed before the end
 
     @property
     def usable(self) -> bool:
