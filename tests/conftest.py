@@ -21,8 +21,15 @@ settings.register_profile(
 )
 settings.load_profile("default")
 
-# compiled-scenario cache entries of the test run stay out of the user's ~/.cache
-os.environ.setdefault("CHRONICLE_CACHE", tempfile.mkdtemp(prefix="chronicle-test-cache-"))
+# compiled-scenario cache entries of the test run stay out of the user's ~/.cache, in a folder removed at the end
+OWN_CACHE = None if "CHRONICLE_CACHE" in os.environ else tempfile.mkdtemp(prefix="chronicle-test-cache-")
+if OWN_CACHE is not None:
+    os.environ["CHRONICLE_CACHE"] = OWN_CACHE
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if OWN_CACHE is not None:
+        shutil.rmtree(OWN_CACHE, ignore_errors=True)
 
 from engine.build.loader import load_story  # noqa: E402  (after CHRONICLE_CACHE is set)
 from engine.core.model import Story  # noqa: E402
