@@ -27,6 +27,8 @@ from engine.core import machine
 from engine.core.model import Choice, Game, State, Story
 from engine.play.session import Session
 from engine.record.sources import load_record
+from engine.tools.playtime import chapter_minutes, whole_minutes
+from tests.helpers import run_cli
 
 try:
     from playwright.sync_api import Browser, Page, sync_playwright
@@ -365,7 +367,7 @@ def test_xss_payloads_are_shown_as_text(browser: Browser, tmp_path: Path, enforc
         assert page.evaluate("window.__xss") is None
 
 
-def test_all_scenarios_with_a_picker(browser: Browser, tmp_path: Path) -> None:
+def test_all_scenarios_with_a_picker(browser: Browser, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     stories = [load_story("malachite_hall"), load_story("duma_march")]
     html = tmp_path / "class.html"
     html.write_text(player_page(stories, load_record()), encoding="utf-8")
@@ -376,6 +378,13 @@ def test_all_scenarios_with_a_picker(browser: Browser, tmp_path: Path) -> None:
     page.wait_for_selector("#picker-title")
     assert page.evaluate("document.activeElement.id") == "picker-title"
     assert page.locator("#picker-list > li > button").count() == 2
+    # the chapters under each scenario, with their minutes as `chronicle list` prints them
+    code, listed, _ = run_cli(capsys, "list")
+    assert code == 0
+    for k, story in enumerate(stories):
+        shown = page.locator("#picker-list > li").nth(k).locator("p.chapters button").all_inner_texts()
+        assert shown == [f"{n} (about {whole_minutes(m)} min)" for n, _, m in chapter_minutes(story)]
+        assert ", ".join(f"{n} ~{whole_minutes(m)} min" for n, _, m in chapter_minutes(story)) in listed
     for k, story in enumerate(stories):
         page.locator("#picker-list > li > button").nth(k).click()
         state = machine.start(story)
@@ -439,6 +448,13 @@ def test_a_chapter_from_the_page(browser: Browser, exported: Path, tmp_path: Pat
     assert page.locator("#panel-body button").count() == 1 + len(story.chapters)
     target = page.locator("#panel-body button", has_text=f"\u201c{name}\u201d")
     assert clean_line(story.scenes[begin.scene].title) in page.inner_text("#panel-body")
+    # each chapter with the minutes `chronicle list` gives it; the beginning without
+    rows = page.locator("#panel-body li")
+    assert "min)" not in rows.nth(0).inner_text()
+    minutes = {chapter: m for chapter, _, m in chapter_minutes(story)}
+    assert set(minutes) == {n for n, _ in story.chapters}
+    for k, (chapter, _) in enumerate(story.chapters, start=1):
+        assert rows.nth(k).inner_text().endswith(f"(about {whole_minutes(minutes[chapter])} min)")
     target.focus()
     page.keyboard.press("Enter")
     check_scene(page, story, begin)

@@ -325,7 +325,7 @@ def guide_document(story: Story, record: Record | None) -> Document:
     """The teacher's guide: the note, the expected time (in all and per chapter), how to run the
     lesson, every decision of the historical path with what happened and its citation, the
     disputes, and the discussion questions."""
-    from engine.tools.playtime import playing_time
+    from engine.tools.playtime import playing_time, whole_minutes
 
     doc = Document(f"Teacher's guide: {story.title}")
     t = playing_time(story)
@@ -355,7 +355,7 @@ def guide_document(story: Story, record: Record | None) -> Document:
         doc.add(Heading("Chapters"))
         scenes = story.scenes
         doc.add(Table(["Chapter", "Starts at", "Time", "Command"],
-                      [[name, scenes[sc].title, f"about {round(m)} min",
+                      [[name, scenes[sc].title, f"about {whole_minutes(m)} min",
                         f"chronicle play {story.id} --chapter {name}"] for name, sc, m in t.chapters],
                       numeric=frozenset({2})))
     cites = _Cites(record)

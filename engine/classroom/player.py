@@ -30,11 +30,12 @@ from engine.base.sanitize import clean
 from engine.core.model import Choice, Citation, Scene, Story
 from engine.expressions.language import VarSpec, parse_condition, parse_effects
 from engine.record.sources import Match, Record
+from engine.tools.playtime import chapter_minutes, whole_minutes
 
 __all__ = ["ASSETS", "asset", "csp", "player_page", "story_data", "story_json"]
 
 ASSETS = ("runtime.js", "ui.js", "player.css", "player.html")
-DATA_FORMAT = 2  # 2: templates, chapters, fixed-order scenes, invented scenes, shared paragraphs
+DATA_FORMAT = 2  # 2: templates, chapters (with their minutes), fixed-order scenes, invented scenes, shared paragraphs
 CHUNK = 500  # scenes per block of the page: a block is parsed when one of its scenes is first needed
 
 
@@ -161,6 +162,7 @@ def story_data(story: Story, record: Record | None) -> dict[str, Any]:
         src = record.sources.get(sid) if record is not None else None
         sources[sid] = [src.short, src.reference] if src is not None else [sid, ""]
     d = story.start_date
+    minutes = {name: whole_minutes(m) for name, _, m in chapter_minutes(story)} if story.chapters else {}
     return {
         "format": DATA_FORMAT,
         "engine": ENGINE_VERSION,
@@ -178,7 +180,8 @@ def story_data(story: Story, record: Record | None) -> dict[str, Any]:
         "tracked": list(story.tracked),
         "visits": list(story.initial_visits),
         "questions": list(story.questions),
-        "chapters": [list(c) for c in story.chapters],
+        # (name, scene, whole minutes on the historical path to the next chapter or the end; None: not on it)
+        "chapters": [[name, scene, minutes.get(name)] for name, scene in story.chapters],
         "fixed": sorted(story.fixed_order),
         # each text template once, keyed by its source: its parsed form (Template.to_json)
         "templates": {text: bound.template.to_json(trees.visit_index) for text, bound in story.templates.items()},

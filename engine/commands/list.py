@@ -41,6 +41,8 @@ def _timing(row: dict[str, object]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.tools.playtime import whole_minutes
+
     rows = scenario_summaries(args.root)
     for r in rows:
         if r["warning"]:
@@ -61,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             print(clean_line(f"{'':<20} {r['time']}"))
         chapters = r.get("chapters")
         if isinstance(chapters, list) and chapters:
-            parts = ", ".join(f"{c['name']} ~{round(c['minutes'])} min" for c in chapters)
+            parts = ", ".join(f"{c['name']} ~{whole_minutes(c['minutes'])} min" for c in chapters)
             print(clean_line(f"{'':<20} chapters (play --chapter NAME): {parts}"))
     if not rows:
         print("No scenarios found. Put scenario folders in ./scenarios, or set CHRONICLE_SCENARIOS to a folder "

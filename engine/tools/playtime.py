@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from engine.core import machine
 from engine.core.model import Choice, State, Story
 
-__all__ = ["CONTINUE_SECONDS", "DECIDE_SECONDS", "WORDS_PER_MINUTE", "Playtime", "playing_time"]
+__all__ = ["CONTINUE_SECONDS", "DECIDE_SECONDS", "WORDS_PER_MINUTE", "Playtime", "chapter_minutes", "playing_time",
+           "whole_minutes"]
 
 WORDS_PER_MINUTE = 180
 DECIDE_SECONDS = 20.0
@@ -56,6 +57,31 @@ def _along(story: Story, state: State, path: list[Choice]) -> float:
     return seconds + _scene_seconds(story, state)[0]
 
 
+def whole_minutes(minutes: float) -> int:
+    """A time as every front end shows it: to a tenth (as `chronicle list --json` gives it), then whole."""
+    return round(round(minutes, 1))
+
+
+def chapter_minutes(story: Story, hist: list[Choice] | None = None) -> tuple[tuple[str, str, float], ...]:
+    """Each chapter's (name, scene, minutes): the historical path from its scene to the next chapter's
+    (the last: to the end). A chapter whose scene the historical path does not reach is left out."""
+    hist = machine.historical_path(story) if hist is None else hist
+    chapters = []
+    names = list(story.chapters)
+    for i, (name, scene) in enumerate(names):
+        try:
+            at = machine.chapter_start(story, name)
+            stop = machine.chapter_start(story, names[i + 1][0]) if i + 1 < len(names) else None
+        except machine.ChoiceError:
+            continue
+        rest = hist[len(at.path): len(stop.path) if stop is not None else len(hist)]
+        seconds = _along(story, at, rest)
+        if stop is not None:
+            seconds -= _scene_seconds(story, stop)[0]
+        chapters.append((name, scene, seconds / 60))
+    return tuple(chapters)
+
+
 def playing_time(story: Story, games: int = GAMES, seed: int = 1) -> Playtime:
     hist = machine.historical_path(story)
     start = machine.start(story)
@@ -73,22 +99,10 @@ def playing_time(story: Story, games: int = GAMES, seed: int = 1) -> Playtime:
         times.append(seconds / 60)
     times.sort()
     low, high = times[len(times) // 10], times[(len(times) * 9) // 10]
-    chapters = []
-    names = list(story.chapters)
-    for i, (name, scene) in enumerate(names):
-        try:
-            at = machine.chapter_start(story, name)
-            stop = machine.chapter_start(story, names[i + 1][0]) if i + 1 < len(names) else None
-        except machine.ChoiceError:
-            continue
-        rest = hist[len(at.path): len(stop.path) if stop is not None else len(hist)]
-        seconds = _along(story, at, rest)
-        if stop is not None:
-            seconds -= _scene_seconds(story, stop)[0]
-        chapters.append((name, scene, seconds / 60))
+    chapters = chapter_minutes(story, hist)
     decisions = 0
     state = start
     for choice in hist:
         decisions += len(machine.choices(story, state)) > 1
         state = machine.choose(story, state, choice)
-    return Playtime(historical / 60, low, high, decisions, tuple(chapters))
+    return Playtime(historical / 60, low, high, decisions, chapters)

@@ -373,18 +373,23 @@
     saveTo(autosaveSlot());
     show("", (chapter ? 'You begin at the chapter "' + C.cleanLine(chapter) + '".' : "A new game begins at the beginning.") + kept);
   }
+  // a chapter's expected playing time in whole minutes, as `chronicle list` shows it (engine.tools.playtime)
+  function aboutMinutes(minutes) {
+    return typeof minutes === "number" ? " (about " + minutes + " min)" : "";
+  }
   function chaptersPanel() {
     panel([["heading", "Chapters", null, "", "", 0]], function (body) {
       body.appendChild(el("p", null, "Begin a new game at one of these points of the story, with the situation as it " +
         "stood there in history. The game you are playing is kept as a save."));
       var ul = el("ul", "slots");
-      [null].concat(g.story.chapters.map(function (c) { return c[0]; })).forEach(function (name) {
-        var st = name === null ? C.start(g.story) : C.chapterStart(g.story, name, null), sc = C.scene(g.story, st.scene);
+      [[null, null, null]].concat(g.story.chapters).forEach(function (c) {
+        var name = c[0], st = name === null ? C.start(g.story) : C.chapterStart(g.story, name, null);
+        var sc = C.scene(g.story, st.scene);
         var li = el("li");
         var b = button(name === null ? "From the beginning" : "Chapter \u201c" + C.cleanLine(name) + "\u201d", later(beginAt.bind(null, name)));
         li.appendChild(b);
         li.appendChild(document.createTextNode(" \u2014 " + C.cleanLine(sc.title) +
-          (st.clock !== null ? ", " + C.formatClock(g.story, st.clock) : "")));
+          (st.clock !== null ? ", " + C.formatClock(g.story, st.clock) : "") + aboutMinutes(c[2])));
         ul.appendChild(li);
       });
       body.appendChild(ul);
@@ -530,8 +535,9 @@
       if (data.chapters && data.chapters.length) {
         var p = el("p", "chapters", "Or begin at a chapter: ");
         data.chapters.forEach(function (c, k) {
-          var cb = button(C.cleanLine(c[0]), later(open.bind(null, i, c[0])));
-          cb.setAttribute("aria-label", C.cleanLine(data.title) + ": begin at the chapter \u201c" + C.cleanLine(c[0]) + "\u201d");
+          var cb = button(C.cleanLine(c[0]) + aboutMinutes(c[2]), later(open.bind(null, i, c[0])));
+          cb.setAttribute("aria-label", C.cleanLine(data.title) + ": begin at the chapter \u201c" + C.cleanLine(c[0]) + "\u201d" +
+            aboutMinutes(c[2]));
           if (k) p.appendChild(document.createTextNode(" "));
           p.appendChild(cb);
         });
