@@ -8,7 +8,7 @@ import pytest
 
 from engine.build.loader import load_story
 from engine.cli import main
-from engine.tools.playtime import playing_time
+from engine.tools.playtime import chapter_minutes, playing_time, whole_minutes
 from tests.helpers import ROOT
 
 
@@ -31,3 +31,11 @@ def test_list_shows_the_time_and_the_chapters(capsys: pytest.CaptureFixture[str]
     rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["duma_march"]["minutes"]["historical"] > 5
     assert [c["name"] for c in rows["duma_march"]["chapters"]] == ["evening", "vote", "march"]
+
+
+def test_one_rounding_for_every_front_end() -> None:
+    """The whole minutes the list, the teacher's export and the HTML player show: the tenth `list --json` gives,
+    then whole (so a chapter never reads ~3 min in one place and ~2 in another)."""
+    assert [whole_minutes(m) for m in (2.54, 2.56, 2.44, 3.5, 0.04)] == [2, 3, 2, 4, 0]
+    story = load_story(ROOT / "scenarios" / "duma_march")
+    assert chapter_minutes(story) == playing_time(story).chapters
