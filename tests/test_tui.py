@@ -49,7 +49,7 @@ class Term:
         self.screen.feed(self._decoder.decode(data))
         return True
 
-    def wait(self, text: str, timeout: float = 15) -> None:
+    def wait(self, text: str, timeout: float = 60) -> None:
         """Until `text` is on the screen, and then the rest of that frame: the text can arrive in one read
         and the rows after it in the next, so what follows a wait sees a whole frame, never half of one."""
         end = time.monotonic() + timeout
