@@ -669,3 +669,70 @@ def test_a_terminal_game_finished_in_the_page_is_one_playthrough(browser: Browse
     assert row["student"] == "Dora Kaplan" and row["finished"] and row["choices"] == [c.id for c in path]
     assert row["undos"] == 1 and row["restarts"] == 0
     assert not watch.problems
+
+
+def test_a_game_set_aside_is_handed_in_with_the_next_download(browser: Browser, exported: Path, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A student plays, then begins a chapter (another game takes the screen) and downloads: the
+    first game's moves come too, in their own file, and the report has both games, nothing twice."""
+    story = load_story("malachite_hall")
+    path = machine.historical_path(story)
+    page, watch = open_page(browser, exported)
+    page.click("#b-saves")
+    page.fill("#student", "Alexandra Kollontai")
+    page.click("#saves-close")
+    first_game = game_of(page, story)
+    play_by_keys(page, story, machine.start(story), path[:2])
+    name = story.chapters[1][0]
+    begin = machine.chapter_start(story, name)
+    page.click("#b-chapters")
+    page.locator("#panel-body button", has_text=f"\u201c{name}\u201d").click()
+    check_scene(page, story, begin)
+    second_game = game_of(page, story)
+    assert second_game.id != first_game.id
+    rest = list(path[len(begin.path):])
+    play_by_keys(page, story, begin, rest[:1])
+    got: list[Any] = []
+    page.on("download", lambda d: got.append(d))
+    folder = tmp_path / "handed-in"
+    folder.mkdir()
+
+    def downloads(count: int) -> tuple[list[Path], str]:
+        got.clear()
+        page.click("#b-saves")  # the download is in the Saves & name panel
+        page.click("#b-transcript")
+        for _ in range(200):  # each download is an event; a guard of ten seconds against none coming
+            if len(got) >= count:
+                break
+            page.wait_for_timeout(50)
+        page.wait_for_timeout(200)  # and no more than asked for
+        assert len(got) == count, [d.suggested_filename for d in got]
+        message = page.inner_text("#message")
+        page.click("#saves-close")
+        files = []
+        for d in got:
+            files.append(folder / d.suggested_filename)
+            assert not files[-1].exists()
+            d.save_as(files[-1])
+        return files, message
+
+    files, message = downloads(2)
+    assert "the moves of your other game" in message
+    games = {json.loads(f.read_text(encoding="utf-8").splitlines()[0])["game"]: f for f in files}
+    assert set(games) == {first_game.id, second_game.id}
+    report = _report(capsys, folder)
+    sections = report["scenarios"] if "scenarios" in report else [report]
+    rows = {r["choices"][0] if r["choices"] else "": r for s in sections for r in s["roster"]}
+    assert len(rows) == 2
+    first = next(r for r in rows.values() if r["chapter"] is None)
+    second = next(r for r in rows.values() if r["chapter"] == name)
+    assert first["choices"] == [c.id for c in path[:2]] and first["student"] == "Alexandra Kollontai"
+    assert second["choices"] == [c.id for c in rest[:1]] and not second["finished"]
+    # handed in once: the next download is the game on screen alone
+    (again,), message = downloads(1)
+    assert "other game" not in message
+    assert json.loads(again.read_text(encoding="utf-8").splitlines()[0])["game"] == second_game.id
+    report = _report(capsys, folder)
+    sections = report["scenarios"] if "scenarios" in report else [report]
+    assert sum(len(s["roster"]) for s in sections) == 2  # still two games, joined by id, nothing twice
+    assert not watch.problems

@@ -189,20 +189,49 @@
     trEvent(C.sceneEvent(g.story, st));
     if (C.isEnding(g.story, st) && !g.tr.ended) { trEvent(C.endingEvent(g.story, st)); g.tr.ended = true; trSave(); }
   }
-  function trText() {
-    var events = g.tr.events.slice();
+  function trText(tr) {
+    var events = tr.events.slice();
     events[0] = Object.assign({}, events[0], {student: cleanName($("student").value), "class": cleanName($("class-name").value)});
     events.push({event: "end", ended: localNow()});
     return events.map(function (e) { return JSON.stringify(e); }).join("\n") + "\n";
   }
+  // named as the terminal names a transcript: by the local time it began
+  function trFile(tr) {
+    var stamp = String(tr.events[0].started).replace(/[-:]/g, "").replace("T", "-").slice(0, 15), part = tr.part || 1;
+    return stamp + "-" + slug($("student").value, "anonymous") + "-" + slug(g.story.id, "scenario") + "-" +
+           slug(tr.game, "game") + (part > 1 ? "-" + part : "") + ".jsonl";
+  }
+  // the parts of this scenario's other games, kept when another game took the screen (`adopt`), not yet handed in
+  function asideKeys() {
+    var keys = [], prefix = PREFIX + asideKey("");
+    try {
+      for (var k = 0; storage && k < storage.length; k++) {
+        var key = storage.key(k);
+        if (key !== null && key.indexOf(prefix) === 0) keys.push(key.slice(PREFIX.length));
+      }
+    } catch (e) { /* storage that cannot be listed: nothing set aside to add */ }
+    return keys.sort();
+  }
   function downloadTranscript() {
-    // named as the terminal names a transcript: by the local time it began
-    var stamp = String(g.tr.events[0].started).replace(/[-:]/g, "").replace("T", "-").slice(0, 15), part = g.tr.part || 1;
-    download(stamp + "-" + slug($("student").value, "anonymous") + "-" + slug(g.story.id, "scenario") + "-" +
-             slug(g.game.id, "game") + (part > 1 ? "-" + part : "") + ".jsonl", trText(), "application/x-ndjson");
+    var part = g.tr.part || 1, earlier = 0;
+    download(trFile(g.tr), trText(g.tr), "application/x-ndjson");
     trBegin(part + 1);
     trScene();
-    say("Your playthrough was downloaded: hand the .jsonl file to your teacher." +
+    // and every other game's moves not handed in yet, each its own file (the report joins them by game id);
+    // handed in, they leave storage: loaded again, that game goes on in a new part, as in the terminal
+    asideKeys().forEach(function (key) {
+      var tr = null;
+      try { tr = JSON.parse(fetchKey(key)); } catch (e) { tr = null; }
+      if (tr && Array.isArray(tr.events) && tr.events.length && tr.events[0]) {
+        tr.game = typeof tr.game === "string" ? tr.game : String(tr.events[0].game || "");
+        download(trFile(tr), trText(tr), "application/x-ndjson");
+        dropKey(key);
+        earlier++;
+      }  // else damaged: left where it is, never thrown away
+    });
+    say("Your playthrough was downloaded: hand the .jsonl file" + (earlier ? "s" : "") + " to your teacher." +
+        (earlier ? " With it come the moves of your " + (earlier === 1 ? "other game" : earlier + " other games") +
+         " on this scenario, each in its own file." : "") +
         (part > 1 ? " It goes on from your earlier download; hand in both." : ""));
   }
 
