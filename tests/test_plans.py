@@ -181,3 +181,31 @@ def test_a_plan_outside_the_scenario_finds_it_from_its_own_folder_or_scenario(
     capsys.readouterr()
     assert main(["replay", str(elsewhere), "--scenario", str(good), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["plans"][0]["ok"] is True
+
+
+def test_a_name_a_file_gives_is_an_id_never_a_path(good: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A plan, a transcript or a save from a stranger names its scenario: that name is looked up among
+    the scenarios by id and never followed as a path (only --scenario, typed by the user, may be one)."""
+    assert main(["replay", "--bless-historical", str(good)]) == 0
+    steps = (good / "plans" / "historical.yaml").read_text().split("steps:", 1)[1]
+    away = tmp_path / "elsewhere"
+    away.mkdir()
+    for name in (str(good), "../good", "good/../good", "Good"):
+        plan = write(away / "p.yaml", f"format: 1\nscenario: {json.dumps(name)}\nsteps:{steps}")
+        with pytest.raises(ChronicleError) as err:
+            load_plan(plan)
+        d = err.value.diagnostics[0]
+        assert (d.code, d.line, d.column) == ("E601", 2, 11) and "is not a scenario id" in d.message, d
+        assert main(["replay", str(plan)]) == 1
+        assert "Traceback" not in capsys.readouterr().err
+    plan = write(away / "p.yaml", f"format: 1\nscenario: good\nsteps:{steps}")
+    assert main(["replay", str(plan), "--scenario", str(good)]) == 0  # the user's own path is taken
+    # a transcript naming its scenario by a path: not loaded from there
+    transcript = tmp_path / "t.jsonl"
+    transcript.write_text(json.dumps({"event": "start", "scenario": str(good)}) + "\n"
+                          + json.dumps({"event": "choice", "choice": "noon.stay"}) + "\n")
+    capsys.readouterr()
+    assert main(["replay", "--bless", str(transcript), "-o", str(tmp_path / "x.yaml")]) == 1
+    assert "no scenario" in capsys.readouterr().err and not (tmp_path / "x.yaml").exists()
+    assert main(["replay", "--bless", str(transcript), "--scenario", str(good), "-o", str(tmp_path / "x.yaml")]) == 0

@@ -559,3 +559,25 @@ def test_the_24_student_lesson_in_one_shared_folder(tmp_path: Path, capsys: pyte
     assert code == 0 and "Student 24" in page.all_text and "Student 25" not in page.all_text
     assert "Hist 0" not in html and "Анна" not in html and ".jsonl" not in html and "&lt;b&gt;Eve" not in html
     pdf_pages(tmp_path, html, limit=4)
+
+
+def test_a_transcript_names_its_scenario_by_id_never_by_path(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A student's file that names its scenario by a path (a folder that really holds one, or one
+    reached with ..) is skipped with the reason: the report never loads a scenario from where a file points."""
+    folder = tmp_path / "t"
+    good = _play(folder, CLASSROOM / "lesson", "Kira", ["ultimatum.ignore", "aurora.flee"])
+    text = good.read_text(encoding="utf-8")
+    for n, name in enumerate([str(CLASSROOM / "lesson"), "../classroom/lesson", "lesson/."]):
+        planted = text.replace('"scenario": "lesson"', f'"scenario": {json.dumps(name)}')
+        planted = planted.replace('"scenario":"lesson"', f'"scenario":{json.dumps(name)}')
+        assert json.dumps(name) in planted
+        (folder / f"planted-{n}.jsonl").write_text(planted, encoding="utf-8")
+    code, out, err = run_cli(capsys, "report", str(folder), "--scenarios", str(CLASSROOM), "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["playthroughs"] == 1  # Kira's own file only
+    assert sorted(Path(s["file"]).name for s in data["skipped"]) == [f"planted-{n}.jsonl" for n in range(3)]
+    assert err.count("is not a scenario id") == 3 and "Traceback" not in err
+    # without --scenarios: the same (an absolute path is not an id either)
+    code, out, err = run_cli(capsys, "report", str(folder / "planted-0.jsonl"), "--format", "json")
+    assert code == 1 and "is not a scenario id" in err and "Traceback" not in err

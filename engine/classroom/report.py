@@ -51,6 +51,7 @@ from engine.classroom.htmlkit import Bar
 from engine.core import machine
 from engine.core.model import Story
 from engine.expressions.template import outline
+from engine.format.schema import ID
 from engine.saves.transcript import Playthrough, find_transcripts, read_transcript
 
 __all__ = [
@@ -190,7 +191,14 @@ class Collected:
 
 
 def load_scenario(scenario_id: str, scenarios: str | os.PathLike[str] | None = None) -> Story:
-    """Load a scenario by id, from `scenarios` (a folder of scenarios, or one) when given."""
+    """Load a scenario by id, from `scenarios` (a folder of scenarios, or one) when given.
+
+    The id is what a transcript says (a student's file): it is only ever looked up as an id, among
+    the scenarios, never followed as a path."""
+    if not ID.fullmatch(scenario_id):
+        raise ChronicleError([Diagnostic(scenario_id[:80], 0, 0, "error", "E206",
+                                         f'"{scenario_id[:80]}" is not a scenario id',
+                                         "a scenario id is lower-case letters, digits and _")])
     if scenarios is not None:
         root = Path(scenarios)
         for candidate in (root / scenario_id, root):
@@ -199,7 +207,7 @@ def load_scenario(scenario_id: str, scenarios: str | os.PathLike[str] | None = N
         raise ChronicleError(
             [Diagnostic(str(root), 0, 0, "error", "E206", f'no scenario "{scenario_id}" in {root}')]
         )
-    return load_story(scenario_id)
+    return load_story(scenario_id, by_id=True)
 
 
 def _read_all(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Playthrough], list[tuple[str, str]]]:

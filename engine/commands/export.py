@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.classroom.formats import render_document
     from engine.classroom.report import load_scenario
     from engine.commands.report import write_output
+    from engine.format.schema import ID
 
     if args.what == "html":
         return _html(args)
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             story = load_scenario(p.scenario, args.scenarios)
             doc = transcript_document(p, story, _record(story.folder))
         else:
-            if args.scenarios:
+            if args.scenarios and ID.fullmatch(args.scenario):  # an id, in that folder; a path is loaded as given
                 story = load_scenario(args.scenario, args.scenarios)
             else:
                 from engine.build.loader import load_story

@@ -74,8 +74,8 @@ def _story_for(plan: Plan, plan_path: Path, cache: dict[str, Story | None], give
     # --scenario, else the scenario found from the plan's folder, else the id looked up in scenarios/
     near = _scenario_near(plan_path, plan.scenario) if given is None else None
     ref = given or (str(near) if near is not None else plan.scenario)
-    if ref not in cache:
-        cache[ref] = story_or_none(ref)
+    if ref not in cache:  # the plan's own name is an id (engine.tools.plans checks it), never a path
+        cache[ref] = story_or_none(ref, by_id=given is None and near is None)
     return cache[ref]
 
 
@@ -103,7 +103,7 @@ def _bless_file(args: argparse.Namespace) -> int:
     ref = args.scenario or scenario
     if not ref:
         return _err(f"{args.bless} does not say which scenario it is from: give --scenario")
-    story = story_or_none(ref)
+    story = story_or_none(ref, by_id=not args.scenario)  # a name the file gave is looked up as an id only
     if story is None:
         return 1
     try:

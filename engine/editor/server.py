@@ -33,10 +33,9 @@ from engine.build.compiler import Analysis, analyze, display_path
 from engine.editor.cursor import Context, context, schema_keys
 from engine.editor.index import ScenarioIndex, Span, Symbol, overlay_sources
 from engine.expressions.builtins import BUILTINS
-from engine.format.schema import json_schema
+from engine.format.schema import ID, json_schema
 from engine.record.sources import Record, load_record
 
-NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 TEMPLATE_WORDS = {"if": "{if CONDITION} … {end}", "elif": "{elif CONDITION}", "else": "{else}", "end": "{end}"}
 PATH_PAUSE = 0.2  # seconds without an edit before the historical path (the whole story built) is checked
 _QUOTED_HINT = re.compile(r'did you mean "([^"]+)"\?')
@@ -489,7 +488,7 @@ def rename(ls: ChronicleServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit |
     got = ls.found_at(params.text_document.uri, params.position)
     if got is None or got[1].kind not in ("scene", "variable"):
         return None
-    if not NAME.match(params.new_name):
+    if not ID.fullmatch(params.new_name):
         raise ValueError("an id is lower-case letters, digits and _ and starts with a letter")
     project, hit = got
     changes: dict[str, list[lsp.TextEdit]] = {}

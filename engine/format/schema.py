@@ -8,6 +8,7 @@ the compiler.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ SCHEMA_LINE = "# yaml-language-server: $schema="
 SCHEMA_ID = "https://chronicle.invalid/schema/scenario-1.json"
 
 _ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}
+ID = re.compile("[a-z][a-z0-9_]{0,63}")  # an id (scenario, scene, choice key) as the schema has it: use fullmatch
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 20000}
 _LINE = {"type": "string", "minLength": 1, "maxLength": 500}
 _TIME = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}

@@ -30,6 +30,7 @@ from engine.base.sanitize import json_text
 from engine.core.machine import ChoiceError, choices, choose, is_ending, start, variables
 from engine.core.model import State, Story
 from engine.format import safeyaml
+from engine.format.schema import ID
 
 PLAN_FORMAT = 1
 MAX_STEPS = 100_000
@@ -103,6 +104,10 @@ def load_plan(path: Path) -> Plan:
     scenario = top.get("scenario")
     if not isinstance(scenario, str) or not scenario:
         raise _plan_error(shown, doc.mark(("scenario",)), "the plan needs scenario: <scenario id>")
+    if not ID.fullmatch(scenario):  # a name, looked up among the scenarios: never a path
+        raise _plan_error(shown, doc.mark(("scenario",)), f'"{scenario[:80]}" is not a scenario id',
+                          "write the scenario's id (lower-case letters, digits and _, as in its scenario.yaml), "
+                          "or give the folder with --scenario")
     raw_steps = top.get("steps") or []
     if not isinstance(raw_steps, list) or len(raw_steps) > MAX_STEPS:
         raise _plan_error(shown, doc.mark(("steps",)), f"steps: must be a list of at most {MAX_STEPS} steps")

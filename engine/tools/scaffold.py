@@ -9,12 +9,9 @@ completion and checking then work in any editor with a YAML language server.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from engine.format.schema import SCHEMA_NAME, schema_line, write_schema
-
-ID_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}\Z")
+from engine.format.schema import ID, SCHEMA_NAME, schema_line, write_schema
 
 
 class ScaffoldError(Exception):
@@ -111,7 +108,7 @@ scenes:
 
 def scaffold(scenario_id: str, root: Path) -> Path:
     """Create `root/<id>/` with scenario.yaml and scenes/opening.yaml; ScaffoldError if it cannot."""
-    if not ID_PATTERN.match(scenario_id):
+    if not ID.fullmatch(scenario_id):
         raise ScaffoldError(f'"{scenario_id}" is not a valid scenario id: use lower-case letters, digits '
                             "and _, starting with a letter (at most 64 characters)")
     folder = root / scenario_id
