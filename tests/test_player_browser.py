@@ -83,6 +83,17 @@ def open_page(browser: Browser, path: Path, **context: Any) -> tuple[Page, Watch
     return page, watch
 
 
+def open_as(browser: Browser, path: Path, student: str, class_name: str | None = None) -> tuple[Page, Watch]:
+    """The page opened, and the student's name (and class) typed under Saves & name, as a student begins."""
+    page, watch = open_page(browser, path)
+    page.click("#b-saves")
+    page.fill("#student", student)
+    if class_name is not None:
+        page.fill("#class-name", class_name)
+    page.click("#saves-close")
+    return page, watch
+
+
 def game_of(page: Page, story: Story) -> Game:
     """The game on the page (its seed orders the choices), from its transcript's start event."""
     start = page.evaluate(f"JSON.parse(localStorage.getItem({json.dumps('chronicle/' + story.id + '/transcript')}))"
@@ -193,11 +204,7 @@ def test_saves_reload_load_undo_save_files_and_the_transcript(browser: Browser, 
     states = [machine.start(story)]
     for c in path:
         states.append(machine.choose(story, states[-1], c))
-    page, watch = open_page(browser, exported)
-    page.click("#b-saves")
-    page.fill("#student", "Anna Petrova")
-    page.fill("#class-name", "9B")
-    page.click("#saves-close")
+    page, watch = open_as(browser, exported, "Anna Petrova", "9B")
     play_by_keys(page, story, states[0], path[:3])
     page.click("#b-saves")
     page.fill("#slot", "before the storm")
@@ -521,10 +528,7 @@ def test_a_continued_game_is_one_playthrough(browser: Browser, exported: Path, t
     for c in path:
         states.append(machine.choose(story, states[-1], c))
     folder = tmp_path / "handed-in"
-    page, watch = open_page(browser, exported)
-    page.click("#b-saves")
-    page.fill("#student", "Boris Pasternak")
-    page.click("#saves-close")
+    page, watch = open_as(browser, exported, "Boris Pasternak")
     play_by_keys(page, story, states[0], path[:3])
     page.click("#b-undo")
     play_by_keys(page, story, states[2], path[2:3])
@@ -594,10 +598,7 @@ def test_a_restart_is_one_playthrough_as_in_the_terminal(browser: Browser, expor
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     story = load_story("malachite_hall")
     path = machine.historical_path(story)
-    page, watch = open_page(browser, exported)
-    page.click("#b-saves")
-    page.fill("#student", "Boris Pasternak")
-    page.click("#saves-close")
+    page, watch = open_as(browser, exported, "Boris Pasternak")
     game = game_of(page, story)
     actions: list[str | int] = []
     state = machine.start(story)
@@ -677,10 +678,7 @@ def test_a_game_set_aside_is_handed_in_with_the_next_download(browser: Browser, 
     first game's moves come too, in their own file, and the report has both games, nothing twice."""
     story = load_story("malachite_hall")
     path = machine.historical_path(story)
-    page, watch = open_page(browser, exported)
-    page.click("#b-saves")
-    page.fill("#student", "Alexandra Kollontai")
-    page.click("#saves-close")
+    page, watch = open_as(browser, exported, "Alexandra Kollontai")
     first_game = game_of(page, story)
     play_by_keys(page, story, machine.start(story), path[:2])
     name = story.chapters[1][0]
