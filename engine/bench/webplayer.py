@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.base.paths import PROJECT
+from engine.expressions.builtins import BUILTINS
 
-__all__ = ["CHROMIUM_ARGS", "chromium", "first_paint", "ink_random_play", "ink_source", "js_random_play",
+__all__ = ["CHROMIUM_ARGS", "INK_CALLS", "chromium", "first_paint", "ink_random_play", "ink_source", "js_random_play",
            "minified_size", "node", "node_modules"]
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -128,6 +129,10 @@ def js_random_play(data: Path, steps: int) -> tuple[float, float] | str:
 
 _INK_OPS = {"and": "&&", "or": "||", "eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=",
             "add": "+", "sub": "-", "mul": "*", "concat": "+"}
+# each built-in of `engine.expressions.builtins.BUILTINS` written in ink, {0}, {1}: its arguments
+# (a scene's visit count is ink's read count of that scene's knot); a row for every built-in is tested
+INK_CALLS = {"visited": "({0} > 0)", "visits": "{0}", "min": "MIN({0}, {1})", "max": "MAX({0}, {1})"}
+_BUILTIN_NODES = {b.json: b for b in BUILTINS.values()}
 _INK_UNSAFE = re.compile(r"[{}\[\]|#~*+\-=<>/\\\"]")
 
 
@@ -142,16 +147,15 @@ def _ink_expr(node: list[Any], names: list[str], tracked: list[str]) -> str:
         return str(int(value))
     if kind == "v":
         return str(names[node[1]])
-    if kind == "vd":
-        return f"({tracked[node[1]]} > 0)"
-    if kind == "vs":
-        return str(tracked[node[1]])
     if kind == "not":
         return f"(not {_ink_expr(node[1], names, tracked)})"
     if kind == "neg":
         return f"(-{_ink_expr(node[1], names, tracked)})"
-    if kind in ("min", "max"):
-        return f"{kind.upper()}({_ink_expr(node[1], names, tracked)}, {_ink_expr(node[2], names, tracked)})"
+    builtin = _BUILTIN_NODES.get(kind)
+    if builtin is not None:  # a scene argument is its visit position: ink's own count of that knot
+        args = [tracked[arg] if param == "scene" else _ink_expr(arg, names, tracked)
+                for param, arg in zip(builtin.params, node[1:], strict=True)]
+        return INK_CALLS[builtin.name].format(*args)
     return f"({_ink_expr(node[1], names, tracked)} {_INK_OPS[kind]} {_ink_expr(node[2], names, tracked)})"
 
 

@@ -7,8 +7,8 @@ node in the HTML player's data (``engine/classroom/assets/runtime.js`` evaluates
 one-line description. The parser's name check and argument checks, the type checker, the
 compiler, the player data, the "did you mean" and "the only built-ins are" hints, the editor's
 completion and the authoring guide's list all read `BUILTINS` (name -> row): adding a built-in is adding a
-row here, a ``case`` in ``runtime.js`` and a line in ``scenarios/README.md`` (tests check all
-three).
+row here, a ``case`` in ``runtime.js``, its ink form in ``engine/bench/webplayer.py``'s ``INK_CALLS``
+(the bench's inkjs story) and a line in ``scenarios/README.md`` (tests check all four).
 
 A row's ``compile`` gets one argument per parameter: a scene's position in the visit counts
 (an int) for a ``scene`` parameter, else the compiled argument as an `Operand`. It returns
