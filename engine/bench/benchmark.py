@@ -5,7 +5,8 @@ into a temporary folder and measures, with the real code paths:
 
 * cold load (read, validate, compile; the seed texts included) and cached load (`load_story`
   with its compiled cache, whose scenes are decoded when first asked for), per size, and the
-  cached load of the biggest with every scene decoded;
+  cached load of the biggest with every scene decoded; the biggest cold load beside its baseline,
+  PyYAML's C loader reading the same files, interleaved;
 * the cold load of the biggest with its forked loading helper (`engine.build.workers`) and in one
   process (`CHRONICLE_JOBS=1`), interleaved, and what the helper saves: the numbers behind keeping it;
 * peak memory of a whole process that cold-loads the 10,000-scene scenario, with the pages
@@ -85,6 +86,15 @@ def _median(samples: list[float]) -> float:
     return statistics.median(samples)
 
 
+def _yaml_read(folder: Path) -> list[Any]:
+    """Every YAML file of a scenario read with PyYAML's own loader (libyaml's C one where present):
+    the baseline beside the cold load, what parsing alone costs on this machine this minute."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return [yaml.load(p.read_bytes(), Loader=loader) for p in sorted(folder.rglob("*.yaml"))]
+
+
 def _timed(fn: Callable[[], object], runs: int, before: Callable[[], None] | None = None) -> float:
     """The median wall time of `fn` over `runs` runs (with `before` run untimed each time)."""
     samples = []
@@ -161,9 +171,22 @@ class Bench:
         for n in SIZES:
             folder = self.folder(n)
             load = partial(load_story, folder)
-            cold = _timed(load, self.runs, cold_setup)
+            if n == SIZES[-1]:  # the biggest beside its baseline, interleaved: both see the same minute
+                samples: dict[str, list[float]] = {"cold": [], "yaml": []}
+                for _ in range(self.runs):
+                    samples["yaml"].append(_timed(partial(_yaml_read, folder), 1))
+                    samples["cold"].append(_timed(load, 1, cold_setup))
+                cold, base = _median(samples["cold"]), _median(samples["yaml"])
+            else:
+                cold = _timed(load, self.runs, cold_setup)
             self.add(Figure(f"cold load, {n:,} scenes", round(cold, 3), "s", 1.5 if n == 10_000 else None,
                             note="read, validate, compile, check every quote; seed texts and cache write included"))
+            if n == SIZES[-1]:
+                self.add(Figure(f"read by PyYAML's C loader (baseline), {n:,} scenes", round(base, 3),
+                                "s", note="yaml.load with CSafeLoader over every file, one process, measured "
+                                "interleaved with the cold load: what only parsing the YAML costs this minute"))
+                self.add(Figure(f"cold load / PyYAML read, {n:,} scenes", round(cold / base, 2), "x",
+                                note="the whole cold load against the bare parse beside it (not a floor)"))
             with _env(CHRONICLE_CACHE=str(self.cache / "warm")):
                 load_story(folder)  # fills the cache
                 cached = _timed(load, max(3, self.runs))
