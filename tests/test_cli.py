@@ -55,3 +55,33 @@ def test_completion_of_commands_options_and_scenario_ids(tmp_path: Path) -> None
     assert complete("chronicle check --str", tmp_path) == ["--strict"]
     assert complete("chronicle play mal", tmp_path) == ["malachite_hall"]
     assert "duma_march" in complete("chronicle sources ", tmp_path)
+
+
+CLASSROOM = ROOT / "tests" / "fixtures" / "classroom"
+# every command that writes a document to -o FILE (engine.base.durable.write_output)
+WRITERS = {
+    "report": ["report", str(CLASSROOM / "class"), "--scenarios", str(CLASSROOM)],
+    "export worksheet": ["export", "worksheet", str(CLASSROOM / "lesson")],
+    "export html": ["export", "html", str(CLASSROOM / "lesson")],
+    "map": ["map", str(CLASSROOM / "lesson"), "--format", "mermaid"],
+    "timeline": ["timeline", str(ROOT / "scenarios" / "duma_march")],
+    "schema": ["schema"],
+}
+
+
+@pytest.mark.parametrize("command", list(WRITERS))
+def test_every_document_writer_writes_the_file_or_says_why_not(command: str, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    args = WRITERS[command]
+    assert main(args) == 0
+    shown = capsys.readouterr().out
+    target = tmp_path / "out.txt"
+    assert main([*args, "-o", str(target)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and f"wrote {target}" in captured.err
+    assert target.read_text(encoding="utf-8") == shown  # the same document the screen shows
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temporary file left
+    missing = tmp_path / "no such folder" / "out.txt"
+    assert main([*args, "-o", str(missing)]) == 1  # a message, never a traceback
+    err = capsys.readouterr().err
+    assert f"chronicle {command.split()[0]}: cannot write {missing}" in err and "Traceback" not in err

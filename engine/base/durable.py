@@ -2,7 +2,9 @@
 
 `write_atomic` writes a temporary file in the target's folder, flushes and fsyncs it, replaces
 the target with `os.replace` and fsyncs the folder: after a crash at any moment the target is
-either its old or its new version, never a mix, never missing. Temporary files are named
+either its old or its new version, never a mix, never missing. `write_output` is what every
+command that writes a document (`-o FILE`) uses: the screen, or the file written atomically, and
+a message naming the file when it cannot be written. Temporary files are named
 ``.chronicle-<pid>-<random>.tmp`` so that `clean_temp` can remove the ones a killed process
 left behind. `read_capped` reads a regular file up to a size limit checked before reading.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -53,6 +56,23 @@ def write_durable(path: Path, data: bytes) -> None:
         with suppress(OSError):
             os.unlink(path)
         raise
+
+
+def write_output(text: str, output: str | os.PathLike[str] | None, who: str = "chronicle") -> int:
+    """Print `text`, or write it to the file `output` atomically (never half a file, never a
+    traceback): 0 on success; 1, with a message from `who` naming the file, when it cannot be written."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return 0
+    path = Path(output)
+    try:
+        write_atomic(path, text.encode("utf-8"))
+    except OSError as exc:
+        print(f"{who}: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
 
 
 def fsync_dir(folder: Path) -> None:

@@ -44,9 +44,9 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def _html(args: argparse.Namespace) -> int:
+    from engine.base.durable import write_output
     from engine.build.loader import list_scenarios, load_story
     from engine.classroom.player import player_page
-    from engine.commands.report import write_output
 
     if bool(args.all) == bool(args.scenario):
         print("chronicle export html: give one scenario, or --all for every scenario", file=sys.stderr)
@@ -63,7 +63,7 @@ def _html(args: argparse.Namespace) -> int:
     if not stories:
         print("chronicle export html: there is no scenario to export", file=sys.stderr)
         return 1
-    return write_output(player_page(stories, _record()), args.output)
+    return write_output(player_page(stories, _record()), args.output, "chronicle export")
 
 
 def _record(folder: str = "") -> Record | None:
@@ -78,10 +78,10 @@ def _record(folder: str = "") -> Record | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.base.durable import write_output
     from engine.classroom.export import guide_document, transcript_document, worksheet_document
     from engine.classroom.formats import render_document
     from engine.classroom.report import load_scenario
-    from engine.commands.report import write_output
     from engine.format.schema import ID
 
     if args.what == "html":
@@ -122,4 +122,4 @@ def run(args: argparse.Namespace) -> int:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)
         return 1
-    return write_output(render_document(doc, args.format), args.output)
+    return write_output(render_document(doc, args.format), args.output, "chronicle export")

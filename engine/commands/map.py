@@ -38,14 +38,6 @@ def run(args: argparse.Namespace) -> int:
     except GraphvizFailed as exc:
         print(f"chronicle map: Graphviz failed: {exc}", file=sys.stderr)
         return 1
-    if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8") as f:
-                f.write(text)
-        except OSError as exc:
-            print(f"chronicle map: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-            return 1
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return 0
+    from engine.base.durable import write_output
+
+    return write_output(text, args.output, "chronicle map")

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from engine.base.diagnostics import ChronicleError
+from engine.base.durable import write_output
 from engine.base.sanitize import json_text
 from engine.build.loader import find_scenario, is_scenario
 from engine.commands._load import story_or_none
@@ -80,19 +81,14 @@ def _story_for(plan: Plan, plan_path: Path, cache: dict[str, Story | None], give
 
 
 def _write(text: str, target: Path | None) -> bool:
-    if target is None:
-        sys.stdout.write(text)
-        return True
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
-    except OSError as exc:
-        print(f"chronicle replay: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
-        return False
-    print(f"wrote {target}", file=sys.stderr)
-    return True
+    """The plan printed, or written to `target` (its folder made if need be)."""
+    if target is not None:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            print(f"chronicle replay: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+            return False
+    return write_output(text, target, "chronicle replay") == 0
 
 
 def _bless_file(args: argparse.Namespace) -> int:

@@ -4,11 +4,10 @@ class report, one section per scenario played."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
 from engine.base.diagnostics import ChronicleError
+from engine.base.durable import write_output
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -26,28 +25,6 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="the folder holding the scenario (default: the scenarios folder)")
     p.add_argument("--scenario", metavar="ID",
                    help="report on this scenario only (default: every scenario played, one section each)")
-
-
-def write_output(text: str, output: str | None) -> int:
-    """Print, or write to a file (atomically); 0 on success, 1 with a message on failure."""
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return 0
-    path = Path(output)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-        print(f"chronicle: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    print(f"wrote {path}", file=sys.stderr)
-    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,4 +63,4 @@ def run(args: argparse.Namespace) -> int:
         raw(sys.stdout).write(text)
         raw(sys.stdout).flush()
         return 0
-    return write_output(text, args.output)
+    return write_output(text, args.output, "chronicle report")

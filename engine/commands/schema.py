@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from engine.base.durable import write_output
 from engine.format.schema import SCHEMA_NAME, schema_text, write_schema
 
 
@@ -30,11 +31,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"chronicle schema: {folder} is not a folder", file=sys.stderr)
                 return 1
             print(f"wrote {write_schema(folder)}")
-        elif args.output:
-            with open(args.output, "w", encoding="utf-8") as f:
-                f.write(text)
         else:
-            print(text, end="")
+            return write_output(text, args.output, "chronicle schema")
     except OSError as exc:
         print(f"chronicle schema: cannot write: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -58,12 +58,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
     whole = timeline(stories)
     text = RENDER[args.format](whole.between(args.start, args.end), whole)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
-    return 0
+    from engine.base.durable import write_output
+
+    return write_output(text, args.output, "chronicle timeline")
 
 
 # --- the pieces, in plain words --------------------------------------------------------------
