@@ -1,6 +1,7 @@
-"""Shared fixtures: the story a test module works on, scratch copies, the forked helper, printing to PDF.
+"""Shared fixtures: the story a test module works on, scratch copies, the forked helper.
 
-Plain helpers (the CLI in-process, a real game in a child process, paths) are in `tests/helpers.py`.
+Plain helpers (the CLI in-process, a real game in a child process, paths, the quote checker in
+../shared, printing to PDF) are in `tests/helpers.py`.
 """
 
 from __future__ import annotations
@@ -33,20 +34,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 from engine.build.loader import load_story  # noqa: E402  (after CHRONICLE_CACHE is set)
 from engine.core.model import Story  # noqa: E402
-from tests.helpers import FIXTURES, ROOT, SCENARIOS  # noqa: E402,F401  (re-exported for older imports)
-
-VERIFY_QUOTES = ROOT.parent / "shared" / "tools" / "verify_quotes.py"
-
-
-def verify_quotes_tool() -> Path:
-    """The independent quote checker in ../shared/tools. Outside CI a missing copy skips the test that needs it;
-    in CI (CI set) it fails with what is missing, so a check can never silently not run."""
-    if not VERIFY_QUOTES.exists():
-        message = f"{VERIFY_QUOTES} is missing: the shared folder must sit beside the project"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return VERIFY_QUOTES
+from tests.helpers import FIXTURES  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -81,22 +69,3 @@ def forked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(os, "fork", fork)
     return pids
-
-
-def pdf_pages(tmp_path: Path, html: str, limit: int) -> None:
-    """Print the page to PDF with a headless Chromium (where there is one) and count the A4 pages."""
-    import re
-    import shutil
-    import subprocess
-
-    browser = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
-    if browser is None:
-        pytest.skip("no headless Chromium on this machine to print the page with")
-    src, pdf = tmp_path / "page.html", tmp_path / "page.pdf"
-    src.write_text(html, encoding="utf-8")
-    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                    f"--print-to-pdf={pdf}", src.as_uri()], capture_output=True, timeout=120, check=False)
-    if not pdf.exists():
-        pytest.skip(f"{browser} could not print to PDF here")
-    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
-    assert 1 <= pages <= limit, f"{pages} pages"

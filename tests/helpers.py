@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: the CLI in-process, and a real game in a child process.
+"""Helpers shared by the tests: the CLI in-process, a real game in a child process, paths, the quote
+checker in ../shared (`verify_quotes_tool`) and printing a page to PDF (`pdf_pages`).
 
 Fixtures live in `tests/conftest.py`; plain functions and classes that several test modules
 use live here, once.
@@ -172,3 +173,41 @@ def ours_tour(tmp_path: Path) -> Path:
     night.write_text(text.replace("  surrender:\n", "  surrender:\n    invented: the surrender and its aftermath\n", 1),
                      encoding="utf-8")
     return home
+
+
+def in_ci() -> bool:
+    """True in CI: CI set to anything but empty, 0, false or no."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+VERIFY_QUOTES = ROOT.parent / "shared" / "tools" / "verify_quotes.py"
+
+
+def verify_quotes_tool() -> Path:
+    """The independent quote checker in ../shared/tools. Outside CI a missing copy skips the test that needs it;
+    in CI (`in_ci`) it fails with what is missing, so a check can never silently not run."""
+    if not VERIFY_QUOTES.exists():
+        message = f"{VERIFY_QUOTES} is missing: the shared folder must sit beside the project"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return VERIFY_QUOTES
+
+
+def pdf_pages(tmp_path: Path, html: str, limit: int) -> None:
+    """Print the page to PDF with a headless Chromium (where there is one) and count the A4 pages."""
+    import re
+    import shutil
+    import subprocess
+
+    browser = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
+    if browser is None:
+        pytest.skip("no headless Chromium on this machine to print the page with")
+    src, pdf = tmp_path / "page.html", tmp_path / "page.pdf"
+    src.write_text(html, encoding="utf-8")
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", src.as_uri()], capture_output=True, timeout=120, check=False)
+    if not pdf.exists():
+        pytest.skip(f"{browser} could not print to PDF here")
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
+    assert 1 <= pages <= limit, f"{pages} pages"

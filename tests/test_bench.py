@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.bench.benchmark import Figure, format_figure
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 EXPECTED = [
     "cold load, 100 scenes", "cached load, 100 scenes", "cold load, 1,000 scenes", "cached load, 1,000 scenes",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 # (file, line, column, severity, code, words of the message or hint)
 EXPECTED = [

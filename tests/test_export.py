@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine.classroom.document import Bullets, Document, Para, Quote, Table, md, to_markdown
-from tests.conftest import pdf_pages
-from tests.helpers import ROOT, run_cli
+from tests.helpers import ROOT, pdf_pages, run_cli
 
 CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
 CLASS = CLASSROOM / "class"

@@ -14,8 +14,7 @@ from engine.build.compiler import analyze
 from engine.build.loader import list_scenarios, load_story
 from engine.record.sources import load_record
 from engine.tools.grounding import GroundingReport, ScenarioGrounding, ground, ground_scenario
-from tests.conftest import verify_quotes_tool
-from tests.helpers import ROOT
+from tests.helpers import ROOT, verify_quotes_tool
 
 FIX = ROOT / "tests" / "fixtures" / "grounding"
 FIXED_KEYS = ["id", "scenes", "scenes_cited", "citations", "citations_verified",

@@ -19,7 +19,7 @@ from engine.base.diagnostics import did_you_mean
 from engine.build import compiler
 from engine.build.compiler import analyze
 from engine.tools.lint import lint
-from tests.conftest import SCENARIOS
+from tests.helpers import SCENARIOS
 
 
 def everything(folder: Path, memo: dict[Any, Any] | None = None,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from engine.base.paths import scenario_files
 from engine.editor.index import ScenarioIndex, expression_names, index_file, template_names
-from tests.conftest import SCENARIOS
+from tests.helpers import SCENARIOS
 
 P = Path("scenes/x.yaml")
 

@@ -14,9 +14,8 @@ import pytest
 from engine.base import paths
 from engine.build.loader import find_scenario, resolve_scenarios, search
 from engine.cli import main
-from tests.helpers import ROOT
+from tests.helpers import FIXTURES, ROOT
 
-FIXTURES = ROOT / "tests" / "fixtures"
 SHIPPED = sorted(p.name for p in (ROOT / "scenarios").iterdir() if (p / "scenario.yaml").is_file())
 
 

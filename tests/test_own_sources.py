@@ -14,7 +14,7 @@ from engine.build.compiler import compile_folder
 from engine.build.loader import load_story
 from engine.cli import main
 from engine.play.pages import citation_blocks
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 DIARY = """The Diary of a Clerk
 

@@ -31,9 +31,7 @@ from engine.core.model import State, Story
 from engine.expressions.language import ExprError, VarSpec, parse_condition, parse_effects
 from engine.format import safeyaml
 from engine.saves.store import SaveStore
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
+from tests.helpers import FIXTURES, ROOT
 
 
 def examples(normal: int) -> int:

@@ -18,8 +18,7 @@ from engine.classroom.report import build_report, collect, render_report
 from engine.core import machine
 from engine.core.model import Game, Story
 from engine.saves.transcript import Transcript
-from tests.conftest import pdf_pages
-from tests.helpers import ROOT, GameProcess, run_cli
+from tests.helpers import ROOT, GameProcess, pdf_pages, run_cli
 
 CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
 CLASS = CLASSROOM / "class"

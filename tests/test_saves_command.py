@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
 from engine.core import machine
 from engine.core.model import Story
 from engine.saves.store import SaveStore
-from tests.helpers import ROOT
+from tests.helpers import FIXTURES, ROOT, run_cli
 
-FIXTURES = Path(__file__).parent / "fixtures" / "saves"
-STORY = FIXTURES / "vigil"
+SAVE_FIXTURES = FIXTURES / "saves"
+STORY = SAVE_FIXTURES / "vigil"
 
 
 @pytest.fixture
@@ -30,13 +29,11 @@ def folder(tmp_path: Path, story: Story) -> Path:
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["saves", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(capsys, "saves", *args)
 
 
 def test_list_json(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
-    code, out, _ = run(capsys, "list", "--json", "--saves", str(folder), "--root", str(FIXTURES))
+    code, out, _ = run(capsys, "list", "--json", "--saves", str(folder), "--root", str(SAVE_FIXTURES))
     assert code == 0
     rows = json.loads(out)
     assert [r["slot"] for r in rows] == ["late", "early"]
@@ -49,7 +46,7 @@ def test_list_json(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
 def test_list_json_reports_slots_that_no_longer_fit(capsys: pytest.CaptureFixture[str], folder: Path,
                                                      tmp_path: Path) -> None:
     root = tmp_path / "scenarios"
-    shutil.copytree(FIXTURES / "vigil", root / "vigil")
+    shutil.copytree(SAVE_FIXTURES / "vigil", root / "vigil")
     scenes = root / "vigil" / "scenes" / "night.yaml"
     scenes.write_text(scenes.read_text().replace("      - id: pace\n", "      - id: walk\n"))
     (folder / "junk.save.json").write_bytes(b"\x00\x01")
@@ -71,9 +68,9 @@ def test_list_unknown_scenario_is_not_checked(capsys: pytest.CaptureFixture[str]
 
 
 def test_show(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
-    code, out, _ = run(capsys, "show", "late", "--saves", str(folder), "--root", str(FIXTURES))
+    code, out, _ = run(capsys, "show", "late", "--saves", str(folder), "--root", str(SAVE_FIXTURES))
     assert code == 0 and "After midnight" in out and "Fits:       yes" in out
-    code, out, _ = run(capsys, "show", "late", "--json", "--saves", str(folder), "--root", str(FIXTURES))
+    code, out, _ = run(capsys, "show", "late", "--json", "--saves", str(folder), "--root", str(SAVE_FIXTURES))
     item = json.loads(out)
     assert item["choices"] == ["hall.ignore"] and item["variables"]["resolve"] == 6
 
@@ -95,7 +92,7 @@ def test_delete_export_import(capsys: pytest.CaptureFixture[str], folder: Path, 
     code, _, err = run(capsys, "import", str(out_dir / "late.save.json"), "--saves", str(folder))
     assert code == 1 and "cannot be checked" in err and "--unchecked" in err  # vigil is not in scenarios/
     code, out, _ = run(capsys, "import", str(out_dir / "late.save.json"), "--saves", str(folder),
-                       "--root", str(FIXTURES))
+                       "--root", str(SAVE_FIXTURES))
     assert code == 0 and '"late"' in out
     code, out, _ = run(capsys, "import", str(out_dir / "late.save.json"), "--as", "copy", "--saves", str(folder),
                        "--unchecked")
@@ -128,7 +125,7 @@ def test_import_of_hostile_files(capsys: pytest.CaptureFixture[str], folder: Pat
 
 
 def test_real_command_with_environment_variable(folder: Path) -> None:
-    env = dict(os.environ, CHRONICLE_SAVES=str(folder), CHRONICLE_SCENARIOS=str(FIXTURES))
+    env = dict(os.environ, CHRONICLE_SAVES=str(folder), CHRONICLE_SCENARIOS=str(SAVE_FIXTURES))
     proc = subprocess.run([sys.executable, "-m", "engine", "saves", "list", "--json"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -13,8 +13,7 @@ from engine.build.compiler import analyze
 from engine.build.loader import list_scenarios, load_story
 from engine.core import machine
 from engine.core.model import State, Story
-from tests.conftest import verify_quotes_tool
-from tests.helpers import ROOT
+from tests.helpers import ROOT, verify_quotes_tool
 
 SHIPPED = [p.name for p in list_scenarios(ROOT / "scenarios")]
 FLAGSHIPS = ["malachite_hall", "duma_march"]

@@ -15,7 +15,7 @@ import pytest
 
 from engine.build.compiler import analyze
 from engine.editor.client import Client, ServerError
-from tests.conftest import ROOT, SCENARIOS
+from tests.helpers import ROOT, SCENARIOS
 
 
 @pytest.fixture

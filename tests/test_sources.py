@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 
 from engine.base.diagnostics import ChronicleError
 from engine.record.sources import Match, Record, _normalize_mapped, load_record, normalize
-from tests.conftest import verify_quotes_tool
-from tests.helpers import ROOT
+from tests.helpers import ROOT, verify_quotes_tool
 
 SEEDS = ROOT / "seeds"
 SHARED_SEEDS = ROOT.parent / "shared" / "seeds"

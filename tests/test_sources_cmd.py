@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.build.loader import list_scenarios
-from engine.cli import main
-from tests.helpers import ROOT
+from tests.helpers import ROOT, run_cli
 
 FIX = ROOT / "tests" / "fixtures" / "grounding"
 GROUNDED, GAPS, BROKEN = (str(FIX / n) for n in ("grounded", "gaps", "broken"))
@@ -23,9 +22,7 @@ SEED_FILES = ["000_d121491ab6d0240a.txt", "001_dbf6c7e2ff3efd3a.txt", "002_eb6aa
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["sources", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(capsys, "sources", *args)
 
 
 def test_json_has_exactly_the_promised_shape(capsys: pytest.CaptureFixture[str]) -> None:

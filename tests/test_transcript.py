@@ -15,8 +15,8 @@ from engine import ENGINE_VERSION
 from engine.core import machine
 from engine.core.model import State, Story
 from engine.saves.transcript import MAX_FILE, MAX_LINE, Transcript, file_slug, find_transcripts, read_transcript
+from tests.helpers import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STORY = FIXTURES / "mini"
 
 T0 = datetime(2024, 3, 5, 10, 15, 0, tzinfo=timezone(timedelta(hours=3)))

@@ -18,7 +18,8 @@ import pexpect  # type: ignore[import-untyped]
 import pytest
 from vtscreen import Screen
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 PLAY = ROOT / "tests" / "fixtures" / "play"
 DOWN, ESC, CTRL_C, PGDN, PGUP = "\x1b[B", "\x1b", "\x03", "\x1b[6~", "\x1b[5~"
 F1, F2, F6 = "\x1bOP", "\x1bOQ", "\x1b[17~"

@@ -11,7 +11,7 @@ import pytest
 from engine.build.loader import load_story
 from engine.core import machine
 from engine.play.watch import Watcher, carry_over
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 
 @pytest.fixture

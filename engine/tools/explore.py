@@ -8,7 +8,7 @@ reached from and the choice taken, so every path it reports is a shortest one.
 The step is not computed here. It is the machine's (`engine.core.machine.allows`, `effect` and
 `visit`, of which `machine.transition` is made), taken through the step table of
 `engine.tools.step_tables`: a state is one int key of a `Walk` (scene number, variables and visit
-counts interned), and `search` reads the table's memos inline, as `Walk.successors` does, calling
+counts interned), and `breadth_first` reads the table's memos inline, as `Walk.successors` does, calling
 the walk's functions (which ask the machine) whenever a memo misses; `tests/test_step_tables.py`
 checks it against `machine.choose`. Per state nothing is allocated but the key (and the new
 variable and visit tuples the machine makes): parents, choices and successor lists live in flat
