@@ -344,6 +344,25 @@ def test_visited_and_visits() -> None:
     assert fn(BASE, (0, 1, 0, 0, 0, 0)) is False
 
 
+@pytest.mark.parametrize("op", ["==", "!=", "<", "<=", ">", ">="])
+def test_the_compilers_fast_paths_give_what_the_builtin_rows_give(op: str) -> None:
+    """`not visited(...)` and `visits(...) OP constant` compile to fast paths; each must answer as
+    the built-in's own row (`engine.expressions.builtins.BUILTINS`) compiled the general way."""
+    import operator
+
+    from engine.expressions.builtins import BUILTINS
+
+    compare = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+               ">=": operator.ge}[op]
+    visited, visits = BUILTINS["visited"].compile(1), BUILTINS["visits"].compile(1)
+    for count in range(5):
+        counts = (0, count, 0)
+        assert check("not visited('ultimatum')", visits=counts) is (not visited(BASE, counts))
+        for c in range(-1, 5):
+            assert check(f"visits('ultimatum') {op} {c}", visits=counts) is compare(visits(BASE, counts), c)
+            assert check(f"{c} {op} visits('ultimatum')", visits=counts) is compare(c, visits(BASE, counts))
+
+
 def test_bind_requires_every_scene() -> None:
     c = cond("visited('ultimatum')")
     with pytest.raises(ValueError, match="ultimatum"):
