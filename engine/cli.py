@@ -104,6 +104,10 @@ def _main(argv: Sequence[str] | None) -> int:
         ns = parser.parse_args(args[1:])
     except SystemExit as exc:  # argparse: 2 on usage errors, 0 for --help
         return int(exc.code or 0)
+    if hasattr(ns, "format_offered"):  # --format not given: from -o's file name, else the default
+        from engine.classroom.formats import settle_format
+
+        settle_format(ns)
     try:
         return int(module.run(ns))
     except KeyboardInterrupt:

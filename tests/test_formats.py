@@ -39,6 +39,13 @@ def test_every_format_option_offers_formats_of_the_map() -> None:
         assert choices and set(choices) <= set(FORMATS), f"chronicle {command}: {choices}"
 
 
+def test_no_command_makes_its_own_format_option() -> None:
+    engine = Path(__file__).resolve().parent.parent / "engine"
+    makers = [p.relative_to(engine).as_posix() for p in engine.rglob("*.py") if '"--format"' in p.read_text("utf-8")]
+    assert makers == ["classroom/formats.py"], "make --format with engine.classroom.formats.format_option"
+    assert format_choices()["check"] == ("text", "json")
+
+
 def test_every_command_that_writes_documents_offers_every_document_format() -> None:
     found = format_choices()
     assert document_formats() == ("md", "html")
@@ -49,7 +56,8 @@ def test_every_command_that_writes_documents_offers_every_document_format() -> N
 
 def test_rows_are_well_formed() -> None:
     for name, row in FORMATS.items():
-        assert row.name == name and row.suffix.startswith(".") and "/" in row.media_type
+        assert row.name == name and row.suffix.startswith(".") and row.suffix == row.suffix.lower()
+    assert len({row.suffix for row in FORMATS.values()}) == len(FORMATS)  # a file name picks one format
 
 
 def test_render_document_in_each_format_and_refuse_others() -> None:
@@ -67,10 +75,33 @@ def test_a_new_document_format_is_one_row(monkeypatch: pytest.MonkeyPatch, capsy
     def plain(doc: Document) -> str:
         return f"PLAIN {doc.title} ({len(doc.blocks)} blocks)\n"
 
-    monkeypatch.setitem(FORMATS, "plain", OutputFormat("plain", ".txt", "text/plain", plain))
+    monkeypatch.setitem(FORMATS, "plain", OutputFormat("plain", ".plain", plain))
     assert main(["export", "worksheet", "malachite_hall", "--format", "plain"]) == 0
     assert capsys.readouterr().out.startswith("PLAIN ")
     got = collect([CLASSROOM / "class"], scenarios=CLASSROOM)
     report = build_report(got.story, got.playthroughs, got.skipped)
     assert render_all([report], "plain").startswith("PLAIN Class report")
     assert "plain" in format_choices()["report"]
+
+
+@pytest.mark.parametrize(("command", "name", "wanted"), [
+    (["report", str(CLASSROOM / "class"), "--scenarios", str(CLASSROOM)], "class.html", "html"),
+    (["report", str(CLASSROOM / "class"), "--scenarios", str(CLASSROOM)], "class.CSV", "csv"),
+    (["report", str(CLASSROOM / "class"), "--scenarios", str(CLASSROOM)], "class.report", "text"),  # the default
+    (["export", "worksheet", str(CLASSROOM / "lesson")], "sheet.html", "html"),
+    (["export", "worksheet", str(CLASSROOM / "lesson")], "sheet.txt", "md"),  # not offered: the default
+    (["map", str(CLASSROOM / "lesson")], "map.dot", "dot"),
+    (["timeline", str(CLASSROOM / "lesson")], "night.md", "md"),
+])
+def test_without_format_the_output_file_name_chooses(command: list[str], name: str, wanted: str, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*command, "--format", wanted]) == 0
+    expected = capsys.readouterr().out
+    assert main([*command, "-o", str(tmp_path / name)]) == 0
+    assert (tmp_path / name).read_text(encoding="utf-8") == expected
+
+
+def test_a_format_given_wins_over_the_file_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["report", str(CLASSROOM / "class"), "--scenarios", str(CLASSROOM)]
+    assert main([*args, "--format", "md", "-o", str(tmp_path / "class.html")]) == 0
+    assert (tmp_path / "class.html").read_text(encoding="utf-8").startswith("# Class report")

@@ -1,7 +1,8 @@
 """The one map of output formats: every command that writes documents reads its `--format` here.
 
-A row names a format as `--format` takes it, with its file suffix, its media type and, for the
-formats the document model renders (`engine.classroom.document`), the renderer. A command offers
+A row names a format as `--format` takes it, with its file suffix (a command given `-o FILE` and
+no `--format` writes the format FILE's name ends in) and, for the formats the document model
+renders (`engine.classroom.document`), the renderer. A command offers
 a list of these names (its `--format` choices, made by `format_option`) and dispatches on them:
 the exports and the class report render their documents with `render_document` in every format
 of `document_formats()`, so a new row with a renderer is offered by all of them at once; formats
@@ -14,31 +15,31 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from engine.classroom.document import Document, to_html, to_markdown
 
-__all__ = ["FORMATS", "OutputFormat", "document_formats", "format_option", "render_document"]
+__all__ = ["FORMATS", "OutputFormat", "document_formats", "format_option", "render_document", "settle_format"]
 
 
 @dataclass(frozen=True)
 class OutputFormat:
-    """One output format: its `--format` name, file suffix, media type, and how a document renders in it."""
+    """One output format: its `--format` name, file suffix, and how a document renders in it."""
 
     name: str
-    suffix: str
-    media_type: str
+    suffix: str  # what a file in this format is named with (`-o FILE` without --format picks the format)
     document: Callable[[Document], str] | None = None  # the document model in this format (None: not a document)
 
 
 FORMATS: dict[str, OutputFormat] = {f.name: f for f in (
-    OutputFormat("text", ".txt", "text/plain"),
-    OutputFormat("md", ".md", "text/markdown", to_markdown),
-    OutputFormat("html", ".html", "text/html", to_html),
-    OutputFormat("json", ".json", "application/json"),
-    OutputFormat("csv", ".csv", "text/csv"),
-    OutputFormat("mermaid", ".mmd", "text/vnd.mermaid"),
-    OutputFormat("dot", ".dot", "text/vnd.graphviz"),
-    OutputFormat("svg", ".svg", "image/svg+xml"),
+    OutputFormat("text", ".txt"),
+    OutputFormat("md", ".md", to_markdown),
+    OutputFormat("html", ".html", to_html),
+    OutputFormat("json", ".json"),
+    OutputFormat("csv", ".csv"),
+    OutputFormat("mermaid", ".mmd"),
+    OutputFormat("dot", ".dot"),
+    OutputFormat("svg", ".svg"),
 )}
 
 
@@ -56,9 +57,27 @@ def render_document(doc: Document, fmt: str) -> str:
 
 
 def format_option(parser: argparse.ArgumentParser, names: Sequence[str], default: str,
-                  help: str | None = None) -> None:
-    """The command's `--format` option: `names` (each a row of `FORMATS`) as its choices."""
+                  help: str | None = None, *, by_output: bool = True) -> None:
+    """The command's `--format` option: `names` (each a row of `FORMATS`) as its choices. Not
+    given, it is settled after parsing (`settle_format`): with `by_output` (a command with `-o FILE`),
+    the format whose suffix FILE's name ends in, when the command offers it; else `default`."""
     unknown = [n for n in names if n not in FORMATS]
     if unknown or default not in names:
         raise ValueError(f"formats not in engine.classroom.formats.FORMATS: {unknown or [default]}")
-    parser.add_argument("--format", choices=tuple(names), default=default, help=help)
+    said = f"default: {default}" + (", or the one the -o file's name ends in, such as .html" if by_output else "")
+    parser.add_argument("--format", choices=tuple(names), default=None,
+                        help=f"{help or ', '.join(names)} ({said})")
+    parser.set_defaults(format_offered=(tuple(names), default))
+
+
+def settle_format(args: argparse.Namespace) -> None:
+    """`args.format` after parsing a command made with `format_option`: as given; else the one the
+    `-o` file's suffix names (`report -o class.html` writes HTML), when the command offers it; else
+    the command's default."""
+    offered = getattr(args, "format_offered", None)
+    if offered is None or getattr(args, "format", None) is not None:
+        return
+    names, default = offered
+    output = getattr(args, "output", None)
+    suffix = PurePath(output).suffix.lower() if isinstance(output, str) else ""
+    args.format = next((n for n in names if suffix and FORMATS[n].suffix == suffix), default)

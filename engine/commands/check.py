@@ -15,7 +15,9 @@ from engine.core.model import Story
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", help="scenario folders or ids (default: all of scenarios/)")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    from engine.classroom.formats import format_option
+
+    format_option(p, ("text", "json"), "text", help="text (one line a problem) or json", by_output=False)
     p.add_argument("--codes", action="store_true", help="list every diagnostic code and exit")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
 

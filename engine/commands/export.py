@@ -22,9 +22,7 @@ if TYPE_CHECKING:
 def configure(p: argparse.ArgumentParser) -> None:
     from engine.classroom.formats import document_formats, format_option
 
-    first, *others = document_formats()
-    formats_help = f"{first} (default) or {', '.join(others)}" if len(others) == 1 else \
-        f"{first} (default), {', '.join(others[:-1])} or {others[-1]}"
+    first = document_formats()[0]
     sub = p.add_subparsers(dest="what", required=True, metavar="transcript|worksheet|guide|html")
     t = sub.add_parser("transcript", help="one student's playthrough, with citations and debrief")
     t.add_argument("file", help="a transcript (.jsonl) from saves/transcripts/")
@@ -34,7 +32,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     g = sub.add_parser("guide", help="the teacher's guide: note, times, decisions and what happened, disputes")
     g.add_argument("scenario", help="a scenario id or folder")
     for q in (t, w, g):
-        format_option(q, document_formats(), first, formats_help)
+        format_option(q, document_formats(), first)
         q.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of the screen")
         q.add_argument("--scenarios", metavar="DIR", help="the folder holding the scenario")
     h = sub.add_parser("html", help="the game as one HTML file that plays offline in any browser")

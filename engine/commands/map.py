@@ -19,7 +19,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     from engine.classroom.formats import format_option
 
     format_option(p, tuple(RENDER), "mermaid",
-                  help="mermaid (renders on code-hosting sites; the default), dot, or svg (needs Graphviz)")
+                  help="mermaid (renders on code-hosting sites), dot, or svg (needs Graphviz)")
     p.add_argument("--group", choices=GROUPS, default="hour", help="group scenes by hour (default) or place")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of printing")
 

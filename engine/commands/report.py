@@ -16,7 +16,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="transcript files (.jsonl) or folders holding them (e.g. saves/transcripts)")
     format_option(p, ("text", *document_formats(), "json", "csv"), "text",
-                  help="text (tables for the terminal, the default), md, html (a self-contained page for the "
+                  help="text (tables for the terminal), md, html (a self-contained page for the "
                         "projector), json, or csv (one row per student, for a gradebook)")
     p.add_argument("--anonymize", action="store_true",
                    help="call the students Student 1, Student 2 ... and name no files (for projecting)")
