@@ -1,5 +1,7 @@
-"""No two engine modules define different things under one name: a public top-level class or
-function name means one thing across `engine/` (`from x import Plan` cannot be the wrong Plan)."""
+"""No two engine modules define different things under one name: a public top-level class,
+function or type alias means one thing across `engine/` (`from x import Plan` cannot be the wrong
+Plan). Constants in capitals (a module's limits, format number, table of codes) are settings of
+their module, read through it (`savefile.MAX_DEPTH`), and may repeat; type variables may too."""
 
 from __future__ import annotations
 
@@ -18,10 +20,19 @@ CONVENTIONS = {
 
 
 def public_definitions(source: str) -> list[tuple[str, int]]:
-    """The public classes and functions a module defines at its top level, with their lines."""
-    return [(node.name, node.lineno) for node in ast.parse(source).body
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-            and not node.name.startswith("_")]
+    """The public classes, functions and type aliases (or other names bound at the top level, but
+    constants in capitals and type variables) a module defines, with their lines."""
+    found = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.append((node.name, node.lineno))
+        elif isinstance(node, ast.Assign | ast.AnnAssign):  # Python 3.11: no `type X = ...` statement yet
+            value = node.value
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "TypeVar":
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            found += [(t.id, node.lineno) for t in targets if isinstance(t, ast.Name) and not t.id.isupper()]
+    return [(name, line) for name, line in found if not name.startswith("_")]
 
 
 def clashes(sources: dict[str, str]) -> dict[str, list[str]]:
@@ -49,3 +60,6 @@ def test_the_check_catches_a_clash() -> None:
                "engine/c.py": "def _private() -> None:\n    pass\ndef run() -> None:\n    pass\n",
                "engine/d.py": "def _private() -> None:\n    pass\ndef run() -> None:\n    pass\n"}
     assert clashes(sources) == {"Plan": ["engine/a.py:1", "engine/b.py:1"]}
+    aliases = {"engine/a.py": "Mark = tuple[int, int]\nLIMIT = 3\nT = TypeVar('T')\n",
+               "engine/b.py": "Mark: TypeAlias = str\nLIMIT = 4\nT = TypeVar('T')\n"}
+    assert clashes(aliases) == {"Mark": ["engine/a.py:1", "engine/b.py:1"]}

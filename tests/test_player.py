@@ -48,7 +48,7 @@ class XorShift:
         return x
 
 
-def _blocks(blocks: list[pages.Block]) -> list[list[Any]]:
+def _blocks(blocks: list[pages.PageBlock]) -> list[list[Any]]:
     return [[b.kind, b.text, b.number, b.extra, b.after, b.level] for b in blocks]
 
 

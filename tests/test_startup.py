@@ -25,7 +25,7 @@ from engine.expressions.builtins import Builtin
 from engine.expressions.language import Condition, Effect, Value, VarSpec, _Node, _Stmt
 from engine.expressions.template import Arm, Template
 from engine.play.launch import LaunchPlan, Opening
-from engine.play.pages import Block
+from engine.play.pages import PageBlock
 from engine.play.session import Reply, _Pending
 from engine.saves.savefile import SaveData
 from engine.saves.store import Loaded, SlotInfo
@@ -128,7 +128,7 @@ OLD: list[tuple[type, bool, list[tuple[str, Any]]]] = [
                       ("saved_at", M), ("path", M), ("scene", M), ("variables", M), ("visits", M), ("clock", M),
                       ("title", ""), ("scene_title", ""), ("place", ""), ("clock_text", ""), ("game_id", ""),
                       ("seed", None), ("chapter", None)]),
-    (Block, True, [("kind", M), ("text", ""), ("number", None), ("extra", ""), ("after", ""), ("level", 0),
+    (PageBlock, True, [("kind", M), ("text", ""), ("number", None), ("extra", ""), ("after", ""), ("level", 0),
                    ("marks", ())]),
     # the model (each was frozen and slotted but Story)
     (Citation, True, [("source", M), ("quote", M), ("note", ""), ("found", None), ("corrected", ())]),

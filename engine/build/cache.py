@@ -136,7 +136,7 @@ def seeds_digest(seeds_dir: Path | None = None) -> bytes:
 
 
 def sources_digest(folder: Path, seeds_dir: Path | None = None) -> bytes:
-    """`seeds_digest`, and the scenario's own source texts (`engine.record.sources.own_source_dirs`)."""
+    """`seeds_digest`, and the scenario's own source texts (`engine.base.paths.own_source_dirs`)."""
     h = hashlib.blake2b(seeds_digest(seeds_dir), digest_size=32)
     for d in paths.own_source_dirs(folder):
         h.update(str(d).encode() + b"\0")

@@ -268,12 +268,11 @@ def _read_doc(ck: _Checker, data: bytes, shown: str, kind: str, marks_depth: int
     return doc
 
 
-Mark = tuple[int, int]
 # what one scene file gives: its diagnostics as plain rows, each scene's id, key mark and IR, and
 # (when the file has no errors) its scenes packed
 # ... and, when the file cannot be parsed, the scene ids its text seems to hold (else None)
-FileResult = tuple[list[tuple[Any, ...]], list[tuple[str, Mark, dict[str, Any]]], list[tuple[tuple[str, ...], bytes]],
-                   list[str] | None]
+FileResult = tuple[list[tuple[Any, ...]], list[tuple[str, safeyaml.Mark, dict[str, Any]]],
+                   list[tuple[tuple[str, ...], bytes]], list[str] | None]
 _SCENE_KEY = re.compile(r"^  ([a-z][a-z0-9_]{0,63})\s*:", re.MULTILINE)
 
 
@@ -293,7 +292,7 @@ def _scene_file(job: tuple[str, bytes], ck0: _Checker, start_date: date | None, 
     """
     shown, data = job
     ck = _Checker(ck0.record, ck0.quote_memo, ck0.cited)  # its own diagnostics, the shared memos
-    found: list[tuple[str, Mark, dict[str, Any]]] = []
+    found: list[tuple[str, safeyaml.Mark, dict[str, Any]]] = []
     # a file kept to locate problems in later (an edited file in the language server) gets every mark at once
     doc = _read_doc(ck, data, shown, "sceneFile", 4 if docs is None else None)
     if doc is not None and docs is not None:

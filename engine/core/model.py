@@ -14,7 +14,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 from engine.base.valueclass import FrozenValueClass, set_field
 from engine.expressions.template import BoundTemplate
 
-Mark = Literal["historical", "counterfactual"]
+EndingMark = Literal["historical", "counterfactual"]
 ChoiceMark = Literal["historical", "counterfactual", "neutral"]  # neutral: no claim either way
 VISIT_CAP = 20  # visits() counts up to this many; keeps the state space finite
 Vars = tuple[object, ...]
@@ -81,11 +81,11 @@ class Ending(FrozenValueClass):
     """How a scene that ends the game ends it."""
 
     __match_args__ = __slots__ = ("kind", "epilogue", "debrief")
-    kind: Mark
+    kind: EndingMark
     epilogue: str
     debrief: str
 
-    def __init__(self, kind: Mark, epilogue: str = "", debrief: str = "") -> None:
+    def __init__(self, kind: EndingMark, epilogue: str = "", debrief: str = "") -> None:
         set_field(self, "kind", kind)
         set_field(self, "epilogue", epilogue)
         set_field(self, "debrief", debrief)

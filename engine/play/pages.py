@@ -44,7 +44,7 @@ Kind = Literal[
 ]
 
 
-class Block(FrozenValueClass):
+class PageBlock(FrozenValueClass):
     """One piece of a page: its kind, its text and what goes with it.
 
     Written out rather than a dataclass, with the same `__init__`, `__repr__`, `__eq__`, `__hash__` and frozen-ness:
@@ -78,17 +78,17 @@ class Block(FrozenValueClass):
         set_field(self, "marks", marks)
 
 
-def block(kind: Kind, text: str = "", **kw: object) -> Block:
+def block(kind: Kind, text: str = "", **kw: object) -> PageBlock:
     """A block with its text cleaned (one-line kinds also lose their newlines)."""
     one_line = kind in ("header", "title", "heading", "choice", "closed", "hint", "ours")
     text = clean_line(text) if one_line else clean(text)
     for key in ("extra", "after"):
         if isinstance(kw.get(key), str):
             kw[key] = clean(str(kw[key]))
-    return Block(kind, text, **kw)  # type: ignore[arg-type]
+    return PageBlock(kind, text, **kw)  # type: ignore[arg-type]
 
 
-GAP = Block("gap")
+GAP = PageBlock("gap")
 
 # --- the pieces ----------------------------------------------------------------------------
 
@@ -133,7 +133,7 @@ def _paragraph_key(record: Record | None, match: Match | None) -> str | None:
     return f"{match.source} {record.place_in_text(match)}"
 
 
-def _shared_context(record: Record, matches: list[Match]) -> Block | None:
+def _shared_context(record: Record, matches: list[Match]) -> PageBlock | None:
     """One context block for several quotes from one paragraph, each of them marked."""
     import dataclasses
 
@@ -159,13 +159,13 @@ def _shared_context(record: Record, matches: list[Match]) -> Block | None:
     return block("context", before, extra=passage, after=after, marks=tuple(merged))
 
 
-def _at_level(b: Block, level: int) -> Block:
-    return Block(b.kind, b.text, b.number, b.extra, b.after, level, b.marks)
+def _at_level(b: PageBlock, level: int) -> PageBlock:
+    return PageBlock(b.kind, b.text, b.number, b.extra, b.after, level, b.marks)
 
 
 def citation_blocks(c: Citation | object, *, context: bool, level: int = 0,
                     together: list[Match] | None = None, repeat: bool = False,
-                    folder: str = "") -> list[Block]:
+                    folder: str = "") -> list[PageBlock]:
     """A cited passage: the quote, its place in the record, optionally its surroundings.
 
     `together`: every match of the page in this quote's paragraph; the paragraph is shown once,
@@ -176,7 +176,7 @@ def citation_blocks(c: Citation | object, *, context: bool, level: int = 0,
     record = _record(folder)
     match = _match(record, source, quote)
     where = source
-    out: list[Block] = []
+    out: list[PageBlock] = []
     if record is not None and match is not None:
         where = record.location(match)
     out.append(block("quote", quote, extra=where, level=level))
@@ -224,10 +224,10 @@ def changes(story: Story, before: State, after: State) -> str:
     return "; ".join(out[:6]) + ("; …" if len(out) > 6 else "")
 
 
-def scene_page(session: Session, note: str = "", previous: State | None = None) -> list[Block]:
+def scene_page(session: Session, note: str = "", previous: State | None = None) -> list[PageBlock]:
     story, state = session.story, session.state
     sc = machine.scene(story, state)
-    out: list[Block] = []
+    out: list[PageBlock] = []
     changed = changes(story, previous, state) if previous is not None else ""
     if note:
         out.append(block("note", note))
@@ -250,10 +250,10 @@ def scene_page(session: Session, note: str = "", previous: State | None = None) 
     return out
 
 
-def choice_blocks(session: Session) -> list[Block]:
+def choice_blocks(session: Session) -> list[PageBlock]:
     """The scene's choices: open ones numbered, closed ones with the author's reason."""
     story, state = session.story, session.state
-    out: list[Block] = []
+    out: list[PageBlock] = []
     for number, choice, reason in session.rows():
         if number is not None:
             out.append(block("choice", render(story, state, choice.text), number=number))
@@ -265,18 +265,18 @@ def choice_blocks(session: Session) -> list[Block]:
 OURS_LABEL = "Ours, not the record's"
 
 
-def ours_block(sc: Scene, level: int = 0) -> Block:
+def ours_block(sc: Scene, level: int = 0) -> PageBlock:
     """The label of an invented scene: "Ours, not the record's: <what we made up>"."""
     return block("ours", f"{OURS_LABEL}: {sc.invented}", level=level)
 
 
-def ending_blocks(session: Session) -> list[Block]:
+def ending_blocks(session: Session) -> list[PageBlock]:
     from engine.core.debrief import debrief
 
     story, state = session.story, session.state
     d = debrief(story, state, len(session.origin.path))
     ending = d.ending
-    out: list[Block] = []
+    out: list[PageBlock] = []
     kind = "What really happened" if ending is not None and ending.kind == "historical" else (
         "A road not taken: this did not happen")
     out.append(block("heading", f"The end — {kind}"))
@@ -335,7 +335,7 @@ def _short(source: str, folder: str = "") -> str:
     return source
 
 
-def sources_page(session: Session) -> list[Block]:
+def sources_page(session: Session) -> list[PageBlock]:
     story, state = session.story, session.state
     sc = machine.scene(story, state)
     out = [block("heading", f"Sources for \"{sc.title}\"")]
@@ -352,7 +352,7 @@ def sources_page(session: Session) -> list[Block]:
             paragraphs.setdefault(key, []).append(match)
     seen: set[str] = set()
 
-    def cite(c: Citation) -> list[Block]:
+    def cite(c: Citation) -> list[PageBlock]:
         key = keys.get(id(c))
         together = paragraphs.get(key) if key is not None else None
         repeat = key in seen
@@ -369,7 +369,7 @@ def sources_page(session: Session) -> list[Block]:
     return out
 
 
-def disputes_page(session: Session) -> list[Block]:
+def disputes_page(session: Session) -> list[PageBlock]:
     sc = machine.scene(session.story, session.state)
     out = [block("heading", "Where the sources disagree")]
     if not sc.disputed:
@@ -403,7 +403,7 @@ def _steps(session: Session) -> list[tuple[State, Choice | None]]:
 MAX_STORY_STEPS = 500  # the story so far shows at most the last 500 scenes
 
 
-def history_page(session: Session) -> list[Block]:
+def history_page(session: Session) -> list[PageBlock]:
     story = session.story
     out = [block("heading", "Your path so far")]
     before = len(session.origin.path)  # a chapter: the historical path up to its start was not chosen
@@ -420,7 +420,7 @@ def history_page(session: Session) -> list[Block]:
     return out
 
 
-def story_page(session: Session) -> list[Block]:
+def story_page(session: Session) -> list[PageBlock]:
     """The story so far, like the page of a browser game: every scene passed through with its
     text, the choice taken there and what followed from it; the current scene last."""
     story = session.story
@@ -443,7 +443,7 @@ def story_page(session: Session) -> list[Block]:
     return out
 
 
-def status_page(session: Session) -> list[Block]:
+def status_page(session: Session) -> list[PageBlock]:
     story, state = session.story, session.state
     out = [block("heading", "Status")]
     shown = [v for v in story.variables if v.visible]
@@ -473,7 +473,7 @@ HELP: Sequence[tuple[str, str]] = (
 )
 
 
-def help_page(full_ui: bool = False) -> list[Block]:
+def help_page(full_ui: bool = False) -> list[PageBlock]:
     out = [block("heading", "Commands")]
     out += [block("item", f"{name} — {text}") for name, text in HELP]
     if full_ui:
@@ -485,7 +485,7 @@ def help_page(full_ui: bool = False) -> list[Block]:
     return out
 
 
-def slots_page(rows: Iterable[tuple[str, str]]) -> list[Block]:
+def slots_page(rows: Iterable[tuple[str, str]]) -> list[PageBlock]:
     out = [block("heading", "Saved games")]
     items = [block("item", f"{name} — {info}" if info else name) for name, info in rows]
     out += items or [block("text", "No saved games yet. Type save NAME to make one.")]
@@ -538,7 +538,7 @@ def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
     return [release_ellipses(line) for line in lines]
 
 
-def to_plain(blocks: Iterable[Block], width: int) -> str:
+def to_plain(blocks: Iterable[PageBlock], width: int) -> str:
     """The blocks as plain lines: no colour, no boxes, nothing but text and newlines."""
     width = max(10, width)
     lines: list[str] = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from engine.play.pages import GAP, Block, block
+from engine.play.pages import GAP, PageBlock, block
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def entries(root: str | None = None) -> list[Entry]:
     return sorted(out, key=lambda e: (e.day is None, e.day or 0, e.id))
 
 
-def blocks(items: list[Entry], *, full_ui: bool = False) -> list[Block]:
+def blocks(items: list[Entry], *, full_ui: bool = False) -> list[PageBlock]:
     out = [block("header", "Chronicle — choose a scenario"), GAP]
     if not items:
         out.append(block("text", "No scenarios found. Put scenario folders in ./scenarios, or set "

@@ -32,7 +32,7 @@ from engine.play.launch import (
     opening,
     plan,
 )
-from engine.play.session import COMMANDS, Reply, Session
+from engine.play.session import GAME_COMMANDS, Reply, Session
 
 if TYPE_CHECKING:
     from engine.play.watch import Watcher
@@ -57,7 +57,7 @@ class Plain:
 
         return max(10, shutil.get_terminal_size((80, 24)).columns)
 
-    def show(self, blocks: list[pages.Block]) -> None:
+    def show(self, blocks: list[pages.PageBlock]) -> None:
         self.stdout.write(pages.to_plain(blocks, self.width))
         self.stdout.flush()
 
@@ -228,7 +228,7 @@ class Plain:
         return shown
 
     def respond(self, session: Session, reply: Reply) -> None:
-        blocks: list[pages.Block] = []
+        blocks: list[pages.PageBlock] = []
         if reply.page == "scene":
             blocks = pages.scene_page(session, reply.note, reply.previous)
         elif reply.page == "help":
@@ -268,7 +268,7 @@ def _prompt_session() -> Any:
 
     # the line editor draws with cursor movements: it writes to the terminal itself, not through the
     # writer that removes control sequences (what it echoes is the player's own typing)
-    return PromptSession(completer=WordCompleter([*COMMANDS, "yes", "no"], ignore_case=True),
+    return PromptSession(completer=WordCompleter([*GAME_COMMANDS, "yes", "no"], ignore_case=True),
                          history=InMemoryHistory(), complete_while_typing=False, enable_suspend=False,
                          output=create_output(stdout=raw(sys.stdout)))
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 Page = Literal["scene", "help", "sources", "disputes", "history", "status", "saves", "story"]
 Level = Literal["info", "warning", "error"]
 
-COMMANDS: tuple[str, ...] = ("help", "sources", "disputes", "history", "story", "status", "save", "load",
+GAME_COMMANDS: tuple[str, ...] = ("help", "sources", "disputes", "history", "story", "status", "save", "load",
                              "undo", "restart", "quit", "choices")
 ALIASES = {"h": "help", "?": "help", "exit": "quit", "q": "quit", "bye": "quit", "u": "undo", "back": "undo",
            "source": "sources", "record": "sources", "dispute": "disputes", "path": "history",
@@ -273,7 +273,7 @@ class Session:
             return self.quit()
         if word == "story":
             return Reply("story")
-        hint = did_you_mean(word, COMMANDS)
+        hint = did_you_mean(word, GAME_COMMANDS)
         return Reply().say(f'"{text[:40]}" is not a choice or a command'
                            + (f"; {hint}" if hint else ".") + " Type help for the list.", "error")
 

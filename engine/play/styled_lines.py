@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
-from engine.play.pages import Block, hold_ellipses, marked, release_ellipses
+from engine.play.pages import PageBlock, hold_ellipses, marked, release_ellipses
 
-Span = tuple[str, str]  # (style, text)
-Line = list[Span]
+StyledSpan = tuple[str, str]  # (style, text)
+Line = list[StyledSpan]
 
 _TOKEN = re.compile(r"\n|[^\S\n]+|\S+")
 
@@ -23,13 +23,13 @@ _PLAIN_STYLE = {"title": "bold", "heading": "bold underline", "header": "bold", 
                 "ours": "italic fg:ansimagenta"}
 
 
-def wrap(spans: list[Span], width: int) -> list[Line]:
+def wrap(spans: list[StyledSpan], width: int) -> list[Line]:
     """Greedy word wrap of styled text at `width` columns (at least 1)."""
     width = max(1, width)
     lines: list[Line] = []
     line: Line = []
     used = 0
-    space: Span | None = None  # whitespace waiting for the next word on the same line
+    space: StyledSpan | None = None  # whitespace waiting for the next word on the same line
 
     def put(style: str, text: str) -> None:
         nonlocal used
@@ -73,17 +73,17 @@ def wrap(spans: list[Span], width: int) -> list[Line]:
     return [[(st, release_ellipses(tx)) for st, tx in ln] for ln in lines]
 
 
-def _hanging(lead: Span, body: list[Span], width: int) -> list[Line]:
+def _hanging(lead: StyledSpan, body: list[StyledSpan], width: int) -> list[Line]:
     """The lead in its own column, the body wrapped beside it (one space between)."""
     indent = len(lead[1]) + 1
     out: list[Line] = []
     for n, line in enumerate(wrap(body, width - indent)):
-        first: Span = (lead[0], lead[1] + " ") if n == 0 else ("", " " * indent)
+        first: StyledSpan = (lead[0], lead[1] + " ") if n == 0 else ("", " " * indent)
         out.append([first, *line])
     return out
 
 
-def block_lines(b: Block, width: int, selected: bool = False) -> list[Line]:
+def block_lines(b: PageBlock, width: int, selected: bool = False) -> list[Line]:
     """One block set at `width` columns."""
     kind = b.kind
     if kind == "choice":
@@ -96,7 +96,7 @@ def block_lines(b: Block, width: int, selected: bool = False) -> list[Line]:
     if kind == "note":
         return _hanging(("dim", "│"), [("italic", b.text)], width)
     if kind == "quote":
-        body: list[Span] = [("italic", f"“{b.text}”")]
+        body: list[StyledSpan] = [("italic", f"“{b.text}”")]
         if b.extra:
             body.append(("dim", f"\n— {b.extra}"))
         return _hanging(("", " "), body, width)

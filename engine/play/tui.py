@@ -55,7 +55,7 @@ from engine.play.launch import (
     opening,
     plan,
 )
-from engine.play.session import COMMANDS, Reply, Session
+from engine.play.session import GAME_COMMANDS, Reply, Session
 
 if TYPE_CHECKING:
 
@@ -88,7 +88,7 @@ class Screen:
         self.items: list[Entry] = []
         self.mode: Mode = "game"
         self.page: str = "scene"  # the page shown: "scene", "picker", "name", or a command's page
-        self.blocks: list[pages.Block] = []
+        self.blocks: list[pages.PageBlock] = []
         self.note = ""
         self.previous: State | None = None  # before the last choice: what it changed stays shown
         self.selected = 0
@@ -101,7 +101,7 @@ class Screen:
         self.student: str | None = None
         self.watcher: Watcher | None = None  # --watch: the scenario's files, looked at while the game runs
         self.buffer = Buffer(
-            completer=WordCompleter(list(COMMANDS) + ["yes", "no"], ignore_case=True),
+            completer=WordCompleter(list(GAME_COMMANDS) + ["yes", "no"], ignore_case=True),
             history=InMemoryHistory(),
             multiline=False,
             accept_handler=self._accept,
@@ -298,7 +298,7 @@ class Screen:
         elif end > self.top + h:
             self.top = max(0, end - h)
 
-    def show(self, page: str, blocks: list[pages.Block]) -> None:
+    def show(self, page: str, blocks: list[pages.PageBlock]) -> None:
         self.page = page
         self.blocks = blocks
         self.selected = 0
@@ -565,7 +565,7 @@ class Screen:
         return kb
 
 
-def _back() -> list[pages.Block]:
+def _back() -> list[pages.PageBlock]:
     return [pages.GAP, pages.block("hint", "Enter or Esc: back to the scene.")]
 
 

@@ -47,12 +47,11 @@ __all__ = [
     "Source",
     "load_record",
     "normalize",
-    "own_source_dirs",
     "record_for",
 ]
 
 INDEX_NAME = "index.yaml"
-CALENDARS = ("julian", "gregorian", "mixed")
+SOURCE_CALENDARS = ("julian", "gregorian", "mixed")  # what a source text's dates are in (an index entry)
 
 # --- normalisation (keep in step with ../shared/tools/verify_quotes.py) -----------------------
 
@@ -648,8 +647,8 @@ def _load(folder_name: str) -> Record:
         if not isinstance(entry["year"], int) or any(not isinstance(v, str) for k, v in strings.items() if k != "year"):
             problem("SEED003", f"source {sid}: year must be a number and the other fields text")
             continue
-        if entry["calendar"] not in CALENDARS:
-            problem("SEED003", f"source {sid}: calendar must be one of {', '.join(CALENDARS)}")
+        if entry["calendar"] not in SOURCE_CALENDARS:
+            problem("SEED003", f"source {sid}: calendar must be one of {', '.join(SOURCE_CALENDARS)}")
         file_name = entry["file"]
         path = folder / file_name
         if Path(file_name).name != file_name:
@@ -717,18 +716,17 @@ def _load(folder_name: str) -> Record:
 
 load_record.cache_clear = _load.cache_clear  # type: ignore[attr-defined]
 
-own_source_dirs = paths.own_source_dirs  # the folders a scenario's own sources are in
 
 
 def record_for(scenario_folder: str | os.PathLike[str] | None) -> Record:
-    """The record a scenario cites: the seeds, and the sources it brings (`own_source_dirs`),
+    """The record a scenario cites: the seeds, and the sources it brings (`engine.base.paths.own_source_dirs`),
     verified, located and shown exactly like the seeds. Raises ChronicleError (with a diagnostic
     per problem) when its own index is broken or one of its ids is also a seed's (or another
     of its folders') id."""
     seeds = load_record()
     if scenario_folder is None:
         return seeds
-    dirs = own_source_dirs(scenario_folder)
+    dirs = paths.own_source_dirs(scenario_folder)
     if not dirs:
         return seeds
     return _merged(tuple(str(d) for d in dirs))

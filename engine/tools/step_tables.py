@@ -177,7 +177,7 @@ def raw_effects(story: Story) -> dict[str, tuple[RawEffect, tuple[int, ...]]]:
 # Condition and effect memos are shared by every row with the same closure. A closure that reads
 # visit counts gets `_NO_MEMO`, which is never written to, and is run every time (its crossings
 # are handed back through a crossings memo of the row's own).
-Row = tuple[Any, ...]
+StepRow = tuple[Any, ...]
 _NO_MEMO: Memo = {}
 
 
@@ -187,7 +187,7 @@ class StepTable(NamedTuple):
     scene_ids: list[str]
     choices: list[Choice]  # by choice number: scene by scene, each in the author's order
     targets: list[int]  # the target scene number of each choice, by choice number
-    rows: list[tuple[Row, ...] | None]  # by scene number: None for an ending, else its rows (`Row`)
+    rows: list[tuple[StepRow, ...] | None]  # by scene number: None for an ending, else its rows (`StepRow`)
     memos: list[Memo]  # emptied before and after every run (vids and wids are numbered afresh)
     limits: Limits  # the bounded int variables, when the table notes crossings (else empty)
     bounds: bool
@@ -215,7 +215,7 @@ def _build(story: Story, bounds: bool) -> StepTable:
 
     crossing_memos: dict[int, Memo] = {}
     choices: list[Choice] = []
-    rows: list[tuple[Row, ...] | None] = []
+    rows: list[tuple[StepRow, ...] | None] = []
     for sid in scene_ids:
         sc = story.scenes[sid]
         built = []
@@ -317,7 +317,7 @@ class Walk:
             return open_
 
         def effected(em: Memo, more: More, vid: int, wid: int) -> int:
-            """The effect memo missed: ask the machine (and remember it, if it may); see `Row`."""
+            """The effect memo missed: ask the machine (and remember it, if it may); see `StepRow`."""
             choice, raw_fn, xm = more
             vars_, visits = vlist[vid], wlist[wid]
             nvid = intern_vars(effect(choice, vars_, visits))
