@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from engine.base.sanitize import clean_line
+from engine.base.safe_text import clean_line
 from engine.bench.synthetic import write_scenario
 from engine.bench.webplayer import CHROMIUM_ARGS, chromium, node_modules
 from engine.build.loader import load_story

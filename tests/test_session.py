@@ -217,7 +217,7 @@ def test_restart_and_load_keep_the_game_they_replace(tour: Story, tmp_path: Path
 
 
 def test_the_exit_hint_names_the_command_as_this_player_runs_it(tmp_path: Path) -> None:
-    from engine.play.launch import command_name
+    from engine.play.launcher import command_name
 
     venv, system = tmp_path / "venv" / "bin", tmp_path / "usr" / "bin"
     for folder in (venv, system):

@@ -24,7 +24,7 @@ from engine.core.model import Account, Choice, Citation, Dispute, Ending, Scene,
 from engine.expressions.builtins import Builtin
 from engine.expressions.language import Condition, Effect, Value, VarSpec, _Node, _Stmt
 from engine.expressions.template import Arm, Template
-from engine.play.launch import LaunchPlan, Opening
+from engine.play.launcher import LaunchPlan, Opening
 from engine.play.pages import PageBlock
 from engine.play.session import Reply, _Pending
 from engine.saves.savefile import SaveData
@@ -49,7 +49,7 @@ NOT_FOR_THE_FIRST_SCENE = [
     "yaml", "_yaml", "jsonschema", "rich", "prompt_toolkit", "pygls", "lsprotocol", "argcomplete",
     "engine.build.compiler", "engine.build.workers", "engine.format", "engine.record",  # a cache hit compiles nothing
     "engine.tools", "engine.classroom", "engine.editor", "engine.bench", "engine.play.tui", "engine.play.picker",
-    "engine.play.watch", "engine.core.debrief",
+    "engine.play.watcher", "engine.core.debrief",
     "difflib",  # only for "did you mean"
     "random", "secrets", "tempfile",  # os.urandom is enough; a temporary file only when a cache entry is written
     "subprocess", "threading", "multiprocessing", "concurrent", "asyncio", "socket", "selectors", "signal",

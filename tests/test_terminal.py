@@ -27,7 +27,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.base.sanitize import clean, json_text, scrub
+from engine.base.safe_text import clean, json_text, scrub
 from engine.base.terminal import SafeWriter, guarded, raw
 from engine.cli import main
 from engine.saves.savefile import encode

@@ -240,7 +240,7 @@ def test_esc_is_a_key_of_its_own_at_once() -> None:
     business, not an assertion on the clock here."""
     import argparse
 
-    from engine.play.launch import LaunchPlan
+    from engine.play.launcher import LaunchPlan
     from engine.play.tui import Screen
 
     screen = Screen(LaunchPlan(None, None, None, None), argparse.Namespace())

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from engine.base.sanitize import scrub
+from engine.base.safe_text import scrub
 
 __all__ = ["SafeWriter", "guarded", "install", "raw", "scrub"]
 

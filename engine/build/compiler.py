@@ -38,7 +38,7 @@ from engine.expressions.language import Condition, Effect, ExprError, VarSpec, p
 from engine.expressions.template import Template, is_template, parse_template
 from engine.format import safeyaml
 from engine.format.schema import FORMAT_VERSION
-from engine.format.validate import validate
+from engine.format.validation import validate
 from engine.record.sources import Record, load_record, record_for
 
 SPLIT_BYTES = 512 << 10  # scene files this big in all are shared with a forked helper (engine.build.workers)

@@ -15,7 +15,7 @@ from pathlib import Path
 from engine.base import paths
 from engine.base.diagnostics import ChronicleError, Diagnostic, did_you_mean
 from engine.base.gcpause import paused_gc
-from engine.base.sanitize import clean_line
+from engine.base.safe_text import clean_line
 from engine.base.valueclass import FrozenValueClass, set_field
 from engine.core.model import Story
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from engine.base.sanitize import clean
+from engine.base.safe_text import clean
 from engine.classroom.htmlkit import Bar, bar_rows, esc, page
 
 __all__ = [

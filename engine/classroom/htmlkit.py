@@ -13,7 +13,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from engine.base.sanitize import clean
+from engine.base.safe_text import clean
 
 __all__ = ["KINDS", "Bar", "CSP", "bar_rows", "esc", "page"]
 

@@ -26,7 +26,7 @@ from importlib import resources
 from typing import Any
 
 from engine import ENGINE_VERSION
-from engine.base.sanitize import clean
+from engine.base.safe_text import clean
 from engine.core.model import Choice, Citation, Scene, Story
 from engine.expressions.language import VarSpec, parse_condition, parse_effects
 from engine.record.sources import Match, Record
@@ -196,7 +196,7 @@ def script_json(value: object) -> str:
     """JSON safe inside a <script> element: no `<`, `>`, `&`, U+2028 or U+2029 left raw, and no
     control character or bidirectional override either (written as \\u escapes, as `json_text` does:
     the data stays whole, and the file is safe to print on a terminal)."""
-    from engine.base.sanitize import json_escaped
+    from engine.base.safe_text import json_escaped
 
     text = json_escaped(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
     return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")

@@ -43,7 +43,7 @@ from typing import Any
 
 from engine.base import valueclass
 from engine.base.diagnostics import ChronicleError, Diagnostic
-from engine.base.sanitize import json_text
+from engine.base.safe_text import json_text
 from engine.build.loader import is_scenario, load_story
 from engine.classroom.document import Bars, Document, Facts, Heading, Para, Table, Warning
 from engine.classroom.formats import document_formats, render_document
@@ -772,7 +772,7 @@ def render_text(report: ClassReport, width: int = 100, color: bool = False) -> s
     from rich.table import Table as RTable
     from rich.text import Text as RichText
 
-    from engine.base.sanitize import clean
+    from engine.base.safe_text import clean
 
     def Text(value: str, style: str = "") -> RichText:  # noqa: N802 - rich's name, cleaned
         return RichText(clean(value), style=style)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from engine.base.codes import CODES
 from engine.base.diagnostics import ChronicleError, Diagnostic
-from engine.base.sanitize import json_text
+from engine.base.safe_text import json_text
 from engine.build.compiler import analyze
 from engine.build.loader import resolve_scenarios
 from engine.core.model import Story

@@ -8,7 +8,7 @@ import argparse
 import sys
 import time
 
-from engine.base.sanitize import json_text
+from engine.base.safe_text import json_text
 from engine.commands._load import story_or_none
 from engine.tools.explore import DEFAULT_MAX_MEMORY, DEFAULT_MAX_STATES, ExploreResult, explore
 

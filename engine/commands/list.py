@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 
-from engine.base.sanitize import clean_line
+from engine.base.safe_text import clean_line
 from engine.build.catalog import scenario_summaries
 
 

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.base.sanitize import clean_line
+from engine.base.safe_text import clean_line
 from engine.tools.scaffold import ScaffoldError, scaffold
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from engine.base.sanitize import json_text
+from engine.base.safe_text import json_text
 from engine.commands._load import story_or_none
 from engine.tools.randomtest import DEFAULT_MAX_STEPS, RandomReport, random_play
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from engine.base.diagnostics import ChronicleError
 from engine.base.durable import write_output
-from engine.base.sanitize import json_text
+from engine.base.safe_text import json_text
 from engine.build.loader import find_scenario, is_scenario
 from engine.commands._load import story_or_none
 from engine.core.machine import ChoiceError, historical_path

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.base.sanitize import json_text
+from engine.base.safe_text import json_text
 
 if TYPE_CHECKING:
     from engine.core.model import Story
@@ -110,7 +110,7 @@ def _judge(store: SaveStore, info: SlotInfo, stories: _Stories) -> tuple[SlotInf
 
 
 def _line(text: object) -> str:
-    from engine.base.sanitize import clean_line
+    from engine.base.safe_text import clean_line
 
     return clean_line(str(text))
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from engine.base.diagnostics import ChronicleError, Diagnostic
-from engine.base.sanitize import json_text
+from engine.base.safe_text import json_text
 from engine.build.loader import resolve_scenarios
 from engine.tools.grounding import CitationCheck, GroundingReport, ScenarioGrounding, ground
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 
 from engine.base.diagnostics import ChronicleError
-from engine.base.sanitize import clean_line
+from engine.base.safe_text import clean_line
 from engine.build.loader import load_story, resolve_scenarios
 from engine.classroom.document import md
 from engine.classroom.formats import format_option

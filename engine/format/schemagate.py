@@ -1,6 +1,6 @@
 """A fast yes/no gate in front of schema validation, compiled from our own schema.
 
-`jsonschema` explains every error with its path, which `engine.format.validate` turns into located
+`jsonschema` explains every error with its path, which `engine.format.validation` turns into located
 diagnostics; but it costs about a millisecond per scene even when a file is valid, which is
 almost always. `gate(kind)` compiles the same schema (never author text) into nested closures
 that only answer "valid or not", about a hundred times faster. When the gate says "valid", the

@@ -3,7 +3,7 @@
 Both front ends show the same pages: `engine.play.plain` prints `to_plain(blocks, width)`;
 `engine.play.tui` styles the same blocks (`engine.play.styled_lines`). Pages are built from a `Session` (the scene,
 its sources and disputes, the path so far, the visible variables, the debrief at an ending).
-Every string from a scenario or a source passes through `engine.base.sanitize` on the way in, so no
+Every string from a scenario or a source passes through `engine.base.safe_text` on the way in, so no
 front end can print a control sequence. This module never imports rich.
 """
 
@@ -14,7 +14,7 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
-from engine.base.sanitize import clean, clean_line
+from engine.base.safe_text import clean, clean_line
 from engine.base.valueclass import FrozenValueClass, set_field
 from engine.core import machine
 from engine.core.calendar import format_clock, is_date_only

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from engine.base.sanitize import clean, clean_line
+from engine.base.safe_text import clean, clean_line
 from engine.play import pages
-from engine.play.launch import (
+from engine.play.launcher import (
     OFFER_CHOICES,
     LaunchError,
     LaunchPlan,
@@ -35,7 +35,7 @@ from engine.play.launch import (
 from engine.play.session import GAME_COMMANDS, Reply, Session
 
 if TYPE_CHECKING:
-    from engine.play.watch import Watcher
+    from engine.play.watcher import Watcher
     from engine.saves.store import SlotInfo
 
 PROMPT = "> "
@@ -159,7 +159,7 @@ class Plain:
             reply.say(p.notice, "warning")
         watcher = None
         if getattr(args, "watch", False) and story.folder:
-            from engine.play.watch import Watcher
+            from engine.play.watcher import Watcher
 
             watcher = Watcher(Path(story.folder))
         return self.loop(session, reply, p, watcher)
@@ -200,7 +200,7 @@ class Plain:
                 if watcher is not None:  # a file saved while the player was typing: the new version first
                     changed = watcher.poll(session.state)
                     if changed is not None:
-                        from engine.play.watch import apply
+                        from engine.play.watcher import apply
 
                         self.respond(session, apply(session, changed))
                 reply = session.handle(line)
@@ -221,7 +221,7 @@ class Plain:
         changed = watcher.poll(session.state)
         if changed is None:
             return reply
-        from engine.play.watch import apply
+        from engine.play.watcher import apply
 
         shown = apply(session, changed)
         self.respond(session, shown)

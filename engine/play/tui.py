@@ -10,7 +10,7 @@ Down choose, Enter or a mouse click takes; PageUp, PageDown and the mouse wheel 
 the story so far. Esc answers at once (it is bound eagerly, so it never waits for, or eats, the
 next key). A scenario with an unfinished game asks first: continue it, or start again? Ctrl-C and
 Ctrl-D save and quit cleanly. With `--watch` (for authors) a background task looks at the scenario's
-files every `engine.play.watch.POLL_SECONDS` and reloads it as plain mode does (`engine.play.watch`): the
+files every `engine.play.watcher.POLL_SECONDS` and reloads it as plain mode does (`engine.play.watcher`): the
 path replayed into the new version, or the step that no longer fits named, or the errors of a version that
 does not load shown in the message line while the game goes on. Imported only when the full UI runs.
 """
@@ -39,10 +39,10 @@ from prompt_toolkit.mouse_events import MouseEvent, MouseEventType
 from prompt_toolkit.output import create_output
 from prompt_toolkit.styles import Style
 
-from engine.base.sanitize import clean, clean_line
+from engine.base.safe_text import clean, clean_line
 from engine.base.terminal import raw
 from engine.play import pages, styled_lines
-from engine.play.launch import (
+from engine.play.launcher import (
     OFFER_CHOICES,
     LaunchError,
     LaunchPlan,
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 
     from engine.core.model import State, Story
     from engine.play.picker import Entry
-    from engine.play.watch import Watcher
+    from engine.play.watcher import Watcher
 
 MEASURE = 100  # the widest line of prose, for reading comfort on wide terminals
 Mode = Literal["picker", "name", "offer", "game"]
@@ -431,7 +431,7 @@ class Screen:
         if getattr(self.args, "watch", False) and story.folder:
             from pathlib import Path
 
-            from engine.play.watch import Watcher
+            from engine.play.watcher import Watcher
 
             self.watcher = Watcher(Path(story.folder))
         if message:
@@ -459,7 +459,7 @@ class Screen:
             self.app.create_background_task(self._watch())
 
     async def _watch(self) -> None:
-        from engine.play.watch import POLL_SECONDS
+        from engine.play.watcher import POLL_SECONDS
 
         while True:
             await asyncio.sleep(POLL_SECONDS)
@@ -475,7 +475,7 @@ class Screen:
         """A changed scenario loaded again and put into the game, as plain mode does; True if the screen changed."""
         if self.watcher is None or self.session is None or self.mode != "game":
             return False
-        from engine.play.watch import apply
+        from engine.play.watcher import apply
 
         changed = self.watcher.poll(self.session.state)
         if changed is None:

@@ -26,7 +26,7 @@ from typing import Any
 
 from engine.base.codes import codes_with
 from engine.base.diagnostics import ChronicleError, Diagnostic
-from engine.base.sanitize import json_text
+from engine.base.safe_text import json_text
 from engine.core.machine import ChoiceError, choices, choose, is_ending, start, variables
 from engine.core.model import State, Story
 from engine.format import safeyaml

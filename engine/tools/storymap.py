@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 
-from engine.base.sanitize import clean
+from engine.base.safe_text import clean
 from engine.core.machine import historical_path
 from engine.core.model import Scene, Story
 from engine.expressions.template import outline
@@ -65,7 +65,7 @@ def _node_label(sc: Scene) -> str:
 
 def mermaid_text(text: str) -> str:
     """Escape text for a quoted Mermaid label (entity codes for the characters that matter);
-    escape sequences and control characters are removed first (`engine.base.sanitize.clean`)."""
+    escape sequences and control characters are removed first (`engine.base.safe_text.clean`)."""
     out = []
     for ch in clean(text):
         if ch == "\n":

@@ -302,7 +302,7 @@ var Chronicle = (function () {
     return out;
   }
 
-  // ---- text safety: engine/base/sanitize.py ----------------------------------------------------
+  // ---- text safety: engine/base/safe_text.py ----------------------------------------------------
   var SEQUENCE = /(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|\x1b[ -/]*[0-~]?/gu;
   var CONTROL = /[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/gu;
   var ANY = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/u;

@@ -1,4 +1,4 @@
-"""Live reload (engine/play/watch.py): a changed scenario is loaded again and the game carried over by its path."""
+"""Live reload (engine/play/watcher.py): a changed scenario is loaded again and the game carried over by its path."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from engine.build.loader import load_story
 from engine.core import machine
-from engine.play.watch import Watcher, carry_over
+from engine.play.watcher import Watcher, carry_over
 from tests.helpers import FIXTURES
 
 

@@ -1,4 +1,4 @@
-"""engine.base.sanitize: nothing a scenario says can reach the terminal as a control sequence."""
+"""engine.base.safe_text: nothing a scenario says can reach the terminal as a control sequence."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.base.sanitize import clean, clean_line
+from engine.base.safe_text import clean, clean_line
 
 UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
