@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
 from engine.build.loader import load_story
 from engine.cli import main
 from engine.tools.playtime import chapter_minutes, playing_time, whole_minutes
-from tests.helpers import ROOT
+from tests.helpers import FIXTURES, ROOT
 
 
 def test_the_time_follows_the_words_and_the_chapters_split_it() -> None:
@@ -39,3 +41,21 @@ def test_one_rounding_for_every_front_end() -> None:
     assert [whole_minutes(m) for m in (2.54, 2.56, 2.44, 3.5, 0.04)] == [2, 3, 2, 4, 0]
     story = load_story(ROOT / "scenarios" / "duma_march")
     assert chapter_minutes(story) == playing_time(story).chapters
+
+
+def test_only_the_words_a_state_shows_are_read(tmp_path: Path) -> None:
+    """A text template's arms that the game does not show take no reading time: the mini scenario
+    with its first scene's text behind `{if warned}` (never true on the historical path) and a long
+    other arm takes exactly as long as the mini scenario itself."""
+    plain = playing_time(load_story(FIXTURES / "mini"))
+    folder = tmp_path / "mini"
+    shutil.copytree(FIXTURES / "mini", folder)
+    night = folder / "scenes" / "night.yaml"
+    text = night.read_text(encoding="utf-8")
+    first = "    text: The messenger waits. You read the paper twice.\n"
+    assert first in text
+    unseen = " ".join(["word"] * 900)  # five minutes of reading, never shown on that path
+    night.write_text(text.replace(first, f'    text: "{{if warned}}{unseen}{{else}}The messenger waits. '
+                                         f'You read the paper twice.{{end}}"\n', 1), encoding="utf-8")
+    templated = playing_time(load_story(folder))
+    assert templated.historical == pytest.approx(plain.historical)

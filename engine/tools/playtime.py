@@ -2,9 +2,10 @@
 on the historical path and over seeded random play -- never typed in by hand.
 
 The model (stated in README.md, for teachers): a student reads `WORDS_PER_MINUTE` words a
-minute (the scene text and the options shown), takes `DECIDE_SECONDS` at a real decision (two
-or more open options) and `CONTINUE_SECONDS` to go on where there is one. A chapter's time is
-that of the historical path from its scene to the next chapter's scene (the last: to the end).
+minute (the scene text and the options shown, as that game's state renders their templates),
+takes `DECIDE_SECONDS` at a real decision (two or more open options) and `CONTINUE_SECONDS` to
+go on where there is one. A chapter's time is that of the historical path from its scene to the
+next chapter's scene (the last: to the end).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from engine.core import machine
 from engine.core.model import Choice, State, Story
+from engine.core.prose import render
 
 __all__ = ["CONTINUE_SECONDS", "DECIDE_SECONDS", "WORDS_PER_MINUTE", "Playtime", "chapter_minutes", "playing_time",
            "whole_minutes"]
@@ -42,9 +44,11 @@ class Playtime:
 def _scene_seconds(story: Story, state: State) -> tuple[float, list[Choice]]:
     sc = story.scenes[state.scene]
     opened = list(machine.choices(story, state))
-    words = len(sc.text.split()) + sum(len(c.text.split()) for c in opened)
+    # the words shown in this state: a text template's arms that the state does not show are not read
+    words = len(render(story, state, sc.text).split()) + sum(len(render(story, state, c.text).split())
+                                                              for c in opened)
     if sc.ending is not None:
-        words += len(sc.ending.epilogue.split())
+        words += len(render(story, state, sc.ending.epilogue).split())
     pause = 0.0 if sc.ending is not None else DECIDE_SECONDS if len(opened) > 1 else CONTINUE_SECONDS
     return words * 60 / WORDS_PER_MINUTE + pause, opened
 
