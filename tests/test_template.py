@@ -18,7 +18,7 @@ from engine.expressions.language import ExprError, VarSpec
 from engine.expressions.template import parse_template
 from engine.tools.explore import explore
 from engine.tools.randomtest import random_play
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 VARS = {"resolve": VarSpec("resolve", 0, "int"), "calm": VarSpec("calm", 1, "bool"),
         "who": VarSpec("who", 2, "str")}
