@@ -165,6 +165,23 @@ def test_runtime_matches_python_from_each_chapter(scenario: str, chapter: str, t
 
 
 @needs_node
+def test_the_runtime_reads_rows_by_the_field_names_the_data_sends(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scene and choice rows are read through `fields`, never by position: with every field in
+    the opposite place, the runtime still plays exactly as Python does."""
+    from engine.classroom import player
+
+    monkeypatch.setattr(player, "SCENE_FIELDS", player.SCENE_FIELDS[::-1])
+    monkeypatch.setattr(player, "CHOICE_FIELDS", player.CHOICE_FIELDS[::-1])
+    story = load_story("duma_march")
+    data = player.story_data(story, None)
+    assert data["fields"] == {"scene": list(player.SCENE_FIELDS), "choice": list(player.CHOICE_FIELDS)}
+    assert data["scenes"][0][-1] == data["scenes"][0][player.SCENE_FIELDS.index("id")]
+    seen = compare(story, tmp_path, runs=200, max_steps=60, seed=3)
+    assert seen["steps"] > 1000 and seen["endings"] > 50
+
+
+@needs_node
 @pytest.mark.parametrize("scenes", [100, 1000])
 def test_runtime_matches_python_on_synthetic_scenarios(scenes: int, tmp_path: Path) -> None:
     story = load_story(write_scenario(tmp_path, scenes))

@@ -163,19 +163,23 @@ def ink_source(data: dict[str, Any]) -> str:
     """An ink story of the same shape as an exported story (`engine.classroom.player.story_data`)."""
     names = [f"v_{v[0]}" for v in data["vars"]]
     tracked = [f"k_{s}" for s in data["tracked"]]
-    knot = {s[0]: f"k_{s[0]}" for s in data["scenes"]}
+    fields = data["fields"]
+    scenes = [dict(zip(fields["scene"], row, strict=True)) for row in data["scenes"]]
+    knot = {sc["id"]: f"k_{sc['id']}" for sc in scenes}
     lines = [f"VAR {n} = {json.dumps(v[2]) if not isinstance(v[2], bool) else str(v[2]).lower()}"
              for n, v in zip(names, data["vars"], strict=True)]
     lines.append(f"-> {knot[data['start']]}")
-    for sc in data["scenes"]:
-        lines += [f"=== {knot[sc[0]]} ===", _INK_UNSAFE.sub("", sc[1]), _INK_UNSAFE.sub("", " ".join(sc[3].split()))]
-        if sc[8] is not None:
-            lines += [_INK_UNSAFE.sub("", sc[8][1]) or "The end.", "-> END"]
+    for sc in scenes:
+        lines += [f"=== {knot[sc['id']]} ===", _INK_UNSAFE.sub("", sc["title"]),
+                  _INK_UNSAFE.sub("", " ".join(sc["text"].split()))]
+        if sc["ending"] is not None:
+            lines += [_INK_UNSAFE.sub("", sc["ending"][1]) or "The end.", "-> END"]
             continue
-        for ch in sc[7]:
-            cond = f"{{{_ink_expr(ch[4], names, tracked)}}} " if ch[4] is not None else ""
-            lines.append(f"+ {cond}[{_INK_UNSAFE.sub('', ch[1]) or 'Go on'}]")
-            for st in ch[5] or []:
+        for row in sc["choices"]:
+            ch = dict(zip(fields["choice"], row, strict=True))
+            cond = f"{{{_ink_expr(ch['test'], names, tracked)}}} " if ch["test"] is not None else ""
+            lines.append(f"+ {cond}[{_INK_UNSAFE.sub('', ch['text']) or 'Go on'}]")
+            for st in ch["apply"] or []:
                 index, op, kind, lo, hi, _allowed, expr = st
                 value = _ink_expr(expr, names, tracked)
                 target = names[index]
@@ -184,7 +188,7 @@ def ink_source(data: dict[str, Any]) -> str:
                 if kind == "int":
                     value = f"MAX(MIN({value}, {hi}), {lo})"
                 lines.append(f"  ~ {target} = {value}")
-            lines.append(f"  -> {knot[ch[2]]}")
+            lines.append(f"  -> {knot[ch['target']]}")
     return "\n".join(lines) + "\n"
 
 

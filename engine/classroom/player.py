@@ -137,19 +137,31 @@ class _Trees:
         return self.effects[do]
 
 
+# The story data's scene and choice rows, field by field. `story_data` sends these names with the
+# rows ("fields"), and runtime.js reads every row through them: a field the page needs is a name
+# here and its value in `_scene` or `_choice`, never a position kept in step in two languages.
+SCENE_FIELDS = ("id", "title", "place", "text", "time", "record", "disputed", "choices", "ending", "invented")
+CHOICE_FIELDS = ("key", "text", "target", "mark", "test", "apply", "locked", "note", "record", "toTime", "toDay",
+                 "toVisit", "toVisitCap")
+
+
 def _choice(c: Choice, cites: _Citations, trees: _Trees) -> list[Any]:
     if c.id != f"{c.scene}.{c.key}":  # pragma: no cover - the compiler always names choices so
         raise ValueError(f"choice {c.id} is not named scene.key")
-    return [c.key, c.text, c.target, c.mark, trees.condition(c.when), trees.effect(c.do), c.locked, c.note,
-            cites.of(c.record), c.to_time, c.to_day, c.to_visit, c.to_visit_cap]
+    value = {"key": c.key, "text": c.text, "target": c.target, "mark": c.mark, "test": trees.condition(c.when),
+             "apply": trees.effect(c.do), "locked": c.locked, "note": c.note, "record": cites.of(c.record),
+             "toTime": c.to_time, "toDay": c.to_day, "toVisit": c.to_visit, "toVisitCap": c.to_visit_cap}
+    return [value[f] for f in CHOICE_FIELDS]
 
 
 def _scene(sc: Scene, cites: _Citations, trees: _Trees) -> list[Any]:
     disputes = [[d.topic, [[a.source, a.says, cites.add(a.source, a.quote)] for a in d.accounts]]
                 for d in sc.disputed]
     ending = [sc.ending.kind, sc.ending.epilogue, sc.ending.debrief] if sc.ending is not None else None
-    return [sc.id, sc.title, sc.place, sc.text, sc.time, cites.of(sc.record), disputes,
-            [_choice(c, cites, trees) for c in sc.choices], ending, sc.invented]
+    value = {"id": sc.id, "title": sc.title, "place": sc.place, "text": sc.text, "time": sc.time,
+             "record": cites.of(sc.record), "disputed": disputes,
+             "choices": [_choice(c, cites, trees) for c in sc.choices], "ending": ending, "invented": sc.invented}
+    return [value[f] for f in SCENE_FIELDS]
 
 
 def story_data(story: Story, record: Record | None) -> dict[str, Any]:
@@ -185,6 +197,7 @@ def story_data(story: Story, record: Record | None) -> dict[str, Any]:
         "fixed": sorted(story.fixed_order),
         # each text template once, keyed by its source: its parsed form (Template.to_json)
         "templates": {text: bound.template.to_json(trees.visit_index) for text, bound in story.templates.items()},
+        "fields": {"scene": list(SCENE_FIELDS), "choice": list(CHOICE_FIELDS)},  # what each place of a row holds
         "scenes": scenes,
         "cites": cites.rows,
         "paragraphs": cites.paragraphs,
@@ -231,7 +244,7 @@ def _chunked(stories: Sequence[Story], record: Record | None) -> tuple[list[dict
         data = story_data(story, record)
         scenes = data.pop("scenes")
         chunks = [scenes[n:n + CHUNK] for n in range(0, len(scenes), CHUNK)]
-        data["index"] = [[row[0] for row in chunk] for chunk in chunks]
+        data["index"] = [[row[SCENE_FIELDS.index("id")] for row in chunk] for chunk in chunks]
         first = next(n for n, ids in enumerate(data["index"]) if story.start in ids)
         for n, chunk in enumerate(chunks):
             (before if n == first else after).append(_block(f"chronicle-{i}-chunk-{n}", chunk))

@@ -81,17 +81,23 @@ var Chronicle = (function () {
     else data.index.forEach(function (ids, n) { ids.forEach(function (id) { story.chunkOf[id] = n; }); });
     return story;
   }
+  function named(names, row) {  // a row of the story data as an object: the data names its places ("fields")
+    var o = {};
+    for (var i = 0; i < names.length; i++) o[names[i]] = row[i];
+    return o;
+  }
   function addScenes(story, rows) {
+    var fields = story.data.fields;
     for (var k = 0; k < rows.length; k++) {
-      var r = rows[k];
-      var sc = {id: r[0], title: r[1], place: r[2], text: r[3], time: r[4], record: r[5], disputed: r[6],
-                choices: [], ending: r[8] ? {kind: r[8][0], epilogue: r[8][1], debrief: r[8][2]} : null,
-                historical: null, conditional: false, invented: r[9] || ""};
-      for (var j = 0; j < r[7].length; j++) {
-        var c = r[7][j];
-        var ch = {id: r[0] + "." + c[0], key: c[0], scene: r[0], text: c[1], target: c[2], mark: c[3],
-                  test: c[4], apply: c[5], locked: c[6], note: c[7], record: c[8], toTime: c[9], toDay: c[10],
-                  toVisit: c[11], toVisitCap: c[12]};
+      var r = named(fields.scene, rows[k]);
+      var sc = {id: r.id, title: r.title, place: r.place, text: r.text, time: r.time, record: r.record,
+                disputed: r.disputed, choices: [],
+                ending: r.ending ? {kind: r.ending[0], epilogue: r.ending[1], debrief: r.ending[2]} : null,
+                historical: null, conditional: false, invented: r.invented || ""};
+      for (var j = 0; j < r.choices.length; j++) {
+        var ch = named(fields.choice, r.choices[j]);
+        ch.id = r.id + "." + ch.key;
+        ch.scene = r.id;
         if (ch.test !== null) sc.conditional = true;
         if (ch.mark === "historical" && sc.historical === null) sc.historical = ch;
         sc.choices.push(ch);
