@@ -90,3 +90,21 @@ def test_only_runs_the_measurements_named(tmp_path: Path) -> None:
     wrong = subprocess.run([sys.executable, "-m", "engine", "bench", "--only", "speed"], capture_output=True,
                            text=True, cwd=tmp_path, env=env, timeout=60)
     assert wrong.returncode == 2 and "generate, loads, fork" in wrong.stderr
+
+
+def test_peak_memory_is_the_loading_process_own_peak() -> None:
+    """The memory figure is the loading process's own peak: on Linux a started process's
+    `ru_maxrss` also counts what the process that started it held, so a bench process holding
+    300 MB must not show up in it."""
+    from engine.bench.benchmark import Bench
+
+    ballast = bytearray(300 << 20)
+    ballast[::4096] = b"x" * len(ballast[::4096])  # touched: resident
+    bench = Bench(quick=True)
+    try:
+        bench.memory()
+    finally:
+        bench.close()
+    del ballast
+    peak = next(f for f in bench.figures if f.name.startswith("peak memory"))
+    assert 20 < peak.value < 250, peak

@@ -230,13 +230,20 @@ class Bench:
     def memory(self) -> None:
         """Peak memory of a whole process that cold-loads the biggest scenario, its forked helper
         (`engine.build.workers`) included: the process's resident size plus the helper's own pages,
-        sampled every 2 ms from /proc, and never less than the process's exact `ru_maxrss`.
-        Without /proc, the two processes' `ru_maxrss` added (an upper bound)."""
+        sampled every 2 ms from /proc (once it runs its own program), and never less than the process's
+        own high-water mark (VmHWM). Without /proc, the two processes' `ru_maxrss` added (an upper bound)."""
         n = SIZES[-1]
+        # its own peak: VmHWM where /proc has it (Linux's ru_maxrss of a started process also counts
+        # what the process that started it held: it would report this big bench process instead)
         code = ("import resource, sys\nfrom engine.build.loader import load_story\nload_story(sys.argv[1])\n"
                 "k = 1 << 20 if sys.platform == 'darwin' else 1024\n"
-                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / k,"
-                " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / k)\n")
+                "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / k\n"
+                "try:\n"
+                "    with open('/proc/self/status') as f:\n"
+                "        own = next(int(x.split()[1]) for x in f if x.startswith('VmHWM:')) / 1024\n"
+                "except (OSError, StopIteration, ValueError, IndexError):\n"
+                "    pass\n"
+                "print(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / k)\n")
         samples = []
         for run in range(1 if self.quick else 3):
             env = {**os.environ, "CHRONICLE_CACHE": str(self.cache / f"memory-{run}"), "PYTHONPATH": _pythonpath()}
@@ -612,6 +619,14 @@ def _smaps(pid: int) -> dict[str, float] | None:
     return out
 
 
+def _cmdline(pid: int) -> bytes | None:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
 def _children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:
@@ -624,7 +639,11 @@ def _sample_tree(proc: subprocess.Popen[str]) -> float | None:
     """The highest (resident size of `proc` + private pages of its children) seen while it runs;
     None where /proc cannot tell."""
     best: float | None = None
+    mine = _cmdline(os.getpid())
     while proc.poll() is None:
+        if _cmdline(proc.pid) == mine:  # forked but not yet exec'd: /proc shows this process's memory
+            time.sleep(0.0005)
+            continue
         main = _smaps(proc.pid)
         if main is None:
             if best is None and not os.path.exists(f"/proc/{proc.pid}"):
