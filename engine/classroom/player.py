@@ -69,20 +69,11 @@ class _Citations:
         where, context, fixes, paragraph = source, None, "", None
         record = self.record
         match = None
-        if record is not None:
-            try:
-                match = record.find(source, quote)
-            except Exception:  # noqa: BLE001 - as pages.citation_blocks: show the quote without a place
-                match = None
+        if record is not None:  # as the terminal's pages: a quote the record does not hold is shown without a place
+            match = record.find(source, quote)
         if record is not None and match is not None:
-            try:
-                where = record.location(match)
-            except Exception:  # noqa: BLE001
-                where = source
-            try:
-                before, passage, after = record.context(match)
-            except Exception:  # noqa: BLE001
-                before = passage = after = ""
+            where = record.location(match)
+            before, passage, after = record.context(match)
             if passage:
                 context = [clean(before), clean(passage), clean(after)]
             if match.corrected:
@@ -96,11 +87,8 @@ class _Citations:
     def _paragraph(self, record: Record, match: Match) -> list[int] | None:
         if not match.paragraph:
             return None
-        try:
-            pkey = f"{match.source} {record.place_in_text(match)}"
-            text, start, end, starts = record.paragraph_view(match)
-        except Exception:  # noqa: BLE001 - as pages._paragraph_key: a quote that shares nothing
-            return None
+        pkey = f"{match.source} {record.place_in_text(match)}"
+        text, start, end, starts = record.paragraph_view(match)
         n = self.paragraph_index.get(pkey)
         if n is None:
             n = self.paragraph_index[pkey] = len(self.paragraphs)
