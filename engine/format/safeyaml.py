@@ -288,7 +288,7 @@ def _load(text: str, path: str, marks_depth: int | None, aliases: bool = True) -
     expanded = 0  # values built, counting each alias as the size of what it repeats
     documents = 0
     # frame: [container, marks table, styles table or None, pending key, key mark, anchor, start size,
-    #         key is an alias, start mark, is a mapping, keeps marks]
+    #         start mark, is a mapping, keeps marks]
     stack: list[list[Any]] = []
     top: list[Any] | None = None
     result: Any = None
@@ -313,15 +313,14 @@ def _load(text: str, path: str, marks_depth: int | None, aliases: bool = True) -
                 if ev.tag is not None:
                     raise _tag_error(path, ev)
                 expanded += 1
-                if top is not None and top[9] and top[3] is None:  # a key: keys stay text
-                    top[7] = False
+                if top is not None and top[8] and top[3] is None:  # a key: keys stay text
                     value: Any = intern(ev.value)
                     if ev.anchor is not None:
                         if not aliases:
                             raise _no_anchor(path, ev)
                         anchors[ev.anchor] = (value, 1)
                     if value in top[0]:
-                        if not top[10]:
+                        if not top[9]:
                             raise _NeedAllMarks
                         first = position(top[1][value][0])
                         raise _fail(path, position(ev.start_mark), "E008",
@@ -346,17 +345,17 @@ def _load(text: str, path: str, marks_depth: int | None, aliases: bool = True) -
                     if top is None:
                         result, have_result = value, True
                         doc.root = position(ev.start_mark)
-                    elif top[9]:
+                    elif top[8]:
                         key = top[3]
                         top[0][key] = value
-                        if top[10]:
+                        if top[9]:
                             top[1][key] = (top[4], ev.start_mark)
                             if style is not None:
                                 top[2][key] = style
                         top[3] = None
                     else:
                         top[0].append(value)
-                        if top[10]:
+                        if top[9]:
                             top[1].append(ev.start_mark)
             elif cls is _MappingStartEvent or cls is _SequenceStartEvent:
                 if ev.tag is not None:
@@ -364,7 +363,7 @@ def _load(text: str, path: str, marks_depth: int | None, aliases: bool = True) -
                 if len(stack) >= MAX_DEPTH:
                     raise _fail(path, position(ev.start_mark), "E005", f"nesting is deeper than {MAX_DEPTH} levels",
                                 "flatten the structure")
-                if top is not None and top[9] and top[3] is None:
+                if top is not None and top[8] and top[3] is None:
                     raise _fail(path, position(ev.start_mark), "E010", "a key must be a plain word or string",
                                 "write the key as text, not a list or mapping")
                 expanded += 1
@@ -377,12 +376,10 @@ def _load(text: str, path: str, marks_depth: int | None, aliases: bool = True) -
                     style_table: Any = {} if keep else None
                     if keep:
                         styles[id(container)] = style_table
-                    top = [container, table, style_table, None, None, ev.anchor, expanded, False,
-                           ev.start_mark, True, keep]
+                    top = [container, table, style_table, None, None, ev.anchor, expanded, ev.start_mark, True, keep]
                 else:
                     container, table = [], [] if keep else None
-                    top = [container, table, None, None, None, ev.anchor, expanded, False, ev.start_mark, False,
-                           keep]
+                    top = [container, table, None, None, None, ev.anchor, expanded, ev.start_mark, False, keep]
                 stack.append(top)
                 if keep:
                     marks[id(container)] = table
@@ -392,10 +389,10 @@ def _load(text: str, path: str, marks_depth: int | None, aliases: bool = True) -
                 value = frame[0]
                 if frame[5] is not None:
                     anchors[frame[5]] = (value, expanded - frame[6] + 1)
-                _attach(top, value, frame[8])
+                _attach(top, value, frame[7])
                 if top is None:
                     result, have_result = value, True
-                    doc.root = position(frame[8])
+                    doc.root = position(frame[7])
                 continue
             elif cls is _AliasEvent:
                 if not aliases:
@@ -410,7 +407,7 @@ def _load(text: str, path: str, marks_depth: int | None, aliases: bool = True) -
                     raise _fail(path, position(ev.start_mark), "E006",
                                 f"too many aliases (more than {MAX_ALIASES}, or expanding past "
                                 f"{MAX_EXPANDED:,} values)", "write the values out instead of aliasing them")
-                if top is not None and top[9] and top[3] is None:
+                if top is not None and top[8] and top[3] is None:
                     raise _fail(path, position(ev.start_mark), "E010", "a key must be a plain word or string",
                                 "write the key as text, not a list, mapping or alias")
                 if top is None:
@@ -504,13 +501,13 @@ def _attach(top: list[Any] | None, value: Any, mark: Any) -> None:
     """Attach a finished mapping or sequence, or an alias's value, to the frame below it."""
     if top is None:
         return
-    if not top[9]:
+    if not top[8]:
         top[0].append(value)
-        if top[10]:
+        if top[9]:
             top[1].append(mark)
         return
     key = top[3]
     top[0][key] = value
-    if top[10]:
+    if top[9]:
         top[1][key] = (top[4], mark)
     top[3] = None
