@@ -107,7 +107,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if hasattr(ns, "format_offered"):  # --format not given: from -o's file name, else the default
         from engine.classroom.formats import settle_format
 
-        settle_format(ns)
+        settle_format(ns, f"chronicle {name}")
     try:
         return int(module.run(ns))
     except KeyboardInterrupt:

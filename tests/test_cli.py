@@ -85,3 +85,53 @@ def test_every_document_writer_writes_the_file_or_says_why_not(command: str, tmp
     assert main([*args, "-o", str(missing)]) == 1  # a message, never a traceback
     err = capsys.readouterr().err
     assert f"chronicle {command.split()[0]}: cannot write {missing}" in err and "Traceback" not in err
+
+
+def test_writing_keeps_links_modes_and_pipes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`-o FILE` writes to what the user named as the shell would: through a link, keeping the mode
+    of the file it replaces, and into a pipe or a device as it is (never replacing it by a file)."""
+    import stat
+    import threading
+
+    from engine.base.durable import write_output
+
+    real = tmp_path / "report.md"
+    real.write_text("old\n")
+    real.chmod(0o600)  # a report with students' names, kept private
+    link = tmp_path / "latest.md"
+    link.symlink_to(real)
+    assert write_output("new\n", str(link), "chronicle report") == 0
+    assert link.is_symlink() and real.read_text() == "new\n"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()))
+    reader.start()
+    assert write_output("through the pipe\n", str(pipe), "chronicle map") == 0
+    reader.join(timeout=30)
+    assert got == [b"through the pipe\n"] and stat.S_ISFIFO(os.stat(pipe).st_mode)
+    capsys.readouterr()
+    assert write_output("to the screen\n", "", "chronicle map") == 0  # `-o ""`: the screen, as without -o
+    assert capsys.readouterr().out == "to the screen\n"
+
+
+def test_a_file_the_user_may_not_write_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.base import durable
+
+    kept = tmp_path / "kept.md"
+    kept.write_text("do not touch\n")
+    real_access = os.access
+    monkeypatch.setattr(durable.os, "access", lambda p, m: False if Path(p) == kept else real_access(p, m))
+    assert durable.write_output("new\n", str(kept), "chronicle export") == 1  # root could, a student cannot
+    assert "chronicle export: cannot write" in capsys.readouterr().err and kept.read_text() == "do not touch\n"
+    monkeypatch.undo()
+
+    def no_temporary_file(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(durable, "write_atomic", no_temporary_file)  # a writable file in a read-only folder
+    assert durable.write_output("new\n", str(kept), "chronicle export") == 0
+    assert kept.read_text() == "new\n"
+    assert durable.write_output("new\n", str(tmp_path / "fresh.md"), "chronicle export") == 1  # no file to write in

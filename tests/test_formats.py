@@ -105,3 +105,32 @@ def test_a_format_given_wins_over_the_file_name(tmp_path: Path, capsys: pytest.C
     args = ["report", str(CLASSROOM / "class"), "--scenarios", str(CLASSROOM)]
     assert main([*args, "--format", "md", "-o", str(tmp_path / "class.html")]) == 0
     assert (tmp_path / "class.html").read_text(encoding="utf-8").startswith("# Class report")
+
+
+def test_a_file_name_naming_a_format_the_command_does_not_write(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "map.html"  # html: a format, but not one the map writes
+    assert main(["map", str(CLASSROOM / "lesson"), "-o", str(target)]) == 0
+    assert target.read_text(encoding="utf-8").startswith("flowchart")  # the default, mermaid
+    err = capsys.readouterr().err
+    assert f"chronicle map: writing mermaid to {target}" in err and "--format chooses" in err
+    assert "such as .dot)" in format_help("map") and "such as .md)" in format_help("report")  # its own suffixes
+
+
+def format_help(command: str) -> str:
+    for action in full_parser()._subparsers._group_actions[0].choices[command]._actions:  # type: ignore[union-attr]
+        if "--format" in action.option_strings:
+            return str(action.help)
+    raise AssertionError(command)
+
+
+def test_a_command_without_output_takes_no_format_from_a_file_name() -> None:
+    from engine.classroom.formats import settle_format
+
+    parser = argparse.ArgumentParser()
+    format_option(parser, ("text", "json"), "text", by_output=False)
+    parser.add_argument("--output")
+    args = parser.parse_args(["--output", "x.json"])
+    settle_format(args)
+    assert args.format == "text"
+    assert "-o" not in str(parser._actions[-2].help)

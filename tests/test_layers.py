@@ -63,11 +63,12 @@ def may_import(layer: str) -> set[str]:
     """The engine layers `layer` may import besides itself, as its `__init__` docstring says: "every
     layer below", a list of `engine.<layer>` names, or nothing from the engine (but the package face)."""
     doc = ast.get_docstring(ast.parse((ENGINE / layer / "__init__.py").read_text(encoding="utf-8"))) or ""
-    said = doc.split("May import:", 1)[1].split(".", 1)[0] if "May import:" in doc else ""
+    sentence = re.search(r"May import:(.*?)(?:\.\s|\.\Z|\Z)", doc, re.S)  # "engine.base" does not end it
+    said = sentence.group(1) if sentence else ""
     below = LAYERS[:LAYERS.index(layer)]
     if "every layer below" in said:
         return set(below)
-    named = set(re.findall(r"engine\.(\w+)", doc.split("May import:", 1)[1])) if said else set()
+    named = set(re.findall(r"engine\.(\w+)", said))
     assert named <= set(below), f"engine/{layer}/__init__.py names layers that are not below it: {named - set(below)}"
     return named
 
@@ -136,6 +137,7 @@ def test_layer_docstrings_name_what_they_may_import() -> None:
         assert "May import:" in doc, f"engine/{layer}/__init__.py must say what the layer may import"
         may_import(layer)
     assert may_import("base") == set() and may_import("core") == {"base", "expressions"}
+    assert may_import("record") == {"base", "format", "core"} and may_import("format") == {"base"}
     assert may_import("commands") == set(LAYERS[:LAYERS.index("commands")])
 
 

@@ -176,7 +176,9 @@ def test_the_runtime_reads_rows_by_the_field_names_the_data_sends(tmp_path: Path
     story = load_story("duma_march")
     data = player.story_data(story, None)
     assert data["fields"] == {"scene": list(player.SCENE_FIELDS), "choice": list(player.CHOICE_FIELDS)}
-    assert data["scenes"][0][-1] == data["scenes"][0][player.SCENE_FIELDS.index("id")]
+    assert [row[-1] for row in data["scenes"]] == list(story.scenes)  # "id" is now the last place of a row
+    metas, before, after = player._chunked([story], None)  # a page's chunks name their scenes through the fields
+    assert [sid for chunk in metas[0]["index"] for sid in chunk] == list(story.scenes)
     seen = compare(story, tmp_path, runs=200, max_steps=60, seed=3)
     assert seen["steps"] > 1000 and seen["endings"] > 50
 

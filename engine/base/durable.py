@@ -11,6 +11,7 @@ left behind. `read_capped` reads a regular file up to a size limit checked befor
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
@@ -59,15 +60,38 @@ def write_durable(path: Path, data: bytes) -> None:
 
 
 def write_output(text: str, output: str | os.PathLike[str] | None, who: str = "chronicle") -> int:
-    """Print `text`, or write it to the file `output` atomically (never half a file, never a
-    traceback): 0 on success; 1, with a message from `who` naming the file, when it cannot be written."""
-    if output is None:
+    """Print `text` (no `output`, or an empty one), or write it to the file `output`: 0 on success;
+    1, with a message from `who` naming the file, when it cannot be written (never a traceback).
+
+    A regular file (new, or one there already) is replaced atomically, never left half written,
+    keeping the mode of the file it replaces; a file the user may not write is refused, as the
+    shell would. A link is followed to the file it names. Anything else already there (a
+    device such as /dev/stdout, a named pipe, `>(command)`) is written to as it is."""
+    if not output:
         sys.stdout.write(text)
         sys.stdout.flush()
         return 0
     path = Path(output)
+    data = text.encode("utf-8")
     try:
-        write_atomic(path, text.encode("utf-8"))
+        target = Path(os.path.realpath(path))
+        try:
+            st: os.stat_result | None = os.stat(target)
+        except FileNotFoundError:
+            st = None
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            with open(target, "wb") as f:  # a device or a pipe: nothing to replace
+                f.write(data)
+        elif st is not None and not os.access(target, os.W_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        else:
+            try:
+                write_atomic(target, data, mode=None if st is None else stat.S_IMODE(st.st_mode))
+            except PermissionError:
+                if st is None:
+                    raise
+                with open(target, "wb") as f:  # a writable file in a folder that is not: in place
+                    f.write(data)
     except OSError as exc:
         print(f"{who}: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -89,17 +113,21 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(target: Path, data: bytes, before_replace: Callable[[], None] | None = None) -> None:
+def write_atomic(target: Path, data: bytes, before_replace: Callable[[], None] | None = None,
+                 mode: int | None = None) -> None:
     """Replace `target` with `data` atomically and durably.
 
     `before_replace` runs once the new data is safely on disk, just before the replace (used to
-    keep the previous version as a backup). On any failure the target is untouched and no
-    temporary file is left; the OSError propagates.
+    keep the previous version as a backup). `mode`: the new file's permissions (default: 0644
+    less the umask). On any failure the target is untouched and no temporary file is left; the
+    OSError propagates.
     """
     folder = target.parent
     tmp = temp_path(folder)
     write_durable(tmp, data)
     try:
+        if mode is not None:
+            os.chmod(tmp, mode)
         if before_replace is not None:
             before_replace()
         os.replace(tmp, target)

@@ -13,6 +13,7 @@ that kind's own renderers, keyed by these names.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -64,20 +65,26 @@ def format_option(parser: argparse.ArgumentParser, names: Sequence[str], default
     unknown = [n for n in names if n not in FORMATS]
     if unknown or default not in names:
         raise ValueError(f"formats not in engine.classroom.formats.FORMATS: {unknown or [default]}")
-    said = f"default: {default}" + (", or the one the -o file's name ends in, such as .html" if by_output else "")
+    example = next((FORMATS[n].suffix for n in names if n != default), FORMATS[default].suffix)
+    said = f"default: {default}" + (f", or the one the -o file's name ends in, such as {example}" if by_output else "")
     parser.add_argument("--format", choices=tuple(names), default=None,
                         help=f"{help or ', '.join(names)} ({said})")
-    parser.set_defaults(format_offered=(tuple(names), default))
+    parser.set_defaults(format_offered=(tuple(names), default, by_output))
 
 
-def settle_format(args: argparse.Namespace) -> None:
+def settle_format(args: argparse.Namespace, who: str = "chronicle") -> None:
     """`args.format` after parsing a command made with `format_option`: as given; else the one the
-    `-o` file's suffix names (`report -o class.html` writes HTML), when the command offers it; else
-    the command's default."""
+    `-o` file's suffix names (`report -o class.html` writes HTML), when the command offers it and
+    takes its format from `-o`; else the command's default (said on stderr when the suffix names a
+    format the command does not write, so `map -o m.html` is not a surprise)."""
     offered = getattr(args, "format_offered", None)
     if offered is None or getattr(args, "format", None) is not None:
         return
-    names, default = offered
+    names, default, by_output = offered
     output = getattr(args, "output", None)
-    suffix = PurePath(output).suffix.lower() if isinstance(output, str) else ""
-    args.format = next((n for n in names if suffix and FORMATS[n].suffix == suffix), default)
+    suffix = PurePath(output).suffix.lower() if by_output and isinstance(output, str) else ""
+    named = next((n for n, row in FORMATS.items() if suffix and row.suffix == suffix), None)
+    args.format = named if named in names else default
+    if named is not None and named not in names:
+        print(f"{who}: writing {default} to {output} ({who.split()[-1]} writes {', '.join(names)}; "
+              "--format chooses)", file=sys.stderr)

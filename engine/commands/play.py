@@ -1,9 +1,9 @@
 """`chronicle play [SCENARIO]`: play a scenario in the terminal (the default command).
 
-Without a scenario, a picker lists them. The full UI (prompt_toolkit and rich) runs on a
+Without a scenario, a picker lists them. The full UI (prompt_toolkit) runs on a
 terminal; plain mode (`engine.play.plain`: linear text, one input line per turn) runs when asked
 with --plain, when stdin or stdout is not a terminal, with NO_COLOR set or with TERM=dumb.
-Only the chosen front end is imported, so plain mode never loads rich or prompt_toolkit.
+Only the chosen front end is imported, so plain mode never loads prompt_toolkit (and neither loads rich).
 """
 
 from __future__ import annotations
