@@ -26,6 +26,7 @@ from engine.core.order import arrange
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SCENARIOS = ROOT / "scenarios"
+CLASSROOM = FIXTURES / "classroom"  # a lesson's scenario and a class's transcripts
 PLAY = FIXTURES / "play"  # the tour and the hostile scenario the front-end tests play
 PROMPT = "> "
 WAIT = 120.0  # a guard against a hung child, never a measure of speed

@@ -11,7 +11,7 @@ import pytest
 
 from engine import __version__
 from engine.cli import COMMANDS, main
-from tests.helpers import ROOT
+from tests.helpers import CLASSROOM, ROOT
 
 
 def test_help_command_is_the_commands_help(capsys: pytest.CaptureFixture[str]) -> None:
@@ -57,7 +57,6 @@ def test_completion_of_commands_options_and_scenario_ids(tmp_path: Path) -> None
     assert "duma_march" in complete("chronicle sources ", tmp_path)
 
 
-CLASSROOM = ROOT / "tests" / "fixtures" / "classroom"
 # every command that writes a document to -o FILE (engine.base.durable.write_output)
 WRITERS = {
     "report": ["report", str(CLASSROOM / "class"), "--scenarios", str(CLASSROOM)],

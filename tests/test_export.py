@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from engine.classroom.document import Bullets, Document, Para, Quote, Table, md, to_markdown
-from tests.helpers import ROOT, pdf_pages, run_cli
+from tests.helpers import CLASSROOM, ROOT, pdf_pages, run_cli
 
-CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
 CLASS = CLASSROOM / "class"
 DMITRI = CLASS / "20240305-100400-dmitri-orlov-lesson.jsonl"
 ELENA = CLASS / "20240305-100500-elena-script-alert-name-script-lesson.jsonl"

@@ -18,9 +18,8 @@ from engine.classroom.report import build_report, collect, render_report
 from engine.core import machine
 from engine.core.model import Game, Story
 from engine.saves.transcript import Transcript
-from tests.helpers import ROOT, GameProcess, pdf_pages, run_cli
+from tests.helpers import CLASSROOM, ROOT, GameProcess, pdf_pages, run_cli
 
-CLASSROOM = Path(__file__).resolve().parent / "fixtures" / "classroom"
 CLASS = CLASSROOM / "class"
 HANNA = "20240305-100800-hanna-berg-lesson.jsonl"
 GRIGORY = "20240305-100700-grigory-sokolov-lesson.jsonl"

@@ -86,12 +86,19 @@ def _median(samples: list[float]) -> float:
     return statistics.median(samples)
 
 
-def _yaml_read(folder: Path) -> list[Any]:
-    """Every YAML file of a scenario read with PyYAML's own loader (libyaml's C one where present):
-    the baseline beside the cold load, what parsing alone costs on this machine this minute."""
+def _yaml_loader() -> tuple[Any, str]:
+    """PyYAML's own safe loader, libyaml's C one where present, and "C " when it is that one."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return (yaml.CSafeLoader, "C ") if hasattr(yaml, "CSafeLoader") else (yaml.SafeLoader, "")
+
+
+def _yaml_read(folder: Path) -> list[Any]:
+    """Every YAML file of a scenario read with `_yaml_loader()`: the baseline beside the cold load,
+    what parsing alone costs on this machine this minute."""
+    import yaml
+
+    loader = _yaml_loader()[0]
     return [yaml.load(p.read_bytes(), Loader=loader) for p in sorted(folder.rglob("*.yaml"))]
 
 
@@ -182,9 +189,7 @@ class Bench:
             self.add(Figure(f"cold load, {n:,} scenes", round(cold, 3), "s", 1.5 if n == 10_000 else None,
                             note="read, validate, compile, check every quote; seed texts and cache write included"))
             if n == SIZES[-1]:
-                import yaml
-
-                c = "C " if hasattr(yaml, "CSafeLoader") else ""
+                c = _yaml_loader()[1]
                 self.add(Figure(f"read by PyYAML's {c}loader (baseline), {n:,} scenes", round(base, 3),
                                 "s", note=f"yaml.load with {c and 'C'}SafeLoader over every file, one process, "
                                 "measured interleaved with the cold load: what only parsing the YAML costs this "

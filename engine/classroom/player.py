@@ -232,7 +232,8 @@ def _chunked(stories: Sequence[Story], record: Record | None) -> tuple[list[dict
         data = story_data(story, record)
         scenes = data.pop("scenes")
         chunks = [scenes[n:n + CHUNK] for n in range(0, len(scenes), CHUNK)]
-        data["index"] = [[row[SCENE_FIELDS.index("id")] for row in chunk] for chunk in chunks]
+        at = SCENE_FIELDS.index("id")
+        data["index"] = [[row[at] for row in chunk] for chunk in chunks]
         first = next(n for n, ids in enumerate(data["index"]) if story.start in ids)
         for n, chunk in enumerate(chunks):
             (before if n == first else after).append(_block(f"chronicle-{i}-chunk-{n}", chunk))
